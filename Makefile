@@ -1,0 +1,36 @@
+# leftshift: two commands do all set-up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test test-slow lint bench clean
+
+$(STAMP): pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c requirements.lock -e '.[dev]'
+	touch $(STAMP)
+
+## run: create .venv, install, run the default scenario, print where results and figures are
+run: $(STAMP)
+	$(BIN)/leftshift $(ARGS)
+
+## test: create .venv if needed and run the fast test suite (slow statistical tests excluded)
+test: $(STAMP)
+	$(BIN)/pytest -m "not slow" -q
+
+## test-slow: the long statistical versions of the behaviour and validation checks
+test-slow: $(STAMP)
+	$(BIN)/pytest -m slow -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check leftshift tests benchmarks
+	$(BIN)/ruff format --check leftshift tests benchmarks
+
+## bench: speed figures (ratios measured in one run; not a test)
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_core.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache

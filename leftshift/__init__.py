@@ -1,0 +1,27 @@
+"""leftshift: a simulation of the NHS left shift, from acute hospitals to community care."""
+
+__version__ = "0.1.0"
+
+
+def run(config=None, replication=0):
+    """Run one replication and return its :class:`~leftshift.results.Results`.
+
+    Parameters
+    ----------
+    config : Config, mapping, DictConfig or None
+        A full or partial configuration; ``None`` uses the defaults (the ``default`` place).
+        It is validated (a :class:`~leftshift.config.ConfigError` names every bad key) and
+        frozen before anything runs.
+    replication : int
+        Which replication: its seed is spawned from ``run.seed`` exactly as in an experiment,
+        so ``run(cfg, i)`` reproduces replication ``i`` of ``leftshift`` on the command line.
+    """
+    from leftshift.config import load
+    from leftshift.experiment import seed_for
+    from leftshift.model import simulate
+
+    cfg = load(config)
+    return simulate(cfg, seed_for(cfg, replication))
+
+
+__all__ = ["__version__", "run"]

@@ -1,0 +1,153 @@
+"""Command line: ``leftshift [group=option ...] [key=value ...]`` (Hydra).
+
+Examples::
+
+    leftshift                                   # default place, baseline
+    leftshift experiment=emergency_demand_cut   # baseline vs scenario, paired
+    leftshift place=small run.replications=5 hospital.elective_threshold=0.9
+"""
+
+import os
+import sys
+from pathlib import Path
+
+import hydra
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig
+
+from leftshift.config import Config, ConfigError, iter_leaves, load, register_configs, suggest_key
+from leftshift.invariants import InvariantError
+
+#: The ``scenarios/`` folder of the checkout (``LEFTSHIFT_SCENARIOS`` overrides).
+SCENARIOS_DIR = os.environ.get("LEFTSHIFT_SCENARIOS") or str(
+    Path(__file__).resolve().parents[1] / "scenarios"
+)
+
+
+GROUPS = ("place", "population", "demand", "hospital", "run", "experiment")
+
+
+def check_overrides(args: list[str]) -> list[str]:
+    """Problems with command-line ``key=value`` overrides, found before Hydra composes.
+
+    Group choices (``place=small``) and Hydra's own keys are left to Hydra, which lists the
+    options it has; dotted keys must name a leaf (or section) of the schema.
+    """
+    leaves = {key for key, _, _ in iter_leaves(Config())}
+    sections = {k.rsplit(".", i)[0] for k in leaves for i in range(1, k.count(".") + 1)}
+    problems = []
+    for arg in args:
+        if arg.startswith("-") or "=" not in arg:
+            continue
+        key = arg.split("=", 1)[0].lstrip("+~")
+        if key.startswith("hydra") or key in GROUPS:
+            continue
+        if key in leaves or key in sections:
+            continue
+        hint = suggest_key(key)
+        problems.append(
+            f"unknown key {key!r}"
+            + (f": did you mean {hint!r}?" if hint else "")
+            + " (see leftshift/config.py or docs/parameters.md for the keys)"
+        )
+    return problems
+
+
+def _progress(done: int, total: int) -> None:
+    width = 30
+    filled = int(width * done / total)
+    end = "\n" if done == total else ""
+    print(
+        f"\r  replications [{'#' * filled}{'.' * (width - filled)}] {done}/{total}",
+        end=end,
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+def _headline(summary: dict) -> list[str]:
+    lines = []
+    for arm, s in summary["arms"].items():
+        lines.append(f"  {arm}:")
+        lines.append(
+            f"    mean G&A occupancy {s['mean_occupancy']:.1%}; emergency admissions"
+            f" {s['emergency_admissions_per_1000_per_year']:.1f} and bed-days"
+            f" {s['bed_days_per_1000_per_year']:.0f} per 1,000 a year"
+        )
+        lines.append(
+            f"    waiting list {s['waiting_list_year_1']:,.0f} (year 1) ->"
+            f" {s['waiting_list_final_year']:,.0f} (final year); under 18 weeks"
+            f" {s['waiting_list_18wk_share']:.0%}; ED boarding"
+            f" {s['ed_boarding_hours_per_year']:,.0f} hours a year"
+        )
+    comp = summary.get("comparison_by_year")
+    if comp:
+        lines.append("  scenario vs baseline, by reporting year (mean of paired replications):")
+        for metric, label in (
+            ("bed_days", "bed-days"),
+            ("ed_boarding_hours", "ED boarding"),
+            ("waiting_list_size", "waiting list"),
+            ("admissions_elective", "elective admissions"),
+        ):
+            rel = " ".join(f"{r['relative']:+.1%}" for r in comp[metric])
+            lines.append(f"    {label:20s} {rel}")
+        bf = summary["backfill"]
+        lines.append(f"  backfill ran out: {bf['backfill_ran_out']['text']}")
+        lines.append(f"  waiting list cleared: {bf['waiting_list_cleared']['text']}")
+    return lines
+
+
+@hydra.main(config_path=SCENARIOS_DIR, config_name="config", version_base="1.3")
+def _main(dcfg: DictConfig) -> None:
+    from leftshift.experiment import is_experiment
+    from leftshift.runner import run_to_directory
+
+    run_dir = Path(HydraConfig.get().runtime.output_dir)
+    try:
+        cfg = load(dcfg)
+    except ConfigError as exc:
+        _discard_empty_run_dir(run_dir)
+        print(f"leftshift: {exc}", file=sys.stderr)
+        sys.exit(2)
+    arms = "baseline and scenario" if is_experiment(cfg) else "baseline"
+    print(
+        f"leftshift: place={cfg.place.name} experiment={cfg.experiment.name}"
+        f" ({arms}, {cfg.run.replications} replication(s), {cfg.run.horizon_years} years)",
+        file=sys.stderr,
+    )
+    try:
+        summary = run_to_directory(cfg, run_dir, progress=_progress)
+    except InvariantError as exc:
+        print(f"leftshift: model invariant broken: {exc}", file=sys.stderr)
+        sys.exit(3)
+    print(f"Results: {run_dir / 'results'}")
+    print("Figures: " + ", ".join(str(p) for p in sorted((run_dir / "results").glob("*.png"))))
+    print("\n".join(_headline(summary)))
+
+
+def _discard_empty_run_dir(run_dir: Path) -> None:
+    """Remove a run directory that holds only Hydra's own record of a rejected config."""
+    if run_dir.is_dir() and {p.name for p in run_dir.iterdir()} <= {".hydra"}:
+        import shutil
+
+        shutil.rmtree(run_dir)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    if not (Path(SCENARIOS_DIR) / "config.yaml").is_file():
+        sys.exit(
+            f"leftshift: cannot find the scenarios folder at {SCENARIOS_DIR}; install the"
+            " project in editable mode from its checkout (make run does) or set"
+            " LEFTSHIFT_SCENARIOS"
+        )
+    problems = check_overrides(sys.argv[1:])
+    if problems:
+        print(str(ConfigError(problems)).join(["leftshift: ", ""]), file=sys.stderr)
+        sys.exit(2)
+    register_configs()
+    _main()
+
+
+if __name__ == "__main__":
+    main()

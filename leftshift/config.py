@@ -1,0 +1,734 @@
+"""Typed configuration: the schema Hydra composes scenarios into, and its validation.
+
+Every leaf is declared with :func:`param`, which records the allowed range and the id of its
+source in ``leftshift/data/sources.yaml`` (the parameter registry). :func:`validate` checks every
+leaf against its range before any simulation runs and reports *all* problems at once, each naming
+the key, the value and what is allowed. :func:`freeze` then makes the validated config read-only.
+
+The dataclasses are mutable while Hydra composes them (OmegaConf cannot merge into frozen
+dataclasses); :func:`load` returns a validated, frozen copy.
+"""
+
+import copy
+import dataclasses
+import datetime as dt
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+AGE_BANDS = ("0-17", "18-49", "50-64", "65-74", "75-84", "85+")
+AGE_BAND_WIDTH_YEARS = (18.0, 32.0, 15.0, 10.0, 10.0, math.inf)
+IMD_QUINTILES = ("Q1", "Q2", "Q3", "Q4", "Q5")
+FRAILTY_LEVELS = ("fit", "mild", "moderate", "severe")
+LOS_DISTRIBUTIONS = ("lognormal", "gamma", "exponential", "fixed")
+
+
+class ConfigError(ValueError):
+    """A configuration value is missing, of the wrong kind or outside its allowed range."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = list(problems)
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(f"invalid configuration ({len(self.problems)} problem(s)):\n{lines}")
+
+
+def param(
+    default: Any,
+    *,
+    source: str,
+    ge: float | None = None,
+    le: float | None = None,
+    gt: float | None = None,
+    lt: float | None = None,
+    length: int | None = None,
+    sums_to_one: bool = False,
+    choices: tuple[str, ...] | None = None,
+    unit: str = "",
+    doc: str = "",
+) -> Any:
+    """Declare a config leaf with its allowed range and its source id.
+
+    Lists are checked element by element against the bounds, and for ``length`` and
+    ``sums_to_one``. ``source`` must be an id in ``leftshift/data/sources.yaml``.
+    """
+    metadata = {
+        "source": source,
+        "ge": ge,
+        "le": le,
+        "gt": gt,
+        "lt": lt,
+        "length": length,
+        "sums_to_one": sums_to_one,
+        "choices": choices,
+        "unit": unit,
+        "doc": doc,
+    }
+    if isinstance(default, list):
+        return field(default_factory=lambda: list(default), metadata=metadata)
+    return field(default=default, metadata=metadata)
+
+
+def section(cls: type) -> Any:
+    """Declare a nested config section."""
+    return field(default_factory=cls)
+
+
+class _Section:
+    """Base of every config section: assignment is refused once :func:`freeze` has run."""
+
+    _frozen = False
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if self._frozen:
+            raise dataclasses.FrozenInstanceError(
+                f"config is read-only once validated: cannot set {name!r}"
+            )
+        super().__setattr__(name, value)
+
+
+# --------------------------------------------------------------------------------------------
+# place
+# --------------------------------------------------------------------------------------------
+@dataclass
+class PlaceConfig(_Section):
+    """A health economy: its population and its acute trust's general and acute (G&A) beds."""
+
+    name: str = param("default", source="scenario_choice", doc="label for outputs")
+    population: int = param(
+        300_000, source="scenario_choice", ge=1_000, le=20_000_000, unit="people"
+    )
+    general_acute_beds: int = param(
+        540, source="kh03_beds", ge=1, le=200_000, unit="beds", doc="~1.8 G&A beds per 1,000"
+    )
+    escalation_beds: int = param(
+        0,
+        source="assumption_escalation",
+        ge=0,
+        le=20_000,
+        unit="beds",
+        doc="extra beds opened while emergency patients board in ED; 0 switches escalation off",
+    )
+    age_shares: list[float] = param(
+        [0.211, 0.408, 0.194, 0.100, 0.062, 0.025],
+        source="ons_census_2021",
+        ge=0.0,
+        le=1.0,
+        length=6,
+        sums_to_one=True,
+        doc="population share by age band " + ", ".join(AGE_BANDS),
+    )
+    imd_shares: list[float] = param(
+        [0.2, 0.2, 0.2, 0.2, 0.2],
+        source="imd_quintile_definition",
+        ge=0.0,
+        le=1.0,
+        length=5,
+        sums_to_one=True,
+        doc="population share by IMD quintile, Q1 most deprived",
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# population dynamics
+# --------------------------------------------------------------------------------------------
+@dataclass
+class PopulationConfig(_Section):
+    """Cohort stocks by age band x IMD quintile x frailty, updated monthly."""
+
+    static: bool = param(
+        False,
+        source="model_switch",
+        doc="true freezes the population (no ageing, deaths, births or frailty change)",
+    )
+    transitions: str = param(
+        "stationary",
+        source="assumption_stationary_population",
+        choices=("stationary", "published"),
+        doc="stationary: births equal deaths, and ageing and frailty-onset/progression rates are"
+        " solved so that the initial age x frailty structure is the steady state (demand then"
+        " changes only through interventions; births_per_1000 and the frailty rates are unused);"
+        " published: ageing at 1/band width a year, births_per_1000 and the frailty"
+        " onset/progression rates below (frailty and demand then grow)",
+    )
+    mortality_per_1000_by_age: list[float] = param(
+        [0.2, 1.0, 5.0, 14.0, 40.0, 140.0],
+        source="ons_life_tables_approx",
+        ge=0.0,
+        le=1000.0,
+        length=6,
+        unit="deaths per 1,000 person-years",
+    )
+    frailty_mortality_hr: list[float] = param(
+        [1.0, 1.92, 3.10, 4.52],
+        source="clegg_2016",
+        ge=0.0,
+        le=50.0,
+        length=4,
+        doc="1-year mortality hazard ratio by frailty level, relative to fit",
+    )
+    frailty_mild_share_by_age: list[float] = param(
+        [0.0, 0.0, 0.08, 0.25, 0.38, 0.40],
+        source="frailty_prevalence_by_age",
+        ge=0.0,
+        le=1.0,
+        length=6,
+    )
+    frailty_moderate_share_by_age: list[float] = param(
+        [0.0, 0.0, 0.02, 0.07, 0.16, 0.27],
+        source="frailty_prevalence_by_age",
+        ge=0.0,
+        le=1.0,
+        length=6,
+    )
+    frailty_severe_share_by_age: list[float] = param(
+        [0.0, 0.0, 0.005, 0.015, 0.05, 0.13],
+        source="frailty_prevalence_by_age",
+        ge=0.0,
+        le=1.0,
+        length=6,
+    )
+    frailty_onset_per_1000_by_age: list[float] = param(
+        [0.0, 0.0, 48.0, 130.0, 214.0, 380.0],
+        source="walsh_2023",
+        ge=0.0,
+        le=1000.0,
+        length=6,
+        unit="transitions fit -> mild per 1,000 person-years",
+    )
+    frailty_progression_per_1000: list[float] = param(
+        [120.0, 150.0],
+        source="assumption_frailty_progression",
+        ge=0.0,
+        le=1000.0,
+        length=2,
+        unit="per 1,000 person-years",
+        doc="mild -> moderate, moderate -> severe",
+    )
+    births_per_1000: float = param(
+        9.7, source="ons_births", ge=0.0, le=50.0, unit="live births per 1,000 people a year"
+    )
+    net_migration_per_1000: float = param(
+        0.0,
+        source="assumption_stable_size",
+        ge=-50.0,
+        le=50.0,
+        unit="net migrants aged 18-49 per 1,000 people a year",
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# demand
+# --------------------------------------------------------------------------------------------
+@dataclass
+class DemandConfig(_Section):
+    """Rates at which the population presents as emergencies and is referred for elective care."""
+
+    emergency_admissions_per_1000_by_age: list[float] = param(
+        [45.0, 50.0, 85.0, 155.0, 280.0, 500.0],
+        source="emergency_rate_by_age",
+        ge=0.0,
+        le=5000.0,
+        length=6,
+        unit="emergency admissions per 1,000 person-years at the reference occupancy",
+    )
+    frailty_emergency_hr: list[float] = param(
+        [1.0, 1.93, 3.04, 4.73],
+        source="clegg_2016",
+        ge=0.0,
+        le=50.0,
+        length=4,
+        doc="hospitalisation hazard ratio by frailty level, relative to fit",
+    )
+    deprivation_emergency_ratio_q1_to_q5: float = param(
+        1.7,
+        source="asaria_2016",
+        ge=0.1,
+        le=10.0,
+        doc="emergency admission rate ratio, most vs least deprived quintile",
+    )
+    winter_peak_amplitude: float = param(
+        0.08,
+        source="assumption_winter_peak",
+        ge=0.0,
+        lt=1.0,
+        doc="emergency rate varies as 1 + amplitude x cos(2 pi (month - peak) / 12)",
+    )
+    winter_peak_month: int = param(1, source="assumption_winter_peak", ge=1, le=12)
+    routine_marginal_share: float = param(
+        0.3,
+        source="assumption_marginal_share",
+        ge=0.0,
+        le=1.0,
+        doc="share of routine emergency admissions that are discretionary"
+        " (the admission-threshold channel)",
+    )
+    elective_referrals_per_1000_by_age: list[float] = param(
+        [12.8, 27.7, 60.4, 90.9, 95.2, 55.5],
+        source="calibration_elective_referrals",
+        ge=0.0,
+        le=5000.0,
+        length=6,
+        unit="referrals to the admitted list per 1,000 person-years",
+    )
+    deprivation_elective_ratio_q1_to_q5: float = param(
+        1.2,
+        source="asaria_2016",
+        ge=0.1,
+        le=10.0,
+        doc="planned admission rate ratio, most vs least deprived quintile",
+    )
+    urgent_share: float = param(
+        0.2,
+        source="assumption_urgency",
+        ge=0.0,
+        le=1.0,
+        doc="share of referrals that are clinically urgent",
+    )
+    urgent_target_days: float = param(28.0, source="assumption_urgency", gt=0.0, le=3650.0)
+    routine_target_days: float = param(126.0, source="rtt_statistics", gt=0.0, le=3650.0)
+    list_removal_per_month: float = param(
+        0.03,
+        source="assumption_list_removal",
+        ge=0.0,
+        le=1.0,
+        unit="share of the list leaving untreated per month",
+    )
+    referral_wait_elasticity: float = param(
+        0.1,
+        source="martin_smith_2003",
+        ge=0.0,
+        le=2.0,
+        doc="referrals scale as (mean wait / reference wait) ** -elasticity; 0 switches it off",
+    )
+    reference_wait_weeks: float = param(18.0, source="rtt_statistics", gt=0.0, le=520.0)
+    initial_waiting_list_per_1000: float = param(
+        20.0, source="calibration_initial_list", ge=0.0, le=1000.0, unit="people per 1,000"
+    )
+    initial_wait_mean_weeks: float = param(
+        14.0,
+        source="calibration_initial_list",
+        gt=0.0,
+        le=520.0,
+        doc="mean time already waited by the initial list (exponential)",
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# hospital
+# --------------------------------------------------------------------------------------------
+@dataclass
+class LengthOfStayConfig(_Section):
+    """A length-of-stay distribution, before frailty and occupancy multipliers."""
+
+    distribution: str = param("lognormal", source="los_shape", choices=LOS_DISTRIBUTIONS)
+    mean_days: float = param(3.0, source="hf_2023_los", gt=0.0, le=365.0, unit="days")
+    cv: float = param(1.0, source="los_shape", ge=0.0, le=10.0, doc="coefficient of variation")
+
+
+def _los(mean_days: float, cv: float) -> Any:
+    return field(
+        default_factory=lambda: LengthOfStayConfig("lognormal", mean_days, cv),
+        metadata={"source": "hf_2023_los"},
+    )
+
+
+@dataclass
+class HospitalConfig(_Section):
+    """Acute G&A beds, ED boarding, the elective list and the capacity-pressure channels."""
+
+    elective_threshold: float = param(
+        0.92,
+        source="nhs_planning_occupancy",
+        gt=0.0,
+        le=1.0,
+        doc="electives are admitted only while occupancy is below this share of open beds",
+    )
+    elective_round_hour: float = param(
+        8.0,
+        source="assumption_elective_round",
+        ge=0.0,
+        lt=24.0,
+        doc="hour of day at which the day's electives are admitted",
+    )
+    max_elective_admissions_per_day: int | None = param(
+        None,
+        source="assumption_elective_round",
+        ge=0,
+        le=100_000,
+        doc="theatre-session cap on electives a day; null means beds are the only limit",
+    )
+    max_ed_boarders: int | None = param(
+        None,
+        source="model_switch",
+        ge=0,
+        le=1_000_000,
+        doc="emergency patients beyond this many boarders are diverted; null means no limit",
+    )
+    escalation_open_boarders: int = param(
+        5,
+        source="assumption_escalation",
+        ge=1,
+        le=100_000,
+        doc="escalation beds open when this many patients board in ED",
+    )
+    initial_census: bool = param(
+        True,
+        source="model_switch",
+        doc="start with the expected emergency census in bed (false starts the hospital empty)",
+    )
+    discharge_window_hours: list[float] | None = param(
+        [8.0, 20.0],
+        source="assumption_discharge_window",
+        ge=0.0,
+        le=24.0,
+        length=2,
+        doc="[start, end) hours of the day in which patients leave; a stay ending outside it"
+        " waits for the next window (spread across it in order); null allows any hour",
+    )
+    routine_emergency_los: LengthOfStayConfig = _los(2.0, 1.2)
+    complex_emergency_los: LengthOfStayConfig = _los(10.5, 0.9)
+    routine_elective_los: LengthOfStayConfig = _los(2.0, 1.0)
+    complex_elective_los: LengthOfStayConfig = _los(7.0, 0.9)
+    emergency_complex_share_by_age: list[float] = param(
+        [0.08, 0.12, 0.2, 0.28, 0.35, 0.42], source="calibration_case_mix", ge=0.0, le=1.0, length=6
+    )
+    elective_complex_share_by_age: list[float] = param(
+        [0.1, 0.15, 0.2, 0.25, 0.3, 0.35], source="assumption_case_mix", ge=0.0, le=1.0, length=6
+    )
+    frailty_complex_odds_ratio: list[float] = param(
+        [1.0, 1.5, 2.2, 3.0], source="assumption_case_mix", gt=0.0, le=100.0, length=4
+    )
+    frailty_los_multiplier: list[float] = param(
+        [1.0, 1.1, 1.2, 1.35], source="assumption_frailty_los", gt=0.0, le=10.0, length=4
+    )
+    reference_occupancy: float = param(
+        0.90,
+        source="bagust_1999",
+        gt=0.0,
+        le=1.0,
+        doc="occupancy at which the pressure channels are neutral",
+    )
+    marginal_admission_probability: float = param(
+        0.6,
+        source="assumption_marginal_share",
+        ge=0.0,
+        le=1.0,
+        doc="chance a marginal emergency is admitted at the reference occupancy",
+    )
+    admission_threshold_sensitivity: float = param(
+        3.0,
+        source="assumption_admission_threshold",
+        ge=0.0,
+        le=100.0,
+        doc="fall in that chance per unit rise in occupancy; 0 switches the channel off",
+    )
+    discharge_pressure_slope: float = param(
+        1.0,
+        source="kc_terwiesch_2009",
+        ge=0.0,
+        le=20.0,
+        doc="stay multiplier = 1 + slope x (reference - occupancy) below the tipping point",
+    )
+    tipping_occupancy: float = param(0.93, source="berry_jaeker_tucker_2017", gt=0.0, le=1.0)
+    saturation_slope: float = param(
+        1.5,
+        source="berry_jaeker_tucker_2017",
+        ge=0.0,
+        le=20.0,
+        doc="stays lengthen by this x (occupancy - tipping point) above the tipping point",
+    )
+    stay_multiplier_min: float = param(0.6, source="assumption_stay_bounds", gt=0.0, le=1.0)
+    stay_multiplier_max: float = param(1.6, source="assumption_stay_bounds", ge=1.0, le=10.0)
+
+
+# --------------------------------------------------------------------------------------------
+# interventions, run, report
+# --------------------------------------------------------------------------------------------
+@dataclass
+class ScheduleConfig(_Section):
+    """A value that steps (or ramps linearly) from 1 to ``value`` from a start point.
+
+    ``start_year`` counts years from the end of the warm-up: 0 is the first reported day,
+    1.0 the start of reporting year 2.
+    """
+
+    start_year: float = param(0.0, source="scenario_choice", ge=-50.0, le=100.0)
+    ramp_months: float = param(0.0, source="scenario_choice", ge=0.0, le=600.0)
+    value: float = param(1.0, source="scenario_choice", ge=0.0, le=100.0)
+
+
+@dataclass
+class InterventionsConfig(_Section):
+    """What a scenario changes. The baseline arm of an experiment resets this whole section."""
+
+    emergency_demand_multiplier: ScheduleConfig = section(ScheduleConfig)
+
+
+@dataclass
+class RunConfig(_Section):
+    """Horizon, warm-up, seed and replications."""
+
+    seed: int = param(20261124, source="scenario_choice", ge=0, le=2**63 - 1)
+    replications: int = param(1, source="scenario_choice", ge=1, le=100_000)
+    n_jobs: int = param(
+        1,
+        source="scenario_choice",
+        ge=-1,
+        le=1024,
+        doc="parallel workers for replications; -1 uses every core",
+    )
+    start_date: str = param(
+        "2024-04-01", source="scenario_choice", doc="calendar date at simulation time 0 (ISO)"
+    )
+    warmup_months: int = param(12, source="assumption_warmup", ge=0, le=240)
+    horizon_years: int = param(10, source="scenario_choice", ge=1, le=60)
+
+
+@dataclass
+class ReportConfig(_Section):
+    """Thresholds used only to describe results (never in the model)."""
+
+    list_cleared_fraction: float = param(
+        0.1,
+        source="reporting_convention",
+        gt=0.0,
+        le=1.0,
+        doc="the scenario's list counts as cleared below this share of the baseline's",
+    )
+    released_fraction: float = param(
+        0.5,
+        source="reporting_convention",
+        gt=0.0,
+        le=1.0,
+        doc="backfill has run out once this share of avoided bed-days is released",
+    )
+    rolling_months: int = param(3, source="reporting_convention", ge=1, le=24)
+
+
+@dataclass
+class ExperimentConfig(_Section):
+    """Names the scenario; an experiment compares it with the same config minus interventions."""
+
+    name: str = param("baseline", source="scenario_choice", doc="label for outputs")
+    description: str = param("", source="scenario_choice")
+
+
+@dataclass
+class Config(_Section):
+    """The whole configuration of a run or experiment."""
+
+    place: PlaceConfig = section(PlaceConfig)
+    population: PopulationConfig = section(PopulationConfig)
+    demand: DemandConfig = section(DemandConfig)
+    hospital: HospitalConfig = section(HospitalConfig)
+    interventions: InterventionsConfig = section(InterventionsConfig)
+    run: RunConfig = section(RunConfig)
+    report: ReportConfig = section(ReportConfig)
+    experiment: ExperimentConfig = section(ExperimentConfig)
+
+
+# --------------------------------------------------------------------------------------------
+# validation
+# --------------------------------------------------------------------------------------------
+def iter_leaves(obj: Any, prefix: str = "") -> Any:
+    """Yield ``(dotted_key, value, dataclass_field)`` for every leaf of a config dataclass."""
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        key = f"{prefix}{f.name}"
+        if dataclasses.is_dataclass(value):
+            yield from iter_leaves(value, key + ".")
+        else:
+            yield key, value, f
+
+
+def _describe_range(meta: Mapping[str, Any]) -> str:
+    parts = []
+    if meta.get("ge") is not None:
+        parts.append(f">= {meta['ge']}")
+    if meta.get("gt") is not None:
+        parts.append(f"> {meta['gt']}")
+    if meta.get("le") is not None:
+        parts.append(f"<= {meta['le']}")
+    if meta.get("lt") is not None:
+        parts.append(f"< {meta['lt']}")
+    return " and ".join(parts)
+
+
+def _check_number(key: str, value: Any, meta: Mapping[str, Any]) -> list[str]:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return [f"{key} = {value!r}: must be a number"]
+    if not math.isfinite(value):
+        return [f"{key} = {value!r}: must be finite ({_describe_range(meta)})"]
+    bad = (
+        (meta.get("ge") is not None and value < meta["ge"])
+        or (meta.get("gt") is not None and value <= meta["gt"])
+        or (meta.get("le") is not None and value > meta["le"])
+        or (meta.get("lt") is not None and value >= meta["lt"])
+    )
+    return [f"{key} = {value!r}: must be {_describe_range(meta)}"] if bad else []
+
+
+def _check_leaf(key: str, value: Any, meta: Mapping[str, Any]) -> list[str]:
+    if value is None:
+        return []
+    if meta.get("choices"):
+        if value not in meta["choices"]:
+            return [f"{key} = {value!r}: must be one of {', '.join(meta['choices'])}"]
+        return []
+    if isinstance(value, list | tuple):
+        problems = []
+        if meta.get("length") is not None and len(value) != meta["length"]:
+            problems.append(f"{key} has {len(value)} values: must have exactly {meta['length']}")
+        for i, item in enumerate(value):
+            problems += _check_number(f"{key}[{i}]", item, meta)
+        if meta.get("sums_to_one") and not problems and abs(sum(value) - 1.0) > 1e-6:
+            problems.append(f"{key} sums to {sum(value):.6g}: shares must sum to 1")
+        return problems
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return _check_number(key, value, meta)
+    return []
+
+
+def _cross_checks(cfg: Config) -> list[str]:
+    problems = []
+    pop = cfg.population
+    for i, band in enumerate(AGE_BANDS):
+        frail = (
+            pop.frailty_mild_share_by_age[i]
+            + pop.frailty_moderate_share_by_age[i]
+            + pop.frailty_severe_share_by_age[i]
+        )
+        if frail > 1.0 + 1e-9:
+            problems.append(
+                f"population.frailty_*_share_by_age[{i}] (age {band}) sum to {frail:.3g}:"
+                " the frail shares of an age band must sum to at most 1"
+            )
+    try:
+        dt.date.fromisoformat(cfg.run.start_date)
+    except ValueError:
+        problems.append(
+            f"run.start_date = {cfg.run.start_date!r}: must be an ISO date such as 2024-04-01"
+        )
+    h = cfg.hospital
+    window = h.discharge_window_hours
+    if window is not None and len(window) == 2 and not window[0] < window[1]:
+        problems.append(
+            f"hospital.discharge_window_hours = {list(window)}: start must be before end"
+        )
+    if h.stay_multiplier_min > h.stay_multiplier_max:
+        problems.append(
+            f"hospital.stay_multiplier_min = {h.stay_multiplier_min} is above"
+            f" hospital.stay_multiplier_max = {h.stay_multiplier_max}: min must be <= max"
+        )
+    for name in (
+        "routine_emergency_los",
+        "complex_emergency_los",
+        "routine_elective_los",
+        "complex_elective_los",
+    ):
+        los = getattr(h, name)
+        if los.distribution in ("lognormal", "gamma") and los.cv <= 0:
+            problems.append(
+                f"hospital.{name}.cv = {los.cv}: a {los.distribution} stay needs cv > 0"
+                " (use distribution=fixed for a constant stay)"
+            )
+    return problems
+
+
+def validate(cfg: Config) -> Config:
+    """Check every leaf against its range; raise :class:`ConfigError` listing all problems."""
+    problems = []
+    for key, value, f in iter_leaves(cfg):
+        problems += _check_leaf(key, value, f.metadata)
+    if not problems:
+        problems += _cross_checks(cfg)
+    if problems:
+        raise ConfigError(problems)
+    return cfg
+
+
+def freeze(cfg: Any) -> Any:
+    """Return a deep, read-only copy of a validated config (lists become tuples)."""
+    cfg = copy.deepcopy(cfg)
+
+    def lock(obj: Any) -> None:
+        for f in dataclasses.fields(obj):
+            value = getattr(obj, f.name)
+            if dataclasses.is_dataclass(value):
+                lock(value)
+            elif isinstance(value, list):
+                object.__setattr__(obj, f.name, tuple(value))
+        object.__setattr__(obj, "_frozen", True)
+
+    lock(cfg)
+    return cfg
+
+
+def to_container(cfg: Any) -> dict[str, Any]:
+    """Plain nested dict (lists, not tuples) of a config, for YAML/JSON output."""
+
+    def convert(v: Any) -> Any:
+        if dataclasses.is_dataclass(v):
+            return {f.name: convert(getattr(v, f.name)) for f in dataclasses.fields(v)}
+        if isinstance(v, tuple | list):
+            return [convert(x) for x in v]
+        return v
+
+    return convert(cfg)
+
+
+def load(source: Any = None) -> Config:
+    """Build a validated, frozen :class:`Config` from a dataclass, mapping, DictConfig or None.
+
+    ``None`` gives the schema defaults (the ``default`` place). Mappings may be partial; unknown
+    keys and wrong types raise :class:`ConfigError` naming the key.
+    """
+    from omegaconf import DictConfig, OmegaConf
+    from omegaconf.errors import OmegaConfBaseException
+
+    if isinstance(source, Config):
+        if source._frozen:
+            return source
+        cfg = source
+    else:
+        try:
+            schema = OmegaConf.structured(Config)
+            if source is not None:
+                if not isinstance(source, DictConfig | Mapping):
+                    raise ConfigError([f"config must be a mapping, got {type(source).__name__}"])
+                schema = OmegaConf.merge(schema, source)
+            cfg = OmegaConf.to_object(schema)
+        except OmegaConfBaseException as exc:
+            raise ConfigError([_omegaconf_message(exc)]) from None
+    return freeze(validate(cfg))
+
+
+def _omegaconf_message(exc: Exception) -> str:
+    key = getattr(exc, "full_key", None) or "?"
+    msg = str(exc).split("\n")[0]
+    if "not in" in msg:
+        parent = key.rsplit(".", 1)[0] if "." in key else ""
+        hint = suggest_key(key)
+        return (
+            f"unknown key {key!r}"
+            + (f" (did you mean {hint!r}?)" if hint else "")
+            + (f" in section {parent!r}" if parent else "")
+        )
+    return f"{key}: {msg}"
+
+
+def suggest_key(dotted_key: str) -> str | None:
+    """Closest valid dotted key to a misspelt one, or None."""
+    import difflib
+
+    valid = [k for k, _, _ in iter_leaves(Config())]
+    match = difflib.get_close_matches(dotted_key, valid, n=1, cutoff=0.6)
+    return match[0] if match else None
+
+
+def register_configs() -> None:
+    """Register the schema in Hydra's ConfigStore as ``leftshift_schema``."""
+    from hydra.core.config_store import ConfigStore
+
+    ConfigStore.instance().store(name="leftshift_schema", node=Config)

@@ -1,0 +1,341 @@
+"""Demand: monthly emergency presentations and elective referrals generated from the population.
+
+Rates are per person-year by cell (age band x IMD quintile x frailty). A month's arrivals are a
+non-homogeneous Poisson process built by *thinning*: candidates are drawn at a dominating rate
+that depends only on the place's initial population and the season (so it is identical in every
+arm of an experiment), and each candidate is kept with probability actual rate / dominating rate.
+A scenario that cuts demand therefore keeps a subset of the baseline's patients, each with the
+same attributes and length of stay: common random numbers at the level of the patient. Where the
+actual rate exceeds the dominating one, the excess comes from a separate overflow stream.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import special
+
+from leftshift.config import Config, LengthOfStayConfig
+from leftshift.population import N_AGE, N_FRAILTY, N_IMD, Population, frailty_shares
+from leftshift.rng import Streams
+
+#: Dominating rate / reference rate. Affects only efficiency and how random numbers are shared,
+#: never the distribution of arrivals.
+THINNING_HEADROOM = 1.25
+DAYS_PER_YEAR = 365.25
+
+
+def los_quantile(los: LengthOfStayConfig, u: np.ndarray) -> np.ndarray:
+    """Lengths of stay (days) at probabilities ``u`` of the configured distribution."""
+    u = np.clip(u, 1e-12, 1 - 1e-12)
+    if los.distribution == "fixed":
+        return np.full_like(u, los.mean_days)
+    if los.distribution == "exponential":
+        return -los.mean_days * np.log1p(-u)
+    if los.distribution == "lognormal":
+        sigma2 = np.log1p(los.cv**2)
+        mu = np.log(los.mean_days) - sigma2 / 2
+        return np.exp(mu + np.sqrt(sigma2) * special.ndtri(u))
+    if los.distribution == "gamma":
+        shape = 1.0 / los.cv**2
+        return special.gammaincinv(shape, u) * los.mean_days / shape
+    raise ValueError(f"unknown length-of-stay distribution {los.distribution!r}")
+
+
+def deprivation_gradient(ratio_q1_to_q5: float, imd_shares: np.ndarray) -> np.ndarray:
+    """Rate multipliers by IMD quintile, geometric from Q5 (1) to Q1 (ratio), mean 1."""
+    raw = ratio_q1_to_q5 ** (np.arange(N_IMD)[::-1] / (N_IMD - 1))
+    return raw / (raw * imd_shares).sum()
+
+
+def complex_share(base_by_age: np.ndarray, odds_ratio_by_frailty: np.ndarray) -> np.ndarray:
+    """P(complex) by (age, frailty): the age band's share for fit people, odds scaled by frailty."""
+    base = np.clip(np.asarray(base_by_age, float), 1e-9, 1 - 1e-9)
+    odds = base[:, None] / (1 - base[:, None]) * np.asarray(odds_ratio_by_frailty)[None, :]
+    return odds / (1 + odds)
+
+
+@dataclass
+class EmergencyBatch:
+    """One month's emergency presentations (kept arrivals only), with their outcomes."""
+
+    time: np.ndarray
+    cell: np.ndarray
+    complex: np.ndarray
+    marginal: np.ndarray
+    base_los: np.ndarray
+    u_admit: np.ndarray
+    outcome: np.ndarray = field(init=False)
+    bed_start: np.ndarray = field(init=False)
+    los: np.ndarray = field(init=False)
+    clinical_los: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        n = len(self.time)
+        self.outcome = np.zeros(n, dtype=np.int8)
+        self.bed_start = np.full(n, np.nan)
+        self.los = np.full(n, np.nan)
+        self.clinical_los = np.full(n, np.nan)
+
+
+@dataclass
+class ReferralBatch:
+    """One month's referrals to the admitted waiting list, with their exits."""
+
+    time: np.ndarray
+    cell: np.ndarray
+    urgent: np.ndarray
+    complex: np.ndarray
+    base_los: np.ndarray
+    removal_time: np.ndarray
+    exit_time: np.ndarray = field(init=False)
+    exit_reason: np.ndarray = field(init=False)
+    los: np.ndarray = field(init=False)
+    clinical_los: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        n = len(self.time)
+        self.exit_time = np.full(n, np.inf)
+        self.exit_reason = np.zeros(n, dtype=np.int8)  # 0 waiting, 1 admitted, 2 removed
+        self.los = np.full(n, np.nan)
+        self.clinical_los = np.full(n, np.nan)
+
+
+class Demand:
+    """Per-cell rates and the monthly generation of arrivals."""
+
+    def __init__(self, cfg: Config, population: Population, streams: Streams):
+        self.cfg = cfg
+        self.population = population
+        self.streams = streams
+        d, h, place = cfg.demand, cfg.hospital, cfg.place
+        imd_shares = np.asarray(place.imd_shares)
+        frail = frailty_shares(cfg.population)  # (age, frailty)
+
+        # Emergency admissions at the reference occupancy, by cell, per person-year.
+        hr = np.asarray(d.frailty_emergency_hr)
+        frailty_mult = hr[None, :] / (frail * hr[None, :]).sum(axis=1, keepdims=True)
+        dep = deprivation_gradient(d.deprivation_emergency_ratio_q1_to_q5, imd_shares)
+        admissions = (
+            np.asarray(d.emergency_admissions_per_1000_by_age)[:, None, None]
+            / 1000.0
+            * dep[None, :, None]
+            * frailty_mult[:, None, :]
+        )
+        p_complex = complex_share(h.emergency_complex_share_by_age, h.frailty_complex_odds_ratio)
+        self.emergency_p_complex = np.broadcast_to(p_complex[:, None, :], admissions.shape)
+        # Presentations that are admission candidates: marginal routine ones are admitted with
+        # probability p_ref at the reference occupancy, so scale up to keep the admission rate.
+        marginal = (1 - self.emergency_p_complex) * d.routine_marginal_share
+        self.emergency_presentation_rate = admissions / (
+            1 - marginal * (1 - h.marginal_admission_probability)
+        )
+        dep_el = deprivation_gradient(d.deprivation_elective_ratio_q1_to_q5, imd_shares)
+        self.referral_rate = (
+            np.asarray(d.elective_referrals_per_1000_by_age)[:, None, None]
+            / 1000.0
+            * dep_el[None, :, None]
+            * np.ones((1, 1, N_FRAILTY))
+        )
+        self.elective_p_complex = np.broadcast_to(
+            complex_share(h.elective_complex_share_by_age, h.frailty_complex_odds_ratio)[
+                :, None, :
+            ],
+            self.referral_rate.shape,
+        )
+        self.frailty_los = np.asarray(h.frailty_los_multiplier)
+        self.reference_counts = population.initial_counts.astype(float)
+
+    def seasonal_factor(self, month_of_year: int) -> float:
+        """Winter-peak multiplier of emergency demand for a calendar month (1-12)."""
+        d = self.cfg.demand
+        angle = 2 * np.pi * (month_of_year - d.winter_peak_month) / 12.0
+        return 1.0 + d.winter_peak_amplitude * np.cos(angle)
+
+    # ---------------------------------------------------------------------------------------
+    def _thinned_arrivals(
+        self, stream: str, ref_rate: np.ndarray, actual_rate: np.ndarray, start: float, end: float
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Candidate arrivals in [start, end) for per-cell rates (per day).
+
+        Returns (times, cells, kept): every candidate at the dominating rate, whether thinning
+        keeps it, and then any overflow arrivals where the actual rate exceeds the dominating one.
+        Attributes are drawn for every candidate, kept or not, so arms stay in step.
+        """
+        rng = self.streams[stream]
+        span = end - start
+        dom = (ref_rate * THINNING_HEADROOM).ravel()
+        act = actual_rate.ravel()
+        n = rng.poisson(dom.sum() * span)
+        times = start + rng.random(n) * span
+        cum = np.cumsum(dom)
+        cells = np.minimum(
+            np.searchsorted(cum, rng.random(n) * cum[-1], side="right"), len(cum) - 1
+        )
+        u_keep = rng.random(n)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            keep_p = np.where(dom > 0, act / dom, 0.0)
+        keep = u_keep < keep_p[cells]
+        excess = np.clip(act - dom, 0.0, None)
+        if excess.sum() > 0:
+            over = self.streams[stream + "_overflow"]
+            counts = over.poisson(excess * span)
+            o_cells = np.repeat(np.arange(len(excess)), counts)
+            o_times = start + over.random(len(o_cells)) * span
+        else:
+            o_cells = np.empty(0, dtype=np.int64)
+            o_times = np.empty(0)
+        all_times = np.concatenate([times, o_times])
+        all_cells = np.concatenate([cells, o_cells])
+        kept = np.concatenate([keep, np.ones(len(o_cells), bool)])
+        return all_times, all_cells, kept
+
+    def _frailty_of(self, cells: np.ndarray) -> np.ndarray:
+        return cells % N_FRAILTY
+
+    def _emergency_attributes(
+        self, cells: np.ndarray, case_stream: str, los_stream: str
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Case mix, marginality, base stay and admission-decision draw for each candidate."""
+        n = len(cells)
+        u_complex, u_marginal, u_admit = self.streams[case_stream].random((3, n))
+        u_los = self.streams[los_stream].random(n)
+        is_complex = u_complex < self.emergency_p_complex.ravel()[cells]
+        marginal = ~is_complex & (u_marginal < self.cfg.demand.routine_marginal_share)
+        h = self.cfg.hospital
+        los = (
+            np.where(
+                is_complex,
+                los_quantile(h.complex_emergency_los, u_los),
+                los_quantile(h.routine_emergency_los, u_los),
+            )
+            * self.frailty_los[self._frailty_of(cells)]
+        )
+        return is_complex, marginal, los, u_admit
+
+    def emergency_batch(
+        self, start: float, end: float, month_of_year: int, multiplier: float
+    ) -> EmergencyBatch:
+        """Emergency presentations in [start, end) given the current population."""
+        season = self.seasonal_factor(month_of_year)
+        per_day = self.emergency_presentation_rate * season / DAYS_PER_YEAR
+        ref = per_day * self.reference_counts
+        actual = per_day * self.population.counts * multiplier
+        times, cells, kept = self._thinned_arrivals("emergency_arrivals", ref, actual, start, end)
+        is_complex, marginal, los, u_admit = self._emergency_attributes(
+            cells, "emergency_case", "emergency_los"
+        )
+        order = np.argsort(times[kept], kind="stable")
+        pick = np.flatnonzero(kept)[order]
+        return EmergencyBatch(
+            time=times[pick],
+            cell=cells[pick],
+            complex=is_complex[pick],
+            marginal=marginal[pick],
+            base_los=los[pick],
+            u_admit=u_admit[pick],
+        )
+
+    def initial_census(self, max_patients: int) -> EmergencyBatch:
+        """Emergency patients already in bed at time 0, so the run does not start empty.
+
+        Their number is the expected emergency occupancy (admission rate x mean stay, capped at
+        ``max_patients``); stays are drawn length-biased (long stays are more likely to be in a
+        bed on any given day) and each has been under way for a uniform share of its stay.
+        """
+        rng = self.streams["initial_census"]
+        per_day = (
+            self.emergency_presentation_rate * self.population.counts / DAYS_PER_YEAR
+        ).ravel()
+        n_candidates = 4 * max(1, max_patients)
+        cells = rng.choice(len(per_day), size=n_candidates, p=per_day / per_day.sum())
+        is_complex, marginal, los, u_admit = self._emergency_attributes(
+            cells, "initial_census", "initial_census"
+        )
+        expected = int(round(per_day.sum() * los.mean()))
+        size = min(expected, max_patients)
+        pick = rng.choice(n_candidates, size=size, replace=True, p=los / los.sum())
+        elapsed = rng.random(size) * los[pick]
+        batch = EmergencyBatch(
+            time=-elapsed,
+            cell=cells[pick],
+            complex=is_complex[pick],
+            marginal=marginal[pick],
+            base_los=los[pick],
+            u_admit=u_admit[pick],
+        )
+        return batch
+
+    def referral_batch(self, start: float, end: float, multiplier: float) -> ReferralBatch:
+        """Referrals to the admitted waiting list in [start, end)."""
+        per_day = self.referral_rate / DAYS_PER_YEAR
+        ref = per_day * self.reference_counts
+        actual = per_day * self.population.counts * multiplier
+        times, cells, kept = self._thinned_arrivals("elective_referrals", ref, actual, start, end)
+        return self._referrals(times, cells, kept, "elective_case", "elective_los")
+
+    def initial_list(self) -> ReferralBatch:
+        """The waiting list at time 0: people already waiting, with exponential waits so far."""
+        d = self.cfg.demand
+        rng = self.streams["initial_list"]
+        size = int(round(d.initial_waiting_list_per_1000 * self.population.total / 1000.0))
+        weights = (self.referral_rate * self.population.counts).ravel()
+        if weights.sum() <= 0:
+            size = 0  # nobody is ever referred, so nobody is waiting
+        cells = (
+            rng.choice(len(weights), size=size, p=weights / weights.sum())
+            if size
+            else np.empty(0, dtype=np.int64)
+        )
+        times = -rng.exponential(d.initial_wait_mean_weeks * 7.0, size=size)
+        return self._referrals(times, cells, np.ones(size, bool), "initial_list", "initial_list")
+
+    def _referrals(
+        self,
+        times: np.ndarray,
+        cells: np.ndarray,
+        kept: np.ndarray,
+        case_stream: str,
+        los_stream: str,
+    ) -> ReferralBatch:
+        n = len(times)
+        d, h = self.cfg.demand, self.cfg.hospital
+        u_urgent, u_complex, u_removal = self.streams[case_stream].random((3, n))
+        u_los = self.streams[los_stream].random(n)
+        is_complex = u_complex < self.elective_p_complex.ravel()[cells]
+        los = (
+            np.where(
+                is_complex,
+                los_quantile(h.complex_elective_los, u_los),
+                los_quantile(h.routine_elective_los, u_los),
+            )
+            * self.frailty_los[self._frailty_of(cells)]
+        )
+        rate_per_day = d.list_removal_per_month * 12.0 / DAYS_PER_YEAR
+        with np.errstate(divide="ignore"):
+            wait_to_removal = (
+                -np.log1p(-np.clip(u_removal, 0, 1 - 1e-12)) / rate_per_day
+                if rate_per_day > 0
+                else np.full(n, np.inf)
+            )
+        # Removal clocks start at referral, or at time 0 for the initial list (memoryless).
+        removal = np.maximum(times, 0.0) + wait_to_removal
+        order = np.argsort(times[kept], kind="stable")
+        pick = np.flatnonzero(kept)[order]
+        return ReferralBatch(
+            time=times[pick],
+            cell=cells[pick],
+            urgent=(u_urgent < d.urgent_share)[pick],
+            complex=is_complex[pick],
+            base_los=los[pick],
+            removal_time=removal[pick],
+        )
+
+
+def cell_axes(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Split flat cell indices into (age band, IMD quintile, frailty) indices."""
+    age, rest = np.divmod(cells, N_IMD * N_FRAILTY)
+    imd, frailty = np.divmod(rest, N_FRAILTY)
+    return age, imd, frailty
+
+
+__all__ = ["N_AGE", "Demand", "EmergencyBatch", "ReferralBatch", "cell_axes", "los_quantile"]

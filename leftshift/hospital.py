@@ -1,0 +1,307 @@
+"""The acute trust's general and acute (G&A) beds as a discrete-event system (SimPy).
+
+Beds are a count held here, not a ``simpy.Resource``: who gets a freed bed is policy (boarded
+emergencies first, then electives at the daily round while occupancy is below the threshold),
+and that policy is written out below. Each stay is one SimPy timeout whose callback frees the bed.
+
+Capacity-pressure channels (MODEL.md section 3), each switched off by a zero parameter:
+
+(a) electives admitted from the waiting list whenever beds and the threshold allow;
+(b) admission threshold: a marginal emergency is admitted with a probability that falls as
+    occupancy rises (``admission_threshold_sensitivity``);
+(c) discharge pressure: the stay is multiplied by a function of occupancy at admission, longer
+    when beds are free, shorter under load and longer again past the saturation tipping point
+    (``discharge_pressure_slope``, ``saturation_slope``);
+(d) referrals respond to waiting times (in :mod:`leftshift.model`).
+"""
+
+import math
+from collections import deque
+
+import simpy
+
+from leftshift.config import Config
+from leftshift.demand import EmergencyBatch, ReferralBatch
+from leftshift.invariants import InvariantError
+
+# emergency outcomes
+BOARDING, ADMITTED, DECLINED, DIVERTED = 0, 1, 2, 3
+# referral exit reasons
+WAITING, TREATED, REMOVED = 0, 1, 2
+
+
+class WaitingList:
+    """The admitted elective waiting list, held as plain queues (no ``PriorityResource``).
+
+    One FIFO per urgency category; the next patient is the category head with the earliest
+    due date (referral time + the category's target), so clinical urgency and time waited both
+    order the list. People who leave the list untreated are dropped when they reach a head; their
+    exit is recorded at their own removal time, so list statistics stay exact.
+    """
+
+    def __init__(self, urgent_target_days: float, routine_target_days: float):
+        self.targets = (urgent_target_days, routine_target_days)
+        self.queues: tuple[deque, deque] = (deque(), deque())
+        self.batches: list[ReferralBatch] = []
+        self._pending: deque[tuple[ReferralBatch, int]] = deque()
+
+    def add_batch(self, batch: ReferralBatch) -> None:
+        """Register a month's referrals; each joins its queue once its referral time has come."""
+        self.batches.append(batch)
+        if len(batch.time):
+            self._pending.append((batch, 0))
+
+    def enqueue_until(self, now: float) -> None:
+        """Move every referral made by ``now`` into its urgency queue."""
+        while self._pending:
+            batch, start = self._pending[0]
+            times = batch.time
+            stop = start
+            n = len(times)
+            while stop < n and times[stop] <= now:
+                idx = stop
+                queue = self.queues[0 if batch.urgent[idx] else 1]
+                target = self.targets[0 if batch.urgent[idx] else 1]
+                queue.append((times[idx] + target, batch, idx))
+                stop += 1
+            if stop < n:
+                self._pending[0] = (batch, stop)
+                return
+            self._pending.popleft()
+
+    def _drop_removed(self, queue: deque, now: float) -> None:
+        while queue:
+            _, batch, idx = queue[0]
+            if batch.removal_time[idx] > now:
+                return
+            batch.exit_time[idx] = batch.removal_time[idx]
+            batch.exit_reason[idx] = REMOVED
+            queue.popleft()
+
+    def pop_next(self, now: float) -> tuple[ReferralBatch, int] | None:
+        """Remove and return the next patient to admit, or None if the list is empty."""
+        best = None
+        for queue in self.queues:
+            self._drop_removed(queue, now)
+            if queue and (best is None or queue[0][0] < best[0][0]):
+                best = queue
+        if best is None:
+            return None
+        _, batch, idx = best.popleft()
+        return batch, idx
+
+    def finalise(self, end: float) -> None:
+        """Record removals that fell due before ``end`` for people never reached in the queue."""
+        for batch in self.batches:
+            gone = (batch.exit_reason == WAITING) & (batch.removal_time <= end)
+            batch.exit_time[gone] = batch.removal_time[gone]
+            batch.exit_reason[gone] = REMOVED
+
+
+class Hospital:
+    """G&A beds, ED boarding, escalation beds and the elective admission round."""
+
+    def __init__(self, env: simpy.Environment, cfg: Config, waiting_list: WaitingList):
+        h = cfg.hospital
+        self.env = env
+        self.h = h
+        self.waiting_list = waiting_list
+        self.core_beds = cfg.place.general_acute_beds
+        self.escalation_beds = cfg.place.escalation_beds
+        self.open_beds = self.core_beds
+        self.occupied = 0
+        self.admissions = 0
+        self.discharges = 0
+        self.boarders: deque[tuple[EmergencyBatch, int]] = deque()
+        self.electives_today = 0
+        # time integrals of the live counts, kept independently of the episode records so that
+        # Little's law and the records can be checked against each other
+        self.occupied_bed_days = 0.0
+        self.boarder_days = 0.0
+        self._last_change = 0.0
+        self.bed_stock_log: list[tuple[float, int]] = [(0.0, self.open_beds)]
+
+    # -- pressure channels -------------------------------------------------------------------
+    def _integrate(self) -> None:
+        now = self.env.now
+        if now > self._last_change:
+            elapsed = now - self._last_change
+            self.occupied_bed_days += self.occupied * elapsed
+            self.boarder_days += len(self.boarders) * elapsed
+            self._last_change = now
+
+    def occupancy(self) -> float:
+        """Occupied share of open beds now."""
+        return self.occupied / self.open_beds
+
+    def marginal_admission_probability(self, occupancy: float) -> float:
+        """Channel (b): chance a marginal emergency is admitted at this occupancy."""
+        h = self.h
+        p = h.marginal_admission_probability - h.admission_threshold_sensitivity * (
+            occupancy - h.reference_occupancy
+        )
+        return min(1.0, max(0.0, p))
+
+    def stay_multiplier(self, occupancy: float) -> float:
+        """Channel (c): N-shaped response of stay length to occupancy at admission."""
+        h = self.h
+        if occupancy <= h.tipping_occupancy:
+            m = 1.0 + h.discharge_pressure_slope * (h.reference_occupancy - occupancy)
+        else:
+            m = (
+                1.0
+                + h.discharge_pressure_slope * (h.reference_occupancy - h.tipping_occupancy)
+                + h.saturation_slope * (occupancy - h.tipping_occupancy)
+            )
+        return min(h.stay_multiplier_max, max(h.stay_multiplier_min, m))
+
+    # -- flows -----------------------------------------------------------------------------
+    def present_emergency(self, batch: EmergencyBatch, i: int) -> None:
+        """An emergency presentation needing a decision to admit."""
+        if batch.marginal[i]:
+            if batch.u_admit[i] >= self.marginal_admission_probability(self.occupancy()):
+                batch.outcome[i] = DECLINED
+                return
+        if self.occupied < self.open_beds:
+            self._start_stay(batch, i)
+            batch.outcome[i] = ADMITTED
+            return
+        limit = self.h.max_ed_boarders
+        if limit is not None and len(self.boarders) >= limit:
+            batch.outcome[i] = DIVERTED
+            return
+        self._integrate()
+        self.boarders.append((batch, i))
+        if (
+            self.escalation_beds
+            and self.open_beds == self.core_beds
+            and len(self.boarders) >= self.h.escalation_open_boarders
+        ):
+            self._set_open_beds(self.core_beds + self.escalation_beds)
+            while self.boarders and self.occupied < self.open_beds:
+                self._admit_boarder()
+
+    def _admit_boarder(self) -> None:
+        self._integrate()
+        batch, i = self.boarders.popleft()
+        self._start_stay(batch, i)
+        batch.outcome[i] = ADMITTED
+
+    def admit_electives(self) -> int:
+        """Channel (a): admit from the list while a bed is free and occupancy is below threshold.
+
+        Called at the daily round (which also brings the day's new referrals onto the list) and
+        whenever a bed falls free with nobody boarding in ED.
+        """
+        cap = self.h.max_elective_admissions_per_day
+        admitted = 0
+        threshold_beds = self.h.elective_threshold * self.open_beds
+        while (
+            not self.boarders
+            and self.occupied < self.open_beds
+            and self.occupied < threshold_beds
+            and (cap is None or self.electives_today < cap)
+        ):
+            nxt = self.waiting_list.pop_next(self.env.now)
+            if nxt is None:
+                break
+            batch, i = nxt
+            self._start_stay(batch, i)
+            batch.exit_time[i] = self.env.now
+            batch.exit_reason[i] = TREATED
+            admitted += 1
+            self.electives_today += 1
+        return admitted
+
+    def discharge_time(self, due: float) -> float:
+        """Move a discharge due outside the daily window into the next window, keeping order."""
+        window = self.h.discharge_window_hours
+        if window is None:
+            return due
+        start, end = window[0] / 24.0, window[1] / 24.0
+        day = math.floor(due)
+        frac = due - day
+        if start <= frac < end:
+            return due
+        night = 1.0 - (end - start)
+        position = ((frac - end) % 1.0) / night  # 0 at window close, 1 at next opening
+        opening = day + start if frac < start else day + 1.0 + start
+        return opening + position * (end - start)
+
+    def seed_census(self, batch: EmergencyBatch) -> None:
+        """Put patients admitted before time 0 (``batch.time`` < 0) into beds."""
+        for i, arrived in enumerate(batch.time.tolist()):
+            if self.occupied >= self.open_beds:
+                raise InvariantError("initial census larger than the bed stock")
+            end = self.discharge_time(arrived + float(batch.base_los[i]))
+            batch.bed_start[i] = arrived
+            batch.los[i] = end - arrived
+            batch.clinical_los[i] = batch.base_los[i]
+            batch.outcome[i] = ADMITTED
+            self.occupied += 1
+            self.admissions += 1
+            self.env.timeout(end - self.env.now).callbacks.append(self._end_stay)
+        self._last_change = self.env.now
+
+    def _start_stay(self, batch: EmergencyBatch | ReferralBatch, i: int) -> None:
+        now = self.env.now
+        clinical = float(batch.base_los[i]) * self.stay_multiplier(self.occupancy())
+        los = self.discharge_time(now + clinical) - now
+        self._integrate()
+        self.occupied += 1
+        self.admissions += 1
+        if self.occupied > self.open_beds:
+            raise InvariantError(
+                f"occupied beds {self.occupied} exceed open beds {self.open_beds} at day {now:.3f}"
+            )
+        batch.los[i] = los
+        batch.clinical_los[i] = clinical
+        if isinstance(batch, EmergencyBatch):
+            batch.bed_start[i] = now
+        self.env.timeout(los).callbacks.append(self._end_stay)
+
+    def _end_stay(self, _event: simpy.Event) -> None:
+        self._integrate()
+        self.occupied -= 1
+        self.discharges += 1
+        if self.boarders:
+            self._admit_boarder()
+            return
+        if self.open_beds > self.core_beds and self.occupied <= self.core_beds:
+            self._set_open_beds(self.core_beds)
+        self.admit_electives()
+
+    def _set_open_beds(self, beds: int) -> None:
+        self.open_beds = beds
+        self.bed_stock_log.append((self.env.now, beds))
+
+    # -- processes ---------------------------------------------------------------------------
+    def elective_rounds(self, first_day: float, end_day: float):
+        """Daily elective admission round at the configured hour."""
+        day = first_day
+        while day < end_day:
+            yield self.env.timeout(day - self.env.now)
+            self.electives_today = 0
+            self.waiting_list.enqueue_until(self.env.now)
+            self.admit_electives()
+            day += 1.0
+
+    def emergency_arrivals(self, batch: EmergencyBatch):
+        """Present one month's emergency arrivals at their times."""
+        env = self.env
+        for i, t in enumerate(batch.time.tolist()):
+            delay = t - env.now
+            if delay > 0:
+                yield env.timeout(delay)
+            self.present_emergency(batch, i)
+
+    def check_end(self) -> None:
+        """B8 for admissions: every admission is discharged or still in a bed."""
+        self._integrate()
+        if self.admissions != self.discharges + self.occupied:
+            raise InvariantError(
+                f"admissions {self.admissions} != discharges {self.discharges}"
+                f" + still in bed {self.occupied}"
+            )
+        if not 0 <= self.occupied <= self.open_beds:
+            raise InvariantError(f"occupied {self.occupied} outside 0..{self.open_beds} at end")

@@ -1,0 +1,135 @@
+"""One replication: build the place from a validated config and a seed, run it, return Results.
+
+The model does no file I/O and prints nothing (the runner writes outputs). It couples a monthly
+"system dynamics" process (population, demand rates, interventions, referral response) with the
+event-level hospital in a single SimPy environment and clock.
+"""
+
+import numpy as np
+import simpy
+
+from leftshift.calendar import Calendar
+from leftshift.config import Config
+from leftshift.demand import Demand, EmergencyBatch
+from leftshift.hospital import Hospital, WaitingList
+from leftshift.monitors import (
+    episodes_frame,
+    monthly_metrics,
+    presentations_frame,
+    referrals_frame,
+)
+from leftshift.population import Population
+from leftshift.results import Results, summarise
+from leftshift.rng import Streams
+from leftshift.schedule import schedule_value
+
+MIN_MEAN_WAIT_WEEKS = 1.0  # floor on the mean wait in the referral response (empty list)
+
+
+def referral_response(cfg: Config, mean_wait_weeks: float) -> float:
+    """Channel (d): referral-rate multiplier, (mean wait / reference) ** -elasticity."""
+    d = cfg.demand
+    if d.referral_wait_elasticity == 0:
+        return 1.0
+    wait = max(mean_wait_weeks, MIN_MEAN_WAIT_WEEKS)
+    return float((wait / d.reference_wait_weeks) ** (-d.referral_wait_elasticity))
+
+
+def _mean_wait_weeks(waiting_list: WaitingList, now: float) -> float:
+    total = 0.0
+    count = 0
+    for b in waiting_list.batches:
+        live = (b.time <= now) & (b.exit_time > now) & (b.removal_time > now)
+        if live.any():
+            total += float((now - b.time[live]).sum())
+            count += int(live.sum())
+    return total / count / 7.0 if count else 0.0
+
+
+def simulate(cfg: Config, seed: int) -> Results:
+    """Run one replication of a validated, frozen config with one master seed."""
+    streams = Streams(seed)
+    calendar = Calendar(
+        cfg.run.start_date,
+        cfg.run.warmup_months + 12 * cfg.run.horizon_years,
+        cfg.run.warmup_months,
+    )
+    env = simpy.Environment()
+    population = Population(cfg, streams["population"])
+    demand = Demand(cfg, population, streams)
+    waiting_list = WaitingList(cfg.demand.urgent_target_days, cfg.demand.routine_target_days)
+    waiting_list.add_batch(demand.initial_list())
+    hospital = Hospital(env, cfg, waiting_list)
+    emergency_batches: list[EmergencyBatch] = []
+    if cfg.hospital.initial_census:
+        census = demand.initial_census(hospital.open_beds)
+        hospital.seed_census(census)
+        emergency_batches.append(census)
+
+    n = calendar.n_months
+    population_by_month = np.zeros(n)
+    deaths_by_month = np.zeros(n)
+    births_by_month = np.zeros(n)
+    emergency_multiplier = np.ones(n)
+    referral_multiplier = np.ones(n)
+
+    def system_dynamics():
+        for month in range(n):
+            start, end = calendar.month_start_days[month], calendar.month_start_days[month + 1]
+            if month > 0:
+                flows = population.step_month()
+                deaths_by_month[month - 1] = flows["deaths"].sum()
+                births_by_month[month - 1] = flows["births"]
+            population_by_month[month] = population.total
+            years = calendar.years_since_reporting(start)
+            mult = schedule_value(cfg.interventions.emergency_demand_multiplier, years)
+            emergency_multiplier[month] = mult
+            batch = demand.emergency_batch(start, end, calendar.month_of_year[month], mult)
+            emergency_batches.append(batch)
+            env.process(hospital.emergency_arrivals(batch))
+            response = referral_response(cfg, _mean_wait_weeks(waiting_list, start))
+            referral_multiplier[month] = response
+            waiting_list.add_batch(demand.referral_batch(start, end, response))
+            yield env.timeout(end - env.now)
+
+    first_round = cfg.hospital.elective_round_hour / 24.0
+    env.process(system_dynamics())
+    env.process(hospital.elective_rounds(first_round, calendar.end_day))
+    env.run(until=calendar.end_day)
+
+    hospital.check_end()
+    waiting_list.finalise(calendar.end_day)
+    population.check_conservation()
+
+    presentations = presentations_frame(emergency_batches, calendar.end_day)
+    referrals = referrals_frame(waiting_list.batches)
+    episodes = episodes_frame(presentations, referrals)
+    monthly = monthly_metrics(
+        calendar,
+        episodes,
+        presentations,
+        referrals,
+        hospital.bed_stock_log,
+        population_by_month,
+        extra={
+            "deaths_in_population": deaths_by_month,
+            "births": births_by_month,
+            "emergency_demand_multiplier": emergency_multiplier,
+            "referral_response_multiplier": referral_multiplier,
+        },
+    )
+    return Results(
+        config=cfg,
+        seed=seed,
+        episodes=episodes,
+        presentations=presentations,
+        referrals=referrals,
+        monthly=monthly,
+        summary=summarise(cfg, monthly),
+        reporting_start_day=calendar.reporting_start_day,
+        live_counts={
+            "occupied_bed_days": hospital.occupied_bed_days,
+            "boarder_days": hospital.boarder_days,
+            "end_day": calendar.end_day,
+        },
+    )

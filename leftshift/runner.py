@@ -1,0 +1,190 @@
+"""Write an experiment's results into a run directory, atomically.
+
+Everything is written into ``<run_dir>/.results-partial/`` and renamed to ``<run_dir>/results/``
+only when complete; a failed or interrupted run leaves ``<run_dir>/FAILED`` (with the reason)
+and no ``results/`` directory, so nothing half-written can be read as a result. Use
+:func:`is_complete` before reading a run directory.
+"""
+
+import json
+import platform
+import shutil
+import subprocess
+import sys
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import matplotlib.pyplot as plt
+import yaml
+
+import leftshift
+from leftshift.config import Config, to_container
+from leftshift.experiment import ExperimentResults, run_experiment
+from leftshift.plots import backfill_figure, occupancy_figure, waiting_list_figure
+
+RESULTS_DIR = "results"
+PARTIAL_DIR = ".results-partial"
+FAILED_MARKER = "FAILED"
+DEPENDENCIES = (
+    "simpy",
+    "numpy",
+    "pandas",
+    "pyarrow",
+    "scipy",
+    "matplotlib",
+    "hydra-core",
+    "omegaconf",
+    "joblib",
+)
+
+
+def is_complete(run_dir: str | Path) -> bool:
+    """True only for a run directory whose results were written in full."""
+    run_dir = Path(run_dir)
+    return (run_dir / RESULTS_DIR / "manifest.json").is_file() and not (
+        run_dir / FAILED_MARKER
+    ).exists()
+
+
+def provenance() -> dict[str, Any]:
+    """Package version, git commit and dependency versions, for the manifest."""
+    versions = {}
+    for name in DEPENDENCIES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    commit = None
+    try:
+        repo = Path(leftshift.__file__).resolve().parents[1]
+        out = subprocess.run(
+            ["git", "-C", str(repo), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+        dirty = subprocess.run(
+            ["git", "-C", str(repo), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+        if out.returncode == 0:
+            commit = out.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
+    except (OSError, subprocess.SubprocessError):
+        commit = None
+    return {
+        "leftshift_version": leftshift.__version__,
+        "git_commit": commit,
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "dependencies": versions,
+    }
+
+
+def write_results(results: ExperimentResults, directory: Path) -> dict[str, Any]:
+    """Write every table, figure and the summary of an experiment into ``directory``."""
+    cfg = results.config
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "config.yaml").write_text(yaml.safe_dump(to_container(cfg), sort_keys=False))
+    monthly = results.monthly()
+    monthly.to_parquet(directory / "monthly.parquet", index=False)
+    for arm in results.arm_names:
+        full = results.full(arm)
+        for name in ("episodes", "presentations", "referrals"):
+            getattr(full, name).to_parquet(directory / f"{name}_{arm}.parquet", index=False)
+    summary: dict[str, Any] = {
+        "place": cfg.place.name,
+        "experiment": cfg.experiment.name,
+        "replications": cfg.run.replications,
+        "arms": {},
+    }
+    for arm in results.arm_names:
+        reps = [o.summary for o in results.outputs if o.arm == arm]
+        summary["arms"][arm] = _mean_summary(reps)
+    figures = {
+        "occupancy.png": occupancy_figure(monthly, cfg.hospital.elective_threshold, cfg.place.name),
+        "waiting_list.png": waiting_list_figure(monthly, cfg.place.name),
+    }
+    comparison = results.comparison()
+    if not comparison.empty:
+        comparison.to_parquet(directory / "comparison.parquet", index=False)
+        backfill = results.backfill()
+        backfill["monthly"].to_parquet(directory / "backfill_monthly.parquet", index=False)
+        figures["backfill.png"] = backfill_figure(backfill["monthly"], monthly, cfg.place.name)
+        summary["comparison_by_year"] = _comparison_summary(comparison)
+        summary["backfill"] = {k: v for k, v in backfill.items() if k != "monthly"}
+    for name, fig in figures.items():
+        fig.savefig(directory / name, dpi=130)
+        plt.close(fig)
+    (directory / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
+    manifest = {
+        "status": "complete",
+        "seeds": sorted({o.seed for o in results.outputs}),
+        "master_seed": cfg.run.seed,
+        "files": sorted(p.name for p in directory.iterdir()) + ["manifest.json"],
+        **provenance(),
+    }
+    (directory / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    return summary
+
+
+def _mean_summary(summaries: list[dict[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in summaries[0].items():
+        if isinstance(value, dict):
+            out[key] = _mean_summary([s[key] for s in summaries])
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            out[key] = float(sum(s[key] for s in summaries) / len(summaries))
+        else:
+            out[key] = value
+    return out
+
+
+def _comparison_summary(comparison) -> dict[str, Any]:
+    keep = [
+        "bed_days",
+        "admissions_emergency",
+        "admissions_elective",
+        "ed_boarding_hours",
+        "waiting_list_size",
+        "occupancy",
+    ]
+    out: dict[str, Any] = {}
+    for metric in keep:
+        rows = comparison[comparison["metric"] == metric]
+        out[metric] = [
+            {
+                "reporting_year": int(r.reporting_year),
+                "baseline": float(r.baseline_mean),
+                "difference": float(r.mean_difference),
+                "ci95": [float(r.ci_low), float(r.ci_high)],
+                "relative": float(r.relative_difference),
+            }
+            for r in rows.itertuples()
+        ]
+    return out
+
+
+def run_to_directory(cfg: Config, run_dir: str | Path, progress=None) -> dict[str, Any]:
+    """Run the experiment a config describes and write it into ``run_dir`` atomically."""
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    partial = run_dir / PARTIAL_DIR
+    final = run_dir / RESULTS_DIR
+    for stale in (partial, final):
+        if stale.exists():
+            shutil.rmtree(stale)
+    (run_dir / FAILED_MARKER).unlink(missing_ok=True)
+    try:
+        results = run_experiment(cfg, progress=progress)
+        summary = write_results(results, partial)
+        partial.rename(final)
+        return summary
+    except BaseException as exc:
+        shutil.rmtree(partial, ignore_errors=True)
+        (run_dir / FAILED_MARKER).write_text(f"run did not complete: {type(exc).__name__}: {exc}\n")
+        raise

@@ -1,0 +1,129 @@
+"""MODEL.md section 7 behaviours B1 and B2, asserted as direction and size with margins from
+paired replications (t-interval), never numbers copied from a previous run.
+
+Fast versions run the small place for a few years; the slow ones the default place for ten.
+"""
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from leftshift.experiment import run_experiment
+from tests.helpers import small_config
+
+pytestmark = pytest.mark.integration
+
+CUT = {"emergency_demand_multiplier": {"start_year": 1.0, "value": 0.9}}
+NO_LIST = {"elective_referrals_per_1000_by_age": [0.0] * 6, "initial_waiting_list_per_1000": 0.0}
+NO_PRESSURE = {
+    "discharge_pressure_slope": 0.0,
+    "saturation_slope": 0.0,
+    "admission_threshold_sensitivity": 0.0,
+}
+
+
+def paired(experiment, metric, years):
+    """Per-replication relative difference (scenario/baseline - 1) summed over ``years``."""
+    y = experiment.yearly()
+    y = y[y["reporting_year"].isin(years)].groupby(["arm", "replication"])[metric].sum()
+    return (y["scenario"] / y["baseline"] - 1).to_numpy()
+
+
+def interval(values, level=0.99):
+    n = len(values)
+    half = stats.t.ppf(0.5 + level / 2, n - 1) * np.std(values, ddof=1) / np.sqrt(n)
+    return values.mean() - half, values.mean() + half
+
+
+def experiment(reps, years, place=None, **sections):
+    sections.setdefault("interventions", CUT)
+    run = {"replications": reps, "horizon_years": years, "n_jobs": 2}
+    if place:
+        sections["place"] = place
+    return run_experiment(small_config(run=run, **sections))
+
+
+def check_backfill(ex, years):
+    later = list(range(2, years + 1))
+    # the list is still non-empty in the window tested
+    comp = ex.comparison()
+    lists = comp[(comp["metric"] == "waiting_list_size") & comp["reporting_year"].isin(later)]
+    assert (lists["scenario_mean"] > 0.1 * lists["baseline_mean"]).all()
+    # emergency bed-days really fell by about the cut ...
+    lo, hi = interval(paired(ex, "bed_days_emergency", later))
+    assert hi < -0.06
+    # ... but total bed-days stay within a few percent of baseline
+    lo, hi = interval(paired(ex, "bed_days", later))
+    assert -0.03 < lo and hi < 0.03
+    # the freed beds went to the list: more electives, a shorter list, less ED boarding
+    assert interval(paired(ex, "admissions_elective", later))[0] > 0.1
+    assert interval(paired(ex, "waiting_list_size", later[1:]))[1] < -0.2
+    assert interval(paired(ex, "ed_boarding_hours", later))[1] < 0
+
+
+def test_b1_backfill_while_the_list_lasts():
+    check_backfill(experiment(reps=4, years=4), 4)
+
+
+def test_b1_conclusion_changes_without_referral_response():
+    """With no referral response the list clears and bed-days start to fall."""
+    ex = experiment(reps=4, years=6, demand={"referral_wait_elasticity": 0.0})
+    report = ex.backfill()
+    assert report["waiting_list_cleared"]["replications_where_it_happened"] >= 3
+    assert report["backfill_ran_out"]["replications_where_it_happened"] >= 3
+    late = paired(ex, "bed_days", [4, 5, 6])
+    early = paired(ex, "bed_days", [2])
+    assert interval(late)[1] < 0  # bed-days now fall ...
+    assert interval(late - early)[1] < 0  # ... by more than while the list lasted
+
+
+def test_b2_no_backfill_without_a_list():
+    ex = experiment(reps=4, years=3, place={"general_acute_beds": 320}, demand=NO_LIST)
+    lo, hi = interval(paired(ex, "bed_days", [2, 3]))
+    assert hi < -0.05 and lo > -0.13
+
+
+def test_b2_proportional_with_pressure_channels_off():
+    ex = experiment(
+        reps=4, years=3, place={"general_acute_beds": 320}, demand=NO_LIST, hospital=NO_PRESSURE
+    )
+    lo, hi = interval(paired(ex, "bed_days", [2, 3]))
+    assert lo - 0.01 < -0.10 < hi + 0.01
+
+
+def test_backfill_decomposition_is_an_identity():
+    ex = experiment(reps=2, years=3)
+    m = ex.backfill()["monthly"]
+    rebuilt = (
+        m["avoided_emergency_bed_days"]
+        - m["backfilled_by_admission_threshold"]
+        - m["backfilled_by_electives"]
+        - m["backfilled_by_stay_length"]
+    )
+    np.testing.assert_allclose(rebuilt, m["released_bed_days"], atol=1e-6)
+
+
+@pytest.mark.slow
+def test_b1_backfill_default_place():
+    ex = run_experiment(
+        small_config(
+            place={"name": "default", "population": 300_000, "general_acute_beds": 540},
+            interventions=CUT,
+            run={"replications": 10, "horizon_years": 10, "n_jobs": 2},
+        )
+    )
+    check_backfill(ex, 10)
+
+
+@pytest.mark.slow
+def test_b2_default_place_ample_beds():
+    ex = run_experiment(
+        small_config(
+            place={"name": "default", "population": 300_000, "general_acute_beds": 960},
+            interventions=CUT,
+            demand=NO_LIST,
+            run={"replications": 10, "horizon_years": 5, "n_jobs": 2},
+        )
+    )
+    lo, hi = interval(paired(ex, "bed_days", [2, 3, 4, 5]))
+    assert hi < -0.05 and lo > -0.13

@@ -1,0 +1,116 @@
+"""Run directories: atomic writes, failure markers, the command line end to end."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import leftshift.runner as runner
+from tests.helpers import small_config
+
+ROOT = Path(__file__).resolve().parents[1]
+LEFTSHIFT = [sys.executable, "-m", "leftshift.cli"]
+
+
+@pytest.mark.integration
+def test_run_directory_is_complete_and_readable(tmp_path):
+    cfg = small_config(
+        run={"horizon_years": 2}, interventions={"emergency_demand_multiplier": {"value": 0.9}}
+    )
+    summary = runner.run_to_directory(cfg, tmp_path)
+    assert runner.is_complete(tmp_path)
+    results = tmp_path / "results"
+    manifest = json.loads((results / "manifest.json").read_text())
+    assert manifest["status"] == "complete" and manifest["dependencies"]["simpy"]
+    assert set(manifest["files"]) <= {p.name for p in results.iterdir()}
+    monthly = pd.read_parquet(results / "monthly.parquet")
+    assert {"arm", "replication", "seed", "month", "metric", "value"} <= set(monthly.columns)
+    assert monthly["reporting_year"].min() == 1  # warm-up filtered out
+    for name in (
+        "occupancy.png",
+        "waiting_list.png",
+        "backfill.png",
+        "comparison.parquet",
+        "episodes_baseline.parquet",
+        "episodes_scenario.parquet",
+        "config.yaml",
+    ):
+        assert (results / name).is_file(), name
+    assert "backfill" in summary and "comparison_by_year" in summary
+
+
+@pytest.mark.integration
+def test_failed_run_is_marked_and_not_complete(tmp_path, monkeypatch):
+    def broken(results, directory):
+        directory.mkdir(parents=True)
+        (directory / "monthly.parquet").write_text("half written")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(runner, "write_results", broken)
+    with pytest.raises(OSError):
+        runner.run_to_directory(small_config(run={"horizon_years": 1}), tmp_path)
+    assert not runner.is_complete(tmp_path)
+    assert "disk full" in (tmp_path / "FAILED").read_text()
+    assert not (tmp_path / "results").exists() and not (tmp_path / ".results-partial").exists()
+
+
+@pytest.mark.integration
+def test_interrupted_run_is_not_complete(tmp_path, monkeypatch):
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runner, "run_experiment", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        runner.run_to_directory(small_config(), tmp_path)
+    assert not runner.is_complete(tmp_path) and (tmp_path / "FAILED").exists()
+
+
+def _cli(tmp_path, *args):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [*LEFTSHIFT, *args], cwd=tmp_path, capture_output=True, text=True, env=env, timeout=300
+    )
+
+
+@pytest.mark.e2e
+def test_cli_runs_an_experiment_and_prints_where_results_are(tmp_path):
+    out = _cli(
+        tmp_path,
+        "experiment=emergency_demand_cut",
+        "place=small",
+        "run.horizon_years=2",
+        "run.replications=2",
+    )
+    assert out.returncode == 0, out.stderr
+    assert "Results: " in out.stdout and "backfill ran out:" in out.stdout
+    run_dirs = list((tmp_path / "outputs").iterdir())
+    assert len(run_dirs) == 1 and runner.is_complete(run_dirs[0])
+
+
+@pytest.mark.e2e
+def test_cli_out_of_range_value_fails_fast_with_named_key(tmp_path):
+    out = _cli(tmp_path, "hospital.elective_threshold=1.7")
+    assert out.returncode == 2
+    assert "hospital.elective_threshold = 1.7" in out.stderr and "<= 1" in out.stderr
+    assert "Traceback" not in out.stderr
+    assert not any((tmp_path / "outputs").glob("*/results"))
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize(
+    "arg, needle",
+    [
+        ("hospital.elective_treshold=0.9", "elective_treshold"),
+        ("place=smal", "Available options"),
+        ("place.population=lots", "place.population"),
+    ],
+)
+def test_cli_unknown_key_typo_or_type_fails_with_named_error(tmp_path, arg, needle):
+    out = _cli(tmp_path, arg)
+    assert out.returncode != 0
+    assert needle in out.stderr
+    assert "Traceback" not in out.stderr

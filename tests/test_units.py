@@ -1,0 +1,163 @@
+"""Unit checks of the building blocks against answers computed another way."""
+
+import numpy as np
+import pytest
+
+from leftshift.calendar import Calendar
+from leftshift.config import LengthOfStayConfig, load
+from leftshift.demand import Demand, deprivation_gradient, los_quantile
+from leftshift.hospital import Hospital, WaitingList
+from leftshift.monitors import counts_in_bins, interval_mass
+from leftshift.population import Population, apportion, frailty_shares, stationary_rates
+from leftshift.rng import Streams, replication_seeds
+
+pytestmark = pytest.mark.unit
+
+
+def test_interval_mass_matches_brute_force():
+    rng = np.random.default_rng(1)
+    starts = rng.uniform(-5, 50, 300)
+    ends = starts + rng.exponential(4, 300)
+    weights = rng.uniform(-1, 2, 300)
+    bounds = np.array([0.0, 7.5, 10.0, 31.0, 44.0])
+    grid = np.linspace(0, 44, 440_001)
+    dt = grid[1] - grid[0]
+    mid = grid[:-1] + dt / 2
+    active = (starts[:, None] <= mid) & (mid < ends[:, None])
+    density = (weights[:, None] * active).sum(axis=0)
+    brute = np.array(
+        [
+            density[(mid >= a) & (mid < b)].sum() * dt
+            for a, b in zip(bounds[:-1], bounds[1:], strict=True)
+        ]
+    )
+    np.testing.assert_allclose(interval_mass(starts, ends, bounds, weights), brute, atol=0.05)
+
+
+def test_counts_in_bins():
+    assert counts_in_bins(
+        np.array([0.0, 0.5, 1.0, 2.5, 9.0]), np.array([0.0, 1.0, 3.0])
+    ).tolist() == [2, 2]
+
+
+@pytest.mark.parametrize("dist, cv", [("lognormal", 1.2), ("gamma", 0.7), ("exponential", 1.0)])
+def test_length_of_stay_moments(dist, cv):
+    u = np.random.default_rng(7).random(400_000)
+    x = los_quantile(LengthOfStayConfig(dist, 4.0, cv), u)
+    assert x.min() > 0
+    assert x.mean() == pytest.approx(4.0, rel=0.02)
+    assert x.std() / x.mean() == pytest.approx(cv, rel=0.04)
+
+
+def test_fixed_length_of_stay():
+    assert np.all(los_quantile(LengthOfStayConfig("fixed", 3.0, 0.0), np.array([0.1, 0.9])) == 3.0)
+
+
+def test_deprivation_gradient_mean_one_and_ratio():
+    shares = np.array([0.3, 0.25, 0.2, 0.15, 0.1])
+    g = deprivation_gradient(1.7, shares)
+    assert (g * shares).sum() == pytest.approx(1.0)
+    assert g[0] / g[-1] == pytest.approx(1.7)
+
+
+def test_apportion_is_exact():
+    w = np.random.default_rng(3).random((6, 5, 4))
+    assert apportion(300_001, w).sum() == 300_001
+
+
+def test_stationary_rates_balance_every_cell():
+    cfg = load()
+    frail = frailty_shares(cfg.population)
+    structure = np.asarray(cfg.place.age_shares)[:, None] * frail
+    pop = Population(cfg, Streams(1)["population"])
+    ageing, frailty, births = stationary_rates(structure, pop.mortality_rate)
+    inflow = np.zeros_like(structure)
+    inflow[0, 0] += births
+    inflow[1:] += ageing[:-1, None] * structure[:-1]
+    inflow[:, 1:] += frailty[:, :-1] * structure[:, :-1]
+    outflow = structure * (pop.mortality_rate + ageing[:, None] + frailty)
+    np.testing.assert_allclose(inflow, outflow, atol=2e-6)
+
+
+def test_population_conserved_and_stable():
+    cfg = load({"place": {"population": 50_000}})
+    pop = Population(cfg, Streams(5)["population"])
+    for _ in range(120):
+        pop.step_month()
+    assert pop.total == pop.initial_total + pop.births - pop.deaths
+    assert abs(pop.total / pop.initial_total - 1) < 0.03
+
+
+def test_replication_seeds_are_distinct_and_stable():
+    seeds = replication_seeds(42, 500)
+    assert len(set(seeds)) == 500
+    assert replication_seeds(42, 3) == seeds[:3]
+
+
+def test_named_streams_do_not_depend_on_creation_order():
+    a, b = Streams(9), Streams(9)
+    a["x"]
+    first = a["emergency_los"].random(3)
+    assert np.array_equal(first, b["emergency_los"].random(3))
+
+
+def _demand(cfg, seed=11):
+    streams = Streams(seed)
+    pop = Population(cfg, streams["population"])
+    return Demand(cfg, pop, streams)
+
+
+def test_arrival_counts_match_the_rate():
+    cfg = load({"demand": {"winter_peak_amplitude": 0.0}})
+    d = _demand(cfg)
+    n = sum(len(d.emergency_batch(30.0 * k, 30.0 * (k + 1), 6, 1.0).time) for k in range(24))
+    expected = (d.emergency_presentation_rate * d.population.counts).sum() / 365.25 * 720
+    assert abs(n - expected) < 4 * np.sqrt(expected)
+
+
+def test_demand_cut_keeps_a_subset_of_the_same_patients():
+    cfg = load()
+    full = _demand(cfg).emergency_batch(0.0, 31.0, 1, 1.0)
+    cut = _demand(cfg).emergency_batch(0.0, 31.0, 1, 0.9)
+    keys = set(zip(full.time.round(9), full.base_los.round(9), strict=False))
+    assert set(zip(cut.time.round(9), cut.base_los.round(9), strict=False)) <= keys
+    assert len(cut.time) / len(full.time) == pytest.approx(0.9, abs=0.03)
+
+
+def test_calendar_financial_years():
+    cal = Calendar("2024-04-01", 24, 12)
+    assert cal.financial_year[0] == "2024/25" and cal.financial_year[12] == "2025/26"
+    assert cal.reporting_year[11] == 0 and cal.reporting_year[12] == 1
+    assert cal.days_in_month()[:3].tolist() == [30, 31, 30]
+
+
+def _hospital(**hospital):
+    import simpy
+
+    cfg = load({"hospital": hospital})
+    wl = WaitingList(28.0, 126.0)
+    return Hospital(simpy.Environment(), cfg, wl)
+
+
+def test_discharge_window_defers_night_discharges_in_order():
+    h = _hospital(discharge_window_hours=[8.0, 20.0])
+    noon, night1, night2, early = 3.5, 3.0 + 21 / 24, 3.0 + 23 / 24, 4.0 + 2 / 24
+    assert h.discharge_time(noon) == noon
+    out = [h.discharge_time(t) for t in (night1, night2, early)]
+    assert all(4 + 8 / 24 <= t < 4 + 20 / 24 for t in out)
+    assert out == sorted(out)
+
+
+def test_pressure_channels_switch_off_at_zero():
+    h = _hospital(
+        discharge_pressure_slope=0.0, saturation_slope=0.0, admission_threshold_sensitivity=0.0
+    )
+    for occ in (0.5, 0.9, 0.99):
+        assert h.stay_multiplier(occ) == 1.0
+        assert h.marginal_admission_probability(occ) == pytest.approx(0.6)
+
+
+def test_stay_response_is_n_shaped():
+    h = _hospital()
+    assert h.stay_multiplier(0.8) > h.stay_multiplier(0.9) > h.stay_multiplier(0.93)
+    assert h.stay_multiplier(0.99) > h.stay_multiplier(0.93)

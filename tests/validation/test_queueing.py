@@ -1,0 +1,133 @@
+"""Verification against queueing theory: answers no simulation produced.
+
+Margins come from the spread over replications (a t-interval at 99.9%), never from a previous
+run's numbers. The fast versions use a 20-bed system; the slow ones a larger system and more
+replications.
+"""
+
+from math import factorial
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from leftshift.model import simulate
+from leftshift.monitors import interval_mass
+from tests.helpers import queue_only_config
+
+pytestmark = pytest.mark.integration
+
+
+def erlang_b(c: int, a: float) -> float:
+    """Blocking probability of an M/G/c/c loss system with offered load a."""
+    inv = 1.0
+    for k in range(1, c + 1):
+        inv = 1.0 + inv * k / a
+    return 1.0 / inv
+
+
+def erlang_c(c: int, a: float) -> float:
+    """Probability of waiting in an M/M/c queue with offered load a < c."""
+    top = a**c / factorial(c) * c / (c - a)
+    return top / (sum(a**k / factorial(k) for k in range(c)) + top)
+
+
+def _rate(a: float, mean_los: float, population: int) -> float:
+    """Admissions per 1,000 person-years that give offered load ``a`` erlangs."""
+    return a / mean_los * 365.25 / population * 1000
+
+
+def _tolerance(samples, level=0.999):
+    n = len(samples)
+    return stats.t.ppf(0.5 + level / 2, n - 1) * np.std(samples, ddof=1) / np.sqrt(n)
+
+
+def _after_warmup(res):
+    p = res.presentations
+    return p[p["arrival_day"] >= res.reporting_start_day]
+
+
+def _queue_stats(c, a, mean_los, reps, **hospital):
+    cfg = queue_only_config(c, 10_000, _rate(a, mean_los, 10_000), mean_los, **hospital)
+    waited, occupancy, lost = [], [], []
+    for seed in range(reps):
+        res = simulate(cfg, seed)
+        p = _after_warmup(res)
+        waited.append((p["boarding_hours"] > 0).mean())
+        lost.append((p["outcome"] == "diverted").mean())
+        occupancy.append(res.summary["mean_occupancy"])
+    return np.array(waited), np.array(occupancy), np.array(lost)
+
+
+@pytest.mark.parametrize("c, a", [(20, 16.0), (10, 6.0)])
+def test_erlang_c_probability_of_waiting_and_occupancy(c, a):
+    waited, occupancy, _ = _queue_stats(c, a, 5.0, reps=6)
+    assert abs(waited.mean() - erlang_c(c, a)) < _tolerance(waited) + 0.005
+    assert abs(occupancy.mean() - a / c) < _tolerance(occupancy) + 0.002
+
+
+@pytest.mark.parametrize("c, a", [(20, 16.0), (20, 22.0)])
+def test_erlang_b_loss_when_no_one_may_board(c, a):
+    _, occupancy, lost = _queue_stats(c, a, 5.0, reps=6, max_ed_boarders=0)
+    b = erlang_b(c, a)
+    assert abs(lost.mean() - b) < _tolerance(lost) + 0.005
+    assert abs(occupancy.mean() - a * (1 - b) / c) < _tolerance(occupancy) + 0.003
+
+
+def test_erlang_b_is_insensitive_to_the_stay_distribution():
+    c, a, mean_los = 20, 18.0, 5.0
+    lognormal = {"distribution": "lognormal", "mean_days": mean_los, "cv": 1.5}
+    cfg = queue_only_config(
+        c,
+        10_000,
+        _rate(a, mean_los, 10_000),
+        mean_los,
+        max_ed_boarders=0,
+        routine_emergency_los=lognormal,
+        complex_emergency_los=lognormal,
+    )
+    lost = np.array(
+        [(_after_warmup(simulate(cfg, s))["outcome"] == "diverted").mean() for s in range(6)]
+    )
+    assert abs(lost.mean() - erlang_b(c, a)) < _tolerance(lost) + 0.005
+
+
+@pytest.mark.slow
+def test_erlang_c_large_system():
+    c, a = 100, 92.0
+    waited, occupancy, _ = _queue_stats(c, a, 5.0, reps=10)
+    assert abs(waited.mean() - erlang_c(c, a)) < _tolerance(waited) + 0.005
+    assert abs(occupancy.mean() - a / c) < _tolerance(occupancy) + 0.002
+
+
+def littles_law_gap(res) -> float:
+    """Relative gap between the live time-average census and the records' lambda x W.
+
+    Over the whole run: the hospital integrates its live bed count (L x T); the records give
+    each stay's time inside [0, T]. Little's law says these agree exactly for every admission
+    clipped to the window, and approximately (edge effects) for lambda x W with full stays.
+    """
+    ep = res.episodes
+    end = res.live_counts["end_day"]
+    clipped = (np.minimum(ep["discharge_day"], end) - np.maximum(ep["admission_day"], 0)).sum()
+    return abs(res.live_counts["occupied_bed_days"] - clipped) / clipped
+
+
+def test_littles_law_and_live_counts_agree_on_default_place():
+    res = simulate(__import__("leftshift").config.load({"run": {"horizon_years": 2}}), 3)
+    assert littles_law_gap(res) < 1e-9
+    ep = res.episodes
+    window = ep[ep["admission_day"] >= res.reporting_start_day]
+    days = res.live_counts["end_day"] - res.reporting_start_day
+    lam = len(window) / days
+    w = window["los_days"].mean()
+    census = interval_mass(
+        ep["admission_day"],
+        np.minimum(ep["discharge_day"], 1e18),
+        np.array([res.reporting_start_day, res.live_counts["end_day"]]),
+    )[0]
+    assert census / days == pytest.approx(lam * w, rel=0.03)
+    board = res.presentations
+    assert res.live_counts["boarder_days"] * 24 == pytest.approx(
+        board["boarding_hours"].sum(), rel=1e-9
+    )
