@@ -93,7 +93,10 @@ def _headline(summary: dict) -> list[str]:
             lines.append(f"    {label:20s} {rel}")
         bf = summary["backfill"]
         lines.append(f"  backfill ran out: {bf['backfill_ran_out']['text']}")
-        lines.append(f"  waiting list cleared: {bf['waiting_list_cleared']['text']}")
+        lines.append(
+            f"  waiting list below {bf['list_cleared_fraction']:.0%} of baseline's in a month:"
+            f" {bf['waiting_list_cleared']['text']}"
+        )
     return lines
 
 

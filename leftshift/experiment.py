@@ -266,6 +266,8 @@ def backfill_report(cfg: Config, monthly: pd.DataFrame) -> dict[str, Any]:
             for k in share.index
             if k.startswith(("backfilled", "released"))
         },
+        "list_cleared_fraction": rep_cfg.list_cleared_fraction,
+        "released_fraction": rep_cfg.released_fraction,
         "backfill_ran_out": when("backfill_ran_out_month"),
         "waiting_list_cleared": when("list_cleared_month"),
         "monthly": totals.reset_index(),

@@ -128,3 +128,11 @@ def test_command_line_style_override_composes():
     with initialize_config_dir(config_dir=str(SCENARIOS), version_base="1.3"):
         cfg = load(compose("config", overrides=["place=small", "hospital.elective_threshold=0.9"]))
     assert cfg.place.population == 100_000 and cfg.hospital.elective_threshold == 0.9
+
+
+def test_parameter_reference_is_up_to_date():
+    from leftshift.paramdoc import markdown
+
+    assert (ROOT / "docs" / "parameters.md").read_text() == markdown(), (
+        "docs/parameters.md is stale: run python -m leftshift.paramdoc > docs/parameters.md"
+    )

@@ -1,0 +1,84 @@
+"""Seconds per 10-year replication for place=small, default and icb, patients simulated per
+second and peak memory, each in a fresh process so memory figures do not mix.
+
+Run: make bench (or .venv/bin/python benchmarks/bench_core.py [--places small default]).
+Writes benchmarks/results/latest.json and prints a table. Not a test: timings on a shared,
+noisy machine are reported, never asserted.
+"""
+
+import argparse
+import json
+import multiprocessing as mp
+import platform
+import resource
+import time
+from pathlib import Path
+
+PLACES = {
+    "small": {"name": "small", "population": 100_000, "general_acute_beds": 180},
+    "default": {"name": "default", "population": 300_000, "general_acute_beds": 540},
+    "icb": {"name": "icb", "population": 1_500_000, "general_acute_beds": 2700},
+}
+
+
+def _one(place: str, seed: int, queue) -> None:
+    import leftshift
+    from leftshift.config import load
+
+    cfg = load({"place": PLACES[place], "run": {"horizon_years": 10, "seed": seed}})
+    start = time.perf_counter()
+    res = leftshift.run(cfg)
+    seconds = time.perf_counter() - start
+    patients = len(res.presentations) + int((res.referrals["exit_reason"] == "treated").sum())
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    queue.put(
+        {
+            "place": place,
+            "seconds": seconds,
+            "patients": patients,
+            "patients_per_second": patients / seconds,
+            "peak_memory_mib": peak_kib / 1024,
+        }
+    )
+
+
+def measure(place: str, seed: int) -> dict:
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_one, args=(place, seed, queue))
+    proc.start()
+    out = queue.get()
+    proc.join()
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--places", nargs="+", default=list(PLACES), choices=list(PLACES))
+    parser.add_argument("--repeats", type=int, default=2)
+    args = parser.parse_args()
+    rows = []
+    for place in args.places:
+        runs = [measure(place, seed) for seed in range(args.repeats)]
+        best = min(runs, key=lambda r: r["seconds"])
+        best["repeats"] = args.repeats
+        rows.append(best)
+        print(
+            f"{place:8s} {best['seconds']:7.1f} s/replication  "
+            f"{best['patients']:>9,d} patients  {best['patients_per_second']:>9,.0f} patients/s"
+            f"  peak {best['peak_memory_mib']:7.0f} MiB",
+            flush=True,
+        )
+    out = Path(__file__).parent / "results"
+    out.mkdir(exist_ok=True)
+    (out / "latest.json").write_text(
+        json.dumps(
+            {"machine": platform.platform(), "python": platform.python_version(), "core": rows},
+            indent=2,
+        )
+    )
+    print(f"written {out / 'latest.json'}")
+
+
+if __name__ == "__main__":
+    main()
