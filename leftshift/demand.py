@@ -68,6 +68,9 @@ class EmergencyBatch:
     bed_start: np.ndarray = field(init=False)
     los: np.ndarray = field(init=False)
     clinical_los: np.ndarray = field(init=False)
+    #: stays started during the run, (index, bed start, stay, clinical stay), written into the
+    #: arrays once by :meth:`finalise` (appending is far cheaper than numpy scalar writes)
+    stays: list[tuple[int, float, float, float]] = field(init=False)
 
     def __post_init__(self) -> None:
         n = len(self.time)
@@ -75,6 +78,19 @@ class EmergencyBatch:
         self.bed_start = np.full(n, np.nan)
         self.los = np.full(n, np.nan)
         self.clinical_los = np.full(n, np.nan)
+        self.stays = []
+        self.base_los_list = self.base_los.tolist()
+        self.marginal_list = self.marginal.tolist()
+
+    def finalise(self) -> None:
+        """Write the stays recorded during the run into the arrays (outcome: admitted)."""
+        if self.stays:
+            idx, start, los, clinical = (np.array(col) for col in zip(*self.stays, strict=True))
+            self.outcome[idx] = 1
+            self.bed_start[idx] = start
+            self.los[idx] = los
+            self.clinical_los[idx] = clinical
+            self.stays = []
 
 
 @dataclass
@@ -94,6 +110,7 @@ class ReferralBatch:
 
     def __post_init__(self) -> None:
         n = len(self.time)
+        self.base_los_list = self.base_los.tolist()
         self.exit_time = np.full(n, np.inf)
         self.exit_reason = np.zeros(n, dtype=np.int8)  # 0 waiting, 1 admitted, 2 removed
         self.los = np.full(n, np.nan)

@@ -114,21 +114,28 @@ class Hospital:
         self.discharges = 0
         self.boarders: deque[tuple[EmergencyBatch, int]] = deque()
         self.electives_today = 0
-        # time integrals of the live counts, kept independently of the episode records so that
-        # Little's law and the records can be checked against each other
-        self.occupied_bed_days = 0.0
-        self.boarder_days = 0.0
-        self._last_change = 0.0
+        self.threshold_beds = self.h.elective_threshold * self.open_beds
+        # Time integrals of the live bed and boarder counts, kept apart from the records so
+        # that Little's law and the records can be checked against each other: each entry
+        # subtracts its time and each exit adds it, so the sum is the time spent inside.
+        self._bed_time = 0.0
+        self._boarding_time = 0.0
         self.bed_stock_log: list[tuple[float, int]] = [(0.0, self.open_beds)]
+        # constants of the hot path, computed once
+        window = h.discharge_window_hours
+        self._window = None if window is None else (window[0] / 24.0, window[1] / 24.0)
+        self._stay_at_tip = 1.0 + h.discharge_pressure_slope * (
+            h.reference_occupancy - h.tipping_occupancy
+        )
 
     # -- pressure channels -------------------------------------------------------------------
-    def _integrate(self) -> None:
+    def live_integrals(self) -> tuple[float, float]:
+        """Bed-days occupied and boarder-days so far, from the live counts."""
         now = self.env.now
-        if now > self._last_change:
-            elapsed = now - self._last_change
-            self.occupied_bed_days += self.occupied * elapsed
-            self.boarder_days += len(self.boarders) * elapsed
-            self._last_change = now
+        return (
+            self._bed_time + self.occupied * now,
+            self._boarding_time + len(self.boarders) * now,
+        )
 
     def occupancy(self) -> float:
         """Occupied share of open beds now."""
@@ -148,29 +155,28 @@ class Hospital:
         if occupancy <= h.tipping_occupancy:
             m = 1.0 + h.discharge_pressure_slope * (h.reference_occupancy - occupancy)
         else:
-            m = (
-                1.0
-                + h.discharge_pressure_slope * (h.reference_occupancy - h.tipping_occupancy)
-                + h.saturation_slope * (occupancy - h.tipping_occupancy)
-            )
-        return min(h.stay_multiplier_max, max(h.stay_multiplier_min, m))
+            m = self._stay_at_tip + h.saturation_slope * (occupancy - h.tipping_occupancy)
+        if m < h.stay_multiplier_min:
+            return h.stay_multiplier_min
+        if m > h.stay_multiplier_max:
+            return h.stay_multiplier_max
+        return m
 
     # -- flows -----------------------------------------------------------------------------
     def present_emergency(self, batch: EmergencyBatch, i: int) -> None:
         """An emergency presentation needing a decision to admit."""
-        if batch.marginal[i]:
+        if batch.marginal_list[i]:
             if batch.u_admit[i] >= self.marginal_admission_probability(self.occupancy()):
                 batch.outcome[i] = DECLINED
                 return
         if self.occupied < self.open_beds:
             self._start_stay(batch, i)
-            batch.outcome[i] = ADMITTED
             return
         limit = self.h.max_ed_boarders
         if limit is not None and len(self.boarders) >= limit:
             batch.outcome[i] = DIVERTED
             return
-        self._integrate()
+        self._boarding_time -= self.env.now
         self.boarders.append((batch, i))
         if (
             self.escalation_beds
@@ -182,10 +188,9 @@ class Hospital:
                 self._admit_boarder()
 
     def _admit_boarder(self) -> None:
-        self._integrate()
+        self._boarding_time += self.env.now
         batch, i = self.boarders.popleft()
         self._start_stay(batch, i)
-        batch.outcome[i] = ADMITTED
 
     def admit_electives(self) -> int:
         """Channel (a): admit from the list while a bed is free and occupancy is below threshold.
@@ -195,11 +200,10 @@ class Hospital:
         """
         cap = self.h.max_elective_admissions_per_day
         admitted = 0
-        threshold_beds = self.h.elective_threshold * self.open_beds
         while (
             not self.boarders
             and self.occupied < self.open_beds
-            and self.occupied < threshold_beds
+            and self.occupied < self.threshold_beds
             and (cap is None or self.electives_today < cap)
         ):
             nxt = self.waiting_list.pop_next(self.env.now)
@@ -215,10 +219,9 @@ class Hospital:
 
     def discharge_time(self, due: float) -> float:
         """Move a discharge due outside the daily window into the next window, keeping order."""
-        window = self.h.discharge_window_hours
-        if window is None:
+        if self._window is None:
             return due
-        start, end = window[0] / 24.0, window[1] / 24.0
+        start, end = self._window
         day = math.floor(due)
         frac = due - day
         if start <= frac < end:
@@ -233,46 +236,47 @@ class Hospital:
         for i, arrived in enumerate(batch.time.tolist()):
             if self.occupied >= self.open_beds:
                 raise InvariantError("initial census larger than the bed stock")
-            end = self.discharge_time(arrived + float(batch.base_los[i]))
-            batch.bed_start[i] = arrived
-            batch.los[i] = end - arrived
-            batch.clinical_los[i] = batch.base_los[i]
-            batch.outcome[i] = ADMITTED
+            base = batch.base_los_list[i]
+            end = self.discharge_time(arrived + base)
+            batch.stays.append((i, arrived, end - arrived, base))
             self.occupied += 1
             self.admissions += 1
+            self._bed_time -= self.env.now
             self.env.timeout(end - self.env.now).callbacks.append(self._end_stay)
-        self._last_change = self.env.now
 
     def _start_stay(self, batch: EmergencyBatch | ReferralBatch, i: int) -> None:
         now = self.env.now
-        clinical = float(batch.base_los[i]) * self.stay_multiplier(self.occupancy())
+        clinical = batch.base_los_list[i] * self.stay_multiplier(self.occupied / self.open_beds)
         los = self.discharge_time(now + clinical) - now
-        self._integrate()
         self.occupied += 1
         self.admissions += 1
+        self._bed_time -= now
         if self.occupied > self.open_beds:
             raise InvariantError(
                 f"occupied beds {self.occupied} exceed open beds {self.open_beds} at day {now:.3f}"
             )
-        batch.los[i] = los
-        batch.clinical_los[i] = clinical
         if isinstance(batch, EmergencyBatch):
-            batch.bed_start[i] = now
+            batch.stays.append((i, now, los, clinical))
+        else:
+            batch.los[i] = los
+            batch.clinical_los[i] = clinical
         self.env.timeout(los).callbacks.append(self._end_stay)
 
     def _end_stay(self, _event: simpy.Event) -> None:
-        self._integrate()
         self.occupied -= 1
         self.discharges += 1
+        self._bed_time += self.env.now
         if self.boarders:
             self._admit_boarder()
             return
         if self.open_beds > self.core_beds and self.occupied <= self.core_beds:
             self._set_open_beds(self.core_beds)
-        self.admit_electives()
+        if self.occupied < self.threshold_beds:
+            self.admit_electives()
 
     def _set_open_beds(self, beds: int) -> None:
         self.open_beds = beds
+        self.threshold_beds = self.h.elective_threshold * beds
         self.bed_stock_log.append((self.env.now, beds))
 
     # -- processes ---------------------------------------------------------------------------
@@ -297,7 +301,6 @@ class Hospital:
 
     def check_end(self) -> None:
         """B8 for admissions: every admission is discharged or still in a bed."""
-        self._integrate()
         if self.admissions != self.discharges + self.occupied:
             raise InvariantError(
                 f"admissions {self.admissions} != discharges {self.discharges}"

@@ -98,7 +98,10 @@ def simulate(cfg: Config, seed: int) -> Results:
     env.run(until=calendar.end_day)
 
     hospital.check_end()
+    for batch in emergency_batches:
+        batch.finalise()
     waiting_list.finalise(calendar.end_day)
+    occupied_bed_days, boarder_days = hospital.live_integrals()
     population.check_conservation()
 
     presentations = presentations_frame(emergency_batches, calendar.end_day)
@@ -128,8 +131,8 @@ def simulate(cfg: Config, seed: int) -> Results:
         summary=summarise(cfg, monthly),
         reporting_start_day=calendar.reporting_start_day,
         live_counts={
-            "occupied_bed_days": hospital.occupied_bed_days,
-            "boarder_days": hospital.boarder_days,
+            "occupied_bed_days": occupied_bed_days,
+            "boarder_days": boarder_days,
             "end_day": calendar.end_day,
         },
     )

@@ -17,24 +17,41 @@ from leftshift.hospital import ADMITTED, BOARDING, DIVERTED, REMOVED, TREATED
 EIGHTEEN_WEEKS_DAYS = 126.0
 
 
+class IntervalIntegrator:
+    """Integrals over bins of weighted indicator functions of intervals [start_i, end_i).
+
+    Sorting is done once; each :meth:`mass` call with new weights costs two cumulative sums.
+    F(t) = sum_i w_i * clip(t - start_i, 0, end_i - start_i)
+         = sum_{start_i <= t} w_i (t - start_i) - sum_{end_i <= t} w_i (t - end_i).
+    """
+
+    def __init__(self, starts: np.ndarray, ends: np.ndarray, bounds: np.ndarray):
+        self.bounds = np.asarray(bounds, float)
+        self._sides = []
+        for points in (np.asarray(starts, float), np.asarray(ends, float)):
+            order = np.argsort(points, kind="stable")
+            sorted_points = points[order]
+            idx = np.searchsorted(sorted_points, self.bounds, side="right")
+            self._sides.append((order, sorted_points, idx))
+        self.n = len(starts)
+
+    def mass(self, weights: np.ndarray | None = None) -> np.ndarray:
+        """Integral over each bin [bounds[k], bounds[k+1])."""
+        w = np.ones(self.n) if weights is None else np.asarray(weights, float)
+        total = np.zeros(len(self.bounds))
+        for sign, (order, points, idx) in zip((1.0, -1.0), self._sides, strict=True):
+            wp = w[order]
+            cw = np.concatenate([[0.0], np.cumsum(wp)])
+            cwp = np.concatenate([[0.0], np.cumsum(wp * points)])
+            total += sign * (cw[idx] * self.bounds - cwp[idx])
+        return np.diff(total)
+
+
 def interval_mass(
     starts: np.ndarray, ends: np.ndarray, bounds: np.ndarray, weights: np.ndarray | None = None
 ) -> np.ndarray:
     """Integral over each bin [bounds[k], bounds[k+1]) of sum_i w_i * 1{start_i <= t < end_i}."""
-    starts = np.asarray(starts, float)
-    ends = np.asarray(ends, float)
-    w = np.ones_like(starts) if weights is None else np.asarray(weights, float)
-
-    def cumulative(points: np.ndarray) -> np.ndarray:
-        order = np.argsort(points, kind="stable")
-        p, wp = points[order], w[order]
-        cw = np.concatenate([[0.0], np.cumsum(wp)])
-        cwp = np.concatenate([[0.0], np.cumsum(wp * p)])
-        idx = np.searchsorted(p, bounds, side="right")
-        return cw[idx] * bounds - cwp[idx]
-
-    total = cumulative(starts) - cumulative(ends)
-    return np.diff(total)
+    return IntervalIntegrator(starts, ends, bounds).mass(weights)
 
 
 def counts_in_bins(times: np.ndarray, bounds: np.ndarray, weights: np.ndarray | None = None):
@@ -44,6 +61,15 @@ def counts_in_bins(times: np.ndarray, bounds: np.ndarray, weights: np.ndarray | 
     ok = (idx >= 0) & (idx < len(bounds) - 1)
     w = None if weights is None else np.asarray(weights, float)[ok]
     return np.bincount(idx[ok], weights=w, minlength=len(bounds) - 1).astype(float)
+
+
+OUTCOMES = ["boarding_at_end", "admitted", "not_admitted", "diverted"]
+EXIT_REASONS = ["waiting", "treated", "removed"]
+ADMISSION_TYPES = ["emergency", "elective"]
+
+
+def _case_mix(is_complex: np.ndarray) -> pd.Categorical:
+    return pd.Categorical.from_codes(is_complex.astype(np.int8), ["routine", "complex"])
 
 
 def _labels(cells: np.ndarray) -> dict[str, pd.Categorical]:
@@ -73,14 +99,13 @@ def presentations_frame(batches: list[EmergencyBatch], end_day: float) -> pd.Dat
     }
     boarding_end = np.where(cat["outcome"] == BOARDING, end_day, cat["bed_start"])
     boarded = (cat["outcome"] == ADMITTED) | (cat["outcome"] == BOARDING)
-    outcome_names = np.array(["boarding_at_end", "admitted", "not_admitted", "diverted"])
     return pd.DataFrame(
         {
             "arrival_day": cat["time"],
             **_labels(cat["cell"]),
-            "case_mix": np.where(cat["complex"], "complex", "routine"),
+            "case_mix": _case_mix(cat["complex"]),
             "marginal": cat["marginal"],
-            "outcome": outcome_names[cat["outcome"]],
+            "outcome": pd.Categorical.from_codes(cat["outcome"], categories=OUTCOMES),
             "boarding_hours": np.where(boarded, (boarding_end - cat["time"]) * 24.0, 0.0),
             "bed_start_day": cat["bed_start"],
             "los_days": cat["los"],
@@ -106,15 +131,16 @@ def referrals_frame(batches: list[ReferralBatch]) -> pd.DataFrame:
             "clinical_los",
         )
     }
-    reason = np.array(["waiting", "treated", "removed"])[cat["exit_reason"]]
     return pd.DataFrame(
         {
             "referral_day": cat["time"],
             **_labels(cat["cell"]),
-            "urgency": np.where(cat["urgent"], "urgent", "routine"),
-            "case_mix": np.where(cat["complex"], "complex", "routine"),
+            "urgency": pd.Categorical.from_codes(
+                cat["urgent"].astype(np.int8), ["routine", "urgent"]
+            ),
+            "case_mix": _case_mix(cat["complex"]),
             "exit_day": cat["exit_time"],
-            "exit_reason": reason,
+            "exit_reason": pd.Categorical.from_codes(cat["exit_reason"], categories=EXIT_REASONS),
             "los_days": cat["los"],
             "clinical_los_days": cat["clinical_los"],
             "base_los_days": np.where(cat["exit_reason"] == TREATED, cat["base_los"], np.nan),
@@ -129,12 +155,14 @@ def episodes_frame(presentations: pd.DataFrame, referrals: pd.DataFrame) -> pd.D
     frames = [
         pd.DataFrame(
             {
-                "admission_type": "emergency",
+                "admission_type": pd.Categorical.from_codes(
+                    np.full(len(em), 0, np.int8), ADMISSION_TYPES
+                ),
                 "arrival_day": em["arrival_day"].to_numpy(),
-                "age_band": em["age_band"].to_numpy(),
-                "imd_quintile": em["imd_quintile"].to_numpy(),
-                "frailty": em["frailty"].to_numpy(),
-                "case_mix": em["case_mix"].to_numpy(),
+                "age_band": em["age_band"].array,
+                "imd_quintile": em["imd_quintile"].array,
+                "frailty": em["frailty"].array,
+                "case_mix": em["case_mix"].array,
                 "marginal": em["marginal"].to_numpy(),
                 "admission_day": em["bed_start_day"].to_numpy(),
                 "los_days": em["los_days"].to_numpy(),
@@ -144,12 +172,14 @@ def episodes_frame(presentations: pd.DataFrame, referrals: pd.DataFrame) -> pd.D
         ),
         pd.DataFrame(
             {
-                "admission_type": "elective",
+                "admission_type": pd.Categorical.from_codes(
+                    np.full(len(el), 1, np.int8), ADMISSION_TYPES
+                ),
                 "arrival_day": el["referral_day"].to_numpy(),
-                "age_band": el["age_band"].to_numpy(),
-                "imd_quintile": el["imd_quintile"].to_numpy(),
-                "frailty": el["frailty"].to_numpy(),
-                "case_mix": el["case_mix"].to_numpy(),
+                "age_band": el["age_band"].array,
+                "imd_quintile": el["imd_quintile"].array,
+                "frailty": el["frailty"].array,
+                "case_mix": el["case_mix"].array,
                 "marginal": False,
                 "admission_day": el["exit_day"].to_numpy(),
                 "los_days": el["los_days"].to_numpy(),
@@ -158,13 +188,7 @@ def episodes_frame(presentations: pd.DataFrame, referrals: pd.DataFrame) -> pd.D
             }
         ),
     ]
-    ep = pd.concat(frames, ignore_index=True)
-    for col, cats in (
-        ("age_band", AGE_BANDS),
-        ("imd_quintile", IMD_QUINTILES),
-        ("frailty", FRAILTY_LEVELS),
-    ):
-        ep[col] = pd.Categorical(ep[col], categories=list(cats))
+    ep = pd.concat(frames, ignore_index=True)  # same categories on both sides: stays categorical
     ep["discharge_day"] = ep["admission_day"] + ep["los_days"]
     return ep.sort_values("admission_day", kind="stable").reset_index(drop=True)
 
@@ -192,24 +216,21 @@ def monthly_metrics(
     los = episodes["los_days"].to_numpy()
     base = episodes["base_los_days"].to_numpy()
     clinical = episodes["clinical_los_days"].to_numpy()
-    m["bed_days"] = interval_mass(start, stop, bounds)
-    m["bed_days_emergency"] = interval_mass(start, stop, bounds, emerg.astype(float))
-    m["bed_days_emergency_marginal"] = interval_mass(start, stop, bounds, (emerg & marginal) * 1.0)
-    m["bed_days_elective"] = interval_mass(start, stop, bounds, (~emerg).astype(float))
+    beds = IntervalIntegrator(start, stop, bounds)
+    m["bed_days"] = beds.mass()
+    m["bed_days_emergency"] = beds.mass(emerg)
+    m["bed_days_emergency_marginal"] = beds.mass(emerg & marginal)
+    m["bed_days_elective"] = beds.mass(~emerg)
     with np.errstate(invalid="ignore", divide="ignore"):
         pressure_share = np.where(los > 0, (clinical - base) / los, 0.0)
         window_share = np.where(los > 0, (los - clinical) / los, 0.0)
         base_share = np.where(los > 0, base / los, 0.0)
-    m["bed_days_stay_pressure"] = interval_mass(start, stop, bounds, pressure_share)
+    m["bed_days_stay_pressure"] = beds.mass(pressure_share)
     # base-stay bed-time by who used it (base stay = before occupancy and discharge timing)
-    m["bed_days_base_emergency_core"] = interval_mass(
-        start, stop, bounds, base_share * (emerg & ~marginal)
-    )
-    m["bed_days_base_emergency_marginal"] = interval_mass(
-        start, stop, bounds, base_share * (emerg & marginal)
-    )
-    m["bed_days_base_elective"] = interval_mass(start, stop, bounds, base_share * ~emerg)
-    m["bed_days_awaiting_discharge_window"] = interval_mass(start, stop, bounds, window_share)
+    m["bed_days_base_emergency_core"] = beds.mass(base_share * (emerg & ~marginal))
+    m["bed_days_base_emergency_marginal"] = beds.mass(base_share * (emerg & marginal))
+    m["bed_days_base_elective"] = beds.mass(base_share * ~emerg)
+    m["bed_days_awaiting_discharge_window"] = beds.mass(window_share)
 
     stock_t = np.array([t for t, _ in bed_stock_log] + [end])
     stock_n = np.array([n for _, n in bed_stock_log], float)
@@ -237,26 +258,27 @@ def monthly_metrics(
         where=m["discharges"] > 0,
     )
     p_time = presentations["arrival_day"].to_numpy()
-    outcome = presentations["outcome"].to_numpy()
+    outcome = presentations["outcome"].cat.codes.to_numpy()
     m["emergency_presentations"] = counts_in_bins(p_time, bounds)
     m["emergency_presentations_marginal"] = counts_in_bins(
         p_time[presentations["marginal"].to_numpy(bool)], bounds
     )
-    m["emergency_not_admitted"] = counts_in_bins(p_time[outcome == "not_admitted"], bounds)
-    m["emergency_diverted"] = counts_in_bins(p_time[outcome == "diverted"], bounds)
-    board_end = np.where(
-        outcome == "boarding_at_end", end, presentations["bed_start_day"].to_numpy()
+    m["emergency_not_admitted"] = counts_in_bins(
+        p_time[outcome == OUTCOMES.index("not_admitted")], bounds
     )
-    boarded = np.isin(outcome, ["admitted", "boarding_at_end"])
+    m["emergency_diverted"] = counts_in_bins(p_time[outcome == OUTCOMES.index("diverted")], bounds)
+    still_boarding = outcome == OUTCOMES.index("boarding_at_end")
+    board_end = np.where(still_boarding, end, presentations["bed_start_day"].to_numpy())
+    boarded = still_boarding | (outcome == OUTCOMES.index("admitted"))
     m["ed_boarding_hours"] = interval_mass(p_time[boarded], board_end[boarded], bounds) * 24.0
     m["ed_boarders_mean"] = m["ed_boarding_hours"] / 24.0 / days
 
     # waiting list: stock at month end, flows by month
     ref_t = referrals["referral_day"].to_numpy()
     exit_t = referrals["exit_day"].to_numpy()
-    reason = referrals["exit_reason"].to_numpy()
+    removed = (referrals["exit_reason"] == "removed").to_numpy()
     m["referrals"] = counts_in_bins(ref_t, bounds)
-    m["list_removals"] = counts_in_bins(exit_t[reason == "removed"], bounds)
+    m["list_removals"] = counts_in_bins(exit_t[removed], bounds)
     size = np.empty(len(days))
     under_18 = np.empty(len(days))
     mean_wait = np.empty(len(days))

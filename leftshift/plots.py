@@ -38,6 +38,15 @@ def _plot_metric(ax, monthly: pd.DataFrame, metric: str, scale: float = 1.0) -> 
             ax.fill_between(x, grp["low"] * scale, grp["high"] * scale, color=colour, alpha=0.2)
 
 
+def _legend(ax) -> None:
+    """Arm legend above the axes, only when there is more than one arm."""
+    handles, labels = ax.get_legend_handles_labels()
+    if len(labels) > 1:
+        ax.legend(
+            loc="lower left", bbox_to_anchor=(0, 1.0), ncol=len(labels), frameon=False, fontsize=8.5
+        )
+
+
 def _title(fig: Figure, title: str, subtitle: str) -> None:
     fig.suptitle(title, x=0.01, ha="left", fontsize=12, fontweight="bold")
     fig.text(0.01, 0.925, subtitle, ha="left", fontsize=8.5, color="#555555")
@@ -57,7 +66,7 @@ def occupancy_figure(monthly: pd.DataFrame, elective_threshold: float, place: st
         color="#1b9e77",
     )
     ax1.set_ylabel("G&A occupancy (%)")
-    ax1.legend(loc="lower right", frameon=False)
+    _legend(ax1)
     _plot_metric(ax2, monthly, "ed_boarding_hours")
     ax2.set_ylabel("ED boarding (hours a month)")
     ax2.set_xlabel("Month")
@@ -76,7 +85,7 @@ def waiting_list_figure(monthly: pd.DataFrame, place: str) -> Figure:
     _plot_metric(ax1, monthly, "waiting_list_size")
     ax1.set_ylabel("People on the admitted list")
     ax1.set_ylim(bottom=0)
-    ax1.legend(loc="upper right", frameon=False)
+    _legend(ax1)
     _plot_metric(ax2, monthly, "waiting_list_18wk_share", 100.0)
     ax2.axhline(92, color="#1b9e77", ls="--", lw=1)
     ax2.text(
@@ -131,7 +140,7 @@ def backfill_figure(backfill_monthly: pd.DataFrame, monthly: pd.DataFrame, place
     _plot_metric(ax2, monthly, "waiting_list_size")
     ax2.set_ylabel("Admitted waiting list")
     ax2.set_ylim(bottom=0)
-    ax2.legend(loc="upper right", frameon=False)
+    _legend(ax2)
     ax2.set_xlabel("Month")
     _title(
         fig,
