@@ -30,7 +30,8 @@ lint: $(STAMP)
 
 ## bench: speed figures (ratios measured in one run; not a test)
 bench: $(STAMP)
-	$(BIN)/python benchmarks/bench_core.py
+	$(BIN)/pip install --quiet -c requirements.lock -e ".[bench]"
+	cd benchmarks && ../$(BIN)/python bench.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -17,11 +17,11 @@ def run(config=None, replication=0):
         so ``run(cfg, i)`` reproduces replication ``i`` of ``leftshift`` on the command line.
     """
     from leftshift.config import load
-    from leftshift.experiment import seed_for
     from leftshift.model import simulate
+    from leftshift.rng import seed_for
 
     cfg = load(config)
-    return simulate(cfg, seed_for(cfg, replication))
+    return simulate(cfg, seed_for(cfg.run.seed, replication))
 
 
 __all__ = ["__version__", "run"]

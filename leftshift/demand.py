@@ -68,9 +68,6 @@ class EmergencyBatch:
     bed_start: np.ndarray = field(init=False)
     los: np.ndarray = field(init=False)
     clinical_los: np.ndarray = field(init=False)
-    #: stays started during the run, (index, bed start, stay, clinical stay), written into the
-    #: arrays once by :meth:`finalise` (appending is far cheaper than numpy scalar writes)
-    stays: list[tuple[int, float, float, float]] = field(init=False)
 
     def __post_init__(self) -> None:
         n = len(self.time)
@@ -78,19 +75,29 @@ class EmergencyBatch:
         self.bed_start = np.full(n, np.nan)
         self.los = np.full(n, np.nan)
         self.clinical_los = np.full(n, np.nan)
-        self.stays = []
         self.base_los_list = self.base_los.tolist()
         self.marginal_list = self.marginal.tolist()
+        # Stays started during the run, appended as plain floats (far cheaper than numpy
+        # scalar writes) and written into the arrays once by :meth:`finalise`.
+        self.stay_index: list[int] = []
+        self.stay_start: list[float] = []
+        self.stay_los: list[float] = []
+        self.stay_clinical: list[float] = []
+
+    def record_stay(self, i: int, start: float, los: float, clinical: float) -> None:
+        """Note that patient ``i`` took a bed at ``start`` for ``los`` days."""
+        self.stay_index.append(i)
+        self.stay_start.append(start)
+        self.stay_los.append(los)
+        self.stay_clinical.append(clinical)
 
     def finalise(self) -> None:
         """Write the stays recorded during the run into the arrays (outcome: admitted)."""
-        if self.stays:
-            idx, start, los, clinical = (np.array(col) for col in zip(*self.stays, strict=True))
-            self.outcome[idx] = 1
-            self.bed_start[idx] = start
-            self.los[idx] = los
-            self.clinical_los[idx] = clinical
-            self.stays = []
+        idx = np.asarray(self.stay_index, dtype=np.int64)
+        self.outcome[idx] = 1
+        self.bed_start[idx] = self.stay_start
+        self.los[idx] = self.stay_los
+        self.clinical_los[idx] = self.stay_clinical
 
 
 @dataclass

@@ -18,7 +18,7 @@ from scipy import stats
 from leftshift.config import Config, InterventionsConfig, freeze, to_container
 from leftshift.model import simulate
 from leftshift.results import Results
-from leftshift.rng import replication_seeds
+from leftshift.rng import seed_for
 
 #: Metrics compared year by year, and how each is aggregated over a year.
 YEARLY_METRICS = {
@@ -53,11 +53,6 @@ def arms(cfg: Config) -> dict[str, Config]:
         return {"baseline": cfg}
     baseline = dataclasses.replace(cfg, interventions=InterventionsConfig())
     return {"baseline": freeze(baseline), "scenario": cfg}
-
-
-def seed_for(cfg: Config, replication: int) -> int:
-    """Seed of replication ``replication`` (the same in every arm)."""
-    return replication_seeds(cfg.run.seed, replication + 1)[replication]
 
 
 @dataclass
@@ -287,7 +282,7 @@ def run_experiment(
 
     arm_cfgs = arms(cfg)
     tasks = [
-        (arm, arm_cfg, rep, seed_for(cfg, rep))
+        (arm, arm_cfg, rep, seed_for(cfg.run.seed, rep))
         for rep in range(cfg.run.replications)
         for arm, arm_cfg in arm_cfgs.items()
     ]

@@ -121,6 +121,7 @@ class Hospital:
         self._bed_time = 0.0
         self._boarding_time = 0.0
         self.bed_stock_log: list[tuple[float, int]] = [(0.0, self.open_beds)]
+        self._end_stay_callback = self._end_stay  # one bound method, not one per stay
         # constants of the hot path, computed once
         window = h.discharge_window_hours
         self._window = None if window is None else (window[0] / 24.0, window[1] / 24.0)
@@ -238,7 +239,7 @@ class Hospital:
                 raise InvariantError("initial census larger than the bed stock")
             base = batch.base_los_list[i]
             end = self.discharge_time(arrived + base)
-            batch.stays.append((i, arrived, end - arrived, base))
+            batch.record_stay(i, arrived, end - arrived, base)
             self.occupied += 1
             self.admissions += 1
             self._bed_time -= self.env.now
@@ -256,11 +257,11 @@ class Hospital:
                 f"occupied beds {self.occupied} exceed open beds {self.open_beds} at day {now:.3f}"
             )
         if isinstance(batch, EmergencyBatch):
-            batch.stays.append((i, now, los, clinical))
+            batch.record_stay(i, now, los, clinical)
         else:
             batch.los[i] = los
             batch.clinical_los[i] = clinical
-        self.env.timeout(los).callbacks.append(self._end_stay)
+        self.env.timeout(los).callbacks.append(self._end_stay_callback)
 
     def _end_stay(self, _event: simpy.Event) -> None:
         self.occupied -= 1
@@ -292,12 +293,13 @@ class Hospital:
 
     def emergency_arrivals(self, batch: EmergencyBatch):
         """Present one month's emergency arrivals at their times."""
-        env = self.env
+        timeout, present = self.env.timeout, self.present_emergency
+        clock = self.env.now
         for i, t in enumerate(batch.time.tolist()):
-            delay = t - env.now
-            if delay > 0:
-                yield env.timeout(delay)
-            self.present_emergency(batch, i)
+            if t > clock:
+                yield timeout(t - clock)
+                clock = t
+            present(batch, i)
 
     def check_end(self) -> None:
         """B8 for admissions: every admission is discharged or still in a bed."""

@@ -31,3 +31,8 @@ class Streams:
             gen = np.random.Generator(np.random.PCG64(seq))
             self._generators[name] = gen
         return gen
+
+
+def seed_for(master_seed: int, replication: int) -> int:
+    """Seed of replication ``replication`` (the same in every arm of an experiment)."""
+    return replication_seeds(master_seed, replication + 1)[replication]

@@ -1,0 +1,326 @@
+"""Speed and memory harness (make bench). Every ratio is measured in this one run.
+
+1. The same M/M/c system (c = 500 beds, load 0.95, exponential stays, ~200,000 patients) in
+   bare SimPy (the textbook Resource + process per patient), in leftshift with every optional
+   mechanism switched off, and in Ciw: patients per second and the ratios.
+2. Seconds per 10-year replication and peak memory for place sizes from 50,000 to 1.5 m people
+   with every mechanism on, each in a fresh process; the log-log slope of time on size.
+3. Replications per minute for a paired experiment on all cores, and the parallel efficiency
+   against one core.
+
+Writes benchmarks/results/latest.json and scaling.png and prints a table. Timings on this
+shared machine are noisy: repeat and compare ratios, not absolute seconds.
+"""
+
+import argparse
+import json
+import math
+import os
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+from bench_core import PLACES, measure
+
+TARGETS = {
+    "leftshift_vs_bare_simpy": 0.5,
+    "default_seconds": 2.0,
+    "icb_seconds": 10.0,
+    "icb_peak_memory_mib": 2048.0,
+    "parallel_efficiency": 0.8,
+}
+BEDS, LOAD, MEAN_STAY, PATIENTS = 500, 0.95, 5.0, 200_000
+RESULTS = Path(__file__).parent / "results"
+
+
+def bare_simpy(seed: int = 1) -> dict:
+    """M/M/c in SimPy as its documentation writes it: a Resource and a process per patient."""
+    import simpy
+
+    rng = np.random.default_rng(seed)
+    lam = LOAD * BEDS / MEAN_STAY
+    gaps = rng.exponential(1 / lam, PATIENTS).tolist()
+    stays = rng.exponential(MEAN_STAY, PATIENTS).tolist()
+    env = simpy.Environment()
+    beds = simpy.Resource(env, BEDS)
+    waits = []
+
+    def patient(stay):
+        arrived = env.now
+        with beds.request() as req:
+            yield req
+            waits.append(env.now - arrived)
+            yield env.timeout(stay)
+
+    def arrivals():
+        for gap, stay in zip(gaps, stays, strict=True):
+            yield env.timeout(gap)
+            env.process(patient(stay))
+
+    env.process(arrivals())
+    start = time.perf_counter()
+    env.run()
+    seconds = time.perf_counter() - start
+    return {
+        "patients": PATIENTS,
+        "seconds": seconds,
+        "patients_per_second": PATIENTS / seconds,
+        "p_wait": float(np.mean(np.array(waits) > 0)),
+    }
+
+
+def leftshift_mmc(seed: int = 1) -> dict:
+    """The same system through leftshift's hospital, every optional mechanism off."""
+    import leftshift
+    from leftshift.config import load
+
+    population = 100_000
+    years = math.ceil(PATIENTS / (LOAD * BEDS / MEAN_STAY * 365.25))
+    rate = LOAD * BEDS / MEAN_STAY * 365.25 / population * 1000
+    stay = {"distribution": "exponential", "mean_days": MEAN_STAY, "cv": 1.0}
+    cfg = load(
+        {
+            "place": {"name": "mmc", "population": population, "general_acute_beds": BEDS},
+            "population": {"static": True},
+            "demand": {
+                "emergency_admissions_per_1000_by_age": [rate] * 6,
+                "frailty_emergency_hr": [1.0] * 4,
+                "deprivation_emergency_ratio_q1_to_q5": 1.0,
+                "winter_peak_amplitude": 0.0,
+                "routine_marginal_share": 0.0,
+                "elective_referrals_per_1000_by_age": [0.0] * 6,
+                "initial_waiting_list_per_1000": 0.0,
+                "referral_wait_elasticity": 0.0,
+            },
+            "hospital": {
+                "routine_emergency_los": stay,
+                "complex_emergency_los": stay,
+                "frailty_los_multiplier": [1.0] * 4,
+                "discharge_window_hours": None,
+                "discharge_pressure_slope": 0.0,
+                "saturation_slope": 0.0,
+                "admission_threshold_sensitivity": 0.0,
+                "initial_census": False,
+            },
+            "run": {"horizon_years": years, "warmup_months": 0, "seed": seed},
+        }
+    )
+    start = time.perf_counter()
+    res = leftshift.run(cfg)
+    seconds = time.perf_counter() - start
+    patients = len(res.presentations)
+    return {
+        "patients": patients,
+        "seconds": seconds,
+        "patients_per_second": patients / seconds,
+        "p_wait": float((res.presentations["boarding_hours"] > 0).mean()),
+    }
+
+
+def ciw_mmc(seed: int = 1) -> dict | None:
+    """The same system in Ciw (optional benchmark dependency)."""
+    try:
+        import ciw
+    except ImportError:
+        return None
+    lam = LOAD * BEDS / MEAN_STAY
+    network = ciw.create_network(
+        arrival_distributions=[ciw.dists.Exponential(rate=lam)],
+        service_distributions=[ciw.dists.Exponential(rate=1 / MEAN_STAY)],
+        number_of_servers=[BEDS],
+    )
+    ciw.seed(seed)
+    sim = ciw.Simulation(network)
+    start = time.perf_counter()
+    sim.simulate_until_max_customers(PATIENTS, method="Finish")
+    seconds = time.perf_counter() - start
+    records = sim.get_all_records()
+    return {
+        "patients": len(records),
+        "seconds": seconds,
+        "patients_per_second": len(records) / seconds,
+        "p_wait": float(np.mean([r.waiting_time > 0 for r in records])),
+    }
+
+
+def experiment_throughput(place: str, replications: int, one_core_replications: int) -> dict:
+    """Paired replications per minute on all cores and on one, and the parallel efficiency."""
+    from leftshift.config import load
+    from leftshift.experiment import run_experiment
+
+    def rate(reps: int, jobs: int) -> float:
+        cfg = load(
+            {
+                "place": PLACES[place],
+                "interventions": {"emergency_demand_multiplier": {"start_year": 1.0, "value": 0.9}},
+                "run": {"replications": reps, "n_jobs": jobs},
+            }
+        )
+        start = time.perf_counter()
+        run_experiment(cfg)
+        return reps / (time.perf_counter() - start) * 60.0
+
+    cores = os.cpu_count() or 1
+    parallel = rate(replications, -1)
+    single = rate(one_core_replications, 1)
+    return {
+        "place": place,
+        "replications": replications,
+        "cores": cores,
+        "paired_replications_per_minute_all_cores": parallel,
+        "paired_replications_per_minute_one_core": single,
+        "one_core_measured_on": one_core_replications,
+        "parallel_efficiency": parallel / (cores * single),
+    }
+
+
+def scaling_figure(rows: list[dict]) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    pop = np.array([r["population"] for r in rows], float)
+    sec = np.array([r["seconds"] for r in rows], float)
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.loglog(pop, sec, "o-", color="#d95f02")
+    for r in rows:
+        ax.annotate(
+            r["place"],
+            (r["population"], r["seconds"]),
+            textcoords="offset points",
+            xytext=(4, -10),
+            fontsize=8,
+        )
+    ax.set_xlabel("population of the place")
+    ax.set_ylabel("seconds per 10-year replication")
+    ax.set_title("leftshift run time against place size (log-log)", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(RESULTS / "scaling.png", dpi=120)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "--replications",
+        type=int,
+        default=200,
+        help="paired replications for the throughput experiment",
+    )
+    parser.add_argument("--one-core-replications", type=int, default=20)
+    parser.add_argument("--experiment-place", default="small", choices=list(PLACES))
+    parser.add_argument("--skip", nargs="*", default=[], choices=["mmc", "places", "experiment"])
+    args = parser.parse_args()
+    RESULTS.mkdir(exist_ok=True)
+    out: dict = {
+        "machine": platform.platform(),
+        "python": platform.python_version(),
+        "cores": os.cpu_count(),
+        "targets": TARGETS,
+    }
+
+    if "mmc" not in args.skip:
+        print(
+            f"M/M/c: c={BEDS}, load {LOAD}, exponential stays, ~{PATIENTS:,} patients", flush=True
+        )
+        mmc = {"bare_simpy": bare_simpy(), "leftshift": leftshift_mmc(), "ciw": ciw_mmc()}
+        for name, r in mmc.items():
+            if r is None:
+                print(f"  {name:10s} not installed (pip install ciw)")
+                continue
+            print(
+                f"  {name:10s} {r['patients_per_second']:>9,.0f} patients/s"
+                f"  ({r['seconds']:.1f} s, P(wait) {r['p_wait']:.3f})",
+                flush=True,
+            )
+        mmc["leftshift_vs_bare_simpy"] = (
+            mmc["leftshift"]["patients_per_second"] / mmc["bare_simpy"]["patients_per_second"]
+        )
+        if mmc["ciw"]:
+            mmc["leftshift_vs_ciw"] = (
+                mmc["leftshift"]["patients_per_second"] / mmc["ciw"]["patients_per_second"]
+            )
+            print(f"  ratio leftshift / Ciw: {mmc['leftshift_vs_ciw']:.2f}")
+        print(
+            f"  ratio leftshift / bare SimPy: {mmc['leftshift_vs_bare_simpy']:.2f}"
+            f" (target >= {TARGETS['leftshift_vs_bare_simpy']})"
+        )
+        out["mmc"] = mmc
+
+    if "places" not in args.skip:
+        print("10-year replication, every mechanism on (fresh process each):", flush=True)
+        sizes = [
+            ("50k", 50_000),
+            ("small", None),
+            ("default", None),
+            ("600k", 600_000),
+            ("icb", None),
+        ]
+        rows = []
+        for label, population in sizes:
+            place = PLACES.get(label) or {
+                "name": label,
+                "population": population,
+                "general_acute_beds": round(population * 1.8 / 1000),
+            }
+            r = measure(place, 1)
+            r["population"] = place["population"]
+            rows.append(r)
+            print(
+                f"  {label:8s} {r['population']:>9,d} people {r['seconds']:6.1f} s"
+                f"  {r['patients_per_second']:>9,.0f} patients/s"
+                f"  peak {r['peak_memory_mib']:6.0f} MiB",
+                flush=True,
+            )
+        slope = np.polyfit(
+            np.log([r["population"] for r in rows]), np.log([r["seconds"] for r in rows]), 1
+        )[0]
+        print(f"  log-log slope of time on population: {slope:.2f}")
+        out["places"] = rows
+        out["scaling_slope"] = float(slope)
+        scaling_figure(rows)
+
+    if "experiment" not in args.skip:
+        print(
+            f"paired experiment, place={args.experiment_place}, {args.replications}"
+            " replications x 2 arms:",
+            flush=True,
+        )
+        exp = experiment_throughput(
+            args.experiment_place, args.replications, args.one_core_replications
+        )
+        print(
+            f"  {exp['paired_replications_per_minute_all_cores']:.1f} paired replications/min"
+            f" on {exp['cores']} cores, {exp['paired_replications_per_minute_one_core']:.1f}"
+            f" on one; parallel efficiency {exp['parallel_efficiency']:.2f}"
+            f" (target >= {TARGETS['parallel_efficiency']})"
+        )
+        out["experiment"] = exp
+
+    verdicts = {}
+    if "mmc" in out:
+        verdicts["leftshift_vs_bare_simpy"] = out["mmc"]["leftshift_vs_bare_simpy"]
+    if "places" in out:
+        by = {r["place"]: r for r in out["places"]}
+        verdicts["default_seconds"] = by["default"]["seconds"]
+        verdicts["icb_seconds"] = by["icb"]["seconds"]
+        verdicts["icb_peak_memory_mib"] = by["icb"]["peak_memory_mib"]
+    if "experiment" in out:
+        verdicts["parallel_efficiency"] = out["experiment"]["parallel_efficiency"]
+    print("targets:")
+    for key, value in verdicts.items():
+        target = TARGETS[key]
+        higher_is_better = key in ("leftshift_vs_bare_simpy", "parallel_efficiency")
+        met = value >= target if higher_is_better else value <= target
+        print(
+            f"  {key:26s} {value:9.2f}  target {'>=' if higher_is_better else '<='} {target}"
+            f"  {'met' if met else 'MISSED'}"
+        )
+    out["verdicts"] = verdicts
+    (RESULTS / "latest.json").write_text(json.dumps(out, indent=2))
+    print(f"written {RESULTS / 'latest.json'} and {RESULTS / 'scaling.png'}")
+
+
+if __name__ == "__main__":
+    main()
