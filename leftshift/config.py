@@ -344,12 +344,13 @@ class HospitalConfig(_Section):
         le=1.0,
         doc="electives are admitted only while occupancy is below this share of open beds",
     )
-    elective_round_hour: float = param(
+    elective_round_hour: float | None = param(
         8.0,
         source="assumption_elective_round",
         ge=0.0,
         lt=24.0,
-        doc="hour of day at which the day's electives are admitted",
+        doc="hour of day at which the day's new referrals join the list and electives are"
+        " admitted; null admits each referral at its own time when a bed is free",
     )
     max_elective_admissions_per_day: int | None = param(
         None,

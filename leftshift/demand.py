@@ -335,7 +335,7 @@ class Demand:
             * self.frailty_los[self._frailty_of(cells)]
         )
         rate_per_day = d.list_removal_per_month * 12.0 / DAYS_PER_YEAR
-        with np.errstate(divide="ignore"):
+        with np.errstate(divide="ignore", over="ignore"):  # tiny rates: waits are infinite
             wait_to_removal = (
                 -np.log1p(-np.clip(u_removal, 0, 1 - 1e-12)) / rate_per_day
                 if rate_per_day > 0

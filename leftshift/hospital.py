@@ -291,6 +291,20 @@ class Hospital:
             self.admit_electives()
             day += 1.0
 
+    def referral_arrivals(self, batch: ReferralBatch):
+        """Put one month's referrals on the list at their own times, admitting when possible.
+
+        Used when there is no daily elective round (``elective_round_hour: null``).
+        """
+        clock = self.env.now
+        for t in batch.time.tolist():
+            if t > clock:
+                yield self.env.timeout(t - clock)
+                clock = t
+            self.waiting_list.enqueue_until(clock)
+            if self.occupied < self.threshold_beds:
+                self.admit_electives()
+
     def emergency_arrivals(self, batch: EmergencyBatch):
         """Present one month's emergency arrivals at their times."""
         timeout, present = self.env.timeout, self.present_emergency

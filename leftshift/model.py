@@ -69,6 +69,7 @@ def simulate(cfg: Config, seed: int) -> Results:
         emergency_batches.append(census)
 
     n = calendar.n_months
+    continuous_electives = cfg.hospital.elective_round_hour is None
     population_by_month = np.zeros(n)
     deaths_by_month = np.zeros(n)
     births_by_month = np.zeros(n)
@@ -91,12 +92,19 @@ def simulate(cfg: Config, seed: int) -> Results:
             env.process(hospital.emergency_arrivals(batch))
             response = referral_response(cfg, _mean_wait_weeks(waiting_list, start))
             referral_multiplier[month] = response
-            waiting_list.add_batch(demand.referral_batch(start, end, response))
+            referrals = demand.referral_batch(start, end, response)
+            waiting_list.add_batch(referrals)
+            if continuous_electives:
+                env.process(hospital.referral_arrivals(referrals))
             yield env.timeout(end - env.now)
 
-    first_round = cfg.hospital.elective_round_hour / 24.0
     env.process(system_dynamics())
-    env.process(hospital.elective_rounds(first_round, calendar.end_day))
+    if continuous_electives:
+        hospital.waiting_list.enqueue_until(0.0)  # the initial list
+        hospital.admit_electives()
+    else:
+        first_round = cfg.hospital.elective_round_hour / 24.0
+        env.process(hospital.elective_rounds(first_round, calendar.end_day))
     # The run creates millions of short-lived, acyclic objects (events, records). Python's
     # cyclic collector would rescan them all repeatedly (about a quarter of the run time for
     # place=icb); reference counting frees them anyway, and the few cycles (finished SimPy

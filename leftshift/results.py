@@ -70,9 +70,9 @@ def summarise(cfg: Config, monthly: pd.DataFrame) -> dict[str, Any]:
             wide["admissions_elective"].sum() / years / per_1000
         ),
         "bed_days_per_1000_per_year": float(wide["bed_days"].sum() / years / per_1000),
-        "mean_los_days": float(wide["discharged_los_days_total"].sum() / wide["discharges"].sum()),
-        "complex_share_of_emergency_admissions": float(
-            wide["admissions_emergency_complex"].sum() / wide["admissions_emergency"].sum()
+        "mean_los_days": _ratio(wide["discharged_los_days_total"].sum(), wide["discharges"].sum()),
+        "complex_share_of_emergency_admissions": _ratio(
+            wide["admissions_emergency_complex"].sum(), wide["admissions_emergency"].sum()
         ),
         "ed_boarding_hours_per_year": float(wide["ed_boarding_hours"].sum() / years),
         "emergency_diverted_per_year": float(wide["emergency_diverted"].sum() / years),
@@ -89,3 +89,8 @@ def summarise(cfg: Config, monthly: pd.DataFrame) -> dict[str, Any]:
         "referral_response_mean_multiplier": float(wide["referral_response_multiplier"].mean()),
     }
     return out
+
+
+def _ratio(numerator: float, denominator: float) -> float:
+    """Return numerator / denominator, or NaN when nothing was counted (no warning)."""
+    return float(numerator / denominator) if denominator else float("nan")

@@ -10,5 +10,8 @@ def schedule_value(schedule: ScheduleConfig, years_since_reporting: float) -> fl
         return 1.0
     if schedule.ramp_months <= 0:
         return float(schedule.value)
-    progress = min(1.0, elapsed_years * 12.0 / schedule.ramp_months)
+    elapsed_months = elapsed_years * 12.0
+    if elapsed_months >= schedule.ramp_months:
+        return float(schedule.value)
+    progress = elapsed_months / schedule.ramp_months
     return 1.0 + (schedule.value - 1.0) * progress

@@ -56,6 +56,26 @@ def test_defaults_validate(default_config):
             ">= 0",
         ),
         (
+            {"demand": {"emergency_admissions_per_1000_by_age": [45, 50, -85, 155, 280, 500]}},
+            "demand.emergency_admissions_per_1000_by_age[2] = -85",
+            ">= 0.0",
+        ),
+        (
+            {"population": {"births_per_1000": 80}},
+            "population.births_per_1000 = 80",
+            "<= 50",
+        ),
+        (
+            {"interventions": {"emergency_demand_multiplier": {"ramp_months": -3}}},
+            "interventions.emergency_demand_multiplier.ramp_months = -3",
+            ">= 0.0",
+        ),
+        (
+            {"run": {"warmup_months": 500}},
+            "run.warmup_months = 500",
+            "<= 240",
+        ),
+        (
             {"hospital": {"discharge_window_hours": [20, 8]}},
             "hospital.discharge_window_hours",
             "start must be before end",

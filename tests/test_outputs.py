@@ -89,6 +89,8 @@ def test_cli_runs_an_experiment_and_prints_where_results_are(tmp_path):
     assert "Results: " in out.stdout and "backfill ran out:" in out.stdout
     run_dirs = list((tmp_path / "outputs").iterdir())
     assert len(run_dirs) == 1 and runner.is_complete(run_dirs[0])
+    # nothing is written outside the run directory
+    assert {p.name for p in tmp_path.iterdir()} == {"outputs"}
 
 
 @pytest.mark.e2e

@@ -1,0 +1,129 @@
+"""Property tests: random valid configs (small places, short horizons) run with every
+invariant checked inside the run (people, patients, beds), plus checks on the outputs."""
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from leftshift.config import load
+from leftshift.model import simulate
+
+pytestmark = pytest.mark.integration
+
+shares = st.floats(0.0, 1.0)
+stay = st.fixed_dictionaries(
+    {
+        "distribution": st.sampled_from(["lognormal", "gamma", "exponential", "fixed"]),
+        "mean_days": st.floats(0.2, 15.0),
+        "cv": st.floats(0.2, 2.0),
+    }
+)
+
+
+@st.composite
+def configs(draw):
+    population = draw(st.integers(1_000, 20_000))
+    beds = draw(st.integers(1, max(2, population // 300)))
+    window_start = draw(st.floats(0.0, 20.0))
+    return {
+        "place": {
+            "population": population,
+            "general_acute_beds": beds,
+            "escalation_beds": draw(st.integers(0, 5)),
+        },
+        "population": {
+            "static": draw(st.booleans()),
+            "transitions": draw(st.sampled_from(["stationary", "published"])),
+        },
+        "demand": {
+            "emergency_admissions_per_1000_by_age": [
+                draw(st.floats(0.0, 3.0)) * r for r in (45, 50, 85, 155, 280, 500)
+            ],
+            "elective_referrals_per_1000_by_age": [
+                draw(st.floats(0.0, 3.0)) * r for r in (13, 28, 60, 91, 95, 56)
+            ],
+            "winter_peak_amplitude": draw(st.floats(0.0, 0.5)),
+            "routine_marginal_share": draw(shares),
+            "urgent_share": draw(shares),
+            "list_removal_per_month": draw(st.floats(0.0, 0.3)),
+            "referral_wait_elasticity": draw(st.floats(0.0, 1.0)),
+            "initial_waiting_list_per_1000": draw(st.floats(0.0, 60.0)),
+        },
+        "hospital": {
+            "elective_threshold": draw(st.floats(0.3, 1.0)),
+            "elective_round_hour": draw(st.one_of(st.none(), st.floats(0.0, 23.9))),
+            "max_ed_boarders": draw(st.one_of(st.none(), st.integers(0, 30))),
+            "max_elective_admissions_per_day": draw(st.one_of(st.none(), st.integers(0, 20))),
+            "escalation_open_boarders": draw(st.integers(1, 10)),
+            "initial_census": draw(st.booleans()),
+            "discharge_window_hours": draw(
+                st.one_of(
+                    st.none(),
+                    st.just([window_start, min(24.0, window_start + draw(st.floats(1.0, 12.0)))]),
+                )
+            ),
+            "routine_emergency_los": draw(stay),
+            "complex_emergency_los": draw(stay),
+            "routine_elective_los": draw(stay),
+            "marginal_admission_probability": draw(shares),
+            "admission_threshold_sensitivity": draw(st.floats(0.0, 10.0)),
+            "discharge_pressure_slope": draw(st.floats(0.0, 3.0)),
+            "saturation_slope": draw(st.floats(0.0, 3.0)),
+        },
+        "interventions": {
+            "emergency_demand_multiplier": {
+                "start_year": draw(st.floats(-0.5, 0.5)),
+                "ramp_months": draw(st.floats(0.0, 12.0)),
+                "value": draw(st.floats(0.0, 2.0)),
+            }
+        },
+        "run": {"horizon_years": 1, "warmup_months": draw(st.integers(0, 3))},
+    }
+
+
+def check_run(overrides, seed):
+    cfg = load(overrides)
+    res = simulate(cfg, seed)  # InvariantError inside the run fails the test
+    wide = res.monthly.pivot(index="month", columns="metric", values="value")
+    assert (wide["occupied_beds"] <= wide["open_beds"] + 1e-9).all()
+    assert (wide["open_beds"] >= cfg.place.general_acute_beds - 1e-9).all()
+    assert (
+        wide["open_beds"] <= cfg.place.general_acute_beds + cfg.place.escalation_beds + 1e-9
+    ).all()
+    for metric in ("bed_days", "waiting_list_size", "ed_boarding_hours", "admissions_elective"):
+        assert (wide[metric] >= -1e-6).all(), metric
+    ep = res.episodes
+    assert (ep["los_days"] > 0).all()
+    assert (ep["admission_day"] >= ep["arrival_day"] - 1e-9).all()
+    r = res.referrals
+    assert (r["exit_day"] >= r["referral_day"].clip(lower=0) - 1e-9).all()
+    # the live bed count integrated over time equals the records' bed-time (Little's law)
+    end = res.live_counts["end_day"]
+    clipped = (np.minimum(ep["discharge_day"], end) - np.maximum(ep["admission_day"], 0)).sum()
+    assert res.live_counts["occupied_bed_days"] == pytest.approx(clipped, rel=1e-9, abs=1e-6)
+
+
+FAST = settings(
+    max_examples=200,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+
+@FAST
+@given(configs(), st.integers(0, 2**32))
+def test_random_valid_configs_keep_every_invariant(overrides, seed):
+    check_run(overrides, seed)
+
+
+@pytest.mark.slow
+@settings(
+    max_examples=1000,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(configs(), st.integers(0, 2**32))
+def test_random_valid_configs_keep_every_invariant_long(overrides, seed):
+    check_run(overrides, seed)
