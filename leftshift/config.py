@@ -21,6 +21,8 @@ AGE_BANDS = ("0-17", "18-49", "50-64", "65-74", "75-84", "85+")
 AGE_BAND_WIDTH_YEARS = (18.0, 32.0, 15.0, 10.0, 10.0, math.inf)
 IMD_QUINTILES = ("Q1", "Q2", "Q3", "Q4", "Q5")
 FRAILTY_LEVELS = ("fit", "mild", "moderate", "severe")
+COPD_STAGES = ("none", "GOLD1", "GOLD2", "GOLD3", "GOLD4")
+HF_CLASSES = ("none", "NYHA1", "NYHA2", "NYHA3", "NYHA4")
 LOS_DISTRIBUTIONS = ("lognormal", "gamma", "exponential", "fixed")
 
 
@@ -132,9 +134,176 @@ class PlaceConfig(_Section):
 # --------------------------------------------------------------------------------------------
 # population dynamics
 # --------------------------------------------------------------------------------------------
+def _matrix(rows: list[list[float]], source: str, doc: str) -> Any:
+    return field(
+        default_factory=lambda: [list(r) for r in rows],
+        metadata={"source": source, "ge": 0.0, "le": 1.0, "matrix": True, "doc": doc},
+    )
+
+
+@dataclass
+class CopdConfig(_Section):
+    """COPD by GOLD stage 1-4: prevalence, incidence, progression, excess deaths, exacerbations."""
+
+    prevalence_by_age: list[float] = param(
+        [0.0, 0.002, 0.03, 0.065, 0.08, 0.07],
+        source="copd_prevalence",
+        ge=0.0,
+        le=1.0,
+        length=6,
+        doc="share of each age band with diagnosed COPD at the start",
+    )
+    stage_mix: list[float] = param(
+        [0.30, 0.45, 0.19, 0.06],
+        source="assumption_copd_stage_mix",
+        ge=0.0,
+        le=1.0,
+        length=4,
+        sums_to_one=True,
+        doc="initial GOLD 1-4 mix of people with COPD",
+    )
+    incidence_per_1000_by_age: list[float] = param(
+        [0.0, 0.4, 3.5, 6.0, 6.5, 6.0],
+        source="simpson_2010",
+        ge=0.0,
+        le=1000.0,
+        length=6,
+        unit="new diagnoses per 1,000 person-years without COPD",
+    )
+    incident_stage_mix: list[float] = param(
+        [0.72, 0.28, 0.0, 0.0],
+        source="lambe_2019",
+        ge=0.0,
+        le=1.0,
+        length=4,
+        sums_to_one=True,
+        doc="GOLD stage at diagnosis",
+    )
+    deprivation_ratio_q1_to_q5: float = param(
+        2.5,
+        source="simpson_2010",
+        ge=0.1,
+        le=20.0,
+        doc="prevalence and incidence ratio, most vs least deprived quintile",
+    )
+    annual_transitions: list[list[float]] = _matrix(
+        [
+            [0.9047, 0.0876, 0.0, 0.0, 0.0077],
+            [0.0510, 0.9001, 0.0362, 0.0, 0.0128],
+            [0.0, 0.1044, 0.8368, 0.0324, 0.0265],
+            [0.0, 0.0, 0.0936, 0.8187, 0.0877],
+        ],
+        "lambe_2019",
+        "annual transition probabilities, rows GOLD 1-4, columns GOLD 1-4 then death",
+    )
+    background_mortality_at_source: float = param(
+        0.004,
+        source="ons_life_tables_approx",
+        ge=0.0,
+        le=1.0,
+        doc="all-cause death probability at age 50 without COPD, subtracted from the matrix's"
+        " death column to leave the excess due to COPD",
+    )
+    exacerbation_admissions_per_year: list[float] = param(
+        [0.027, 0.076, 0.272, 0.348],
+        source="lambe_2019",
+        ge=0.0,
+        le=20.0,
+        length=4,
+        doc="severe (hospital) exacerbations per person-year by GOLD stage",
+    )
+
+
+@dataclass
+class HeartFailureConfig(_Section):
+    """Heart failure by NYHA class I-IV."""
+
+    prevalence_by_age: list[float] = param(
+        [0.0, 0.002, 0.015, 0.04, 0.09, 0.17],
+        source="hf_prevalence",
+        ge=0.0,
+        le=1.0,
+        length=6,
+        doc="share of each age band with heart failure at the start",
+    )
+    class_mix: list[float] = param(
+        [0.30, 0.40, 0.24, 0.06],
+        source="assumption_nyha",
+        ge=0.0,
+        le=1.0,
+        length=4,
+        sums_to_one=True,
+        doc="initial NYHA I-IV mix",
+    )
+    incidence_per_1000_by_age: list[float] = param(
+        [0.0, 0.2, 2.0, 7.0, 18.0, 40.0],
+        source="hf_incidence",
+        ge=0.0,
+        le=1000.0,
+        length=6,
+        unit="new diagnoses per 1,000 person-years without heart failure",
+    )
+    incident_class_mix: list[float] = param(
+        [0.30, 0.40, 0.25, 0.05],
+        source="assumption_nyha",
+        ge=0.0,
+        le=1.0,
+        length=4,
+        sums_to_one=True,
+        doc="NYHA class at diagnosis",
+    )
+    deprivation_ratio_q1_to_q5: float = param(
+        1.6,
+        source="conrad_2018",
+        ge=0.1,
+        le=20.0,
+        doc="prevalence and incidence ratio, most vs least deprived quintile",
+    )
+    worsening_per_year: list[float] = param(
+        [0.15, 0.15, 0.20],
+        source="assumption_nyha",
+        ge=0.0,
+        le=5.0,
+        length=3,
+        doc="NYHA I->II, II->III, III->IV transitions per person-year (no UK table)",
+    )
+    improvement_per_year: list[float] = param(
+        [0.10, 0.10, 0.05],
+        source="assumption_nyha",
+        ge=0.0,
+        le=5.0,
+        length=3,
+        doc="NYHA II->I, III->II, IV->III transitions per person-year",
+    )
+    death_monthly_hazard_under_75: float = param(
+        0.009,
+        source="mohiuddin_2016",
+        ge=0.0,
+        le=1.0,
+        doc="all-cause death hazard a month with heart failure, under 75",
+    )
+    death_hr_75_plus: float = param(2.801, source="mohiuddin_2016", ge=0.0, le=20.0)
+    admission_monthly_hazard_under_75: float = param(
+        0.066,
+        source="mohiuddin_2016",
+        ge=0.0,
+        le=1.0,
+        doc="all-cause emergency admission hazard a month with heart failure, under 75",
+    )
+    admission_hr_75_plus: float = param(1.248, source="mohiuddin_2016", ge=0.0, le=20.0)
+    class_risk_multiplier: list[float] = param(
+        [0.6, 0.9, 1.3, 2.0],
+        source="assumption_nyha",
+        ge=0.0,
+        le=20.0,
+        length=4,
+        doc="death and admission risk by NYHA class, relative (mean 1 over the initial mix)",
+    )
+
+
 @dataclass
 class PopulationConfig(_Section):
-    """Cohort stocks by age band x IMD quintile x frailty, updated monthly."""
+    """Cohort stocks by age band x IMD quintile x frailty x COPD stage x NYHA class."""
 
     static: bool = param(
         False,
@@ -215,6 +384,13 @@ class PopulationConfig(_Section):
         le=50.0,
         unit="net migrants aged 18-49 per 1,000 people a year",
     )
+    ageing: bool = param(
+        True,
+        source="model_switch",
+        doc="false stops people moving between age bands (for the Markov-chain check)",
+    )
+    copd: CopdConfig = section(CopdConfig)
+    heart_failure: HeartFailureConfig = section(HeartFailureConfig)
 
 
 # --------------------------------------------------------------------------------------------
@@ -400,6 +576,13 @@ class HospitalConfig(_Section):
     frailty_complex_odds_ratio: list[float] = param(
         [1.0, 1.5, 2.2, 3.0], source="assumption_case_mix", gt=0.0, le=100.0, length=4
     )
+    severe_condition_complex_odds_ratio: float = param(
+        1.5,
+        source="assumption_case_mix",
+        gt=0.0,
+        le=100.0,
+        doc="odds ratio on the complex share for people with GOLD 3-4 COPD or NYHA III-IV",
+    )
     frailty_los_multiplier: list[float] = param(
         [1.0, 1.1, 1.2, 1.35], source="assumption_frailty_los", gt=0.0, le=10.0, length=4
     )
@@ -577,6 +760,19 @@ def _check_leaf(key: str, value: Any, meta: Mapping[str, Any]) -> list[str]:
         if value not in meta["choices"]:
             return [f"{key} = {value!r}: must be one of {', '.join(meta['choices'])}"]
         return []
+    if meta.get("matrix"):
+        problems = []
+        for r, row in enumerate(value):
+            for c, item in enumerate(row):
+                problems += _check_number(f"{key}[{r}][{c}]", item, meta)
+            if not problems and abs(sum(row) - 1.0) > 1e-3:
+                problems.append(
+                    f"{key}[{r}] sums to {sum(row):.6g}: each row (including death) must sum"
+                    " to 1 within 0.001"
+                )
+        if len(value) != 4 or any(len(row) != 5 for row in value):
+            problems.append(f"{key} must be 4 rows (GOLD 1-4) of 5 columns (GOLD 1-4, death)")
+        return problems
     if isinstance(value, list | tuple):
         problems = []
         if meta.get("length") is not None and len(value) != meta["length"]:
@@ -659,7 +855,9 @@ def freeze(cfg: Any) -> Any:
             if dataclasses.is_dataclass(value):
                 lock(value)
             elif isinstance(value, list):
-                object.__setattr__(obj, f.name, tuple(value))
+                object.__setattr__(
+                    obj, f.name, tuple(tuple(v) if isinstance(v, list) else v for v in value)
+                )
         object.__setattr__(obj, "_frozen", True)
 
     lock(cfg)

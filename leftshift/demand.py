@@ -15,7 +15,14 @@ import numpy as np
 from scipy import special
 
 from leftshift.config import Config, LengthOfStayConfig
-from leftshift.population import N_AGE, N_FRAILTY, N_IMD, Population, frailty_shares
+from leftshift.population import (
+    AGE_75_PLUS,
+    N_AGE,
+    SHAPE,
+    Population,
+    deprivation_gradient,
+    frailty_shares,
+)
 from leftshift.rng import Streams
 
 #: Dominating rate / reference rate. Affects only efficiency and how random numbers are shared,
@@ -41,10 +48,10 @@ def los_quantile(los: LengthOfStayConfig, u: np.ndarray) -> np.ndarray:
     raise ValueError(f"unknown length-of-stay distribution {los.distribution!r}")
 
 
-def deprivation_gradient(ratio_q1_to_q5: float, imd_shares: np.ndarray) -> np.ndarray:
-    """Rate multipliers by IMD quintile, geometric from Q5 (1) to Q1 (ratio), mean 1."""
-    raw = ratio_q1_to_q5 ** (np.arange(N_IMD)[::-1] / (N_IMD - 1))
-    return raw / (raw * imd_shares).sum()
+def _with_odds(p: np.ndarray, odds_ratio: np.ndarray) -> np.ndarray:
+    odds = np.clip(p, 1e-9, 1 - 1e-9)
+    odds = odds / (1 - odds) * odds_ratio
+    return odds / (1 + odds)
 
 
 def complex_share(base_by_age: np.ndarray, odds_ratio_by_frailty: np.ndarray) -> np.ndarray:
@@ -64,6 +71,7 @@ class EmergencyBatch:
     marginal: np.ndarray
     base_los: np.ndarray
     u_admit: np.ndarray
+    cause: np.ndarray = None  # 0 other, 1 COPD exacerbation, 2 heart failure
     outcome: np.ndarray = field(init=False)
     bed_start: np.ndarray = field(init=False)
     los: np.ndarray = field(init=False)
@@ -71,6 +79,8 @@ class EmergencyBatch:
 
     def __post_init__(self) -> None:
         n = len(self.time)
+        if self.cause is None:
+            self.cause = np.zeros(n, dtype=np.int8)
         self.outcome = np.zeros(n, dtype=np.int8)
         self.bed_start = np.full(n, np.nan)
         self.los = np.full(n, np.nan)
@@ -135,36 +145,73 @@ class Demand:
         imd_shares = np.asarray(place.imd_shares)
         frail = frailty_shares(cfg.population)  # (age, frailty)
 
-        # Emergency admissions at the reference occupancy, by cell, per person-year.
+        pop = cfg.population
+        structure = population.structure
+        by_age = structure.sum(axis=(1, 2, 3, 4))
+
+        # Disease-driven admissions (per person-year) by cell: COPD exacerbations by GOLD stage
+        # (Lambe 2019), and heart-failure admissions above the band's average rate (Mohiuddin
+        # 2016, by NYHA class). They change as the population's states change.
+        copd_exac = np.concatenate([[0.0], pop.copd.exacerbation_admissions_per_year])
+        hfc = pop.heart_failure
+        mult = np.asarray(hfc.class_risk_multiplier)
+        mult = mult / (mult * np.asarray(hfc.class_mix)).sum()
+        band_rate = np.asarray(d.emergency_admissions_per_1000_by_age) / 1000.0
+        hf_all_cause = (
+            12.0
+            * hfc.admission_monthly_hazard_under_75
+            * np.where(AGE_75_PLUS, hfc.admission_hr_75_plus, 1.0)
+        )
+        hf_excess = np.zeros((N_AGE, 5))
+        hf_excess[:, 1:] = np.clip(hf_all_cause - band_rate, 0.0, None)[:, None] * mult
+        self.copd_rate = np.broadcast_to(copd_exac[None, None, None, :, None], SHAPE)
+        self.hf_rate = np.broadcast_to(hf_excess[:, None, None, None, :], SHAPE)
+        # Other emergency admissions: the band's rate less its mean disease-driven rate at the
+        # initial structure, times frailty (Clegg 2016) and deprivation (Asaria 2016)
+        # multipliers that average 1 within the band, so band rates stay as configured.
+        mean_disease = (structure * (self.copd_rate + self.hf_rate)).sum(axis=(1, 2, 3, 4))
+        mean_disease = mean_disease / by_age
+        # where disease alone would exceed a band's configured rate, scale it down to that rate
+        fit = np.where(
+            mean_disease > band_rate, band_rate / np.where(mean_disease > 0, mean_disease, 1.0), 1.0
+        )
+        self.copd_rate = self.copd_rate * fit[:, None, None, None, None]
+        self.hf_rate = self.hf_rate * fit[:, None, None, None, None]
+        base = np.clip(band_rate - mean_disease * fit, 0.0, None)
         hr = np.asarray(d.frailty_emergency_hr)
         frailty_mult = hr[None, :] / (frail * hr[None, :]).sum(axis=1, keepdims=True)
         dep = deprivation_gradient(d.deprivation_emergency_ratio_q1_to_q5, imd_shares)
-        admissions = (
-            np.asarray(d.emergency_admissions_per_1000_by_age)[:, None, None]
-            / 1000.0
-            * dep[None, :, None]
-            * frailty_mult[:, None, :]
-        )
+        self.other_rate = (
+            base[:, None, None, None, None]
+            * dep[None, :, None, None, None]
+            * frailty_mult[:, None, :, None, None]
+        ) * np.ones(SHAPE)
+        admissions = self.other_rate + self.copd_rate + self.hf_rate
+
         p_complex = complex_share(h.emergency_complex_share_by_age, h.frailty_complex_odds_ratio)
-        self.emergency_p_complex = np.broadcast_to(p_complex[:, None, :], admissions.shape)
+        severe = np.zeros((5, 5), bool)
+        severe[3:, :] = True
+        severe[:, 3:] = True
+        self.emergency_p_complex = _with_odds(
+            np.broadcast_to(p_complex[:, None, :, None, None], SHAPE),
+            np.where(severe, h.severe_condition_complex_odds_ratio, 1.0)[None, None, None],
+        )
         # Presentations that are admission candidates: marginal routine ones are admitted with
         # probability p_ref at the reference occupancy, so scale up to keep the admission rate.
         marginal = (1 - self.emergency_p_complex) * d.routine_marginal_share
-        self.emergency_presentation_rate = admissions / (
-            1 - marginal * (1 - h.marginal_admission_probability)
-        )
+        self.presentation_scale = 1.0 / (1 - marginal * (1 - h.marginal_admission_probability))
+        self.emergency_presentation_rate = admissions * self.presentation_scale
         dep_el = deprivation_gradient(d.deprivation_elective_ratio_q1_to_q5, imd_shares)
         self.referral_rate = (
-            np.asarray(d.elective_referrals_per_1000_by_age)[:, None, None]
+            np.asarray(d.elective_referrals_per_1000_by_age)[:, None, None, None, None]
             / 1000.0
-            * dep_el[None, :, None]
-            * np.ones((1, 1, N_FRAILTY))
-        )
+            * dep_el[None, :, None, None, None]
+        ) * np.ones(SHAPE)
         self.elective_p_complex = np.broadcast_to(
             complex_share(h.elective_complex_share_by_age, h.frailty_complex_odds_ratio)[
-                :, None, :
+                :, None, :, None, None
             ],
-            self.referral_rate.shape,
+            SHAPE,
         )
         self.frailty_los = np.asarray(h.frailty_los_multiplier)
         self.reference_counts = population.initial_counts.astype(float)
@@ -214,14 +261,14 @@ class Demand:
         return all_times, all_cells, kept
 
     def _frailty_of(self, cells: np.ndarray) -> np.ndarray:
-        return cells % N_FRAILTY
+        return np.unravel_index(cells, SHAPE)[2]
 
     def _emergency_attributes(
         self, cells: np.ndarray, case_stream: str, los_stream: str
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Case mix, marginality, base stay and admission-decision draw for each candidate."""
         n = len(cells)
-        u_complex, u_marginal, u_admit = self.streams[case_stream].random((3, n))
+        u_complex, u_marginal, u_admit, u_cause = self.streams[case_stream].random((4, n))
         u_los = self.streams[los_stream].random(n)
         is_complex = u_complex < self.emergency_p_complex.ravel()[cells]
         marginal = ~is_complex & (u_marginal < self.cfg.demand.routine_marginal_share)
@@ -234,20 +281,47 @@ class Demand:
             )
             * self.frailty_los[self._frailty_of(cells)]
         )
-        return is_complex, marginal, los, u_admit
+        return is_complex, marginal, los, u_admit, u_cause
+
+    def _cause(self, cells: np.ndarray, u_cause: np.ndarray, disease_factor) -> np.ndarray:
+        """0 other, 1 COPD exacerbation, 2 heart failure: drawn in proportion to the rates."""
+        copd = (self.copd_rate * disease_factor).ravel()[cells]
+        hf = (self.hf_rate * disease_factor).ravel()[cells]
+        total = self.other_rate.ravel()[cells] + copd + hf
+        with np.errstate(invalid="ignore", divide="ignore"):
+            p_copd = np.where(total > 0, copd / total, 0.0)
+            p_hf = np.where(total > 0, hf / total, 0.0)
+        return np.where(u_cause < p_copd, 1, np.where(u_cause < p_copd + p_hf, 2, 0)).astype(
+            np.int8
+        )
+
+    def emergency_rate(self, disease_factor=1.0) -> np.ndarray:
+        """Emergency presentations per person-year by cell.
+
+        ``disease_factor`` scales the COPD-exacerbation and heart-failure parts (proactive care).
+        """
+        return (
+            self.other_rate + (self.copd_rate + self.hf_rate) * disease_factor
+        ) * self.presentation_scale
 
     def emergency_batch(
-        self, start: float, end: float, month_of_year: int, multiplier: float
+        self,
+        start: float,
+        end: float,
+        month_of_year: int,
+        multiplier: float,
+        disease_factor=1.0,
     ) -> EmergencyBatch:
         """Emergency presentations in [start, end) given the current population."""
-        season = self.seasonal_factor(month_of_year)
-        per_day = self.emergency_presentation_rate * season / DAYS_PER_YEAR
-        ref = per_day * self.reference_counts
-        actual = per_day * self.population.counts * multiplier
+        season = self.seasonal_factor(month_of_year) / DAYS_PER_YEAR
+        ref = self.emergency_presentation_rate * season * self.reference_counts
+        actual = self.emergency_rate(disease_factor) * season * self.population.counts
+        actual = actual * multiplier
         times, cells, kept = self._thinned_arrivals("emergency_arrivals", ref, actual, start, end)
-        is_complex, marginal, los, u_admit = self._emergency_attributes(
+        is_complex, marginal, los, u_admit, u_cause = self._emergency_attributes(
             cells, "emergency_case", "emergency_los"
         )
+        cause = self._cause(cells, u_cause, disease_factor)
         order = np.argsort(times[kept], kind="stable")
         pick = np.flatnonzero(kept)[order]
         return EmergencyBatch(
@@ -257,6 +331,7 @@ class Demand:
             marginal=marginal[pick],
             base_los=los[pick],
             u_admit=u_admit[pick],
+            cause=cause[pick],
         )
 
     def initial_census(self, max_patients: int) -> EmergencyBatch:
@@ -270,11 +345,17 @@ class Demand:
         per_day = (
             self.emergency_presentation_rate * self.population.counts / DAYS_PER_YEAR
         ).ravel()
+        if per_day.sum() <= 0:  # no emergency demand: nobody is in bed at the start
+            empty = np.empty(0)
+            return EmergencyBatch(
+                empty, np.empty(0, np.int64), empty.astype(bool), empty.astype(bool), empty, empty
+            )
         n_candidates = 4 * max(1, max_patients)
         cells = rng.choice(len(per_day), size=n_candidates, p=per_day / per_day.sum())
-        is_complex, marginal, los, u_admit = self._emergency_attributes(
+        is_complex, marginal, los, u_admit, u_cause = self._emergency_attributes(
             cells, "initial_census", "initial_census"
         )
+        cause = self._cause(cells, u_cause, 1.0)
         expected = int(round(per_day.sum() * los.mean()))
         size = min(expected, max_patients)
         pick = rng.choice(n_candidates, size=size, replace=True, p=los / los.sum())
@@ -286,6 +367,7 @@ class Demand:
             marginal=marginal[pick],
             base_los=los[pick],
             u_admit=u_admit[pick],
+            cause=cause[pick],
         )
         return batch
 
@@ -355,11 +437,9 @@ class Demand:
         )
 
 
-def cell_axes(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Split flat cell indices into (age band, IMD quintile, frailty) indices."""
-    age, rest = np.divmod(cells, N_IMD * N_FRAILTY)
-    imd, frailty = np.divmod(rest, N_FRAILTY)
-    return age, imd, frailty
+def cell_axes(cells: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Split flat cell indices into (age band, IMD quintile, frailty, COPD stage, NYHA class)."""
+    return np.unravel_index(np.asarray(cells, dtype=np.int64), SHAPE)
 
 
 __all__ = ["N_AGE", "Demand", "EmergencyBatch", "ReferralBatch", "cell_axes", "los_quantile"]

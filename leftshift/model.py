@@ -18,13 +18,17 @@ from leftshift.monitors import (
     episodes_frame,
     monthly_metrics,
     presentations_frame,
+    prevalence_frame,
     referrals_frame,
+    state_metrics,
 )
 from leftshift.population import Population
 from leftshift.results import Results, summarise
 from leftshift.rng import Streams
 from leftshift.schedule import schedule_value
 
+STATE_DIMENSIONS = {"frailty": 4, "copd": 5, "heart_failure": 5}
+SNAPSHOT_AXES = {"frailty": (3, 4), "copd": (2, 4), "heart_failure": (2, 3)}
 MIN_MEAN_WAIT_WEEKS = 1.0  # floor on the mean wait in the referral response (empty list)
 
 
@@ -71,6 +75,8 @@ def simulate(cfg: Config, seed: int) -> Results:
     n = calendar.n_months
     continuous_electives = cfg.hospital.elective_round_hour is None
     population_by_month = np.zeros(n)
+    # state snapshots at each month start, summed to (age, imd, state) for each dimension
+    snapshots = {name: np.zeros((n, 6, 5, size)) for name, size in STATE_DIMENSIONS.items()}
     deaths_by_month = np.zeros(n)
     births_by_month = np.zeros(n)
     emergency_multiplier = np.ones(n)
@@ -84,6 +90,8 @@ def simulate(cfg: Config, seed: int) -> Results:
                 deaths_by_month[month - 1] = flows["deaths"].sum()
                 births_by_month[month - 1] = flows["births"]
             population_by_month[month] = population.total
+            for name, axes in SNAPSHOT_AXES.items():
+                snapshots[name][month] = population.counts.sum(axis=axes)
             years = calendar.years_since_reporting(start)
             mult = schedule_value(cfg.interventions.emergency_demand_multiplier, years)
             emergency_multiplier[month] = mult
@@ -139,10 +147,12 @@ def simulate(cfg: Config, seed: int) -> Results:
             "births": births_by_month,
             "emergency_demand_multiplier": emergency_multiplier,
             "referral_response_multiplier": referral_multiplier,
+            **state_metrics(snapshots),
         },
     )
     return Results(
         config=cfg,
+        prevalence=prevalence_frame(calendar, snapshots),
         seed=seed,
         episodes=episodes,
         presentations=presentations,

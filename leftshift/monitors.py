@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from leftshift.calendar import Calendar
-from leftshift.config import AGE_BANDS, FRAILTY_LEVELS, IMD_QUINTILES
+from leftshift.config import AGE_BANDS, COPD_STAGES, FRAILTY_LEVELS, HF_CLASSES, IMD_QUINTILES
 from leftshift.demand import EmergencyBatch, ReferralBatch, cell_axes
 from leftshift.hospital import ADMITTED, BOARDING, DIVERTED, REMOVED, TREATED
 
@@ -72,12 +72,21 @@ def _case_mix(is_complex: np.ndarray) -> pd.Categorical:
     return pd.Categorical.from_codes(is_complex.astype(np.int8), ["routine", "complex"])
 
 
+CAUSES = ["other", "copd_exacerbation", "heart_failure"]
+STATE_LABELS = {
+    "age_band": AGE_BANDS,
+    "imd_quintile": IMD_QUINTILES,
+    "frailty": FRAILTY_LEVELS,
+    "copd_stage": COPD_STAGES,
+    "hf_class": HF_CLASSES,
+}
+
+
 def _labels(cells: np.ndarray) -> dict[str, pd.Categorical]:
-    age, imd, frailty = cell_axes(np.asarray(cells, dtype=np.int64))
+    axes = cell_axes(np.asarray(cells, dtype=np.int64))
     return {
-        "age_band": pd.Categorical.from_codes(age, categories=list(AGE_BANDS)),
-        "imd_quintile": pd.Categorical.from_codes(imd, categories=list(IMD_QUINTILES)),
-        "frailty": pd.Categorical.from_codes(frailty, categories=list(FRAILTY_LEVELS)),
+        name: pd.Categorical.from_codes(codes, categories=list(cats))
+        for (name, cats), codes in zip(STATE_LABELS.items(), axes, strict=True)
     }
 
 
@@ -95,6 +104,7 @@ def presentations_frame(batches: list[EmergencyBatch], end_day: float) -> pd.Dat
             "bed_start",
             "los",
             "clinical_los",
+            "cause",
         )
     }
     boarding_end = np.where(cat["outcome"] == BOARDING, end_day, cat["bed_start"])
@@ -105,6 +115,7 @@ def presentations_frame(batches: list[EmergencyBatch], end_day: float) -> pd.Dat
             **_labels(cat["cell"]),
             "case_mix": _case_mix(cat["complex"]),
             "marginal": cat["marginal"],
+            "cause": pd.Categorical.from_codes(cat["cause"], categories=CAUSES),
             "outcome": pd.Categorical.from_codes(cat["outcome"], categories=OUTCOMES),
             "boarding_hours": np.where(boarded, (boarding_end - cat["time"]) * 24.0, 0.0),
             "bed_start_day": cat["bed_start"],
@@ -162,6 +173,9 @@ def episodes_frame(presentations: pd.DataFrame, referrals: pd.DataFrame) -> pd.D
                 "age_band": em["age_band"].array,
                 "imd_quintile": em["imd_quintile"].array,
                 "frailty": em["frailty"].array,
+                "copd_stage": em["copd_stage"].array,
+                "hf_class": em["hf_class"].array,
+                "cause": em["cause"].array,
                 "case_mix": em["case_mix"].array,
                 "marginal": em["marginal"].to_numpy(),
                 "admission_day": em["bed_start_day"].to_numpy(),
@@ -179,6 +193,9 @@ def episodes_frame(presentations: pd.DataFrame, referrals: pd.DataFrame) -> pd.D
                 "age_band": el["age_band"].array,
                 "imd_quintile": el["imd_quintile"].array,
                 "frailty": el["frailty"].array,
+                "copd_stage": el["copd_stage"].array,
+                "hf_class": el["hf_class"].array,
+                "cause": pd.Categorical.from_codes(np.zeros(len(el), np.int8), CAUSES),
                 "case_mix": el["case_mix"].array,
                 "marginal": False,
                 "admission_day": el["exit_day"].to_numpy(),
@@ -247,6 +264,9 @@ def monthly_metrics(
     )
     m["admissions_emergency_marginal"] = counts_in_bins(adm[emerg & marginal], bounds)
     m["admissions_elective"] = counts_in_bins(adm[~emerg], bounds)
+    cause = episodes["cause"].to_numpy()
+    m["admissions_copd_exacerbation"] = counts_in_bins(adm[cause == "copd_exacerbation"], bounds)
+    m["admissions_heart_failure"] = counts_in_bins(adm[cause == "heart_failure"], bounds)
     disc = episodes["discharge_day"].to_numpy()
     done = disc < end
     m["discharges"] = counts_in_bins(disc[done], bounds)
@@ -317,3 +337,47 @@ __all__ = [
     "presentations_frame",
     "referrals_frame",
 ]
+
+
+STATE_NAMES = {"frailty": FRAILTY_LEVELS, "copd": COPD_STAGES, "heart_failure": HF_CLASSES}
+
+
+def state_metrics(snapshots: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Monthly people in each frailty level, COPD stage and NYHA class, and the severe groups."""
+    out = {}
+    for name, snap in snapshots.items():
+        totals = snap.sum(axis=(1, 2))  # (month, state)
+        for k, label in enumerate(STATE_NAMES[name]):
+            out[f"people_{name}_{label}"] = totals[:, k]
+    out["people_copd_severe"] = out["people_copd_GOLD3"] + out["people_copd_GOLD4"]
+    out["people_heart_failure_severe"] = (
+        out["people_heart_failure_NYHA3"] + out["people_heart_failure_NYHA4"]
+    )
+    return out
+
+
+def prevalence_frame(calendar: Calendar, snapshots: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Tidy prevalence: people by month, dimension, state, age band and IMD quintile."""
+    frames = []
+    months = np.arange(calendar.warmup_months, calendar.n_months)
+    for name, snap in snapshots.items():
+        sub = snap[months]  # (month, age, imd, state)
+        m, a, q, k = np.indices(sub.shape)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "month": months[m.ravel()],
+                    "dimension": name,
+                    "state": pd.Categorical(
+                        np.asarray(STATE_NAMES[name])[k.ravel()],
+                        categories=list(dict.fromkeys(sum(STATE_NAMES.values(), ()))),
+                    ),
+                    "age_band": pd.Categorical.from_codes(a.ravel(), list(AGE_BANDS)),
+                    "imd_quintile": pd.Categorical.from_codes(q.ravel(), list(IMD_QUINTILES)),
+                    "people": sub.ravel(),
+                }
+            )
+        )
+    out = pd.concat(frames, ignore_index=True)
+    out.insert(1, "reporting_year", calendar.reporting_year[out["month"].to_numpy()])
+    return out

@@ -1,22 +1,39 @@
-"""The population: integer cohort stocks by age band x IMD quintile x frailty, stepped monthly.
+"""The population: integer cohort stocks, stepped monthly.
 
-Each month every cell loses people to competing risks (death, ageing into the next band, moving
-up one frailty level), drawn as one multinomial per cell from the ``population`` stream; births
-enter the youngest band as fit, and net migration adds or removes people aged 18-49. People are
-conserved exactly: alive = initial + births + migrants in - migrants out - deaths, checked every
-step (an :class:`~leftshift.invariants.InvariantError` otherwise).
+Stocks are by age band x IMD quintile x frailty x COPD stage x NYHA class.
 
-Further state dimensions (long-term conditions and their stages) are added as extra axes of
-``counts``; everything here works over the leading (age, imd, frailty) axes.
+Each month every cell loses people to competing risks, drawn as one multinomial per cell from
+the ``population`` stream:
+
+* death: a background hazard by age band and frailty, plus excess hazards for COPD stage
+  (Lambe 2019's death column less background) and heart failure (Mohiuddin 2016, less
+  background, by NYHA class);
+* ageing into the next band;
+* one step up in frailty;
+* a move to another COPD stage (incidence from "none"; progression and regression between
+  GOLD stages from the matrix logarithm of Lambe's annual transition matrix);
+* a move to another NYHA class (incidence; worsening and improvement).
+
+Births enter the youngest band as fit and free of both conditions; net migration adds or
+removes people aged 18-49. People are conserved exactly: alive = initial + births + migrants
+in - migrants out - deaths, checked every step.
 """
 
 import numpy as np
+from scipy import linalg
 
 from leftshift.config import AGE_BAND_WIDTH_YEARS, AGE_BANDS, Config, PopulationConfig
 from leftshift.invariants import InvariantError
 
-N_AGE, N_IMD, N_FRAILTY = 6, 5, 4
+N_AGE, N_IMD, N_FRAILTY, N_COPD, N_HF = 6, 5, 4, 5, 5
+SHAPE = (N_AGE, N_IMD, N_FRAILTY, N_COPD, N_HF)
 MONTHS_PER_YEAR = 12.0
+AGE_75_PLUS = np.array([False, False, False, False, True, True])  # bands 75-84 and 85+
+# outcome columns of the monthly multinomial
+STAY, DIE, AGE_UP, FRAIL_UP = 0, 1, 2, 3
+COPD_TO = 4  # 4..7: to GOLD 1..4
+HF_TO = 8  # 8..11: to NYHA I..IV
+N_OUTCOMES = 12
 
 
 def apportion(total: int, weights: np.ndarray) -> np.ndarray:
@@ -38,6 +55,44 @@ def frailty_shares(pop: PopulationConfig) -> np.ndarray:
     moderate = np.asarray(pop.frailty_moderate_share_by_age)
     severe = np.asarray(pop.frailty_severe_share_by_age)
     return np.stack([1.0 - mild - moderate - severe, mild, moderate, severe], axis=1)
+
+
+def deprivation_gradient(ratio_q1_to_q5: float, imd_shares: np.ndarray) -> np.ndarray:
+    """Multipliers by IMD quintile, geometric from Q5 (1) to Q1 (ratio), mean 1."""
+    raw = ratio_q1_to_q5 ** (np.arange(N_IMD)[::-1] / (N_IMD - 1))
+    return raw / (raw * imd_shares).sum()
+
+
+def condition_shares(
+    prevalence_by_age, mix, ratio_q1_to_q5: float, imd_shares: np.ndarray
+) -> np.ndarray:
+    """Initial distribution over (none, stage 1-4) by (age, imd), shape (age, imd, 5)."""
+    dep = deprivation_gradient(ratio_q1_to_q5, imd_shares)
+    any_ = np.clip(np.asarray(prevalence_by_age)[:, None] * dep[None, :], 0.0, 0.99)
+    out = np.empty((N_AGE, N_IMD, 5))
+    out[..., 0] = 1.0 - any_
+    out[..., 1:] = any_[..., None] * np.asarray(mix)
+    return out
+
+
+def copd_generator(cfg: PopulationConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Annual hazards between GOLD stages (4 x 4, zero diagonal) and excess death by stage.
+
+    The generator is the matrix logarithm of Lambe's annual matrix (rows renormalised, death
+    absorbing). Small negative off-diagonal entries that a matrix logarithm can give are set to
+    zero. Excess death = the generator's death hazard less the background at the source's age.
+    """
+    p = np.asarray(cfg.copd.annual_transitions, dtype=float)
+    p = p / p.sum(axis=1, keepdims=True)
+    full = np.zeros((5, 5))
+    full[:4] = p
+    full[4, 4] = 1.0
+    q = np.real(linalg.logm(full))
+    moves = np.clip(q[:4, :4], 0.0, None)
+    np.fill_diagonal(moves, 0.0)
+    background = -np.log1p(-cfg.copd.background_mortality_at_source)
+    excess = np.clip(q[:4, 4] - background, 0.0, None)
+    return moves, excess
 
 
 def stationary_rates(
@@ -81,49 +136,137 @@ class Population:
     def __init__(self, cfg: Config, rng: np.random.Generator):
         self.cfg = cfg.population
         self.rng = rng
-        place = cfg.place
-        frail = frailty_shares(self.cfg)
-        weights = (
-            np.asarray(place.age_shares)[:, None, None]
-            * np.asarray(place.imd_shares)[None, :, None]
-            * frail[:, None, :]
+        pop, place = cfg.population, cfg.place
+        self.imd_shares = np.asarray(place.imd_shares)
+        frail = frailty_shares(pop)
+        copd = condition_shares(
+            pop.copd.prevalence_by_age,
+            pop.copd.stage_mix,
+            pop.copd.deprivation_ratio_q1_to_q5,
+            self.imd_shares,
         )
-        self.counts = apportion(place.population, weights)
+        hf = condition_shares(
+            pop.heart_failure.prevalence_by_age,
+            pop.heart_failure.class_mix,
+            pop.heart_failure.deprivation_ratio_q1_to_q5,
+            self.imd_shares,
+        )
+        self.structure = (
+            np.asarray(place.age_shares)[:, None, None, None, None]
+            * self.imd_shares[None, :, None, None, None]
+            * frail[:, None, :, None, None]
+            * copd[:, :, None, :, None]
+            * hf[:, :, None, None, :]
+        )
+        self.counts = apportion(place.population, self.structure)
         self.initial_total = int(self.counts.sum())
         self.initial_counts = self.counts.copy()
-        self.births = 0
-        self.migrants_in = 0
-        self.migrants_out = 0
-        self.deaths = 0
-        # Mortality by frailty is scaled so each band's initial mean equals the life-table rate.
-        hr = np.asarray(self.cfg.frailty_mortality_hr)
+        self.births = self.migrants_in = self.migrants_out = self.deaths = 0
+
+        # excess death hazards of the two conditions (per year)
+        self.copd_moves, copd_excess = copd_generator(pop)
+        self.copd_excess = np.concatenate([[0.0], copd_excess])  # by COPD state
+        hfc = pop.heart_failure
+        mult = np.asarray(hfc.class_risk_multiplier)
+        mult = mult / (mult * np.asarray(hfc.class_mix)).sum()
+        band_rate = np.asarray(pop.mortality_per_1000_by_age) / 1000.0
+        hf_total = (
+            12.0
+            * hfc.death_monthly_hazard_under_75
+            * np.where(AGE_75_PLUS, hfc.death_hr_75_plus, 1.0)
+        )
+        hf_excess = np.clip(hf_total - band_rate, 0.0, None)  # by age band
+        self.hf_excess = np.zeros((N_AGE, N_HF))
+        self.hf_excess[:, 1:] = hf_excess[:, None] * mult[None, :]
+        # Background mortality by (age, frailty) is scaled so that each band's initial mean total
+        # (background + excess) equals the life-table rate.
+        hr = np.asarray(pop.frailty_mortality_hr)
+        by_age = self.structure.sum(axis=(1, 2, 3, 4))
+        excess = (
+            self.copd_excess[None, None, None, :, None] + self.hf_excess[:, None, None, None, :]
+        )
+        mean_excess = (self.structure * excess).sum(axis=(1, 2, 3, 4)) / by_age
         mean_hr = (frail * hr).sum(axis=1)
-        band_rate = np.asarray(self.cfg.mortality_per_1000_by_age) / 1000.0
-        self.mortality_rate = (band_rate / mean_hr)[:, None] * hr[
-            None, :
-        ]  # (age, frailty) per year
-        self.imd_shares = np.asarray(place.imd_shares)
-        if self.cfg.transitions == "stationary":
-            structure = np.asarray(place.age_shares)[:, None] * frail  # (age, frailty)
+        background_band = np.clip(band_rate - mean_excess, 0.0, None)
+        self.background = (background_band / mean_hr)[:, None] * hr[None, :]  # (age, frailty)
+        self.mortality = (
+            self.background[:, None, :, None, None]
+            + self.copd_excess[None, None, None, :, None]
+            + self.hf_excess[:, None, None, None, :]
+        )
+        # the (age, frailty) margin and its mean mortality, which the stationary solve balances
+        self.age_frailty_structure = self.structure.sum(axis=(1, 3, 4))
+        self.age_frailty_mortality = (self.structure * self.mortality).sum(
+            axis=(1, 3, 4)
+        ) / np.where(self.age_frailty_structure > 0, self.age_frailty_structure, 1.0)
+        if pop.transitions == "stationary":
             self.ageing_rate, self.frailty_rate, self.birth_rate = stationary_rates(
-                structure, self.mortality_rate
+                self.age_frailty_structure, self.age_frailty_mortality
             )
         else:
-            self.birth_rate = self.cfg.births_per_1000 / 1000.0
+            self.birth_rate = pop.births_per_1000 / 1000.0
             self.ageing_rate = np.array(
                 [0.0 if np.isinf(w) else 1.0 / w for w in AGE_BAND_WIDTH_YEARS]
             )
-            onset = np.asarray(self.cfg.frailty_onset_per_1000_by_age) / 1000.0
-            prog = np.asarray(self.cfg.frailty_progression_per_1000) / 1000.0
+            onset = np.asarray(pop.frailty_onset_per_1000_by_age) / 1000.0
+            prog = np.asarray(pop.frailty_progression_per_1000) / 1000.0
             self.frailty_rate = np.zeros((N_AGE, N_FRAILTY))
             self.frailty_rate[:, 0] = onset
             self.frailty_rate[:, 1] = prog[0]
             self.frailty_rate[:, 2] = prog[1]
+        if not pop.ageing:
+            self.ageing_rate = np.zeros(N_AGE)
+
+        # condition transition hazards (per year), by destination stage
+        c = pop.copd
+        copd_inc = (
+            np.asarray(c.incidence_per_1000_by_age)[:, None]
+            / 1000.0
+            * deprivation_gradient(c.deprivation_ratio_q1_to_q5, self.imd_shares)[None, :]
+        )
+        self.copd_hazard = np.zeros((N_AGE, N_IMD, N_COPD, 4))  # from state, to GOLD 1..4
+        self.copd_hazard[:, :, 0, :] = copd_inc[..., None] * np.asarray(c.incident_stage_mix)
+        self.copd_hazard[:, :, 1:, :] = self.copd_moves[None, None]
+        hf_inc = (
+            np.asarray(hfc.incidence_per_1000_by_age)[:, None]
+            / 1000.0
+            * deprivation_gradient(hfc.deprivation_ratio_q1_to_q5, self.imd_shares)[None, :]
+        )
+        hf_moves = np.zeros((4, 4))
+        for k, rate in enumerate(hfc.worsening_per_year):
+            hf_moves[k, k + 1] = rate
+        for k, rate in enumerate(hfc.improvement_per_year):
+            hf_moves[k + 1, k] = rate
+        self.hf_hazard = np.zeros((N_AGE, N_IMD, N_HF, 4))
+        self.hf_hazard[:, :, 0, :] = hf_inc[..., None] * np.asarray(hfc.incident_class_mix)
+        self.hf_hazard[:, :, 1:, :] = hf_moves[None, None]
+        #: multipliers a scenario may apply to progression (set each month by the model)
+        self.progression_multiplier = np.ones(SHAPE)
 
     @property
     def total(self) -> int:
         """People alive."""
         return int(self.counts.sum())
+
+    def hazards(self) -> np.ndarray:
+        """Annual hazards of every outcome but 'stay', shape SHAPE + (11,)."""
+        h = np.zeros(SHAPE + (N_OUTCOMES - 1,))
+        h[..., DIE - 1] = self.mortality
+        h[..., AGE_UP - 1] = self.ageing_rate[:, None, None, None, None]
+        h[..., FRAIL_UP - 1] = self.frailty_rate[:, None, :, None, None]
+        prog = self.progression_multiplier[..., None]
+        copd = self.copd_hazard[:, :, None, :, None, :]
+        # progression (to a higher stage) is scaled; incidence and regression are not
+        worse = np.arange(1, 5)[None, :] > np.arange(N_COPD)[:, None]  # (from, to)
+        worse[0] = False
+        scale = np.where(worse[None, None, None, :, None, :], prog, 1.0)
+        h[..., COPD_TO - 1 : COPD_TO + 3] = copd * scale
+        hf = self.hf_hazard[:, :, None, None, :, :]
+        worse_hf = np.arange(1, 5)[None, :] > np.arange(N_HF)[:, None]
+        worse_hf[0] = False
+        scale_hf = np.where(worse_hf[None, None, None, None, :, :], prog, 1.0)
+        h[..., HF_TO - 1 : HF_TO + 3] = hf * scale_hf
+        return h
 
     def step_month(self) -> dict[str, np.ndarray]:
         """Advance one month; return this month's deaths by cell and births/migration counts."""
@@ -131,11 +274,7 @@ class Population:
             zeros = np.zeros_like(self.counts)
             return {"deaths": zeros, "births": 0, "migrants_in": 0, "migrants_out": 0}
         rng = self.rng
-        # competing hazards per cell: death, ageing, frailty up (per year)
-        death = np.broadcast_to(self.mortality_rate[:, None, :], self.counts.shape)
-        age_up = np.broadcast_to(self.ageing_rate[:, None, None], self.counts.shape)
-        frail_up = np.broadcast_to(self.frailty_rate[:, None, :], self.counts.shape)
-        hazards = np.stack([death, age_up, frail_up], axis=-1) / MONTHS_PER_YEAR
+        hazards = self.hazards() / MONTHS_PER_YEAR
         total_h = hazards.sum(axis=-1)
         p_leave = -np.expm1(-total_h)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -143,17 +282,22 @@ class Population:
         probs = np.concatenate([(1.0 - p_leave)[..., None], p_leave[..., None] * split], axis=-1)
         probs /= probs.sum(axis=-1, keepdims=True)
         moves = rng.multinomial(self.counts, probs)
-        died, aged, frailer = moves[..., 1], moves[..., 2], moves[..., 3]
-        new = self.counts - died - aged - frailer
-        new[1:] += aged[:-1]
-        new[:, :, 1:] += frailer[:, :, :-1]
+        died = moves[..., DIE]
+        new = moves[..., STAY].copy()
+        new[1:] += moves[:-1, ..., AGE_UP]
+        new[N_AGE - 1] += moves[N_AGE - 1, ..., AGE_UP]  # nobody ages out of 85+ (rate 0)
+        new[:, :, 1:] += moves[:, :, :-1, ..., FRAIL_UP]
+        new[:, :, N_FRAILTY - 1] += moves[:, :, N_FRAILTY - 1, ..., FRAIL_UP]
+        for d in range(4):
+            new[:, :, :, d + 1, :] += moves[..., COPD_TO + d].sum(axis=3)
+            new[:, :, :, :, d + 1] += moves[..., HF_TO + d].sum(axis=4)
         births = int(rng.poisson(self.birth_rate * self.total / MONTHS_PER_YEAR))
-        new[0, :, 0] += rng.multinomial(births, self.imd_shares)
+        new[0, :, 0, 0, 0] += rng.multinomial(births, self.imd_shares)
         mig_rate = self.cfg.net_migration_per_1000 / 1000.0 * self.total / MONTHS_PER_YEAR
         mig_in = mig_out = 0
         if mig_rate > 0:
             mig_in = int(rng.poisson(mig_rate))
-            new[1, :, 0] += rng.multinomial(mig_in, self.imd_shares)
+            new[1, :, 0, 0, 0] += rng.multinomial(mig_in, self.imd_shares)
         elif mig_rate < 0:
             band = new[1]
             p_out = min(1.0, -mig_rate / max(1, band.sum()))
@@ -183,4 +327,4 @@ class Population:
             )
 
 
-__all__ = ["AGE_BANDS", "Population", "apportion", "frailty_shares"]
+__all__ = ["AGE_BANDS", "SHAPE", "Population", "apportion", "frailty_shares"]

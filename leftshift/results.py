@@ -19,6 +19,8 @@ class Results:
     referrals : one row per referral to the admitted waiting list, with exit day and reason.
     monthly : long table (month, period_start, financial_year, reporting_year, metric, value).
     summary : headline metrics over the reporting years (see :func:`summarise`).
+    prevalence : people by month, dimension (frailty, copd, heart_failure), state, age band
+        and IMD quintile.
     live_counts : time integrals of the hospital's live bed and boarder counts over the whole
         run (warm-up included), kept apart from the records for consistency checks.
     """
@@ -31,6 +33,7 @@ class Results:
     monthly: pd.DataFrame
     summary: dict[str, Any]
     reporting_start_day: float
+    prevalence: pd.DataFrame
     live_counts: dict[str, float]
 
     def metric(self, name: str) -> pd.Series:

@@ -67,15 +67,17 @@ def test_apportion_is_exact():
 
 def test_stationary_rates_balance_every_cell():
     cfg = load()
-    frail = frailty_shares(cfg.population)
-    structure = np.asarray(cfg.place.age_shares)[:, None] * frail
     pop = Population(cfg, Streams(1)["population"])
-    ageing, frailty, births = stationary_rates(structure, pop.mortality_rate)
+    structure, mortality = pop.age_frailty_structure, pop.age_frailty_mortality
+    np.testing.assert_allclose(
+        structure, np.asarray(cfg.place.age_shares)[:, None] * frailty_shares(cfg.population)
+    )
+    ageing, frailty, births = stationary_rates(structure, mortality)
     inflow = np.zeros_like(structure)
     inflow[0, 0] += births
     inflow[1:] += ageing[:-1, None] * structure[:-1]
     inflow[:, 1:] += frailty[:, :-1] * structure[:, :-1]
-    outflow = structure * (pop.mortality_rate + ageing[:, None] + frailty)
+    outflow = structure * (mortality + ageing[:, None] + frailty)
     np.testing.assert_allclose(inflow, outflow, atol=2e-6)
 
 
