@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import hydra
+import numpy as np
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
@@ -88,9 +89,22 @@ def _headline(summary: dict) -> list[str]:
             ("ed_boarding_hours", "ED boarding"),
             ("waiting_list_size", "waiting list"),
             ("admissions_elective", "elective admissions"),
+            ("admissions_copd_exacerbation", "COPD exacerbations"),
+            ("admissions_heart_failure", "HF admissions"),
+            ("people_copd_severe", "people GOLD 3-4"),
+            ("people_heart_failure_severe", "people NYHA III-IV"),
         ):
-            rel = " ".join(f"{r['relative']:+.1%}" for r in comp[metric])
+            rel = " ".join(
+                f"{r['relative']:+.1%}" if np.isfinite(r["relative"]) else "  n/a"
+                for r in comp[metric]
+            )
             lines.append(f"    {label:20s} {rel}")
+        reached = comp["people_reached_proactive_care"]
+        if any(r["difference"] for r in reached):
+            lines.append(
+                "    people reached by proactive care (scenario, mean by year): "
+                + " ".join(f"{r['baseline'] + r['difference']:,.0f}" for r in reached)
+            )
         bf = summary["backfill"]
         lines.append(f"  backfill ran out: {bf['backfill_ran_out']['text']}")
         lines.append(

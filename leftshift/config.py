@@ -627,6 +627,134 @@ class HospitalConfig(_Section):
 
 
 # --------------------------------------------------------------------------------------------
+# community workforce and proactive care
+# --------------------------------------------------------------------------------------------
+EFFECT_DISTRIBUTIONS = ("triangular", "uniform", "normal", "fixed")
+
+
+@dataclass
+class EffectConfig(_Section):
+    """An uncertain effect size: the model uses ``mean``; PSA draws from the distribution.
+
+    Effects are proportional reductions (0.15 = 15% fewer); a negative value is harm.
+    For ``normal``, low and high are the 2.5th and 97.5th centiles.
+    """
+
+    mean: float = param(0.0, source="scenario_choice", ge=-1.0, le=1.0)
+    low: float = param(0.0, source="scenario_choice", ge=-1.0, le=1.0)
+    high: float = param(0.0, source="scenario_choice", ge=-1.0, le=1.0)
+    distribution: str = param("triangular", source="scenario_choice", choices=EFFECT_DISTRIBUTIONS)
+
+
+def _effect(mean: float, low: float, high: float, source: str) -> Any:
+    return field(
+        default_factory=lambda: EffectConfig(mean, low, high, "triangular"),
+        metadata={"source": source},
+    )
+
+
+@dataclass
+class StaffGroupConfig(_Section):
+    """A community staff group as a stock: funded posts, recruitment, ramp-up, attrition."""
+
+    recruitment_lag_months: float = param(
+        4.0,
+        source="assumption_recruitment",
+        ge=0.0,
+        le=60.0,
+        doc="months from advertising a funded post to the starter's first day",
+    )
+    max_hires_per_month_per_100k: float = param(
+        1.0,
+        source="assumption_recruitment",
+        ge=0.0,
+        le=1000.0,
+        doc="cap on new starters a month per 100,000 people (labour-market limit)",
+    )
+    vacancy_rate: float = param(
+        0.119,
+        source="nhs_vacancy_statistics",
+        ge=0.0,
+        lt=1.0,
+        doc="share of funded posts that stay vacant however long recruitment runs",
+    )
+    ramp_months: float = param(
+        6.0,
+        source="assumption_recruitment",
+        ge=0.0,
+        le=60.0,
+        doc="months for a new starter to reach full productivity (linear)",
+    )
+    attrition_per_year: float = param(
+        0.12,
+        source="assumption_attrition",
+        ge=0.0,
+        le=1.0,
+        unit="leavers per WTE a year",
+    )
+    caseload_per_wte: float = param(
+        50.0,
+        source="assumption_caseload",
+        ge=0.0,
+        le=10_000.0,
+        unit="people on proactive care per productive WTE",
+    )
+    cost_per_wte_gbp: float = param(
+        55_000.0,
+        source="assumption_staff_cost",
+        ge=0.0,
+        le=1_000_000.0,
+        unit="GBP a year per funded WTE incl. on-costs (2024/25 prices); for the finance ledger",
+    )
+
+
+@dataclass
+class ProactiveCareConfig(_Section):
+    """Who proactive care targets and what it does for the people it reaches."""
+
+    target_frailty_min_level: int = param(
+        3,
+        source="assumption_targeting",
+        ge=1,
+        le=4,
+        doc="eligible from this frailty level (1 mild .. 3 severe; 4 nobody by frailty)",
+    )
+    target_copd_min_stage: int = param(
+        3,
+        source="assumption_targeting",
+        ge=1,
+        le=5,
+        doc="eligible from this GOLD stage (5: nobody by COPD)",
+    )
+    target_hf_min_class: int = param(
+        3,
+        source="assumption_targeting",
+        ge=1,
+        le=5,
+        doc="eligible from this NYHA class (5: nobody by heart failure)",
+    )
+    priority: str = param(
+        "severity",
+        source="assumption_targeting",
+        choices=("severity", "deprivation", "none"),
+        doc="who is reached first when capacity is short: most severe, most deprived, or"
+        " everyone eligible in proportion",
+    )
+    exacerbation_reduction: EffectConfig = _effect(0.15, -0.10, 0.35, "effect_exacerbations")
+    progression_reduction: EffectConfig = _effect(0.15, -0.05, 0.30, "effect_progression")
+    other_admission_reduction: EffectConfig = _effect(0.05, -0.09, 0.20, "effect_case_management")
+
+
+@dataclass
+class CommunityConfig(_Section):
+    """Community workforce by staff group and the proactive care it delivers."""
+
+    care_coordinators: StaffGroupConfig = section(StaffGroupConfig)
+    community_nurses: StaffGroupConfig = section(StaffGroupConfig)
+    proactive_care: ProactiveCareConfig = section(ProactiveCareConfig)
+
+
+# --------------------------------------------------------------------------------------------
 # interventions, run, report
 # --------------------------------------------------------------------------------------------
 @dataclass
@@ -643,10 +771,32 @@ class ScheduleConfig(_Section):
 
 
 @dataclass
+class PiecewiseConfig(_Section):
+    """A value over time, by points in years from the end of the warm-up.
+
+    Zero before the first point (the start), linear between points, the last value after the
+    last (add a point with value 0 to stop). Empty lists mean zero throughout.
+    """
+
+    years: list[float] = param([], source="scenario_choice", ge=-50.0, le=100.0)
+    values: list[float] = param([], source="scenario_choice", ge=0.0, le=1_000_000.0)
+
+
+@dataclass
+class NeighbourhoodTeamsConfig(_Section):
+    """Funded proactive-care posts and how mature (effective) the teams are, over time."""
+
+    care_coordinators_wte_per_100k: PiecewiseConfig = section(PiecewiseConfig)
+    community_nurses_wte_per_100k: PiecewiseConfig = section(PiecewiseConfig)
+    maturity: PiecewiseConfig = section(PiecewiseConfig)
+
+
+@dataclass
 class InterventionsConfig(_Section):
     """What a scenario changes. The baseline arm of an experiment resets this whole section."""
 
     emergency_demand_multiplier: ScheduleConfig = section(ScheduleConfig)
+    neighbourhood_teams: NeighbourhoodTeamsConfig = section(NeighbourhoodTeamsConfig)
 
 
 @dataclass
@@ -688,6 +838,14 @@ class ReportConfig(_Section):
         doc="backfill has run out once this share of avoided bed-days is released",
     )
     rolling_months: int = param(3, source="reporting_convention", ge=1, le=24)
+    min_avoided_share: float = param(
+        0.01,
+        source="reporting_convention",
+        ge=0.0,
+        le=1.0,
+        doc="backfill is only judged in months whose avoided emergency bed-days are at least"
+        " this share of baseline bed-days (below it the split is noise)",
+    )
 
 
 @dataclass
@@ -704,6 +862,7 @@ class Config(_Section):
 
     place: PlaceConfig = section(PlaceConfig)
     population: PopulationConfig = section(PopulationConfig)
+    community: CommunityConfig = section(CommunityConfig)
     demand: DemandConfig = section(DemandConfig)
     hospital: HospitalConfig = section(HospitalConfig)
     interventions: InterventionsConfig = section(InterventionsConfig)
@@ -715,15 +874,22 @@ class Config(_Section):
 # --------------------------------------------------------------------------------------------
 # validation
 # --------------------------------------------------------------------------------------------
-def iter_leaves(obj: Any, prefix: str = "") -> Any:
-    """Yield ``(dotted_key, value, dataclass_field)`` for every leaf of a config dataclass."""
+def iter_leaves(obj: Any, prefix: str = "", source: str | None = None) -> Any:
+    """Yield ``(dotted_key, value, metadata)`` for every leaf of a config dataclass.
+
+    A section declared with its own ``source`` (an effect size) passes that source down to
+    leaves whose own source is only the generic ``scenario_choice``.
+    """
     for f in dataclasses.fields(obj):
         value = getattr(obj, f.name)
         key = f"{prefix}{f.name}"
         if dataclasses.is_dataclass(value):
-            yield from iter_leaves(value, key + ".")
+            yield from iter_leaves(value, key + ".", f.metadata.get("source", source))
         else:
-            yield key, value, f
+            meta = dict(f.metadata)
+            if source is not None and meta.get("source") == "scenario_choice":
+                meta["source"] = source
+            yield key, value, meta
 
 
 def _describe_range(meta: Mapping[str, Any]) -> str:
@@ -807,6 +973,7 @@ def _cross_checks(cfg: Config) -> list[str]:
         problems.append(
             f"run.start_date = {cfg.run.start_date!r}: must be an ISO date such as 2024-04-01"
         )
+    problems += _check_sections(cfg)
     h = cfg.hospital
     window = h.discharge_window_hours
     if window is not None and len(window) == 2 and not window[0] < window[1]:
@@ -833,11 +1000,35 @@ def _cross_checks(cfg: Config) -> list[str]:
     return problems
 
 
+def _check_sections(cfg: Any, prefix: str = "") -> list[str]:
+    """Checks that span the fields of one section (effects, piecewise schedules)."""
+    problems = []
+    for f in dataclasses.fields(cfg):
+        value = getattr(cfg, f.name)
+        key = f"{prefix}{f.name}"
+        if isinstance(value, EffectConfig) and not value.low <= value.mean <= value.high:
+            problems.append(
+                f"{key}: low {value.low} <= mean {value.mean} <= high {value.high} must hold"
+            )
+        elif isinstance(value, PiecewiseConfig):
+            years = list(value.years)
+            if len(years) != len(value.values):
+                problems.append(
+                    f"{key}: years ({len(years)}) and values ({len(value.values)}) must have"
+                    " the same length"
+                )
+            elif years != sorted(years):
+                problems.append(f"{key}.years = {years}: must be in increasing order")
+        elif dataclasses.is_dataclass(value):
+            problems += _check_sections(value, key + ".")
+    return problems
+
+
 def validate(cfg: Config) -> Config:
     """Check every leaf against its range; raise :class:`ConfigError` listing all problems."""
     problems = []
-    for key, value, f in iter_leaves(cfg):
-        problems += _check_leaf(key, value, f.metadata)
+    for key, value, meta in iter_leaves(cfg):
+        problems += _check_leaf(key, value, meta)
     if not problems:
         problems += _cross_checks(cfg)
     if problems:

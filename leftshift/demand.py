@@ -283,11 +283,13 @@ class Demand:
         )
         return is_complex, marginal, los, u_admit, u_cause
 
-    def _cause(self, cells: np.ndarray, u_cause: np.ndarray, disease_factor) -> np.ndarray:
+    def _cause(
+        self, cells: np.ndarray, u_cause: np.ndarray, disease_factor, other_factor=1.0
+    ) -> np.ndarray:
         """0 other, 1 COPD exacerbation, 2 heart failure: drawn in proportion to the rates."""
         copd = (self.copd_rate * disease_factor).ravel()[cells]
         hf = (self.hf_rate * disease_factor).ravel()[cells]
-        total = self.other_rate.ravel()[cells] + copd + hf
+        total = (self.other_rate * other_factor).ravel()[cells] + copd + hf
         with np.errstate(invalid="ignore", divide="ignore"):
             p_copd = np.where(total > 0, copd / total, 0.0)
             p_hf = np.where(total > 0, hf / total, 0.0)
@@ -295,13 +297,14 @@ class Demand:
             np.int8
         )
 
-    def emergency_rate(self, disease_factor=1.0) -> np.ndarray:
+    def emergency_rate(self, disease_factor=1.0, other_factor=1.0) -> np.ndarray:
         """Emergency presentations per person-year by cell.
 
-        ``disease_factor`` scales the COPD-exacerbation and heart-failure parts (proactive care).
+        ``disease_factor`` scales the COPD-exacerbation and heart-failure parts and
+        ``other_factor`` the rest (both from proactive care; arrays of the population's shape).
         """
         return (
-            self.other_rate + (self.copd_rate + self.hf_rate) * disease_factor
+            self.other_rate * other_factor + (self.copd_rate + self.hf_rate) * disease_factor
         ) * self.presentation_scale
 
     def emergency_batch(
@@ -311,17 +314,18 @@ class Demand:
         month_of_year: int,
         multiplier: float,
         disease_factor=1.0,
+        other_factor=1.0,
     ) -> EmergencyBatch:
         """Emergency presentations in [start, end) given the current population."""
         season = self.seasonal_factor(month_of_year) / DAYS_PER_YEAR
         ref = self.emergency_presentation_rate * season * self.reference_counts
-        actual = self.emergency_rate(disease_factor) * season * self.population.counts
+        actual = self.emergency_rate(disease_factor, other_factor) * season * self.population.counts
         actual = actual * multiplier
         times, cells, kept = self._thinned_arrivals("emergency_arrivals", ref, actual, start, end)
         is_complex, marginal, los, u_admit, u_cause = self._emergency_attributes(
             cells, "emergency_case", "emergency_los"
         )
-        cause = self._cause(cells, u_cause, disease_factor)
+        cause = self._cause(cells, u_cause, disease_factor, other_factor)
         order = np.argsort(times[kept], kind="stable")
         pick = np.flatnonzero(kept)[order]
         return EmergencyBatch(

@@ -11,6 +11,7 @@ import numpy as np
 import simpy
 
 from leftshift.calendar import Calendar
+from leftshift.community import Community
 from leftshift.config import Config
 from leftshift.demand import Demand, EmergencyBatch
 from leftshift.hospital import Hospital, WaitingList
@@ -52,6 +53,28 @@ def _mean_wait_weeks(waiting_list: WaitingList, now: float) -> float:
     return total / count / 7.0 if count else 0.0
 
 
+def community_record(community: Community, care: dict, counts: np.ndarray) -> dict:
+    """The month's workforce and proactive-care figures, for the monthly table."""
+    rec: dict[str, float] = {}
+    cost = 0.0
+    for g in community.groups:
+        rec[f"wte_funded_{g.name}"] = g.funded
+        rec[f"wte_in_post_{g.name}"] = g.in_post
+        rec[f"wte_productive_{g.name}"] = g.productive_now
+        cost += g.funded * g.cfg.cost_per_wte_gbp / 12.0
+    eligible = community.care.eligible
+    reached = care["reached_share"] * counts
+    rec["community_staff_cost_gbp"] = cost
+    rec["proactive_care_capacity"] = care["capacity"]
+    rec["proactive_care_maturity"] = care["maturity"]
+    rec["people_eligible_proactive_care"] = float(counts[eligible].sum())
+    rec["people_reached_proactive_care"] = float(reached.sum())
+    by_imd = reached.sum(axis=(0, 2, 3, 4))
+    for q in range(5):
+        rec[f"people_reached_proactive_care_Q{q + 1}"] = float(by_imd[q])
+    return rec
+
+
 def simulate(cfg: Config, seed: int) -> Results:
     """Run one replication of a validated, frozen config with one master seed."""
     streams = Streams(seed)
@@ -66,6 +89,8 @@ def simulate(cfg: Config, seed: int) -> Results:
     waiting_list = WaitingList(cfg.demand.urgent_target_days, cfg.demand.routine_target_days)
     waiting_list.add_batch(demand.initial_list())
     hospital = Hospital(env, cfg, waiting_list)
+    community = Community(cfg)
+    community_log: list[dict] = []
     emergency_batches: list[EmergencyBatch] = []
     if cfg.hospital.initial_census:
         census = demand.initial_census(hospital.open_beds)
@@ -93,9 +118,19 @@ def simulate(cfg: Config, seed: int) -> Results:
             for name, axes in SNAPSHOT_AXES.items():
                 snapshots[name][month] = population.counts.sum(axis=axes)
             years = calendar.years_since_reporting(start)
+            care = community.step(month, years, population.counts)
+            population.progression_multiplier = care["progression_factor"]
+            community_log.append(community_record(community, care, population.counts))
             mult = schedule_value(cfg.interventions.emergency_demand_multiplier, years)
             emergency_multiplier[month] = mult
-            batch = demand.emergency_batch(start, end, calendar.month_of_year[month], mult)
+            batch = demand.emergency_batch(
+                start,
+                end,
+                calendar.month_of_year[month],
+                mult,
+                care["disease_factor"],
+                care["other_factor"],
+            )
             emergency_batches.append(batch)
             env.process(hospital.emergency_arrivals(batch))
             response = referral_response(cfg, _mean_wait_weeks(waiting_list, start))
@@ -148,6 +183,7 @@ def simulate(cfg: Config, seed: int) -> Results:
             "emergency_demand_multiplier": emergency_multiplier,
             "referral_response_multiplier": referral_multiplier,
             **state_metrics(snapshots),
+            **{k: np.array([r[k] for r in community_log]) for k in community_log[0]},
         },
     )
     return Results(

@@ -47,8 +47,7 @@ def markdown() -> str:
         "| key | default | allowed | unit / meaning | source |",
         "|---|---|---|---|---|",
     ]
-    for key, value, field in iter_leaves(Config()):
-        meta = field.metadata
+    for key, value, meta in iter_leaves(Config()):
         text = "; ".join(x for x in (meta.get("unit", ""), meta.get("doc", "")) if x)
         lines.append(
             f"| `{key}` | {_value(value)} | {_range(meta)} | {text.replace('|', '/')} |"

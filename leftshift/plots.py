@@ -150,3 +150,77 @@ def backfill_figure(backfill_monthly: pd.DataFrame, monthly: pd.DataFrame, place
     )
     fig.tight_layout(rect=(0, 0, 1, 0.91))
     return fig
+
+
+def _combined(monthly: pd.DataFrame, metrics: list[str], name: str) -> pd.DataFrame:
+    """A derived metric: the sum of several, by arm, replication and month."""
+    sub = monthly[monthly["metric"].isin(metrics)]
+    keys = [c for c in ("arm", "replication", "month", "period_start") if c in sub.columns]
+    out = sub.groupby(keys, observed=True)["value"].sum().reset_index()
+    out["metric"] = name
+    return out
+
+
+def population_health_figure(monthly: pd.DataFrame, place: str) -> Figure:
+    """Workforce, reach, severe-state prevalence and exacerbation admissions over time."""
+    if "arm" not in monthly.columns:
+        monthly = monthly.assign(arm="baseline")
+    groups = sorted(
+        {m[len("wte_funded_") :] for m in monthly["metric"].unique() if m.startswith("wte_funded_")}
+    )
+    fig, axes = plt.subplots(2, 2, figsize=(10, 6.8), sharex=True)
+    ax = axes[0, 0]
+    last_arm = monthly["arm"].unique()[-1]
+    arm_rows = monthly[monthly["arm"] == last_arm]
+    for kind, style in (("funded", "--"), ("in_post", "-"), ("productive", ":")):
+        data = _combined(arm_rows, [f"wte_{kind}_{g}" for g in groups], kind)
+        series = data.groupby("period_start")["value"].mean()
+        ax.plot(
+            pd.to_datetime(series.index),
+            series.to_numpy(),
+            style,
+            color="#1b9e77",
+            label=f"WTE {kind.replace('_', ' ')}",
+        )
+    ax.set_ylabel(f"Proactive-care staff ({ARM_STYLE.get(last_arm, (0, last_arm))[1].lower()})")
+    ax.legend(frameon=False, fontsize=8)
+    ax = axes[0, 1]
+    _plot_metric(ax, monthly, "people_reached_proactive_care")
+    eligible = monthly[monthly["metric"] == "people_eligible_proactive_care"]
+    series = eligible.groupby("period_start")["value"].mean()
+    ax.plot(
+        pd.to_datetime(series.index),
+        series.to_numpy(),
+        color="#999999",
+        lw=1,
+        ls="--",
+        label="eligible",
+    )
+    ax.set_ylabel("People reached by proactive care")
+    _legend(ax)
+    ax = axes[1, 0]
+    _plot_metric(
+        ax,
+        _combined(monthly, ["people_copd_severe", "people_heart_failure_severe"], "severe"),
+        "severe",
+    )
+    ax.set_ylabel("People with GOLD 3-4 COPD or NYHA III-IV")
+    _legend(ax)
+    ax = axes[1, 1]
+    _plot_metric(
+        ax,
+        _combined(monthly, ["admissions_copd_exacerbation", "admissions_heart_failure"], "exac"),
+        "exac",
+    )
+    ax.set_ylabel("COPD and heart-failure admissions a month")
+    _legend(ax)
+    for a in axes[1]:
+        a.set_xlabel("Month")
+    _title(
+        fig,
+        f"Population health and proactive care: {place}",
+        "Mean of replications; shaded: 95% interval of the mean. Workforce is recruited "
+        "ahead of benefit; benefit grows as people progress more slowly.",
+    )
+    fig.tight_layout(rect=(0, 0, 1, 0.91))
+    return fig

@@ -253,7 +253,9 @@ class Population:
         h = np.zeros(SHAPE + (N_OUTCOMES - 1,))
         h[..., DIE - 1] = self.mortality
         h[..., AGE_UP - 1] = self.ageing_rate[:, None, None, None, None]
-        h[..., FRAIL_UP - 1] = self.frailty_rate[:, None, :, None, None]
+        h[..., FRAIL_UP - 1] = self.frailty_rate[:, None, :, None, None] * (
+            self.progression_multiplier
+        )
         prog = self.progression_multiplier[..., None]
         copd = self.copd_hazard[:, :, None, :, None, :]
         # progression (to a higher stage) is scaled; incidence and regression are not

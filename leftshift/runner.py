@@ -21,7 +21,12 @@ import yaml
 import leftshift
 from leftshift.config import Config, to_container
 from leftshift.experiment import ExperimentResults, run_experiment
-from leftshift.plots import backfill_figure, occupancy_figure, waiting_list_figure
+from leftshift.plots import (
+    backfill_figure,
+    occupancy_figure,
+    population_health_figure,
+    waiting_list_figure,
+)
 
 RESULTS_DIR = "results"
 PARTIAL_DIR = ".results-partial"
@@ -94,7 +99,7 @@ def write_results(results: ExperimentResults, directory: Path) -> dict[str, Any]
     monthly.to_parquet(directory / "monthly.parquet", index=False)
     for arm in results.arm_names:
         full = results.full(arm)
-        for name in ("episodes", "presentations", "referrals"):
+        for name in ("episodes", "presentations", "referrals", "prevalence"):
             getattr(full, name).to_parquet(directory / f"{name}_{arm}.parquet", index=False)
     summary: dict[str, Any] = {
         "place": cfg.place.name,
@@ -108,6 +113,7 @@ def write_results(results: ExperimentResults, directory: Path) -> dict[str, Any]
     figures = {
         "occupancy.png": occupancy_figure(monthly, cfg.hospital.elective_threshold, cfg.place.name),
         "waiting_list.png": waiting_list_figure(monthly, cfg.place.name),
+        "population_health.png": population_health_figure(monthly, cfg.place.name),
     }
     comparison = results.comparison()
     if not comparison.empty:
@@ -152,6 +158,12 @@ def _comparison_summary(comparison) -> dict[str, Any]:
         "ed_boarding_hours",
         "waiting_list_size",
         "occupancy",
+        "admissions_copd_exacerbation",
+        "admissions_heart_failure",
+        "people_copd_severe",
+        "people_heart_failure_severe",
+        "people_reached_proactive_care",
+        "community_staff_cost_gbp",
     ]
     out: dict[str, Any] = {}
     for metric in keep:

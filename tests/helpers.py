@@ -1,6 +1,10 @@
 """Config builders shared by tests."""
 
+from pathlib import Path
+
 from leftshift.config import load
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def small_config(**sections):

@@ -1,0 +1,131 @@
+"""Population health: workforce dynamics, proactive-care reach and behaviour B4 (benefit grows
+over the medium term), with margins from paired replications."""
+
+import numpy as np
+import pytest
+import yaml
+from scipy import stats
+
+from leftshift.community import ProactiveCare, StaffGroup, piecewise
+from leftshift.config import StaffGroupConfig, load
+from leftshift.experiment import run_experiment
+from leftshift.population import SHAPE
+from tests.helpers import ROOT
+
+TEAMS = yaml.safe_load((ROOT / "scenarios/experiment/neighbourhood_teams.yaml").read_text())
+
+
+@pytest.mark.unit
+def test_piecewise_starts_ramps_and_stops():
+    years, values = [1.0, 2.0, 4.0, 5.0], [2.0, 4.0, 4.0, 0.0]
+    assert piecewise(years, values, 0.5) == 0.0  # not started
+    assert piecewise(years, values, 1.5) == pytest.approx(3.0)  # ramping
+    assert piecewise(years, values, 3.0) == 4.0
+    assert piecewise(years, values, 9.0) == 0.0  # stopped
+    assert piecewise([], [], 3.0) == 0.0
+
+
+@pytest.mark.unit
+def test_workforce_lags_caps_ramps_and_leaves():
+    cfg = StaffGroupConfig(
+        recruitment_lag_months=3,
+        max_hires_per_month_per_100k=2.0,
+        vacancy_rate=0.1,
+        ramp_months=4,
+        attrition_per_year=0.12,
+    )
+    group = StaffGroup("nurses", cfg, population=100_000)
+    funded = []
+    for month in range(60):
+        group.step(month, 20.0)
+        funded.append((group.in_post, group.productive(month)))
+    assert funded[2][0] == 0.0  # nobody starts before the recruitment lag
+    assert funded[3][0] == pytest.approx(2.0)  # the hiring cap binds
+    assert funded[4][1] < funded[4][0]  # new starters are not yet fully productive
+    in_post, productive = funded[-1]
+    # steady state: in post + in recruitment = funded x (1 - vacancy) = 18, and recruitment
+    # holds about lag x monthly leavers = 3 x 18 x (1 - exp(-0.12 / 12)) WTE
+    pipeline = sum(w for _, w in group.pipeline)
+    assert in_post + pipeline == pytest.approx(18.0, rel=1e-6)
+    assert pipeline == pytest.approx(3 * 18 * (1 - np.exp(-0.01)), rel=0.05)
+    assert productive <= in_post
+
+
+@pytest.mark.unit
+def test_reach_fills_priority_tiers_first():
+    cfg = load(
+        {
+            "community": {
+                "proactive_care": {
+                    "target_copd_min_stage": 3,
+                    "target_hf_min_class": 5,
+                    "target_frailty_min_level": 4,
+                }
+            }
+        }
+    )
+    care = ProactiveCare(cfg)
+    counts = np.zeros(SHAPE)
+    counts[3, 0, 0, 4, 0] = 100  # GOLD 4
+    counts[3, 0, 0, 3, 0] = 100  # GOLD 3
+    counts[3, 0, 0, 2, 0] = 100  # GOLD 2: not eligible
+    share = care.reach(counts, capacity=150)
+    assert share[3, 0, 0, 4, 0] == 1.0 and share[3, 0, 0, 3, 0] == pytest.approx(0.5)
+    assert share[3, 0, 0, 2, 0] == 0.0
+    assert (share * counts).sum() == pytest.approx(150)
+
+
+def b4_experiment(effects_on: bool):
+    pc = {
+        **TEAMS["community"]["proactive_care"],
+        "progression_reduction": {"mean": 0.4 if effects_on else 0.0, "low": 0.0, "high": 0.5},
+        "exacerbation_reduction": {"mean": 0.3 if effects_on else 0.0, "low": 0.0, "high": 0.5},
+        "other_admission_reduction": {"mean": 0.0, "low": 0.0, "high": 0.2},
+    }
+    return run_experiment(
+        load(
+            {
+                "interventions": TEAMS["interventions"],
+                "community": {
+                    "proactive_care": pc,
+                    "care_coordinators": {"caseload_per_wte": 300},
+                    "community_nurses": {"caseload_per_wte": 300},
+                },
+                "run": {"replications": 6, "n_jobs": 2},
+            }
+        )
+    )
+
+
+def change_over_time(ex, metrics, how):
+    """Per replication: relative difference in years 5-10 minus that in year 1."""
+    mon = ex.monthly()
+    mon = mon[mon["metric"].isin(metrics)]
+    per_year = mon.groupby(["arm", "replication", "reporting_year", "month"])["value"].sum()
+    yearly = per_year.groupby(["arm", "replication", "reporting_year"]).agg(how).unstack("arm")
+    rel = (yearly["scenario"] / yearly["baseline"] - 1).unstack("replication")
+    return (rel.loc[5:10].mean() - rel.loc[1]).to_numpy()
+
+
+def interval(values, level=0.99):
+    half = stats.t.ppf(0.5 + level / 2, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values))
+    return values.mean() - half, values.mean() + half
+
+
+EXACERBATIONS = ["admissions_copd_exacerbation", "admissions_heart_failure"]
+SEVERE = ["people_copd_severe", "people_heart_failure_severe"]
+
+
+@pytest.mark.integration
+def test_b4_benefit_grows_over_the_medium_term():
+    ex = b4_experiment(effects_on=True)
+    assert interval(change_over_time(ex, EXACERBATIONS, "sum"))[1] < 0
+    assert interval(change_over_time(ex, SEVERE, "mean"))[1] < 0
+
+
+@pytest.mark.integration
+def test_b4_no_effect_means_no_difference_beyond_noise():
+    ex = b4_experiment(effects_on=False)
+    for metrics, how in ((EXACERBATIONS, "sum"), (SEVERE, "mean")):
+        lo, hi = interval(change_over_time(ex, metrics, how))
+        assert lo <= 0 <= hi, metrics
