@@ -384,6 +384,15 @@ class PopulationConfig(_Section):
         le=50.0,
         unit="net migrants aged 18-49 per 1,000 people a year",
     )
+    in_hospital_death_share: float = param(
+        0.44,
+        source="ons_place_of_death",
+        ge=0.0,
+        lt=1.0,
+        doc="share of deaths that happen in hospital: the population's own death hazard is"
+        " the rest, and emergency patients die in hospital with a probability per admission"
+        " that makes up this share; deaths in the hospital run leave the population",
+    )
     ageing: bool = param(
         True,
         source="model_switch",

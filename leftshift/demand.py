@@ -72,6 +72,7 @@ class EmergencyBatch:
     base_los: np.ndarray
     u_admit: np.ndarray
     cause: np.ndarray = None  # 0 other, 1 COPD exacerbation, 2 heart failure
+    dies: np.ndarray = None  # dies in hospital at the end of the stay, if admitted
     outcome: np.ndarray = field(init=False)
     bed_start: np.ndarray = field(init=False)
     los: np.ndarray = field(init=False)
@@ -81,6 +82,9 @@ class EmergencyBatch:
         n = len(self.time)
         if self.cause is None:
             self.cause = np.zeros(n, dtype=np.int8)
+        if self.dies is None:
+            self.dies = np.zeros(n, dtype=bool)
+        self.dies_list = self.dies.tolist()
         self.outcome = np.zeros(n, dtype=np.int8)
         self.bed_start = np.full(n, np.nan)
         self.los = np.full(n, np.nan)
@@ -213,6 +217,13 @@ class Demand:
             ],
             SHAPE,
         )
+        # In-hospital death: a probability per emergency admission chosen so that the cell's
+        # expected deaths in hospital are the configured share of its deaths.
+        share = cfg.population.in_hospital_death_share
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            self.death_probability = np.where(
+                admissions > 0, np.clip(share * population.mortality / admissions, 0.0, 0.9), 0.0
+            )
         self.frailty_los = np.asarray(h.frailty_los_multiplier)
         self.reference_counts = population.initial_counts.astype(float)
 
@@ -268,7 +279,7 @@ class Demand:
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Case mix, marginality, base stay and admission-decision draw for each candidate."""
         n = len(cells)
-        u_complex, u_marginal, u_admit, u_cause = self.streams[case_stream].random((4, n))
+        u_complex, u_marginal, u_admit, u_cause, u_death = self.streams[case_stream].random((5, n))
         u_los = self.streams[los_stream].random(n)
         is_complex = u_complex < self.emergency_p_complex.ravel()[cells]
         marginal = ~is_complex & (u_marginal < self.cfg.demand.routine_marginal_share)
@@ -281,7 +292,8 @@ class Demand:
             )
             * self.frailty_los[self._frailty_of(cells)]
         )
-        return is_complex, marginal, los, u_admit, u_cause
+        dies = u_death < self.death_probability.ravel()[cells]
+        return is_complex, marginal, los, u_admit, u_cause, dies
 
     def _cause(
         self, cells: np.ndarray, u_cause: np.ndarray, disease_factor, other_factor=1.0
@@ -322,7 +334,7 @@ class Demand:
         actual = self.emergency_rate(disease_factor, other_factor) * season * self.population.counts
         actual = actual * multiplier
         times, cells, kept = self._thinned_arrivals("emergency_arrivals", ref, actual, start, end)
-        is_complex, marginal, los, u_admit, u_cause = self._emergency_attributes(
+        is_complex, marginal, los, u_admit, u_cause, dies = self._emergency_attributes(
             cells, "emergency_case", "emergency_los"
         )
         cause = self._cause(cells, u_cause, disease_factor, other_factor)
@@ -336,6 +348,7 @@ class Demand:
             base_los=los[pick],
             u_admit=u_admit[pick],
             cause=cause[pick],
+            dies=dies[pick],
         )
 
     def initial_census(self, max_patients: int) -> EmergencyBatch:
@@ -356,7 +369,7 @@ class Demand:
             )
         n_candidates = 4 * max(1, max_patients)
         cells = rng.choice(len(per_day), size=n_candidates, p=per_day / per_day.sum())
-        is_complex, marginal, los, u_admit, u_cause = self._emergency_attributes(
+        is_complex, marginal, los, u_admit, u_cause, dies = self._emergency_attributes(
             cells, "initial_census", "initial_census"
         )
         cause = self._cause(cells, u_cause, 1.0)
@@ -372,6 +385,7 @@ class Demand:
             base_los=los[pick],
             u_admit=u_admit[pick],
             cause=cause[pick],
+            dies=dies[pick],
         )
         return batch
 

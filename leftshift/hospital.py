@@ -122,6 +122,8 @@ class Hospital:
         self._boarding_time = 0.0
         self.bed_stock_log: list[tuple[float, int]] = [(0.0, self.open_beds)]
         self._end_stay_callback = self._end_stay  # one bound method, not one per stay
+        #: (time of death, population cell) of patients who die at the end of their stay
+        self.deaths: list[tuple[float, int]] = []
         # constants of the hot path, computed once
         window = h.discharge_window_hours
         self._window = None if window is None else (window[0] / 24.0, window[1] / 24.0)
@@ -130,6 +132,12 @@ class Hospital:
         )
 
     # -- pressure channels -------------------------------------------------------------------
+    def deaths_before(self, t: float) -> list[int]:
+        """Cells of patients who died in hospital before ``t``, removing them from the list."""
+        due = [cell for when, cell in self.deaths if when < t]
+        self.deaths = [(when, cell) for when, cell in self.deaths if when >= t]
+        return due
+
     def live_integrals(self) -> tuple[float, float]:
         """Bed-days occupied and boarder-days so far, from the live counts."""
         now = self.env.now
@@ -240,6 +248,8 @@ class Hospital:
             base = batch.base_los_list[i]
             end = self.discharge_time(arrived + base)
             batch.record_stay(i, arrived, end - arrived, base)
+            if batch.dies_list[i]:
+                self.deaths.append((end, int(batch.cell[i])))
             self.occupied += 1
             self.admissions += 1
             self._bed_time -= self.env.now
@@ -258,6 +268,8 @@ class Hospital:
             )
         if isinstance(batch, EmergencyBatch):
             batch.record_stay(i, now, los, clinical)
+            if batch.dies_list[i]:
+                self.deaths.append((now + los, int(batch.cell[i])))
         else:
             batch.los[i] = los
             batch.clinical_los[i] = clinical

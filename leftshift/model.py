@@ -113,6 +113,9 @@ def simulate(cfg: Config, seed: int) -> Results:
             if month > 0:
                 flows = population.step_month()
                 deaths_by_month[month - 1] = flows["deaths"].sum()
+                died = hospital.deaths_before(start)
+                if not cfg.population.static:
+                    population.remove_hospital_deaths(died)
                 births_by_month[month - 1] = flows["births"]
             population_by_month[month] = population.total
             for name, axes in SNAPSHOT_AXES.items():

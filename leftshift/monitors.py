@@ -105,6 +105,7 @@ def presentations_frame(batches: list[EmergencyBatch], end_day: float) -> pd.Dat
             "los",
             "clinical_los",
             "cause",
+            "dies",
         )
     }
     boarding_end = np.where(cat["outcome"] == BOARDING, end_day, cat["bed_start"])
@@ -116,6 +117,7 @@ def presentations_frame(batches: list[EmergencyBatch], end_day: float) -> pd.Dat
             "case_mix": _case_mix(cat["complex"]),
             "marginal": cat["marginal"],
             "cause": pd.Categorical.from_codes(cat["cause"], categories=CAUSES),
+            "died_in_hospital": cat["dies"] & (cat["outcome"] == OUTCOMES.index("admitted")),
             "outcome": pd.Categorical.from_codes(cat["outcome"], categories=OUTCOMES),
             "boarding_hours": np.where(boarded, (boarding_end - cat["time"]) * 24.0, 0.0),
             "bed_start_day": cat["bed_start"],
@@ -178,6 +180,7 @@ def episodes_frame(presentations: pd.DataFrame, referrals: pd.DataFrame) -> pd.D
                 "cause": em["cause"].array,
                 "case_mix": em["case_mix"].array,
                 "marginal": em["marginal"].to_numpy(),
+                "died_in_hospital": em["died_in_hospital"].to_numpy(),
                 "admission_day": em["bed_start_day"].to_numpy(),
                 "los_days": em["los_days"].to_numpy(),
                 "clinical_los_days": em["clinical_los_days"].to_numpy(),
@@ -198,6 +201,7 @@ def episodes_frame(presentations: pd.DataFrame, referrals: pd.DataFrame) -> pd.D
                 "cause": pd.Categorical.from_codes(np.zeros(len(el), np.int8), CAUSES),
                 "case_mix": el["case_mix"].array,
                 "marginal": False,
+                "died_in_hospital": False,
                 "admission_day": el["exit_day"].to_numpy(),
                 "los_days": el["los_days"].to_numpy(),
                 "clinical_los_days": el["clinical_los_days"].to_numpy(),
@@ -270,6 +274,8 @@ def monthly_metrics(
     disc = episodes["discharge_day"].to_numpy()
     done = disc < end
     m["discharges"] = counts_in_bins(disc[done], bounds)
+    died = episodes["died_in_hospital"].to_numpy(bool)
+    m["deaths_in_hospital"] = counts_in_bins(disc[done & died], bounds)
     m["discharged_los_days_total"] = counts_in_bins(disc[done], bounds, los[done])
     m["mean_los_days"] = np.divide(
         m["discharged_los_days_total"],

@@ -251,7 +251,7 @@ class Population:
     def hazards(self) -> np.ndarray:
         """Annual hazards of every outcome but 'stay', shape SHAPE + (11,)."""
         h = np.zeros(SHAPE + (N_OUTCOMES - 1,))
-        h[..., DIE - 1] = self.mortality
+        h[..., DIE - 1] = self.mortality * (1.0 - self.cfg.in_hospital_death_share)
         h[..., AGE_UP - 1] = self.ageing_rate[:, None, None, None, None]
         h[..., FRAIL_UP - 1] = self.frailty_rate[:, None, :, None, None] * (
             self.progression_multiplier
@@ -313,6 +313,29 @@ class Population:
         self.migrants_out += mig_out
         self.check_conservation()
         return {"deaths": died, "births": births, "migrants_in": mig_in, "migrants_out": mig_out}
+
+    def remove_hospital_deaths(self, cells: list[int]) -> int:
+        """Take people who died in hospital out of their cells; return how many were removed.
+
+        A cell can be empty by then if its people have moved on (aged, progressed) since they
+        presented; the death is then taken from the largest cell of the same age band and IMD
+        quintile.
+        """
+        flat = self.counts.reshape(-1)
+        block_size = N_FRAILTY * N_COPD * N_HF
+        removed = 0
+        for cell in cells:
+            if flat[cell] == 0:
+                start = (cell // block_size) * block_size
+                block = flat[start : start + block_size]
+                if block.sum() == 0:
+                    continue
+                cell = start + int(np.argmax(block))
+            flat[cell] -= 1
+            removed += 1
+        self.deaths += removed
+        self.check_conservation()
+        return removed
 
     def check_conservation(self) -> None:
         """Raise if alive + dead != initial + births + net migration, or a stock is negative."""

@@ -35,6 +35,18 @@ def test_calibration_of_default_place(calibration_runs):
         assert 0.40 <= s["waiting_list_18wk_share"] <= 0.80
 
 
+def test_population_stable_with_hospital_deaths(calibration_runs):
+    """With deaths in hospital taken out by the hospital run, the place's size holds."""
+    for out in calibration_runs.outputs:
+        pop = out.monthly[out.monthly["metric"] == "population"]["value"].to_numpy()
+        assert abs(pop[-1] / pop[0] - 1) < 0.03
+        m = out.monthly.pivot(index="month", columns="metric", values="value")
+        share = m["deaths_in_hospital"].sum() / (
+            m["deaths_in_hospital"].sum() + m["deaths_in_population"].sum()
+        )
+        assert 0.3 < share < 0.6  # configured 0.44; the rest die in the community
+
+
 def test_every_admission_is_accounted_for(calibration_runs):
     res = calibration_runs.full("baseline")
     ep = res.episodes
