@@ -54,6 +54,50 @@ def check_overrides(args: list[str]) -> list[str]:
     return problems
 
 
+def composition_problem(args: list[str]) -> str | None:
+    """Compose the config as Hydra will and explain a failure (with a suggestion), or None.
+
+    This catches what command-line checks cannot: an unknown key or a wrong type inside a
+    scenario file, or a misspelt group option.
+    """
+    import difflib
+
+    from hydra import compose, initialize_config_dir
+    from hydra.errors import ConfigCompositionException, MissingConfigException
+    from omegaconf.errors import OmegaConfBaseException
+
+    overrides = [
+        a
+        for a in args
+        if "=" in a and not a.startswith("-") and not a.lstrip("+~").startswith("hydra")
+    ]
+    # A group option that does not exist must fail, even for an optional group such as
+    # experiment (Hydra would silently run without it).
+    for arg in overrides:
+        group, option = arg.lstrip("+~").split("=", 1)
+        if group in GROUPS and option != "null":
+            options = sorted(p.stem for p in (Path(SCENARIOS_DIR) / group).glob("*.yaml"))
+            if option not in options:
+                close = difflib.get_close_matches(option, options, n=1)
+                hint = f" (did you mean {group}={close[0]}?)" if close else ""
+                return f"no {group} option {option!r}{hint}; options: {', '.join(options)}"
+    try:
+        with initialize_config_dir(config_dir=SCENARIOS_DIR, version_base="1.3"):
+            compose("config", overrides=overrides)
+    except (ConfigCompositionException, MissingConfigException, OmegaConfBaseException) as exc:
+        text = str(exc)
+        where = text.split(":", 1)[0]  # e.g. "In 'hospital/typo'"
+        lines = [ln.strip() for ln in text.splitlines()[1:] if ln.strip()]
+        key = next((ln.split("full_key:", 1)[1].strip() for ln in lines if "full_key:" in ln), None)
+        detail = next((ln for ln in lines if "full_key" not in ln and "_type=" not in ln), "")
+        if key and " not in " in text:
+            hint = suggest_key(key)
+            did_you_mean = f": did you mean {hint!r}?" if hint else ""
+            return f"unknown key {key!r}{did_you_mean} ({where})"
+        return f"{where}: {key + ': ' if key else ''}{detail}"
+    return None
+
+
 def _progress(done: int, total: int) -> None:
     width = 30
     filled = int(width * done / total)
@@ -163,6 +207,10 @@ def main() -> None:
         print(str(ConfigError(problems)).join(["leftshift: ", ""]), file=sys.stderr)
         sys.exit(2)
     register_configs()
+    problem = composition_problem(sys.argv[1:])
+    if problem:
+        print(f"leftshift: invalid configuration: {problem}", file=sys.stderr)
+        sys.exit(2)
     _main()
 
 

@@ -259,6 +259,8 @@ class Hospital:
         now = self.env.now
         clinical = batch.base_los_list[i] * self.stay_multiplier(self.occupied / self.open_beds)
         los = self.discharge_time(now + clinical) - now
+        if not los > 0:
+            raise InvariantError(f"event in the past: a stay of {los} days starting at day {now}")
         self.occupied += 1
         self.admissions += 1
         self._bed_time -= now
@@ -325,6 +327,8 @@ class Hospital:
             if t > clock:
                 yield timeout(t - clock)
                 clock = t
+            elif t < clock - 1e-9:
+                raise InvariantError(f"event in the past: an arrival at day {t} seen at {clock}")
             present(batch, i)
 
     def check_end(self) -> None:

@@ -15,6 +15,7 @@ from leftshift.community import Community
 from leftshift.config import Config
 from leftshift.demand import Demand, EmergencyBatch
 from leftshift.hospital import Hospital, WaitingList
+from leftshift.invariants import InvariantError
 from leftshift.monitors import (
     episodes_frame,
     monthly_metrics,
@@ -73,6 +74,30 @@ def community_record(community: Community, care: dict, counts: np.ndarray) -> di
     for q in range(5):
         rec[f"people_reached_proactive_care_Q{q + 1}"] = float(by_imd[q])
     return rec
+
+
+def check_littles_law(emergency_batches, referral_batches, bed_days: float, end: float) -> None:
+    """Raise unless the records' bed-time equals the live bed count integrated over the run.
+
+    Little's law in its sample-path form: the time-integral of the number in beds equals the
+    sum of each stay's time in beds within [0, end]. The hospital integrates its live count as
+    it runs; the records are written separately, so a lost or double-counted stay shows here.
+    """
+    total = 0.0
+    for b in emergency_batches:
+        ok = ~np.isnan(b.bed_start)
+        total += float(
+            (np.minimum(b.bed_start[ok] + b.los[ok], end) - np.maximum(b.bed_start[ok], 0)).sum()
+        )
+    for b in referral_batches:
+        ok = b.exit_reason == 1
+        start = b.exit_time[ok]
+        total += float((np.minimum(start + b.los[ok], end) - start).sum())
+    if abs(total - bed_days) > 1e-6 * max(1.0, bed_days):
+        raise InvariantError(
+            f"Little's law: records hold {total:.6f} bed-days but the live bed count integrates"
+            f" to {bed_days:.6f}"
+        )
 
 
 def simulate(cfg: Config, seed: int) -> Results:
@@ -168,6 +193,7 @@ def simulate(cfg: Config, seed: int) -> Results:
         batch.finalise()
     waiting_list.finalise(calendar.end_day)
     occupied_bed_days, boarder_days = hospital.live_integrals()
+    check_littles_law(emergency_batches, waiting_list.batches, occupied_bed_days, calendar.end_day)
     population.check_conservation()
 
     presentations = presentations_frame(emergency_batches, calendar.end_day)

@@ -101,7 +101,11 @@ def write_results(results: ExperimentResults, directory: Path) -> dict[str, Any]
         full = results.full(arm)
         for name in ("episodes", "presentations", "referrals", "prevalence"):
             getattr(full, name).to_parquet(directory / f"{name}_{arm}.parquet", index=False)
+    prov = provenance()
     summary: dict[str, Any] = {
+        "leftshift_version": prov["leftshift_version"],
+        "git_commit": prov["git_commit"],
+        "master_seed": cfg.run.seed,
         "place": cfg.place.name,
         "experiment": cfg.experiment.name,
         "replications": cfg.run.replications,
@@ -132,7 +136,7 @@ def write_results(results: ExperimentResults, directory: Path) -> dict[str, Any]
         "seeds": sorted({o.seed for o in results.outputs}),
         "master_seed": cfg.run.seed,
         "files": sorted(p.name for p in directory.iterdir()) + ["manifest.json"],
-        **provenance(),
+        **prov,
     }
     (directory / "manifest.json").write_text(json.dumps(manifest, indent=2))
     return summary

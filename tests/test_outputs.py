@@ -107,7 +107,7 @@ def test_cli_out_of_range_value_fails_fast_with_named_key(tmp_path):
     "arg, needle",
     [
         ("hospital.elective_treshold=0.9", "elective_treshold"),
-        ("place=smal", "Available options"),
+        ("place=smal", "did you mean place=small"),
         ("place.population=lots", "place.population"),
     ],
 )
@@ -116,3 +116,38 @@ def test_cli_unknown_key_typo_or_type_fails_with_named_error(tmp_path, arg, need
     assert out.returncode != 0
     assert needle in out.stderr
     assert "Traceback" not in out.stderr
+
+
+@pytest.mark.e2e
+def test_cli_misspelt_experiment_fails_instead_of_running_the_baseline(tmp_path):
+    out = _cli(tmp_path, "experiment=neighborhood_teams")
+    assert out.returncode == 2
+    assert "did you mean experiment=neighbourhood_teams" in out.stderr
+    assert not (tmp_path / "outputs").exists()
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize(
+    "content, needle",
+    [
+        ("elective_treshold: 0.9\n", "did you mean 'hospital.elective_threshold'"),
+        ("elective_threshold: lots\n", "hospital.elective_threshold"),
+    ],
+)
+def test_cli_bad_scenario_file_fails_with_named_key(tmp_path, content, needle):
+    import shutil
+
+    scenarios = tmp_path / "scenarios"
+    shutil.copytree(ROOT / "scenarios", scenarios)
+    (scenarios / "hospital" / "mine.yaml").write_text(content)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "LEFTSHIFT_SCENARIOS": str(scenarios)}
+    out = subprocess.run(
+        [*LEFTSHIFT, "hospital=mine"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert out.returncode == 2
+    assert needle in out.stderr and "Traceback" not in out.stderr
