@@ -154,8 +154,8 @@ class CopdConfig(_Section):
         doc="share of each age band with diagnosed COPD at the start",
     )
     stage_mix: list[float] = param(
-        [0.30, 0.45, 0.19, 0.06],
-        source="assumption_copd_stage_mix",
+        [0.44, 0.45, 0.095, 0.015],
+        source="calibration_copd_stage_mix",
         ge=0.0,
         le=1.0,
         length=4,
@@ -227,8 +227,8 @@ class HeartFailureConfig(_Section):
         doc="share of each age band with heart failure at the start",
     )
     class_mix: list[float] = param(
-        [0.30, 0.40, 0.24, 0.06],
-        source="assumption_nyha",
+        [0.33, 0.34, 0.20, 0.13],
+        source="calibration_nyha_mix",
         ge=0.0,
         le=1.0,
         length=4,

@@ -237,32 +237,42 @@ class Demand:
     def _thinned_arrivals(
         self, stream: str, ref_rate: np.ndarray, actual_rate: np.ndarray, start: float, end: float
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Candidate arrivals in [start, end) for per-cell rates (per day).
+        """Candidate arrivals in [start, end) for per-cell rates (per day), thinned by block.
 
-        Returns (times, cells, kept): every candidate at the dominating rate, whether thinning
-        keeps it, and then any overflow arrivals where the actual rate exceeds the dominating one.
-        Attributes are drawn for every candidate, kept or not, so arms stay in step.
+        Candidates are drawn per block (age band x IMD quintile) at the dominating rate, which
+        depends only on the initial population, and kept with probability actual / dominating
+        block rate. A kept candidate's cell within the block is found by inverting the block's
+        actual distribution over cells with the candidate's own uniform, so two arms whose
+        populations differ a little still give the same patient the same cell. Blocks are large,
+        so their actual rate rarely exceeds the dominating one; any excess comes from a separate
+        overflow stream. Returns (times, cells, kept); attributes are drawn for every candidate,
+        kept or not, so arms stay in step.
         """
         rng = self.streams[stream]
         span = end - start
-        dom = (ref_rate * THINNING_HEADROOM).ravel()
-        act = actual_rate.ravel()
+        n_blocks = SHAPE[0] * SHAPE[1]
+        per_block = int(np.prod(SHAPE[2:]))
+        act_cells = actual_rate.reshape(n_blocks, per_block)
+        dom = (ref_rate * THINNING_HEADROOM).reshape(n_blocks, per_block).sum(axis=1)
+        act = act_cells.sum(axis=1)
         n = rng.poisson(dom.sum() * span)
         times = start + rng.random(n) * span
         cum = np.cumsum(dom)
-        cells = np.minimum(
-            np.searchsorted(cum, rng.random(n) * cum[-1], side="right"), len(cum) - 1
+        blocks = np.minimum(
+            np.searchsorted(cum, rng.random(n) * cum[-1], side="right"), n_blocks - 1
         )
-        u_keep = rng.random(n)
+        u_keep, u_cell = rng.random((2, n))
         with np.errstate(invalid="ignore", divide="ignore"):
             keep_p = np.where(dom > 0, act / dom, 0.0)
-        keep = u_keep < keep_p[cells]
+        keep = u_keep < keep_p[blocks]
+        cells = self._cells_within(blocks, u_cell, act_cells)
         excess = np.clip(act - dom, 0.0, None)
         if excess.sum() > 0:
             over = self.streams[stream + "_overflow"]
             counts = over.poisson(excess * span)
-            o_cells = np.repeat(np.arange(len(excess)), counts)
-            o_times = start + over.random(len(o_cells)) * span
+            o_blocks = np.repeat(np.arange(n_blocks), counts)
+            o_times = start + over.random(len(o_blocks)) * span
+            o_cells = self._cells_within(o_blocks, over.random(len(o_blocks)), act_cells)
         else:
             o_cells = np.empty(0, dtype=np.int64)
             o_times = np.empty(0)
@@ -270,6 +280,20 @@ class Demand:
         all_cells = np.concatenate([cells, o_cells])
         kept = np.concatenate([keep, np.ones(len(o_cells), bool)])
         return all_times, all_cells, kept
+
+    @staticmethod
+    def _cells_within(blocks: np.ndarray, u: np.ndarray, act_cells: np.ndarray) -> np.ndarray:
+        """Flat cell index for each (block, uniform), by the block's actual rates over cells."""
+        per_block = act_cells.shape[1]
+        cdf = np.cumsum(act_cells, axis=1)
+        totals = cdf[:, -1]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            cdf = np.where(totals[:, None] > 0, cdf / totals[:, None], 1.0)
+        # rows are non-decreasing within [0, 1]; offset row k by k and the whole is sorted
+        offset = (cdf + np.arange(len(cdf))[:, None]).ravel()
+        flat = np.searchsorted(offset, blocks + u, side="right")
+        local = np.minimum(flat - blocks * per_block, per_block - 1)
+        return blocks * per_block + local
 
     def _frailty_of(self, cells: np.ndarray) -> np.ndarray:
         return np.unravel_index(cells, SHAPE)[2]

@@ -109,7 +109,7 @@ def simulate(cfg: Config, seed: int) -> Results:
         cfg.run.warmup_months,
     )
     env = simpy.Environment()
-    population = Population(cfg, streams["population"])
+    population = Population(cfg, lambda month: streams.for_period("population", month))
     demand = Demand(cfg, population, streams)
     waiting_list = WaitingList(cfg.demand.urgent_target_days, cfg.demand.routine_target_days)
     waiting_list.add_batch(demand.initial_list())

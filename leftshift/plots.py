@@ -224,3 +224,39 @@ def population_health_figure(monthly: pd.DataFrame, place: str) -> Figure:
     )
     fig.tight_layout(rect=(0, 0, 1, 0.91))
     return fig
+
+
+def _share(monthly: pd.DataFrame, part: list[str], whole: list[str], name: str) -> pd.DataFrame:
+    """A derived metric: sum(part) / sum(whole), by arm, replication and month."""
+    num = _combined(monthly, part, name)
+    den = _combined(monthly, whole, name)
+    keys = [c for c in ("arm", "replication", "month", "period_start") if c in num.columns]
+    out = num.merge(den, on=keys + ["metric"], suffixes=("", "_whole"))
+    out["value"] = out["value"] / out["value_whole"].where(out["value_whole"] > 0)
+    return out.drop(columns="value_whole")
+
+
+def stage_mix_figure(monthly: pd.DataFrame, place: str) -> Figure:
+    """Share of people with COPD at GOLD 3-4, and with heart failure at NYHA III-IV, by arm."""
+    if "arm" not in monthly.columns:
+        monthly = monthly.assign(arm="baseline")
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4.2), sharex=True)
+    panels = (
+        ("copd", "GOLD", "COPD: share at GOLD 3-4 (%)"),
+        ("heart_failure", "NYHA", "Heart failure: share at NYHA III-IV (%)"),
+    )
+    for ax, (dim, prefix, label) in zip(axes, panels, strict=True):
+        stages = [f"people_{dim}_{prefix}{k}" for k in range(1, 5)]
+        data = _share(monthly, stages[2:], stages, "severe_share")
+        _plot_metric(ax, data, "severe_share", 100.0)
+        ax.set_ylabel(label)
+        ax.set_xlabel("Month")
+        _legend(ax)
+    _title(
+        fig,
+        f"Stage mix of people with COPD and heart failure: {place}",
+        "Mean of replications; shaded: 95% interval of the mean. Slower progression shows "
+        "as a lower severe share, even where longer survival keeps counts up.",
+    )
+    fig.tight_layout(rect=(0, 0, 1, 0.86))
+    return fig

@@ -19,6 +19,8 @@ removes people aged 18-49. People are conserved exactly: alive = initial + birth
 in - migrants out - deaths, checked every step.
 """
 
+from collections.abc import Callable
+
 import numpy as np
 from scipy import linalg
 
@@ -133,9 +135,13 @@ def stationary_rates(
 class Population:
     """Cohort stocks and their monthly transitions."""
 
-    def __init__(self, cfg: Config, rng: np.random.Generator):
+    def __init__(
+        self, cfg: Config, rng: np.random.Generator | Callable[[int], np.random.Generator]
+    ):
+        """``rng`` is one generator, or a function giving a generator for each month."""
         self.cfg = cfg.population
-        self.rng = rng
+        self._rng = rng
+        self.month = 0
         pop, place = cfg.population, cfg.place
         self.imd_shares = np.asarray(place.imd_shares)
         frail = frailty_shares(pop)
@@ -225,6 +231,8 @@ class Population:
             * deprivation_gradient(c.deprivation_ratio_q1_to_q5, self.imd_shares)[None, :]
         )
         self.copd_hazard = np.zeros((N_AGE, N_IMD, N_COPD, 4))  # from state, to GOLD 1..4
+        if pop.transitions == "stationary":
+            copd_inc = self._holding_incidence(axis=3)
         self.copd_hazard[:, :, 0, :] = copd_inc[..., None] * np.asarray(c.incident_stage_mix)
         self.copd_hazard[:, :, 1:, :] = self.copd_moves[None, None]
         hf_inc = (
@@ -238,10 +246,34 @@ class Population:
         for k, rate in enumerate(hfc.improvement_per_year):
             hf_moves[k + 1, k] = rate
         self.hf_hazard = np.zeros((N_AGE, N_IMD, N_HF, 4))
+        if pop.transitions == "stationary":
+            hf_inc = self._holding_incidence(axis=4)
         self.hf_hazard[:, :, 0, :] = hf_inc[..., None] * np.asarray(hfc.incident_class_mix)
         self.hf_hazard[:, :, 1:, :] = hf_moves[None, None]
         #: multipliers a scenario may apply to progression (set each month by the model)
         self.progression_multiplier = np.ones(SHAPE)
+
+    def _holding_incidence(self, axis: int) -> np.ndarray:
+        """Incidence by (age, imd) that holds each band's initial prevalence of a condition.
+
+        Per band and quintile: people entering the condition (incidence x those without it,
+        plus those with it ageing in) balance those leaving it (death and ageing out), at the
+        initial structure. There is no recovery, so a negative answer is set to zero.
+        """
+        other = tuple(a for a in (2, 3, 4) if a != axis)
+        with_it = np.take(self.structure, range(1, 5), axis=axis)
+        mort = np.take(self.mortality * np.ones(SHAPE), range(1, 5), axis=axis)
+        sick = with_it.sum(axis=tuple(a for a in other) + (axis,))  # (age, imd)
+        deaths = (with_it * mort).sum(axis=tuple(a for a in other) + (axis,))
+        free = np.take(self.structure, 0, axis=axis).sum(
+            axis=tuple(a if a < axis else a - 1 for a in other)
+        )
+        ageing_in = np.zeros_like(sick)
+        ageing_in[1:] = self.ageing_rate[:-1, None] * sick[:-1]
+        outflow = deaths + self.ageing_rate[:, None] * sick
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rate = np.where(free > 0, (outflow - ageing_in) / free, 0.0)
+        return np.clip(rate, 0.0, None)
 
     @property
     def total(self) -> int:
@@ -275,7 +307,8 @@ class Population:
         if self.cfg.static:
             zeros = np.zeros_like(self.counts)
             return {"deaths": zeros, "births": 0, "migrants_in": 0, "migrants_out": 0}
-        rng = self.rng
+        self.month += 1
+        rng = self._rng(self.month) if callable(self._rng) else self._rng
         hazards = self.hazards() / MONTHS_PER_YEAR
         total_h = hazards.sum(axis=-1)
         p_leave = -np.expm1(-total_h)

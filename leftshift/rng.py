@@ -24,6 +24,16 @@ class Streams:
         self.seed = int(seed)
         self._generators: dict[str, np.random.Generator] = {}
 
+    def for_period(self, name: str, period: int) -> np.random.Generator:
+        """A fresh generator for one period (month) of a process.
+
+        For processes whose state differs between arms (the population, once hospital deaths
+        feed back), a generator per period keeps their random numbers aligned: a difference
+        in month k changes no draw of month k + 1.
+        """
+        seq = np.random.SeedSequence(self.seed, spawn_key=(zlib.crc32(name.encode()), period))
+        return np.random.Generator(np.random.PCG64(seq))
+
     def __getitem__(self, name: str) -> np.random.Generator:
         gen = self._generators.get(name)
         if gen is None:

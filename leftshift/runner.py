@@ -25,6 +25,7 @@ from leftshift.plots import (
     backfill_figure,
     occupancy_figure,
     population_health_figure,
+    stage_mix_figure,
     waiting_list_figure,
 )
 
@@ -118,6 +119,7 @@ def write_results(results: ExperimentResults, directory: Path) -> dict[str, Any]
         "occupancy.png": occupancy_figure(monthly, cfg.hospital.elective_threshold, cfg.place.name),
         "waiting_list.png": waiting_list_figure(monthly, cfg.place.name),
         "population_health.png": population_health_figure(monthly, cfg.place.name),
+        "stage_mix.png": stage_mix_figure(monthly, cfg.place.name),
     }
     comparison = results.comparison()
     if not comparison.empty:

@@ -164,3 +164,16 @@ def test_stay_response_is_n_shaped():
     h = _hospital()
     assert h.stay_multiplier(0.8) > h.stay_multiplier(0.9) > h.stay_multiplier(0.93)
     assert h.stay_multiplier(0.99) > h.stay_multiplier(0.93)
+
+
+def test_cell_within_block_matches_brute_force_and_never_picks_empty_cells():
+    rng = np.random.default_rng(0)
+    act = rng.random((30, 1000)) * (rng.random((30, 1000)) < 0.3)
+    blocks = rng.integers(0, 30, 5000)
+    u = rng.random(5000)
+    cells = Demand._cells_within(blocks, u, act)
+    cdf = np.cumsum(act, axis=1)
+    cdf = cdf / cdf[:, -1:]
+    brute = blocks * 1000 + np.minimum((cdf[blocks] <= u[:, None]).sum(axis=1), 999)
+    assert np.array_equal(cells, brute)
+    assert (act.ravel()[cells] > 0).all()

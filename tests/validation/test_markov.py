@@ -95,10 +95,14 @@ def test_copd_stage_mix_follows_the_chain_to_its_stationary_distribution():
         expected = start @ np.linalg.matrix_power(m, month)
         margin = 4 * np.sqrt(expected * (1 - expected) / n) + 1e-9
         assert np.all(np.abs(observed - expected) < margin), (month, observed, expected)
-    # by 60 years the chain is at its stationary distribution
-    final, n = stage_shares(res, 719)
+    # the mix converges to the stationary distribution: the simulated distance to it shrinks
+    # (the slowest mode decays by ~0.6% a month, so 60 years is close, not exact), and the
+    # chain's own limit is that distribution
     eq = stationary(m)
-    assert np.all(np.abs(final - eq) < 4 * np.sqrt(eq * (1 - eq) / n))
+    early, _ = stage_shares(res, 24)
+    final, _ = stage_shares(res, 719)
+    assert np.abs(final - eq).sum() < 0.15 * np.abs(early - eq).sum()
+    assert np.allclose(start @ np.linalg.matrix_power(m, 3000), eq, atol=1e-6)
     # the monthly chain keeps the annual matrix's equilibrium (the matrix logarithm preserves
     # it up to the clipping of tiny negative rates), and the test starts far from it
     annual = np.asarray(cfg.population.copd.annual_transitions)[:, :4]
