@@ -16,12 +16,12 @@ from scipy import special
 
 from leftshift.config import Config, LengthOfStayConfig
 from leftshift.population import (
-    AGE_75_PLUS,
     N_AGE,
     SHAPE,
     Population,
     deprivation_gradient,
     frailty_shares,
+    heart_failure_excess,
 )
 from leftshift.rng import Streams
 
@@ -158,16 +158,10 @@ class Demand:
         # 2016, by NYHA class). They change as the population's states change.
         copd_exac = np.concatenate([[0.0], pop.copd.exacerbation_admissions_per_year])
         hfc = pop.heart_failure
-        mult = np.asarray(hfc.class_risk_multiplier)
-        mult = mult / (mult * np.asarray(hfc.class_mix)).sum()
         band_rate = np.asarray(d.emergency_admissions_per_1000_by_age) / 1000.0
-        hf_all_cause = (
-            12.0
-            * hfc.admission_monthly_hazard_under_75
-            * np.where(AGE_75_PLUS, hfc.admission_hr_75_plus, 1.0)
+        hf_excess = heart_failure_excess(
+            hfc, hfc.admission_monthly_hazard_under_75, hfc.admission_hr_75_plus, band_rate
         )
-        hf_excess = np.zeros((N_AGE, 5))
-        hf_excess[:, 1:] = np.clip(hf_all_cause - band_rate, 0.0, None)[:, None] * mult
         self.copd_rate = np.broadcast_to(copd_exac[None, None, None, :, None], SHAPE)
         self.hf_rate = np.broadcast_to(hf_excess[:, None, None, None, :], SHAPE)
         # Other emergency admissions: the band's rate less its mean disease-driven rate at the

@@ -77,6 +77,20 @@ def condition_shares(
     return out
 
 
+def heart_failure_excess(hfc, monthly_hazard_under_75: float, hr_75_plus: float, band_rate):
+    """Yearly rate by (age band, NYHA state) above a band's average rate.
+
+    For people with heart failure (Mohiuddin 2016), scaled by class (mean 1 over the initial
+    mix); state 0 (no heart failure) has none.
+    """
+    mult = np.asarray(hfc.class_risk_multiplier)
+    mult = mult / (mult * np.asarray(hfc.class_mix)).sum()
+    total = 12.0 * monthly_hazard_under_75 * np.where(AGE_75_PLUS, hr_75_plus, 1.0)
+    excess = np.zeros((N_AGE, N_HF))
+    excess[:, 1:] = np.clip(total - np.asarray(band_rate), 0.0, None)[:, None] * mult[None, :]
+    return excess
+
+
 def copd_generator(cfg: PopulationConfig) -> tuple[np.ndarray, np.ndarray]:
     """Annual hazards between GOLD stages (4 x 4, zero diagonal) and excess death by stage.
 
@@ -173,17 +187,10 @@ class Population:
         self.copd_moves, copd_excess = copd_generator(pop)
         self.copd_excess = np.concatenate([[0.0], copd_excess])  # by COPD state
         hfc = pop.heart_failure
-        mult = np.asarray(hfc.class_risk_multiplier)
-        mult = mult / (mult * np.asarray(hfc.class_mix)).sum()
         band_rate = np.asarray(pop.mortality_per_1000_by_age) / 1000.0
-        hf_total = (
-            12.0
-            * hfc.death_monthly_hazard_under_75
-            * np.where(AGE_75_PLUS, hfc.death_hr_75_plus, 1.0)
+        self.hf_excess = heart_failure_excess(
+            hfc, hfc.death_monthly_hazard_under_75, hfc.death_hr_75_plus, band_rate
         )
-        hf_excess = np.clip(hf_total - band_rate, 0.0, None)  # by age band
-        self.hf_excess = np.zeros((N_AGE, N_HF))
-        self.hf_excess[:, 1:] = hf_excess[:, None] * mult[None, :]
         # Background mortality by (age, frailty) is scaled so that each band's initial mean total
         # (background + excess) equals the life-table rate.
         hr = np.asarray(pop.frailty_mortality_hr)
