@@ -48,8 +48,17 @@ def _legend(ax) -> None:
 
 
 def _title(fig: Figure, title: str, subtitle: str) -> None:
-    fig.suptitle(title, x=0.01, ha="left", fontsize=12, fontweight="bold")
-    fig.text(0.01, 0.925, subtitle, ha="left", fontsize=8.5, color="#555555")
+    """Title and subtitle placed by inches from the top, so they never overlap."""
+    height = fig.get_size_inches()[1]
+    fig.suptitle(
+        title, x=0.01, y=1 - 0.12 / height, ha="left", va="top", fontsize=12, fontweight="bold"
+    )
+    fig.text(0.01, 1 - 0.42 / height, subtitle, ha="left", va="top", fontsize=8.5, color="#555555")
+
+
+def _top(fig: Figure) -> float:
+    """Top of the axes area below the title block."""
+    return 1 - 0.75 / fig.get_size_inches()[1]
 
 
 def occupancy_figure(monthly: pd.DataFrame, elective_threshold: float, place: str) -> Figure:
@@ -75,7 +84,7 @@ def occupancy_figure(monthly: pd.DataFrame, elective_threshold: float, place: st
         f"Bed occupancy and ED boarding: {place}",
         "Mean of replications; shaded: 95% interval of the mean. Warm-up removed.",
     )
-    fig.tight_layout(rect=(0, 0, 1, 0.91))
+    fig.tight_layout(rect=(0, 0, 1, _top(fig)))
     return fig
 
 
@@ -99,7 +108,7 @@ def waiting_list_figure(monthly: pd.DataFrame, place: str) -> Figure:
         f"Admitted elective waiting list: {place}",
         "Mean of replications; shaded: 95% interval of the mean. Warm-up removed.",
     )
-    fig.tight_layout(rect=(0, 0, 1, 0.91))
+    fig.tight_layout(rect=(0, 0, 1, _top(fig)))
     return fig
 
 
@@ -148,7 +157,7 @@ def backfill_figure(backfill_monthly: pd.DataFrame, monthly: pd.DataFrame, place
         "Bars: mean of paired replications (same seeds). Backfill lasts while the list and "
         "the pressure channels absorb freed beds.",
     )
-    fig.tight_layout(rect=(0, 0, 1, 0.91))
+    fig.tight_layout(rect=(0, 0, 1, _top(fig)))
     return fig
 
 
@@ -222,7 +231,7 @@ def population_health_figure(monthly: pd.DataFrame, place: str) -> Figure:
         "Mean of replications; shaded: 95% interval of the mean. Workforce is recruited "
         "ahead of benefit; benefit grows as people progress more slowly.",
     )
-    fig.tight_layout(rect=(0, 0, 1, 0.91))
+    fig.tight_layout(rect=(0, 0, 1, _top(fig)))
     return fig
 
 
@@ -258,5 +267,5 @@ def stage_mix_figure(monthly: pd.DataFrame, place: str) -> Figure:
         "Mean of replications; shaded: 95% interval of the mean. Slower progression shows "
         "as a lower severe share, even where longer survival keeps counts up.",
     )
-    fig.tight_layout(rect=(0, 0, 1, 0.86))
+    fig.tight_layout(rect=(0, 0, 1, _top(fig)))
     return fig
