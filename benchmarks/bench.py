@@ -319,7 +319,8 @@ def main() -> None:
         )
     out["verdicts"] = verdicts
     (RESULTS / "latest.json").write_text(json.dumps(out, indent=2))
-    print(f"written {RESULTS / 'latest.json'} and {RESULTS / 'scaling.png'}")
+    written = [RESULTS / "latest.json"] + ([RESULTS / "scaling.png"] if "places" in out else [])
+    print("written " + " and ".join(str(p) for p in written))
 
 
 if __name__ == "__main__":
