@@ -73,38 +73,18 @@ def bare_simpy(seed: int = 1) -> dict:
 def leftshift_mmc(seed: int = 1) -> dict:
     """The same system through leftshift's hospital, every optional mechanism off."""
     import leftshift
-    from leftshift.config import load
+    from leftshift.analytic import queue_only_config
 
     population = 100_000
     years = math.ceil(PATIENTS / (LOAD * BEDS / MEAN_STAY * 365.25))
     rate = LOAD * BEDS / MEAN_STAY * 365.25 / population * 1000
-    stay = {"distribution": "exponential", "mean_days": MEAN_STAY, "cv": 1.0}
-    cfg = load(
-        {
-            "place": {"name": "mmc", "population": population, "general_acute_beds": BEDS},
-            "population": {"static": True},
-            "demand": {
-                "emergency_admissions_per_1000_by_age": [rate] * 6,
-                "frailty_emergency_hr": [1.0] * 4,
-                "deprivation_emergency_ratio_q1_to_q5": 1.0,
-                "winter_peak_amplitude": 0.0,
-                "routine_marginal_share": 0.0,
-                "elective_referrals_per_1000_by_age": [0.0] * 6,
-                "initial_waiting_list_per_1000": 0.0,
-                "referral_wait_elasticity": 0.0,
-            },
-            "hospital": {
-                "routine_emergency_los": stay,
-                "complex_emergency_los": stay,
-                "frailty_los_multiplier": [1.0] * 4,
-                "discharge_window_hours": None,
-                "discharge_pressure_slope": 0.0,
-                "saturation_slope": 0.0,
-                "admission_threshold_sensitivity": 0.0,
-                "initial_census": False,
-            },
-            "run": {"horizon_years": years, "warmup_months": 0, "seed": seed},
-        }
+    cfg = queue_only_config(
+        BEDS,
+        population,
+        rate,
+        MEAN_STAY,
+        initial_census=False,
+        run={"horizon_years": years, "warmup_months": 0, "seed": seed},
     )
     start = time.perf_counter()
     res = leftshift.run(cfg)

@@ -1,0 +1,48 @@
+"""Configs with known analytic answers, for validation and benchmarks."""
+
+from typing import Any
+
+from leftshift.config import Config, load
+
+
+def queue_only_config(
+    beds: int,
+    population: int,
+    rate_per_1000: float,
+    mean_los: float,
+    run: dict[str, Any] | None = None,
+    **hospital: Any,
+) -> Config:
+    """An M/M/c hospital: constant Poisson arrivals, exponential stays, no electives.
+
+    No seasonality, no pressure channels, a frozen population, discharges at any hour. With
+    ``max_ed_boarders=0`` it is an Erlang loss system. ``hospital`` and ``run`` override keys.
+    """
+    los = {"distribution": "exponential", "mean_days": mean_los, "cv": 1.0}
+    return load(
+        {
+            "place": {"name": "queue", "population": population, "general_acute_beds": beds},
+            "population": {"static": True},
+            "demand": {
+                "emergency_admissions_per_1000_by_age": [rate_per_1000] * 6,
+                "frailty_emergency_hr": [1.0, 1.0, 1.0, 1.0],
+                "deprivation_emergency_ratio_q1_to_q5": 1.0,
+                "winter_peak_amplitude": 0.0,
+                "routine_marginal_share": 0.0,
+                "elective_referrals_per_1000_by_age": [0.0] * 6,
+                "initial_waiting_list_per_1000": 0.0,
+                "referral_wait_elasticity": 0.0,
+            },
+            "hospital": {
+                "routine_emergency_los": los,
+                "complex_emergency_los": los,
+                "frailty_los_multiplier": [1.0, 1.0, 1.0, 1.0],
+                "discharge_window_hours": None,
+                "discharge_pressure_slope": 0.0,
+                "saturation_slope": 0.0,
+                "admission_threshold_sensitivity": 0.0,
+                **hospital,
+            },
+            "run": {"horizon_years": 10, "warmup_months": 12, **(run or {})},
+        }
+    )
