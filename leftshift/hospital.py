@@ -259,7 +259,7 @@ class Hospital:
         now = self.env.now
         clinical = batch.base_los_list[i] * self.stay_multiplier(self.occupied / self.open_beds)
         los = self.discharge_time(now + clinical) - now
-        if not los > 0:
+        if not los >= 0:  # zero is possible: a stay shorter than floating-point resolution
             raise InvariantError(f"event in the past: a stay of {los} days starting at day {now}")
         self.occupied += 1
         self.admissions += 1

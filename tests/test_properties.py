@@ -94,7 +94,7 @@ def check_run(overrides, seed):
     for metric in ("bed_days", "waiting_list_size", "ed_boarding_hours", "admissions_elective"):
         assert (wide[metric] >= -1e-6).all(), metric
     ep = res.episodes
-    assert (ep["los_days"] > 0).all()
+    assert (ep["los_days"] >= 0).all()  # a very short stay can round to 0 days
     assert (ep["admission_day"] >= ep["arrival_day"] - 1e-9).all()
     r = res.referrals
     assert (r["exit_day"] >= r["referral_day"].clip(lower=0) - 1e-9).all()
