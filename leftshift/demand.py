@@ -61,6 +61,14 @@ def complex_share(base_by_age: np.ndarray, odds_ratio_by_frailty: np.ndarray) ->
     return odds / (1 + odds)
 
 
+# Codes held in the batches' ``outcome`` and ``exit_reason`` arrays, and their labels in the
+# result tables (the label of code k is at position k).
+BOARDING, ADMITTED, DECLINED, DIVERTED = 0, 1, 2, 3
+OUTCOME_LABELS = ("boarding_at_end", "admitted", "not_admitted", "diverted")
+WAITING, TREATED, REMOVED = 0, 1, 2
+EXIT_LABELS = ("waiting", "treated", "removed")
+
+
 @dataclass
 class EmergencyBatch:
     """One month's emergency presentations (kept arrivals only), with their outcomes."""
@@ -108,7 +116,7 @@ class EmergencyBatch:
     def finalise(self) -> None:
         """Write the stays recorded during the run into the arrays (outcome: admitted)."""
         idx = np.asarray(self.stay_index, dtype=np.int64)
-        self.outcome[idx] = 1
+        self.outcome[idx] = ADMITTED
         self.bed_start[idx] = self.stay_start
         self.los[idx] = self.stay_los
         self.clinical_los[idx] = self.stay_clinical
@@ -133,7 +141,7 @@ class ReferralBatch:
         n = len(self.time)
         self.base_los_list = self.base_los.tolist()
         self.exit_time = np.full(n, np.inf)
-        self.exit_reason = np.zeros(n, dtype=np.int8)  # 0 waiting, 1 admitted, 2 removed
+        self.exit_reason = np.full(n, WAITING, dtype=np.int8)
         self.los = np.full(n, np.nan)
         self.clinical_los = np.full(n, np.nan)
 

@@ -21,13 +21,16 @@ from collections import deque
 import simpy
 
 from leftshift.config import Config
-from leftshift.demand import EmergencyBatch, ReferralBatch
+from leftshift.demand import (
+    DECLINED,
+    DIVERTED,
+    REMOVED,
+    TREATED,
+    WAITING,
+    EmergencyBatch,
+    ReferralBatch,
+)
 from leftshift.invariants import InvariantError
-
-# emergency outcomes
-BOARDING, ADMITTED, DECLINED, DIVERTED = 0, 1, 2, 3
-# referral exit reasons
-WAITING, TREATED, REMOVED = 0, 1, 2
 
 
 class WaitingList:

@@ -13,7 +13,7 @@ import simpy
 from leftshift.calendar import Calendar
 from leftshift.community import Community
 from leftshift.config import Config
-from leftshift.demand import Demand, EmergencyBatch
+from leftshift.demand import TREATED, Demand, EmergencyBatch
 from leftshift.hospital import Hospital, WaitingList
 from leftshift.invariants import InvariantError
 from leftshift.monitors import (
@@ -90,7 +90,7 @@ def check_littles_law(emergency_batches, referral_batches, bed_days: float, end:
             (np.minimum(b.bed_start[ok] + b.los[ok], end) - np.maximum(b.bed_start[ok], 0)).sum()
         )
     for b in referral_batches:
-        ok = b.exit_reason == 1
+        ok = b.exit_reason == TREATED
         start = b.exit_time[ok]
         total += float((np.minimum(start + b.los[ok], end) - start).sum())
     if abs(total - bed_days) > 1e-6 * max(1.0, bed_days):

@@ -11,8 +11,18 @@ import pandas as pd
 
 from leftshift.calendar import Calendar
 from leftshift.config import AGE_BANDS, COPD_STAGES, FRAILTY_LEVELS, HF_CLASSES, IMD_QUINTILES
-from leftshift.demand import EmergencyBatch, ReferralBatch, cell_axes
-from leftshift.hospital import ADMITTED, BOARDING, DIVERTED, REMOVED, TREATED
+from leftshift.demand import (
+    ADMITTED,
+    BOARDING,
+    DECLINED,
+    DIVERTED,
+    EXIT_LABELS,
+    OUTCOME_LABELS,
+    TREATED,
+    EmergencyBatch,
+    ReferralBatch,
+    cell_axes,
+)
 
 EIGHTEEN_WEEKS_DAYS = 126.0
 
@@ -63,8 +73,6 @@ def counts_in_bins(times: np.ndarray, bounds: np.ndarray, weights: np.ndarray | 
     return np.bincount(idx[ok], weights=w, minlength=len(bounds) - 1).astype(float)
 
 
-OUTCOMES = ["boarding_at_end", "admitted", "not_admitted", "diverted"]
-EXIT_REASONS = ["waiting", "treated", "removed"]
 ADMISSION_TYPES = ["emergency", "elective"]
 
 
@@ -117,8 +125,8 @@ def presentations_frame(batches: list[EmergencyBatch], end_day: float) -> pd.Dat
             "case_mix": _case_mix(cat["complex"]),
             "marginal": cat["marginal"],
             "cause": pd.Categorical.from_codes(cat["cause"], categories=CAUSES),
-            "died_in_hospital": cat["dies"] & (cat["outcome"] == OUTCOMES.index("admitted")),
-            "outcome": pd.Categorical.from_codes(cat["outcome"], categories=OUTCOMES),
+            "died_in_hospital": cat["dies"] & (cat["outcome"] == ADMITTED),
+            "outcome": pd.Categorical.from_codes(cat["outcome"], categories=list(OUTCOME_LABELS)),
             "boarding_hours": np.where(boarded, (boarding_end - cat["time"]) * 24.0, 0.0),
             "bed_start_day": cat["bed_start"],
             "los_days": cat["los"],
@@ -153,7 +161,9 @@ def referrals_frame(batches: list[ReferralBatch]) -> pd.DataFrame:
             ),
             "case_mix": _case_mix(cat["complex"]),
             "exit_day": cat["exit_time"],
-            "exit_reason": pd.Categorical.from_codes(cat["exit_reason"], categories=EXIT_REASONS),
+            "exit_reason": pd.Categorical.from_codes(
+                cat["exit_reason"], categories=list(EXIT_LABELS)
+            ),
             "los_days": cat["los"],
             "clinical_los_days": cat["clinical_los"],
             "base_los_days": np.where(cat["exit_reason"] == TREATED, cat["base_los"], np.nan),
@@ -289,13 +299,11 @@ def monthly_metrics(
     m["emergency_presentations_marginal"] = counts_in_bins(
         p_time[presentations["marginal"].to_numpy(bool)], bounds
     )
-    m["emergency_not_admitted"] = counts_in_bins(
-        p_time[outcome == OUTCOMES.index("not_admitted")], bounds
-    )
-    m["emergency_diverted"] = counts_in_bins(p_time[outcome == OUTCOMES.index("diverted")], bounds)
-    still_boarding = outcome == OUTCOMES.index("boarding_at_end")
+    m["emergency_not_admitted"] = counts_in_bins(p_time[outcome == DECLINED], bounds)
+    m["emergency_diverted"] = counts_in_bins(p_time[outcome == DIVERTED], bounds)
+    still_boarding = outcome == BOARDING
     board_end = np.where(still_boarding, end, presentations["bed_start_day"].to_numpy())
-    boarded = still_boarding | (outcome == OUTCOMES.index("admitted"))
+    boarded = still_boarding | (outcome == ADMITTED)
     m["ed_boarding_hours"] = interval_mass(p_time[boarded], board_end[boarded], bounds) * 24.0
     m["ed_boarders_mean"] = m["ed_boarding_hours"] / 24.0 / days
 
@@ -334,8 +342,6 @@ def monthly_metrics(
 
 
 __all__ = [
-    "DIVERTED",
-    "REMOVED",
     "counts_in_bins",
     "episodes_frame",
     "interval_mass",

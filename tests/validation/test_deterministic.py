@@ -6,8 +6,8 @@ import pytest
 import simpy
 
 from leftshift.config import load
-from leftshift.demand import EmergencyBatch, ReferralBatch
-from leftshift.hospital import ADMITTED, DECLINED, Hospital, WaitingList
+from leftshift.demand import ADMITTED, DECLINED, EmergencyBatch, ReferralBatch
+from leftshift.hospital import Hospital, WaitingList
 
 pytestmark = pytest.mark.unit
 
