@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-slow lint bench clean
+.PHONY: run test test-slow lint bench calibrate-finance clean
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/pip install --quiet -c requirements.lock -e ".[bench]"
 	cd benchmarks && ../$(BIN)/python bench.py $(ARGS)
+
+## calibrate-finance: re-derive tariff base prices and fixed payments from the baseline's costs
+calibrate-finance: $(STAMP)
+	$(BIN)/python -m leftshift.calibrate $(ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache

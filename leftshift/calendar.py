@@ -35,6 +35,11 @@ class Calendar:
         """Length of each month in days."""
         return np.diff(self.month_start_days)
 
-    def years_since_reporting(self, day: float) -> float:
-        """Model day expressed as years since the end of the warm-up."""
-        return (day - self.reporting_start_day) / DAYS_PER_YEAR
+    def years_at_month(self, month: int) -> float:
+        """Years since the end of the warm-up at the start of a month, counted in months / 12.
+
+        Month starts are where schedules change, so reporting year 2 starts at exactly 1.0
+        whatever the lengths of the months (days / 365.25 would give 0.9993 and start it a
+        month late).
+        """
+        return (month - self.warmup_months) / 12.0

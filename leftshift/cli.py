@@ -155,6 +155,26 @@ def _headline(summary: dict) -> list[str]:
             f"  waiting list below {bf['list_cleared_fraction']:.0%} of baseline's in a month:"
             f" {bf['waiting_list_cleared']['text']}"
         )
+        lines += _money_lines(summary["money"])
+    return lines
+
+
+def _money_lines(money: dict) -> list[str]:
+    """Double running by financial year, the investment gap, break-even, decommissioning."""
+    lines = ["  system net cost, scenario minus baseline (GBP m a year; + = costs more):"]
+    for label, text in (
+        ("without_transition_funding", "without transition funding"),
+        ("with_transition_funding", "with transition funding"),
+    ):
+        m = money[label]
+        by_year = " ".join(f"{v / 1e6:+.1f}" for v in m["incremental_net_cost_gbp"].values())
+        lines.append(f"    {text:27s} {by_year}")
+        lines.append(
+            f"      peak investment gap GBP {m['peak_investment_gap_gbp'] / 1e6:.1f} m;"
+            f" break-even (cumulative): {m['break_even_year']}"
+        )
+    if "decommissioning_needs" in money:
+        lines.append(f"  what decommissioning would need: {money['decommissioning_needs']['text']}")
     return lines
 
 

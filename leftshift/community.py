@@ -4,15 +4,14 @@ Workforce, each month, for each staff group:
   leavers = in post x attrition; starters arrive ``recruitment_lag_months`` after they were
   hired; hires = min(cap, funded x (1 - vacancy rate) - in post - in the pipeline). New starters
   reach full productivity linearly over ``ramp_months``. Funded posts are paid for from the month
-  they are funded, filled or not (the finance ledger reads ``funded_wte``).
+  they are funded, filled or not, and each hire costs recruitment and training (the finance
+  ledger reads the monthly ``wte_funded_*`` and ``wte_hired_*``).
 
 Proactive care: capacity = productive WTE x caseload. It reaches eligible people (severe frailty,
 GOLD 3-4 COPD, NYHA III-IV heart failure by default) in priority tiers; within a tier everyone
 eligible has the same chance. Reached people have fewer disease-driven and other emergency
 admissions and progress more slowly, by effect sizes scaled by the teams' maturity.
 """
-
-import dataclasses
 
 import numpy as np
 
@@ -30,6 +29,7 @@ class StaffGroup:
         self.cohorts: list[list[float]] = []  # [start month, WTE] of people in post
         self.pipeline: list[list[float]] = []  # [arrival month, WTE] hired, not yet started
         self.funded = 0.0
+        self.hired = 0.0  # WTE hired in the latest month (they start after the lag)
         self.month = 0
 
     @property
@@ -69,6 +69,7 @@ class StaffGroup:
         target = funded_wte * (1.0 - c.vacancy_rate)
         gap = target - self.in_post - sum(w for _, w in self.pipeline)
         hires = min(max(gap, 0.0), c.max_hires_per_month_per_100k * self.per_100k)
+        self.hired = hires
         if hires > 0:
             self.pipeline.append([month + round(c.recruitment_lag_months), hires])
 
@@ -127,9 +128,8 @@ class Community:
         self.cfg = cfg
         population = cfg.place.population
         self.groups = [
-            StaffGroup(f.name, getattr(cfg.community, f.name), population)
-            for f in dataclasses.fields(cfg.community)
-            if isinstance(getattr(cfg.community, f.name), StaffGroupConfig)
+            StaffGroup(name, getattr(cfg.community, name), population)
+            for name in cfg.community.staff_groups()
         ]
         self.care = ProactiveCare(cfg)
         self.teams = cfg.interventions.neighbourhood_teams

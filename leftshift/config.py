@@ -762,6 +762,14 @@ class CommunityConfig(_Section):
     community_nurses: StaffGroupConfig = section(StaffGroupConfig)
     proactive_care: ProactiveCareConfig = section(ProactiveCareConfig)
 
+    def staff_groups(self) -> list[str]:
+        """Names of the staff groups (the sections that are a :class:`StaffGroupConfig`)."""
+        return [
+            f.name
+            for f in dataclasses.fields(self)
+            if isinstance(getattr(self, f.name), StaffGroupConfig)
+        ]
+
 
 # --------------------------------------------------------------------------------------------
 # interventions, run, report
@@ -800,12 +808,192 @@ class NeighbourhoodTeamsConfig(_Section):
     maturity: PiecewiseConfig = section(PiecewiseConfig)
 
 
+DECOMMISSIONING_RULES = ("none", "on_dates", "on_evidence")
+
+
+@dataclass
+class DecommissioningConfig(_Section):
+    """Closing whole G&A wards: on dates, or when the evidence rule holds.
+
+    A closing ward stops admitting at once; each of its beds closes as it next falls empty. The
+    ward's fixed costs go on for ``cost_release_lag_months`` (stranded costs) and then stop.
+    Years count from the end of the warm-up.
+    """
+
+    rule: str = param(
+        "none",
+        source="scenario_choice",
+        choices=DECOMMISSIONING_RULES,
+        doc="none; on_dates (close one ward at each of close_at_years); on_evidence (close a"
+        " ward when occupancy and the waiting list have stayed below their limits)",
+    )
+    ward_beds: int = param(28, source="model_spec_ward", ge=1, le=200, unit="beds a ward")
+    close_at_years: list[float] = param(
+        [], source="scenario_choice", ge=0.0, le=100.0, doc="on_dates: one ward closes at each"
+    )
+    occupancy_below: float = param(
+        0.85,
+        source="bagust_1999",
+        gt=0.0,
+        le=1.0,
+        doc="on_evidence: monthly G&A occupancy must stay below this",
+    )
+    consecutive_months: int = param(
+        6, source="assumption_decommissioning", ge=1, le=120, doc="on_evidence: for this long"
+    )
+    max_waiting_list_per_1000: float | None = param(
+        None,
+        source="assumption_decommissioning",
+        ge=0.0,
+        le=1000.0,
+        doc="on_evidence: and the elective list must be below this many per 1,000 people"
+        " (null: no list condition)",
+    )
+    earliest_year: float = param(
+        0.0, source="scenario_choice", ge=0.0, le=100.0, doc="on_evidence: no closure before"
+    )
+    max_wards: int = param(
+        2, source="scenario_choice", ge=0, le=100, doc="on_evidence: at most this many wards"
+    )
+    cost_release_lag_months: float = param(
+        6.0,
+        source="assumption_decommissioning",
+        ge=0.0,
+        le=60.0,
+        doc="months a closed ward's fixed costs go on (staff redeployed, contracts run out)",
+    )
+
+
 @dataclass
 class InterventionsConfig(_Section):
     """What a scenario changes. The baseline arm of an experiment resets this whole section."""
 
     emergency_demand_multiplier: ScheduleConfig = section(ScheduleConfig)
     neighbourhood_teams: NeighbourhoodTeamsConfig = section(NeighbourhoodTeamsConfig)
+    decommissioning: DecommissioningConfig = section(DecommissioningConfig)
+
+
+# --------------------------------------------------------------------------------------------
+# finance
+# --------------------------------------------------------------------------------------------
+PAYMENT_RULES = ("aligned", "block", "activity")
+
+
+@dataclass
+class TariffConfig(_Section):
+    """Prices per spell, in the structure of the national tariff (base price + excess days).
+
+    A spell is paid its base price by admission type and case mix, plus ``excess_bed_day_gbp``
+    for each day beyond the trim point. Prices are compressed relative to cost (long complex
+    stays are paid far less per day than they cost), so routine short stays carry a margin and
+    complex long stays a loss.
+    """
+
+    emergency_routine_gbp: float = param(
+        3710.0, source="calibration_tariff", ge=0.0, le=1_000_000.0, unit="GBP a spell"
+    )
+    emergency_complex_gbp: float = param(
+        7430.0, source="calibration_tariff", ge=0.0, le=1_000_000.0, unit="GBP a spell"
+    )
+    elective_routine_gbp: float = param(
+        6680.0, source="calibration_tariff", ge=0.0, le=1_000_000.0, unit="GBP a spell"
+    )
+    elective_complex_gbp: float = param(
+        13350.0, source="calibration_tariff", ge=0.0, le=1_000_000.0, unit="GBP a spell"
+    )
+    trim_point_days: float = param(
+        14.0, source="assumption_trim_point", ge=0.0, le=365.0, unit="days"
+    )
+    excess_bed_day_gbp: float = param(
+        273.0, source="pbr_2012_excess_bed_day", ge=0.0, le=100_000.0, unit="GBP a day"
+    )
+
+
+@dataclass
+class TransitionFundingConfig(_Section):
+    """A time-limited national grant towards an intervention's new spend, match-funded.
+
+    Programme year k (from ``start_year``) offers ``gbp_per_head_by_year[k]`` per head; the
+    grant pays at most ``1 - local_match_share`` of the intervention's spend in each month, so
+    the place pays the rest, and everything once the list of years runs out.
+    """
+
+    gbp_per_head_by_year: list[float] = param(
+        [],
+        source="vw_programme_funding",
+        ge=0.0,
+        le=10_000.0,
+        unit="GBP per head a year",
+        doc="empty: no transition funding",
+    )
+    start_year: float = param(0.0, source="scenario_choice", ge=-50.0, le=100.0)
+    local_match_share: float = param(
+        0.5,
+        source="vw_programme_funding",
+        ge=0.0,
+        le=1.0,
+        doc="share of the intervention's spend the place must fund itself",
+    )
+
+
+@dataclass
+class FinanceConfig(_Section):
+    """Unit costs, payment rules and transition funding for the ledger (one price year)."""
+
+    price_year: str = param(
+        "2020/21",
+        source="ncc_2021_bed_day",
+        doc="acute unit costs are National Cost Collection 2020/21 and are not inflated; the"
+        " community staff cost is a 2024/25 assumption (see docs/model.md, Money)",
+    )
+    bed_day_cost_gbp: float = param(
+        901.0,
+        source="ncc_2021_bed_day",
+        ge=0.0,
+        le=100_000.0,
+        unit="GBP a non-elective bed-day including treatment",
+    )
+    fixed_share_of_bed_day_cost: float = param(
+        0.7,
+        source="assumption_fixed_share",
+        ge=0.0,
+        le=1.0,
+        doc="share of the bed-day cost fixed by the staffed bed stock (paid per open bed-day);"
+        " the rest is variable, per occupied bed-day",
+    )
+    elective_bed_day_extra_cost_gbp: float = param(
+        1448.0,
+        source="ncc_2021_bed_day",
+        ge=0.0,
+        le=100_000.0,
+        unit="GBP a day of an elective stay on top of the bed-day cost (theatres, implants)",
+    )
+    payment_rule: str = param(
+        "aligned",
+        source="nhs_payment_scheme",
+        choices=PAYMENT_RULES,
+        doc="aligned: fixed element for emergency care + tariff for elective spells; block:"
+        " both fixed; activity: every spell at tariff",
+    )
+    emergency_fixed_payment_gbp_per_head: float = param(
+        469.0,
+        source="calibration_tariff",
+        ge=0.0,
+        le=100_000.0,
+        unit="GBP per head a year (aligned and block)",
+    )
+    elective_block_payment_gbp_per_head: float = param(
+        290.0, source="calibration_tariff", ge=0.0, le=100_000.0, unit="GBP per head a year (block)"
+    )
+    tariff: TariffConfig = section(TariffConfig)
+    recruitment_cost_per_hire_gbp: float = param(
+        5000.0,
+        source="assumption_recruitment_cost",
+        ge=0.0,
+        le=1_000_000.0,
+        unit="GBP per WTE hired (advertising, interviews, induction and training)",
+    )
+    transition_funding: TransitionFundingConfig = section(TransitionFundingConfig)
 
 
 @dataclass
@@ -856,6 +1044,21 @@ class ReportConfig(_Section):
         " this share of baseline bed-days (below it the split is noise)",
     )
 
+    decommission_search: bool = param(
+        True,
+        source="reporting_convention",
+        doc="in an experiment, search for how many wards could close (extra runs of the"
+        " scenario arm; none when the scenario's occupancy is already above the threshold)",
+    )
+    decommission_search_max_wards: int = param(4, source="reporting_convention", ge=0, le=50)
+    decommission_search_year: float = param(
+        1.0,
+        source="reporting_convention",
+        ge=0.0,
+        le=100.0,
+        doc="the search closes its wards at this time (years after the warm-up)",
+    )
+
 
 @dataclass
 class ExperimentConfig(_Section):
@@ -875,6 +1078,7 @@ class Config(_Section):
     demand: DemandConfig = section(DemandConfig)
     hospital: HospitalConfig = section(HospitalConfig)
     interventions: InterventionsConfig = section(InterventionsConfig)
+    finance: FinanceConfig = section(FinanceConfig)
     run: RunConfig = section(RunConfig)
     report: ReportConfig = section(ReportConfig)
     experiment: ExperimentConfig = section(ExperimentConfig)
@@ -983,6 +1187,7 @@ def _cross_checks(cfg: Config) -> list[str]:
             f"run.start_date = {cfg.run.start_date!r}: must be an ISO date such as 2024-04-01"
         )
     problems += _check_sections(cfg)
+    problems += _decommissioning_checks(cfg)
     h = cfg.hospital
     window = h.discharge_window_hours
     if window is not None and len(window) == 2 and not window[0] < window[1]:
@@ -1006,6 +1211,21 @@ def _cross_checks(cfg: Config) -> list[str]:
                 f"hospital.{name}.cv = {los.cv}: a {los.distribution} stay needs cv > 0"
                 " (use distribution=fixed for a constant stay)"
             )
+    return problems
+
+
+def _decommissioning_checks(cfg: Config) -> list[str]:
+    d = cfg.interventions.decommissioning
+    key = "interventions.decommissioning"
+    problems = []
+    if d.rule == "on_dates" and not d.close_at_years:
+        problems.append(f"{key}.close_at_years is empty: rule on_dates needs at least one date")
+    wards = len(d.close_at_years) if d.rule == "on_dates" else d.max_wards
+    if d.rule != "none" and wards * d.ward_beds >= cfg.place.general_acute_beds:
+        problems.append(
+            f"{key}: closing {wards} ward(s) of {d.ward_beds} beds would leave no G&A beds"
+            f" of place.general_acute_beds = {cfg.place.general_acute_beds}"
+        )
     return problems
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import special
 
+from leftshift.calendar import DAYS_PER_YEAR
 from leftshift.config import Config, LengthOfStayConfig
 from leftshift.population import (
     N_AGE,
@@ -28,7 +29,6 @@ from leftshift.rng import Streams
 #: Dominating rate / reference rate. Affects only efficiency and how random numbers are shared,
 #: never the distribution of arrivals.
 THINNING_HEADROOM = 1.25
-DAYS_PER_YEAR = 365.25
 
 
 def los_quantile(los: LengthOfStayConfig, u: np.ndarray) -> np.ndarray:

@@ -45,7 +45,8 @@ YEARLY_METRICS = {
     "people_heart_failure_severe": "mean",
     "people_frailty_severe": "mean",
     "people_reached_proactive_care": "mean",
-    "community_staff_cost_gbp": "sum",
+    "open_beds": "mean",
+    "wards_closed": "sum",
 }
 
 
@@ -74,13 +75,20 @@ class ReplicationOutput:
     seed: int
     monthly: pd.DataFrame
     summary: dict[str, Any]
+    ledger: pd.DataFrame
     full: Results | None
 
 
 def _run_one(arm: str, cfg: Config, replication: int, seed: int) -> ReplicationOutput:
     res = simulate(cfg, seed)
     return ReplicationOutput(
-        arm, replication, seed, res.monthly, res.summary, res if replication == 0 else None
+        arm,
+        replication,
+        seed,
+        res.monthly,
+        res.summary,
+        res.ledger,
+        res if replication == 0 else None,
     )
 
 
@@ -98,14 +106,11 @@ class ExperimentResults:
 
     def monthly(self) -> pd.DataFrame:
         """Long monthly table of every arm and replication."""
-        frames = []
-        for o in self.outputs:
-            f = o.monthly.copy()
-            f.insert(0, "arm", o.arm)
-            f.insert(1, "replication", o.replication)
-            f.insert(2, "seed", o.seed)
-            frames.append(f)
-        return pd.concat(frames, ignore_index=True)
+        return _stack(self.outputs, "monthly")
+
+    def ledger(self) -> pd.DataFrame:
+        """Monthly ledger entries of every arm and replication."""
+        return _stack(self.outputs, "ledger")
 
     def full(self, arm: str) -> Results:
         """Replication 0 of an arm, with its record tables."""
@@ -139,7 +144,7 @@ class ExperimentResults:
             s = scen[metric].unstack("replication")
             n = d.shape[1]
             mean = d.mean(axis=1)
-            half = _ci_half_width(d)
+            half = ci_half_width(d)
             out.append(
                 pd.DataFrame(
                     {
@@ -164,7 +169,20 @@ class ExperimentResults:
         return backfill_report(self.config, self.monthly())
 
 
-def _ci_half_width(paired: pd.DataFrame) -> pd.Series:
+def _stack(outputs: list[ReplicationOutput], table: str) -> pd.DataFrame:
+    """One table of every replication, with its arm, replication and seed in front."""
+    frames = []
+    for o in outputs:
+        f = getattr(o, table).copy()
+        f.insert(0, "arm", o.arm)
+        f.insert(1, "replication", o.replication)
+        f.insert(2, "seed", o.seed)
+        frames.append(f)
+    return pd.concat(frames, ignore_index=True)
+
+
+def ci_half_width(paired: pd.DataFrame) -> pd.Series:
+    """Half-width of the 95% t confidence interval of each row's mean (replications in columns)."""
     n = paired.shape[1]
     if n < 2:
         return pd.Series(np.nan, index=paired.index)
@@ -290,12 +308,19 @@ def _first(mask: pd.Series) -> int | None:
 
 
 def run_experiment(
-    cfg: Config, progress: Callable[[int, int], None] | None = None
+    cfg: Config,
+    progress: Callable[[int, int], None] | None = None,
+    only_arm: str | None = None,
 ) -> ExperimentResults:
-    """Run every arm for ``run.replications`` replications (in parallel with ``run.n_jobs``)."""
+    """Run every arm for ``run.replications`` replications (in parallel with ``run.n_jobs``).
+
+    ``only_arm`` runs one arm alone (its replications keep the experiment's seeds).
+    """
     from joblib import Parallel, delayed
 
     arm_cfgs = arms(cfg)
+    if only_arm is not None:
+        arm_cfgs = {only_arm: arm_cfgs[only_arm]}
     tasks = [
         (arm, arm_cfg, rep, seed_for(cfg.run.seed, rep))
         for rep in range(cfg.run.replications)

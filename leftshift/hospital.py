@@ -112,6 +112,11 @@ class Hospital:
         self.core_beds = cfg.place.general_acute_beds
         self.escalation_beds = cfg.place.escalation_beds
         self.open_beds = self.core_beds
+        self.escalated = False
+        #: (time, beds) of each ward closure decided (its beds close as they fall empty)
+        self.ward_closures: list[tuple[float, int]] = []
+        #: (time, core beds) whenever the core (non-escalation) stock changes
+        self.core_stock_log: list[tuple[float, int]] = [(0.0, self.core_beds)]
         self.occupied = 0
         self.admissions = 0
         self.discharges = 0
@@ -192,10 +197,12 @@ class Hospital:
         self.boarders.append((batch, i))
         if (
             self.escalation_beds
-            and self.open_beds == self.core_beds
+            and not self.escalated
             and len(self.boarders) >= self.h.escalation_open_boarders
         ):
-            self._set_open_beds(self.core_beds + self.escalation_beds)
+            self.escalated = True
+            if self.open_beds < self.target_beds:
+                self._set_open_beds(self.target_beds)
             while self.boarders and self.occupied < self.open_beds:
                 self._admit_boarder()
 
@@ -280,15 +287,33 @@ class Hospital:
             batch.clinical_los[i] = clinical
         self.env.timeout(los).callbacks.append(self._end_stay_callback)
 
+    @property
+    def target_beds(self) -> int:
+        """Beds that should be open: the core stock, plus escalation beds while escalated."""
+        return self.core_beds + (self.escalation_beds if self.escalated else 0)
+
+    def close_ward(self, beds: int) -> None:
+        """Decommission a ward: it admits nobody from now; each bed closes as it falls empty."""
+        now = self.env.now
+        self.core_beds -= beds
+        self.ward_closures.append((now, beds))
+        self.core_stock_log.append((now, self.core_beds))
+        if self.open_beds > self.target_beds:
+            self._set_open_beds(max(self.target_beds, self.occupied))
+
     def _end_stay(self, _event: simpy.Event) -> None:
         self.occupied -= 1
         self.discharges += 1
         self._bed_time += self.env.now
+        if self.escalated and self.occupied <= self.core_beds and not self.boarders:
+            self.escalated = False
+        if self.open_beds > self.target_beds:  # escalation ends, or a closing ward's bed empties
+            self._set_open_beds(max(self.target_beds, self.occupied))
+            if self.occupied >= self.open_beds:
+                return
         if self.boarders:
             self._admit_boarder()
             return
-        if self.open_beds > self.core_beds and self.occupied <= self.core_beds:
-            self._set_open_beds(self.core_beds)
         if self.occupied < self.threshold_beds:
             self.admit_electives()
 

@@ -14,15 +14,18 @@ from leftshift.calendar import Calendar
 from leftshift.community import Community
 from leftshift.config import Config
 from leftshift.demand import TREATED, Demand, EmergencyBatch
+from leftshift.finance import build_ledger, check_ledger
 from leftshift.hospital import Hospital, WaitingList
 from leftshift.invariants import InvariantError
 from leftshift.monitors import (
+    counts_in_bins,
     episodes_frame,
     monthly_metrics,
     presentations_frame,
     prevalence_frame,
     referrals_frame,
     state_metrics,
+    step_mass,
 )
 from leftshift.population import Population
 from leftshift.results import Results, summarise
@@ -43,7 +46,8 @@ def referral_response(cfg: Config, mean_wait_weeks: float) -> float:
     return float((wait / d.reference_wait_weeks) ** (-d.referral_wait_elasticity))
 
 
-def _mean_wait_weeks(waiting_list: WaitingList, now: float) -> float:
+def _list_now(waiting_list: WaitingList, now: float) -> tuple[int, float]:
+    """People on the elective list now, and their mean wait so far in weeks."""
     total = 0.0
     count = 0
     for b in waiting_list.batches:
@@ -51,21 +55,69 @@ def _mean_wait_weeks(waiting_list: WaitingList, now: float) -> float:
         if live.any():
             total += float((now - b.time[live]).sum())
             count += int(live.sum())
-    return total / count / 7.0 if count else 0.0
+    return count, (total / count / 7.0 if count else 0.0)
+
+
+def _step_integral(log: list[tuple[float, int]], a: float, b: float) -> float:
+    """Integral over [a, b) of a step function logged as (time it takes the value, value)."""
+    total = 0.0
+    for k, (t, value) in enumerate(log):
+        t_next = log[k + 1][0] if k + 1 < len(log) else b
+        lo, hi = max(t, a), min(t_next, b)
+        if hi > lo:
+            total += value * (hi - lo)
+    return total
+
+
+class Decommissioning:
+    """Decides ward closures at month starts, on dates or by the evidence rule."""
+
+    def __init__(self, cfg: Config, hospital: Hospital):
+        self.d = cfg.interventions.decommissioning
+        self.hospital = hospital
+        self.population = cfg.place.population
+        self.closed = 0
+        self.low_months = 0  # consecutive months below the occupancy limit since a closure
+
+    def month_start(self, years: float, last_occupancy: float | None, list_size: int) -> None:
+        """Close a ward if the rule says so, given last month's occupancy and the list now."""
+        d = self.d
+        if d.rule == "on_dates":
+            due = sum(1 for y in d.close_at_years if y <= years + 1e-9)
+            while self.closed < due:
+                self._close()
+            return
+        if d.rule != "on_evidence" or last_occupancy is None:
+            return
+        self.low_months = self.low_months + 1 if last_occupancy < d.occupancy_below else 0
+        list_ok = (
+            d.max_waiting_list_per_1000 is None
+            or list_size < d.max_waiting_list_per_1000 * self.population / 1000.0
+        )
+        if (
+            years >= d.earliest_year - 1e-9
+            and self.closed < d.max_wards
+            and self.low_months >= d.consecutive_months
+            and list_ok
+        ):
+            self._close()
+            self.low_months = 0
+
+    def _close(self) -> None:
+        self.hospital.close_ward(self.d.ward_beds)
+        self.closed += 1
 
 
 def community_record(community: Community, care: dict, counts: np.ndarray) -> dict:
     """The month's workforce and proactive-care figures, for the monthly table."""
     rec: dict[str, float] = {}
-    cost = 0.0
     for g in community.groups:
         rec[f"wte_funded_{g.name}"] = g.funded
+        rec[f"wte_hired_{g.name}"] = g.hired
         rec[f"wte_in_post_{g.name}"] = g.in_post
         rec[f"wte_productive_{g.name}"] = g.productive_now
-        cost += g.funded * g.cfg.cost_per_wte_gbp / 12.0
     eligible = community.care.eligible
     reached = care["reached_share"] * counts
-    rec["community_staff_cost_gbp"] = cost
     rec["proactive_care_capacity"] = care["capacity"]
     rec["proactive_care_maturity"] = care["maturity"]
     rec["people_eligible_proactive_care"] = float(counts[eligible].sum())
@@ -116,6 +168,7 @@ def simulate(cfg: Config, seed: int) -> Results:
     hospital = Hospital(env, cfg, waiting_list)
     community = Community(cfg)
     community_log: list[dict] = []
+    decommissioning = Decommissioning(cfg, hospital)
     emergency_batches: list[EmergencyBatch] = []
     if cfg.hospital.initial_census:
         census = demand.initial_census(hospital.open_beds)
@@ -131,10 +184,12 @@ def simulate(cfg: Config, seed: int) -> Results:
     births_by_month = np.zeros(n)
     emergency_multiplier = np.ones(n)
     referral_multiplier = np.ones(n)
+    bed_time_at_start = np.zeros(n + 1)
 
     def system_dynamics():
         for month in range(n):
             start, end = calendar.month_start_days[month], calendar.month_start_days[month + 1]
+            bed_time_at_start[month] = hospital.live_integrals()[0]
             if month > 0:
                 flows = population.step_month()
                 deaths_by_month[month - 1] = flows["deaths"].sum()
@@ -145,7 +200,15 @@ def simulate(cfg: Config, seed: int) -> Results:
             population_by_month[month] = population.total
             for name, axes in SNAPSHOT_AXES.items():
                 snapshots[name][month] = population.counts.sum(axis=axes)
-            years = calendar.years_since_reporting(start)
+            years = calendar.years_at_month(month)
+            list_size, mean_wait_weeks = _list_now(waiting_list, start)
+            if month >= calendar.warmup_months:
+                last = None
+                if month > calendar.warmup_months:
+                    before = calendar.month_start_days[month - 1]
+                    open_days = _step_integral(hospital.bed_stock_log, before, start)
+                    last = (bed_time_at_start[month] - bed_time_at_start[month - 1]) / open_days
+                decommissioning.month_start(years, last, list_size)
             care = community.step(month, years, population.counts)
             population.progression_multiplier = care["progression_factor"]
             community_log.append(community_record(community, care, population.counts))
@@ -161,7 +224,7 @@ def simulate(cfg: Config, seed: int) -> Results:
             )
             emergency_batches.append(batch)
             env.process(hospital.emergency_arrivals(batch))
-            response = referral_response(cfg, _mean_wait_weeks(waiting_list, start))
+            response = referral_response(cfg, mean_wait_weeks)
             referral_multiplier[month] = response
             referrals = demand.referral_batch(start, end, response)
             waiting_list.add_batch(referrals)
@@ -196,6 +259,9 @@ def simulate(cfg: Config, seed: int) -> Results:
     check_littles_law(emergency_batches, waiting_list.batches, occupied_bed_days, calendar.end_day)
     population.check_conservation()
 
+    bounds, end_day = calendar.month_start_days, calendar.end_day
+    core_bed_days = step_mass(hospital.core_stock_log, end_day, bounds)
+    open_bed_days = step_mass(hospital.bed_stock_log, end_day, bounds)
     presentations = presentations_frame(emergency_batches, calendar.end_day)
     referrals = referrals_frame(waiting_list.batches)
     episodes = episodes_frame(presentations, referrals)
@@ -211,12 +277,21 @@ def simulate(cfg: Config, seed: int) -> Results:
             "births": births_by_month,
             "emergency_demand_multiplier": emergency_multiplier,
             "referral_response_multiplier": referral_multiplier,
+            "core_bed_days": core_bed_days,
+            # escalation beds open, and beds of a closing ward until each falls empty
+            "escalation_bed_days": np.maximum(open_bed_days - core_bed_days, 0.0),
+            "wards_closed": counts_in_bins(
+                np.array([t for t, _ in hospital.ward_closures]), bounds
+            ),
             **state_metrics(snapshots),
             **{k: np.array([r[k] for r in community_log]) for k in community_log[0]},
         },
     )
+    ledger = build_ledger(cfg, calendar, monthly, episodes, hospital.ward_closures)
+    check_ledger(ledger)
     return Results(
         config=cfg,
+        ledger=ledger,
         prevalence=prevalence_frame(calendar, snapshots),
         seed=seed,
         episodes=episodes,

@@ -64,6 +64,13 @@ def interval_mass(
     return IntervalIntegrator(starts, ends, bounds).mass(weights)
 
 
+def step_mass(log: list[tuple[float, float]], end: float, bounds: np.ndarray) -> np.ndarray:
+    """Integral over each bin of a step function given as (time it takes the value, value)."""
+    times = np.array([t for t, _ in log] + [end], float)
+    values = np.array([v for _, v in log], float)
+    return interval_mass(times[:-1], times[1:], bounds, values)
+
+
 def counts_in_bins(times: np.ndarray, bounds: np.ndarray, weights: np.ndarray | None = None):
     """Number (or weighted sum) of events with time in each bin [bounds[k], bounds[k+1])."""
     times = np.asarray(times, float)
@@ -252,6 +259,9 @@ def monthly_metrics(
     m["bed_days_emergency"] = beds.mass(emerg)
     m["bed_days_emergency_marginal"] = beds.mass(emerg & marginal)
     m["bed_days_elective"] = beds.mass(~emerg)
+    complex_mix = (episodes["case_mix"] == "complex").to_numpy()
+    m["bed_days_emergency_complex"] = beds.mass(emerg & complex_mix)
+    m["bed_days_elective_complex"] = beds.mass(~emerg & complex_mix)
     with np.errstate(invalid="ignore", divide="ignore"):
         pressure_share = np.where(los > 0, (clinical - base) / los, 0.0)
         window_share = np.where(los > 0, (los - clinical) / los, 0.0)
@@ -263,9 +273,7 @@ def monthly_metrics(
     m["bed_days_base_elective"] = beds.mass(base_share * ~emerg)
     m["bed_days_awaiting_discharge_window"] = beds.mass(window_share)
 
-    stock_t = np.array([t for t, _ in bed_stock_log] + [end])
-    stock_n = np.array([n for _, n in bed_stock_log], float)
-    m["open_bed_days"] = interval_mass(stock_t[:-1], stock_t[1:], bounds, stock_n)
+    m["open_bed_days"] = step_mass(bed_stock_log, end, bounds)
     m["open_beds"] = m["open_bed_days"] / days
     m["occupied_beds"] = m["bed_days"] / days
     m["occupancy"] = m["occupied_beds"] / m["open_beds"]
@@ -273,9 +281,8 @@ def monthly_metrics(
     # admissions and presentations by month of event
     adm = episodes["admission_day"].to_numpy()
     m["admissions_emergency"] = counts_in_bins(adm[emerg], bounds)
-    m["admissions_emergency_complex"] = counts_in_bins(
-        adm[emerg & (episodes["case_mix"] == "complex").to_numpy()], bounds
-    )
+    m["admissions_emergency_complex"] = counts_in_bins(adm[emerg & complex_mix], bounds)
+    m["admissions_elective_complex"] = counts_in_bins(adm[~emerg & complex_mix], bounds)
     m["admissions_emergency_marginal"] = counts_in_bins(adm[emerg & marginal], bounds)
     m["admissions_elective"] = counts_in_bins(adm[~emerg], bounds)
     cause = episodes["cause"].to_numpy()
@@ -343,6 +350,7 @@ def monthly_metrics(
 
 __all__ = [
     "counts_in_bins",
+    "step_mass",
     "episodes_frame",
     "interval_mass",
     "monthly_metrics",

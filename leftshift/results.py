@@ -21,6 +21,8 @@ class Results:
     summary : headline metrics over the reporting years (see :func:`summarise`).
     prevalence : people by month, dimension (frailty, copd, heart_failure), state, age band
         and IMD quintile.
+    ledger : every cost and income by month, organisation, direction, category and cause
+        (see :mod:`leftshift.finance`), reporting months only.
     live_counts : time integrals of the hospital's live bed and boarder counts over the whole
         run (warm-up included), kept apart from the records for consistency checks.
     """
@@ -34,6 +36,7 @@ class Results:
     summary: dict[str, Any]
     reporting_start_day: float
     prevalence: pd.DataFrame
+    ledger: pd.DataFrame
     live_counts: dict[str, float]
 
     def metric(self, name: str) -> pd.Series:

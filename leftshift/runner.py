@@ -20,9 +20,11 @@ import yaml
 
 import leftshift
 from leftshift.config import Config, to_container
+from leftshift.economics import by_organisation_and_year, decommissioning_table, money_comparison
 from leftshift.experiment import ExperimentResults, run_experiment
 from leftshift.plots import (
     backfill_figure,
+    double_running_figure,
     occupancy_figure,
     population_health_figure,
     stage_mix_figure,
@@ -91,8 +93,11 @@ def provenance() -> dict[str, Any]:
     }
 
 
-def write_results(results: ExperimentResults, directory: Path) -> dict[str, Any]:
-    """Write every table, figure and the summary of an experiment into ``directory``."""
+def write_results(results: ExperimentResults, directory: Path, progress=None) -> dict[str, Any]:
+    """Write every table, figure and the summary of an experiment into ``directory``.
+
+    ``progress`` reports the extra runs of the decommissioning search, when there is one.
+    """
     cfg = results.config
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "config.yaml").write_text(yaml.safe_dump(to_container(cfg), sort_keys=False))
@@ -102,6 +107,10 @@ def write_results(results: ExperimentResults, directory: Path) -> dict[str, Any]
         full = results.full(arm)
         for name in ("episodes", "presentations", "referrals", "prevalence"):
             getattr(full, name).to_parquet(directory / f"{name}_{arm}.parquet", index=False)
+    ledger = results.ledger()
+    ledger.to_parquet(directory / "ledger.parquet", index=False)
+    organisations = by_organisation_and_year(ledger)
+    organisations.to_parquet(directory / "finance_by_organisation.parquet", index=False)
     prov = provenance()
     summary: dict[str, Any] = {
         "leftshift_version": prov["leftshift_version"],
@@ -129,6 +138,15 @@ def write_results(results: ExperimentResults, directory: Path) -> dict[str, Any]
         figures["backfill.png"] = backfill_figure(backfill["monthly"], monthly, cfg.place.name)
         summary["comparison_by_year"] = _comparison_summary(comparison)
         summary["backfill"] = {k: v for k, v in backfill.items() if k != "monthly"}
+        money, money_summary = money_comparison(ledger)
+        money.to_parquet(directory / "money_comparison.parquet", index=False)
+        figures["double_running.png"] = double_running_figure(money, money_summary, cfg.place.name)
+        summary["money"] = money_summary
+        if cfg.report.decommission_search:
+            table, decommissioning = decommissioning_table(cfg, results, progress)
+            table.to_parquet(directory / "decommissioning_table.parquet", index=False)
+            summary["money"]["decommissioning_needs"] = decommissioning
+    summary["finance_by_organisation"] = _organisation_summary(organisations)
     for name, fig in figures.items():
         fig.savefig(directory / name, dpi=130)
         plt.close(fig)
@@ -169,7 +187,7 @@ def _comparison_summary(comparison) -> dict[str, Any]:
         "people_copd_severe",
         "people_heart_failure_severe",
         "people_reached_proactive_care",
-        "community_staff_cost_gbp",
+        "open_beds",
     ]
     out: dict[str, Any] = {}
     for metric in keep:
@@ -187,6 +205,18 @@ def _comparison_summary(comparison) -> dict[str, Any]:
     return out
 
 
+def _organisation_summary(table) -> dict[str, Any]:
+    """Net cost by arm, financial year and organisation (mean over replications)."""
+    out: dict[str, Any] = {}
+    for r in table.itertuples():
+        out.setdefault(r.arm, {}).setdefault(str(r.financial_year), {})[str(r.organisation)] = {
+            "spend_gbp": float(r.spend),
+            "income_gbp": float(r.income),
+            "net_cost_gbp": float(r.net_cost),
+        }
+    return out
+
+
 def run_to_directory(cfg: Config, run_dir: str | Path, progress=None) -> dict[str, Any]:
     """Run the experiment a config describes and write it into ``run_dir`` atomically."""
     run_dir = Path(run_dir)
@@ -199,7 +229,7 @@ def run_to_directory(cfg: Config, run_dir: str | Path, progress=None) -> dict[st
     (run_dir / FAILED_MARKER).unlink(missing_ok=True)
     try:
         results = run_experiment(cfg, progress=progress)
-        summary = write_results(results, partial)
+        summary = write_results(results, partial, progress)
         partial.rename(final)
         return summary
     except BaseException as exc:

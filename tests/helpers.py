@@ -17,3 +17,14 @@ def small_config(**sections):
     for group, values in sections.items():
         base.setdefault(group, {}).update(values)
     return load(base)
+
+
+def compose_config(*overrides: str):
+    """Compose ``scenarios/config.yaml`` with overrides exactly as the command line does."""
+    from hydra import compose, initialize_config_dir
+
+    from leftshift.config import register_configs
+
+    register_configs()
+    with initialize_config_dir(config_dir=str(ROOT / "scenarios"), version_base="1.3"):
+        return load(compose("config", overrides=list(overrides)))

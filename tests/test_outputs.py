@@ -45,7 +45,7 @@ def test_run_directory_is_complete_and_readable(tmp_path):
 
 @pytest.mark.integration
 def test_failed_run_is_marked_and_not_complete(tmp_path, monkeypatch):
-    def broken(results, directory):
+    def broken(results, directory, progress=None):
         directory.mkdir(parents=True)
         (directory / "monthly.parquet").write_text("half written")
         raise OSError("disk full")

@@ -1,0 +1,275 @@
+"""The money: a ledger of every cost and income by organisation, financial year and cause.
+
+Each entry is one amount of pounds (price year ``finance.price_year``, never negative) that an
+organisation spends or receives in a calendar month, with a category (what it is for) and a cause
+(what made it happen). Payments between organisations inside the place are written twice, once as
+the payer's spending and once as the payee's income, by :meth:`Ledger.transfer`, so they cancel in
+the system's net position; only spending outside the place (staff, supplies) and income from
+outside it (national transition funding) move the system's net cost.
+
+What is priced, and from which mechanism (MODEL.md section 5):
+
+* acute trust: the staffed bed stock (a fixed cost per open bed-day, whether or not the bed is
+  used), escalation beds while open, closed wards' fixed costs during the release lag (stranded,
+  caused by that decommissioning), and a variable cost per occupied bed-day plus the extra cost of
+  elective days; its income is the ICB's contract under ``finance.payment_rule``;
+* community provider: funded posts of each staff group from the month they are funded, filled or
+  not, and recruitment and training per WTE hired, paid by the ICB as a cost-and-volume block;
+* ICB: pays the contracts and receives any national transition funding;
+* general practice and the local authority: no mechanism in the model prices them yet (GP
+  contacts and social care packages come with later issues), so they have no entries.
+
+:func:`check_ledger` (B8) raises if the books do not balance.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from leftshift.calendar import DAYS_PER_YEAR, Calendar
+from leftshift.config import Config
+from leftshift.invariants import InvariantError
+from leftshift.monitors import interval_mass
+
+ORGANISATIONS = (
+    "acute_trust",
+    "community_provider",
+    "general_practice",
+    "local_authority_social_care",
+    "icb",
+)
+CATEGORIES = (
+    "staffed_beds",
+    "variable_clinical",
+    "staff",
+    "recruitment_and_training",
+    "tariff_income",
+    "fixed_contract",
+    "transition_funding",
+    "social_care_packages",
+    "virtual_wards",
+)
+DIRECTIONS = ("spend", "income")
+OUTSIDE = "outside_the_place"  # staff, suppliers, national funding
+NATIONAL = "national_funding"
+ACTIVITY = "activity"
+ESCALATION = "escalation_beds"
+INTERVENTION = "neighbourhood_teams"  # the intervention that funds community posts
+
+
+@dataclass
+class Ledger:
+    """Append-only ledger entries; :meth:`frame` turns them into a tidy table once."""
+
+    rows: list[tuple] = field(default_factory=list)
+
+    def add(
+        self,
+        month: int,
+        organisation: str,
+        direction: str,
+        category: str,
+        cause: str,
+        amount_gbp: float,
+        counterparty: str = OUTSIDE,
+    ) -> None:
+        """Record one amount; below a millionth of a pound it is skipped.
+
+        (Integrals over empty months can come out as -1e-12 from floating-point cancellation.)
+        """
+        if abs(amount_gbp) >= 1e-6:
+            self.rows.append(
+                (month, organisation, direction, category, cause, counterparty, amount_gbp)
+            )
+
+    def transfer(
+        self, month: int, payer: str, payee: str, category: str, cause: str, amount_gbp: float
+    ) -> None:
+        """A payment inside the place: the payer's spending and the payee's income."""
+        self.add(month, payer, "spend", category, cause, amount_gbp, counterparty=payee)
+        self.add(month, payee, "income", category, cause, amount_gbp, counterparty=payer)
+
+    def frame(self, calendar: Calendar) -> pd.DataFrame:
+        """Tidy ledger: month, period_start, financial_year, organisation, direction, ..."""
+        cols = ["month", "organisation", "direction", "category", "cause", "counterparty"]
+        df = pd.DataFrame(self.rows, columns=[*cols, "amount_gbp"])
+        month = df["month"].to_numpy(int)
+        df.insert(1, "period_start", calendar.month_dates[month])
+        df.insert(2, "financial_year", calendar.financial_year[month])
+        df.insert(3, "reporting_year", calendar.reporting_year[month])
+        for name, cats in (
+            ("organisation", ORGANISATIONS),
+            ("direction", DIRECTIONS),
+            ("category", CATEGORIES),
+        ):
+            df[name] = pd.Categorical(df[name], categories=list(cats))
+        return df
+
+
+def spell_prices(cfg: Config, episodes: pd.DataFrame) -> np.ndarray:
+    """Tariff of each spell: base price by admission type and case mix, plus excess days."""
+    t = cfg.finance.tariff
+    emergency = (episodes["admission_type"] == "emergency").to_numpy()
+    complex_mix = (episodes["case_mix"] == "complex").to_numpy()
+    base = np.select(
+        [emergency & ~complex_mix, emergency & complex_mix, ~emergency & ~complex_mix],
+        [t.emergency_routine_gbp, t.emergency_complex_gbp, t.elective_routine_gbp],
+        t.elective_complex_gbp,
+    )
+    excess = np.maximum(episodes["los_days"].to_numpy() - t.trim_point_days, 0.0)
+    return base + t.excess_bed_day_gbp * excess
+
+
+def build_ledger(
+    cfg: Config,
+    calendar: Calendar,
+    monthly: pd.DataFrame,
+    episodes: pd.DataFrame,
+    ward_closures: list[tuple[float, int]],
+) -> pd.DataFrame:
+    """Price one replication's reporting months into a ledger (see the module docstring)."""
+    f = cfg.finance
+    wide = monthly.pivot(index="month", columns="metric", values="value")
+    months = wide.index.to_numpy(int)
+    bounds = calendar.month_start_days
+    days = np.diff(bounds)[months]
+    fixed_per_bed_day = f.bed_day_cost_gbp * f.fixed_share_of_bed_day_cost
+    variable_per_bed_day = f.bed_day_cost_gbp * (1.0 - f.fixed_share_of_bed_day_cost)
+    elective_extra = f.elective_bed_day_extra_cost_gbp
+
+    # spells are paid at discharge (coded on completion); stays unfinished at the end are not
+    done = episodes["discharge_day"].to_numpy() < calendar.end_day
+    prices = spell_prices(cfg, episodes)[done]
+    emergency = (episodes["admission_type"] == "emergency").to_numpy()[done]
+    month_of = np.searchsorted(bounds, episodes["discharge_day"].to_numpy()[done], "right") - 1
+    tariff = {
+        kind: np.bincount(month_of[mask], prices[mask], minlength=calendar.n_months)
+        for kind, mask in (("emergency", emergency), ("elective", ~emergency))
+    }
+    lag_days = cfg.interventions.decommissioning.cost_release_lag_months * DAYS_PER_YEAR / 12
+    stranded = [
+        (
+            f"decommissioning_ward_{k + 1}",
+            interval_mass(np.array([t]), np.array([t + lag_days]), bounds, np.array([beds])),
+        )
+        for k, (t, beds) in enumerate(ward_closures)
+    ]
+
+    ledger = Ledger()
+    for k, m in enumerate(months):
+        row = wide.loc[m]
+
+        def acute(category: str, cause: str, amount: float, m: int = m) -> None:
+            ledger.add(m, "acute_trust", "spend", category, cause, amount)
+
+        def contract(category: str, amount: float, payee: str = "acute_trust", m: int = m):
+            cause = ACTIVITY if payee == "acute_trust" else INTERVENTION
+            ledger.transfer(m, "icb", payee, category, cause, amount)
+
+        # acute trust: fixed costs of the staffed bed stock, then variable costs of activity
+        acute("staffed_beds", ACTIVITY, row["core_bed_days"] * fixed_per_bed_day)
+        acute("staffed_beds", ESCALATION, row["escalation_bed_days"] * fixed_per_bed_day)
+        for cause, bed_days in stranded:
+            acute("staffed_beds", cause, bed_days[m] * fixed_per_bed_day)
+        variable = row["bed_days"] * variable_per_bed_day
+        acute("variable_clinical", ACTIVITY, variable + row["bed_days_elective"] * elective_extra)
+        # the ICB's contract with the acute trust
+        per_head = row["population"] * days[k] / DAYS_PER_YEAR  # person-years in the month
+        if f.payment_rule == "activity":
+            contract("tariff_income", tariff["emergency"][m] + tariff["elective"][m])
+        else:
+            contract("fixed_contract", per_head * f.emergency_fixed_payment_gbp_per_head)
+        if f.payment_rule == "aligned":
+            contract("tariff_income", tariff["elective"][m])
+        elif f.payment_rule == "block":
+            contract("fixed_contract", per_head * f.elective_block_payment_gbp_per_head)
+        # community provider: new posts from the month funded, and each hire
+        spend = 0.0
+        year_share = days[k] / DAYS_PER_YEAR
+        for name in cfg.community.staff_groups():
+            staff = row[f"wte_funded_{name}"] * getattr(cfg.community, name).cost_per_wte_gbp
+            hiring = row[f"wte_hired_{name}"] * f.recruitment_cost_per_hire_gbp
+            community = ("community_provider", "spend")
+            ledger.add(m, *community, "staff", INTERVENTION, staff * year_share)
+            ledger.add(m, *community, "recruitment_and_training", INTERVENTION, hiring)
+            spend += staff * year_share + hiring
+        contract("fixed_contract", spend, payee="community_provider")
+        offer = _transition_grant(cfg, calendar.years_at_month(m), row["population"], days[k])
+        grant = min(offer, spend * (1.0 - f.transition_funding.local_match_share))
+        ledger.add(m, "icb", "income", "transition_funding", INTERVENTION, grant, NATIONAL)
+    return ledger.frame(calendar)
+
+
+def _transition_grant(cfg: Config, years: float, population: float, days: float) -> float:
+    """Grant on offer in a month: the programme year's amount per head, pro rata."""
+    tf = cfg.finance.transition_funding
+    k = int(np.floor(years - tf.start_year + 1e-9))
+    if k < 0 or k >= len(tf.gbp_per_head_by_year):
+        return 0.0
+    return tf.gbp_per_head_by_year[k] * population * days / DAYS_PER_YEAR
+
+
+def check_ledger(ledger: pd.DataFrame) -> None:
+    """B8 for money: raise unless the books balance and every entry is well formed.
+
+    Every amount is finite and not negative and names an organisation, a category and a cause;
+    for each month, payer, payee, category and cause, what one organisation inside the place
+    pays equals what the other receives (so the ICB's payments equal the providers' contract
+    income).
+    """
+    if ledger.empty:
+        return
+    amounts = ledger["amount_gbp"].to_numpy(float)
+    if not np.isfinite(amounts).all() or (amounts < 0).any():
+        raise InvariantError("ledger holds a negative or non-finite amount")
+    for name in ("organisation", "direction", "category"):
+        if ledger[name].isna().any():
+            raise InvariantError(f"ledger entry with an unknown {name}")
+    if (ledger["cause"].astype(str).str.len() == 0).any() or ledger["cause"].isna().any():
+        raise InvariantError("ledger entry without a cause")
+    inside = ledger[ledger["counterparty"].isin(ORGANISATIONS)]
+    keys = ["month", "category", "cause"]
+    paid = inside[inside["direction"] == "spend"].assign(
+        payer=lambda d: d["organisation"].astype(str), payee=lambda d: d["counterparty"]
+    )
+    received = inside[inside["direction"] == "income"].assign(
+        payer=lambda d: d["counterparty"], payee=lambda d: d["organisation"].astype(str)
+    )
+    a = paid.groupby([*keys, "payer", "payee"], observed=True)["amount_gbp"].sum()
+    b = received.groupby([*keys, "payer", "payee"], observed=True)["amount_gbp"].sum()
+    gap = a.sub(b, fill_value=0.0).abs()
+    if len(gap) and gap.max() > 1e-6 * max(1.0, float(a.abs().max())):
+        worst = gap.idxmax()
+        raise InvariantError(
+            f"ledger does not balance: payments and receipts differ by {gap.max():.2f} GBP"
+            f" for {dict(zip([*keys, 'payer', 'payee'], worst, strict=True))}"
+        )
+
+
+def net_cost(ledger: pd.DataFrame, with_transition_funding: bool = True) -> pd.Series:
+    """The system's net cost (spending minus income, all organisations) by financial year.
+
+    Payments inside the place cancel; without transition funding, the national grant is left
+    out (what the place would pay with no grant).
+    """
+    signed = np.where(ledger["direction"] == "spend", 1.0, -1.0) * ledger["amount_gbp"]
+    keep = np.ones(len(ledger), bool)
+    if not with_transition_funding:
+        keep = (ledger["category"] != "transition_funding").to_numpy()
+    return pd.Series(signed[keep]).groupby(ledger["financial_year"].to_numpy()[keep]).sum()
+
+
+def by_organisation(ledger: pd.DataFrame) -> pd.DataFrame:
+    """Spending, income and net cost by financial year and organisation (all five listed)."""
+    signed = ledger.assign(
+        spend=np.where(ledger["direction"] == "spend", ledger["amount_gbp"], 0.0),
+        income=np.where(ledger["direction"] == "income", ledger["amount_gbp"], 0.0),
+    )
+    out = (
+        signed.groupby(["financial_year", "organisation"], observed=False)[["spend", "income"]]
+        .sum()
+        .reset_index()
+    )
+    out["net_cost"] = out["spend"] - out["income"]
+    return out

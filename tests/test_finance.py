@@ -1,0 +1,318 @@
+"""Money: the ledger on a hand-checked case, its balance check (B8), decommissioning mechanics,
+and behaviours B3 (double running) and B6 (savings need decommissioning)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+import leftshift
+from leftshift.calendar import Calendar
+from leftshift.config import load
+from leftshift.economics import money_comparison, net_cost_by_year
+from leftshift.experiment import run_experiment
+from leftshift.finance import build_ledger, check_ledger, net_cost, spell_prices
+from leftshift.invariants import InvariantError
+from tests.helpers import compose_config, small_config
+
+# --------------------------------------------------------------------------------------------
+# a tiny ledger computed by hand
+# --------------------------------------------------------------------------------------------
+HAND = {
+    "finance": {
+        "bed_day_cost_gbp": 100.0,
+        "fixed_share_of_bed_day_cost": 0.6,
+        "elective_bed_day_extra_cost_gbp": 50.0,
+        "payment_rule": "aligned",
+        "emergency_fixed_payment_gbp_per_head": 365.25,
+        "recruitment_cost_per_hire_gbp": 1000.0,
+        "tariff": {
+            "emergency_routine_gbp": 500.0,
+            "emergency_complex_gbp": 1000.0,
+            "elective_routine_gbp": 700.0,
+            "elective_complex_gbp": 1400.0,
+            "trim_point_days": 10.0,
+            "excess_bed_day_gbp": 20.0,
+        },
+        "transition_funding": {
+            "gbp_per_head_by_year": [365.25],
+            "start_year": 0.0,
+            "local_match_share": 0.5,
+        },
+    },
+    "community": {"care_coordinators": {"cost_per_wte_gbp": 36_525.0}},
+    "run": {"start_date": "2025-04-01", "warmup_months": 0, "horizon_years": 1},
+}
+
+
+def _hand_monthly(calendar):
+    """Two reporting months of the metrics the ledger reads (April: 30 days, May: 31)."""
+    values = {
+        "core_bed_days": [300.0, 310.0],
+        "escalation_bed_days": [0.0, 5.0],
+        "bed_days": [200.0, 250.0],
+        "bed_days_elective": [40.0, 0.0],
+        "population": [10.0, 10.0],
+        "wte_funded_care_coordinators": [2.0, 2.0],
+        "wte_hired_care_coordinators": [1.0, 0.0],
+        "wte_funded_community_nurses": [0.0, 0.0],
+        "wte_hired_community_nurses": [0.0, 0.0],
+    }
+    rows = [{"month": m, "metric": k, "value": v[m]} for k, v in values.items() for m in (0, 1)]
+    return pd.DataFrame(rows)
+
+
+def _hand_episodes():
+    """An emergency routine spell of 2 days and an elective complex spell of 12 days (April),
+    and a spell still in a bed at the end (never paid)."""
+    return pd.DataFrame(
+        {
+            "admission_type": ["emergency", "elective", "emergency"],
+            "case_mix": ["routine", "complex", "complex"],
+            "los_days": [2.0, 12.0, 100.0],
+            "discharge_day": [5.0, 20.0, 400.0],
+        }
+    )
+
+
+@pytest.mark.unit
+def test_ledger_matches_a_hand_computed_case():
+    cfg = load(HAND)
+    calendar = Calendar("2025-04-01", 2, 0)
+    ledger = build_ledger(cfg, calendar, _hand_monthly(calendar), _hand_episodes(), [])
+    check_ledger(ledger)
+
+    def amount(org, direction, category, month):
+        sel = ledger[
+            (ledger["organisation"] == org)
+            & (ledger["direction"] == direction)
+            & (ledger["category"] == category)
+            & (ledger["month"] == month)
+        ]
+        return float(sel["amount_gbp"].sum())
+
+    # fixed: 60 a bed-day on 300 (April) and 310 + 5 escalation (May) bed-days
+    assert amount("acute_trust", "spend", "staffed_beds", 0) == pytest.approx(18_000.0)
+    assert amount("acute_trust", "spend", "staffed_beds", 1) == pytest.approx(18_900.0)
+    # variable: 40 an occupied bed-day + 50 an elective bed-day
+    assert amount("acute_trust", "spend", "variable_clinical", 0) == pytest.approx(10_000.0)
+    assert amount("acute_trust", "spend", "variable_clinical", 1) == pytest.approx(10_000.0)
+    # aligned payment: the fixed element (365.25 a head a year: 1 a head a day) ...
+    assert amount("acute_trust", "income", "fixed_contract", 0) == pytest.approx(300.0)
+    assert amount("acute_trust", "income", "fixed_contract", 1) == pytest.approx(310.0)
+    # ... plus the elective spell at tariff: 1,400 + 2 excess days x 20 (emergency unpaid)
+    assert amount("acute_trust", "income", "tariff_income", 0) == pytest.approx(1_440.0)
+    assert amount("icb", "spend", "tariff_income", 0) == pytest.approx(1_440.0)
+    # community: 2 funded WTE at 100 a day, and one hire in April at 1,000
+    assert amount("community_provider", "spend", "staff", 0) == pytest.approx(6_000.0)
+    assert amount("community_provider", "spend", "recruitment_and_training", 0) == 1_000.0
+    assert amount("community_provider", "income", "fixed_contract", 0) == pytest.approx(7_000.0)
+    assert amount("community_provider", "income", "fixed_contract", 1) == pytest.approx(6_200.0)
+    # transition funding: 1 a head a day on offer (300 in April, 310 in May), capped at half
+    # of the intervention's spend (3,500 and 3,100): the offer binds
+    assert amount("icb", "income", "transition_funding", 0) == pytest.approx(300.0)
+    assert amount("icb", "income", "transition_funding", 1) == pytest.approx(310.0)
+    # the system's net cost is spending outside the place less the grant
+    outside = 18_000 + 18_900 + 10_000 + 10_000 + 7_000 + 6_200
+    assert net_cost(ledger).sum() == pytest.approx(outside - 610.0)
+    assert net_cost(ledger, with_transition_funding=False).sum() == pytest.approx(outside)
+
+
+@pytest.mark.unit
+def test_payment_rules_move_money_between_icb_and_trust_never_the_system_total():
+    calendar = Calendar("2025-04-01", 2, 0)
+    totals = {}
+    for rule in ("aligned", "block", "activity"):
+        raw = {**HAND, "finance": {**HAND["finance"], "payment_rule": rule}}
+        ledger = build_ledger(load(raw), calendar, _hand_monthly(calendar), _hand_episodes(), [])
+        check_ledger(ledger)
+        totals[rule] = net_cost(ledger).sum()
+        income = ledger[
+            (ledger["organisation"] == "acute_trust") & (ledger["direction"] == "income")
+        ]
+        if rule == "activity":  # both finished spells at tariff: 500 + 1,440
+            assert income["amount_gbp"].sum() == pytest.approx(1_940.0)
+    assert totals["aligned"] == pytest.approx(totals["block"]) == pytest.approx(totals["activity"])
+
+
+@pytest.mark.unit
+def test_spell_prices_follow_base_price_and_excess_days():
+    cfg = load(HAND)
+    prices = spell_prices(cfg, _hand_episodes())
+    np.testing.assert_allclose(prices, [500.0, 1_440.0, 1_000.0 + 90 * 20.0])
+
+
+@pytest.mark.unit
+def test_stranded_costs_run_for_the_lag_then_stop():
+    raw = {**HAND, "interventions": {"decommissioning": {"cost_release_lag_months": 1.0}}}
+    cfg = load(raw)
+    calendar = Calendar("2025-04-01", 2, 0)
+    closed_at = 10.0  # day 10 of April, 28 beds
+    ledger = build_ledger(
+        cfg, calendar, _hand_monthly(calendar), _hand_episodes(), [(closed_at, 28)]
+    )
+    stranded = ledger[ledger["cause"] == "decommissioning_ward_1"]
+    lag_days = 365.25 / 12
+    assert stranded["amount_gbp"].sum() == pytest.approx(28 * lag_days * 60.0)
+    april = stranded[stranded["month"] == 0]["amount_gbp"].sum()
+    assert april == pytest.approx(28 * 20 * 60.0)  # days 10-30 of April
+
+
+@pytest.mark.unit
+def test_unbalanced_or_causeless_ledger_is_an_error():
+    cfg = load(HAND)
+    calendar = Calendar("2025-04-01", 2, 0)
+    ledger = build_ledger(cfg, calendar, _hand_monthly(calendar), _hand_episodes(), [])
+    broken = ledger.copy()
+    row = broken.index[
+        (broken["organisation"] == "acute_trust") & (broken["direction"] == "income")
+    ][0]
+    broken.loc[row, "amount_gbp"] += 1.0
+    with pytest.raises(InvariantError, match="does not balance"):
+        check_ledger(broken)
+    broken = ledger.copy()
+    broken.loc[broken.index[0], "cause"] = ""
+    with pytest.raises(InvariantError, match="without a cause"):
+        check_ledger(broken)
+    broken = ledger.copy()
+    broken.loc[broken.index[0], "amount_gbp"] = -5.0
+    with pytest.raises(InvariantError, match="negative"):
+        check_ledger(broken)
+
+
+@pytest.mark.unit
+def test_default_tariff_gives_routine_spells_a_margin_and_complex_spells_a_loss():
+    """The calibrated prices are compressed: short routine stays earn more than they cost."""
+    cfg = load(None)
+    f = cfg.finance
+    per_bed_day = f.bed_day_cost_gbp  # full cost of a non-elective bed-day at ~reference use
+    routine = (
+        f.tariff.emergency_routine_gbp - cfg.hospital.routine_emergency_los.mean_days * per_bed_day
+    )
+    mean_complex = cfg.hospital.complex_emergency_los.mean_days
+    complex_ = (
+        f.tariff.emergency_complex_gbp
+        + f.tariff.excess_bed_day_gbp * max(mean_complex - f.tariff.trim_point_days, 0.0)
+        - mean_complex * per_bed_day
+    )
+    assert routine > 0 > complex_
+
+
+# --------------------------------------------------------------------------------------------
+# decommissioning in the hospital
+# --------------------------------------------------------------------------------------------
+@pytest.mark.integration
+def test_ward_closure_on_a_date_drains_beds_and_cuts_fixed_costs_after_the_lag():
+    cfg = small_config(
+        interventions={"decommissioning": {"rule": "on_dates", "close_at_years": [1.0]}},
+        run={"horizon_years": 2},
+    )
+    res = leftshift.run(cfg)
+    wide = res.monthly.pivot(index="month", columns="metric", values="value")
+    year = res.monthly.drop_duplicates("month").set_index("month")["reporting_year"]
+    assert wide.loc[year == 1, "wards_closed"].sum() == 0
+    assert wide.loc[year == 2, "wards_closed"].sum() == 1
+    days = wide["open_bed_days"] / wide["open_beds"]
+    core_beds = wide["core_bed_days"] / days
+    np.testing.assert_allclose(core_beds[year == 1], 180)
+    np.testing.assert_allclose(core_beds[year == 2], 152)
+    # beds close as they empty: open beds end at the new stock and never hold too many
+    assert wide.loc[year == 2, "open_beds"].iloc[-1] == pytest.approx(152)
+    assert (wide["occupancy"] <= 1.0 + 1e-12).all()
+    stranded = res.ledger[res.ledger["cause"] == "decommissioning_ward_1"]
+    lag = cfg.interventions.decommissioning.cost_release_lag_months
+    assert stranded["month"].nunique() == pytest.approx(lag, abs=1)
+
+
+@pytest.mark.integration
+def test_evidence_rule_closes_wards_only_where_occupancy_is_low():
+    rule = {"rule": "on_evidence", "occupancy_below": 0.85, "consecutive_months": 3}
+    roomy = small_config(place={"general_acute_beds": 260}, interventions={"decommissioning": rule})
+    full = small_config(interventions={"decommissioning": rule})
+
+    closed_roomy = leftshift.run(roomy).metric("wards_closed").sum()
+    closed_full = leftshift.run(full).metric("wards_closed").sum()
+    assert closed_roomy == rule.get("max_wards", 2)
+    assert closed_full == 0
+
+
+# --------------------------------------------------------------------------------------------
+# behaviours B3 and B6
+# --------------------------------------------------------------------------------------------
+def _ci(values, level=0.99):
+    values = np.asarray(values, float)
+    n = len(values)
+    half = stats.t.ppf(0.5 + level / 2, n - 1) * values.std(ddof=1) / np.sqrt(n)
+    return values.mean() - half, values.mean() + half
+
+
+def _experiment(name, reps, years, place="small"):
+    cfg = compose_config(
+        f"experiment={name}",
+        f"place={place}",
+        f"run.replications={reps}",
+        f"run.horizon_years={years}",
+        "run.n_jobs=2",
+    )
+    return run_experiment(cfg)
+
+
+def _incremental(results, with_tf=False):
+    net = net_cost_by_year(results.ledger(), with_tf)
+    return net.loc["scenario"] - net.loc["baseline"]  # replications x financial years
+
+
+def check_b3(results):
+    diff = _incremental(results)
+    for year in diff.columns[:2]:
+        assert _ci(diff[year])[0] > 0, f"no double running in {year}"
+
+
+def check_b6(teams, early):
+    # without closures, no financial year shows a saving
+    teams_diff = _incremental(teams)
+    assert (teams_diff.mean(axis=0) > 0).all()
+    # closing two wards in year 2 does show one, in every later year
+    early_diff = _incremental(early)
+    for year in early_diff.columns[1:]:
+        assert _ci(early_diff[year])[1] < 0, f"no saving in {year}"
+    # and, with a long list, raises waits and ED boarding against the teams alone
+    for metric in ("ed_boarding_hours", "waiting_list_size"):
+        a, b = (
+            y[(y["arm"] == "scenario") & (y["reporting_year"] >= 2)]
+            for y in (teams.yearly(), early.yearly())
+        )
+        ratio = b.groupby("replication")[metric].sum() / a.groupby("replication")[metric].sum()
+        assert _ci(ratio.to_numpy() - 1.0)[0] > 0.1, metric
+
+
+@pytest.fixture(scope="module")
+def teams_small():
+    return _experiment("neighbourhood_teams", 4, 3)
+
+
+@pytest.mark.integration
+def test_b3_community_investment_costs_more_in_years_1_and_2(teams_small):
+    check_b3(teams_small)
+    table, summary = money_comparison(teams_small.ledger())
+    assert summary["without_transition_funding"]["break_even_year"] == "not within the horizon"
+    # the grant narrows the gap in the years it runs, and only then
+    with_tf = summary["with_transition_funding"]["incremental_net_cost_gbp"]
+    without = summary["without_transition_funding"]["incremental_net_cost_gbp"]
+    years = list(without)
+    assert with_tf[years[0]] < without[years[0]] and with_tf[years[1]] < without[years[1]]
+    assert with_tf[years[2]] == pytest.approx(without[years[2]])
+    assert set(table["measure"]) == {"annual", "cumulative"}
+
+
+@pytest.mark.integration
+def test_b6_only_closing_wards_saves_cash_and_it_raises_waits_and_boarding(teams_small):
+    check_b6(teams_small, _experiment("decommission_early", 4, 3))
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_b3_and_b6_slow_default_place():
+    teams = _experiment("neighbourhood_teams", 8, 10, place="default")
+    check_b3(teams)
+    check_b6(teams, _experiment("decommission_early", 8, 10, place="default"))
