@@ -185,13 +185,18 @@ def decommissioning_table(
     wards = int(ok["wards_closed"].max()) if len(ok) else None
     first = table.iloc[0]
     if wards is None:
-        text = (
-            f"no closure is safe: even with none, occupancy after year {year:g} is"
-            f" {first.mean_occupancy_after_closure:.1%} (limit"
-            f" {cfg.hospital.elective_threshold:.0%}) or the waiting list grows"
-            f" ({first.waiting_list_year_before_closure:,.0f} ->"
-            f" {first.waiting_list_final_year:,.0f})"
-        )
+        reasons = []
+        if first.mean_occupancy_after_closure > cfg.hospital.elective_threshold:
+            reasons.append(
+                f"occupancy after year {year:g} is {first.mean_occupancy_after_closure:.1%}"
+                f" (limit {cfg.hospital.elective_threshold:.0%})"
+            )
+        if first.waiting_list_final_year > first.waiting_list_year_before_closure:
+            reasons.append(
+                f"the waiting list grows ({first.waiting_list_year_before_closure:,.0f} ->"
+                f" {first.waiting_list_final_year:,.0f})"
+            )
+        text = "no closure is safe: even with none, " + " and ".join(reasons)
     else:
         text = f"{wards} ward(s) could close at year {year:g}"
         if wards == rep.decommission_search_max_wards:

@@ -319,3 +319,45 @@ def double_running_figure(money: pd.DataFrame, summary: dict, place: str) -> Fig
     )
     fig.tight_layout(rect=(0, 0, 1, _top(fig)))
     return fig
+
+
+ORGANISATION_LABELS = {
+    "acute_trust": "Acute trust",
+    "community_provider": "Community provider",
+    "general_practice": "General practice",
+    "local_authority_social_care": "Local authority (social care)",
+    "icb": "ICB",
+}
+
+
+def organisation_figure(by_organisation: pd.DataFrame, place: str) -> Figure:
+    """Scenario minus baseline net cost by organisation and financial year (mean of reps).
+
+    ``by_organisation`` is :func:`leftshift.economics.by_organisation_and_year`'s table.
+    """
+    net = by_organisation.pivot_table(
+        index=["financial_year", "organisation"], columns="arm", values="net_cost", observed=False
+    )
+    diff = (net["scenario"] - net["baseline"]).unstack("organisation") / 1e6
+    diff = diff[[o for o in ORGANISATION_LABELS if o in diff.columns]]
+    fig, ax = plt.subplots(figsize=(9, 4.8))
+    x = np.arange(len(diff.index))
+    width = 0.8 / max(len(diff.columns), 1)
+    colours = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e"]
+    for k, org in enumerate(diff.columns):
+        ax.bar(x + (k - (len(diff.columns) - 1) / 2) * width, diff[org], width,
+               color=colours[k % len(colours)], label=ORGANISATION_LABELS[org])  # fmt: skip
+    ax.axhline(0, color="#333333", lw=0.8)
+    ax.grid(axis="y", alpha=0.3)
+    ax.set_xticks(x, diff.index, rotation=45, ha="right", fontsize=8)
+    ax.set_xlabel("Financial year")
+    ax.set_ylabel("Net cost, scenario - baseline (GBP m)")
+    ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=3, frameon=False, fontsize=8.5)
+    _title(
+        fig,
+        f"Who pays: change in net cost by organisation ({place})",
+        "Net cost = spending - income. Contract payments move money between the ICB and the"
+        " providers; the system total is their sum. Mean of paired replications.",
+    )
+    fig.tight_layout(rect=(0, 0, 1, _top(fig) - 0.04))
+    return fig

@@ -26,6 +26,7 @@ from leftshift.plots import (
     backfill_figure,
     double_running_figure,
     occupancy_figure,
+    organisation_figure,
     population_health_figure,
     stage_mix_figure,
     waiting_list_figure,
@@ -141,6 +142,7 @@ def write_results(results: ExperimentResults, directory: Path, progress=None) ->
         money, money_summary = money_comparison(ledger)
         money.to_parquet(directory / "money_comparison.parquet", index=False)
         figures["double_running.png"] = double_running_figure(money, money_summary, cfg.place.name)
+        figures["cost_by_organisation.png"] = organisation_figure(organisations, cfg.place.name)
         summary["money"] = money_summary
         if cfg.report.decommission_search:
             table, decommissioning = decommissioning_table(cfg, results, progress)

@@ -316,3 +316,26 @@ def test_b3_and_b6_slow_default_place():
     teams = _experiment("neighbourhood_teams", 8, 10, place="default")
     check_b3(teams)
     check_b6(teams, _experiment("decommission_early", 8, 10, place="default"))
+
+
+@pytest.mark.integration
+def test_decommissioning_search_finds_room_only_where_beds_are_spare():
+    from leftshift.economics import decommissioning_table
+
+    def search(beds):
+        cfg = small_config(
+            place={"general_acute_beds": beds},
+            interventions={"emergency_demand_multiplier": {"start_year": 0.0, "value": 0.9}},
+            run={"replications": 2, "horizon_years": 3},
+            report={"decommission_search_max_wards": 3},
+        )
+        return decommissioning_table(cfg, run_experiment(cfg))
+
+    table, summary = search(260)  # about 65% occupied: two or three wards are spare
+    assert summary["wards_that_could_close"] >= 1
+    ok = table[table["acceptable"]]
+    assert (ok["mean_occupancy_after_closure"] <= 0.92).all()
+    assert ok["net_saving_vs_baseline_total_gbp"].is_monotonic_increasing
+    table, summary = search(180)  # already above 92%
+    assert summary["wards_that_could_close"] is None and len(table) == 1
+    assert "occupancy" in summary["text"]

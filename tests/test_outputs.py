@@ -38,9 +38,31 @@ def test_run_directory_is_complete_and_readable(tmp_path):
         "episodes_baseline.parquet",
         "episodes_scenario.parquet",
         "config.yaml",
+        "ledger.parquet",
+        "finance_by_organisation.parquet",
+        "money_comparison.parquet",
+        "decommissioning_table.parquet",
+        "double_running.png",
+        "cost_by_organisation.png",
     ):
         assert (results / name).is_file(), name
     assert "backfill" in summary and "comparison_by_year" in summary
+    money = summary["money"]
+    assert {"with_transition_funding", "without_transition_funding"} <= set(money)
+    assert money["without_transition_funding"]["break_even_year"]
+    assert money["decommissioning_needs"]["text"]
+    ledger = pd.read_parquet(results / "ledger.parquet")
+    assert {"arm", "replication", "financial_year", "organisation", "category", "cause"} <= set(
+        ledger.columns
+    )
+    orgs = pd.read_parquet(results / "finance_by_organisation.parquet")
+    assert set(orgs["organisation"]) == {
+        "acute_trust",
+        "community_provider",
+        "general_practice",
+        "local_authority_social_care",
+        "icb",
+    }
 
 
 @pytest.mark.integration
@@ -87,6 +109,7 @@ def test_cli_runs_an_experiment_and_prints_where_results_are(tmp_path):
     )
     assert out.returncode == 0, out.stderr
     assert "Results: " in out.stdout and "backfill ran out:" in out.stdout
+    assert "break-even (cumulative):" in out.stdout
     run_dirs = list((tmp_path / "outputs").iterdir())
     assert len(run_dirs) == 1 and runner.is_complete(run_dirs[0])
     # nothing is written outside the run directory
@@ -151,3 +174,19 @@ def test_cli_bad_scenario_file_fails_with_named_key(tmp_path, content, needle):
     )
     assert out.returncode == 2
     assert needle in out.stderr and "Traceback" not in out.stderr
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(
+    "name", sorted(p.stem for p in (ROOT / "scenarios" / "experiment").glob("*.yaml"))
+)
+def test_every_experiment_scenario_runs_briefly(name):
+    from leftshift.experiment import run_experiment
+    from tests.helpers import compose_config
+
+    cfg = compose_config(
+        f"experiment={name}", "place=small", "run.horizon_years=2", "run.warmup_months=1"
+    )
+    results = run_experiment(cfg)
+    assert results.arm_names == ["baseline", "scenario"]
+    assert not results.ledger().empty
