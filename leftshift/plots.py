@@ -4,6 +4,8 @@ Monthly lines are the mean over replications; the shaded band is the 95% interva
 mean (t-based) when there are at least two replications, so a reader sees how much is noise.
 """
 
+import textwrap
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -47,18 +49,36 @@ def _legend(ax) -> None:
         )
 
 
+SUBTITLE_CHARS_PER_INCH = 15  # at 8.5 pt
+SUBTITLE_LINE_INCHES = 0.16
+
+
 def _title(fig: Figure, title: str, subtitle: str) -> None:
-    """Title and subtitle placed by inches from the top, so they never overlap."""
-    height = fig.get_size_inches()[1]
+    """Title and subtitle placed by inches from the top, so they never overlap.
+
+    The subtitle is wrapped to the figure's width; :func:`_top` leaves room for its lines.
+    """
+    width, height = fig.get_size_inches()
     fig.suptitle(
         title, x=0.01, y=1 - 0.12 / height, ha="left", va="top", fontsize=12, fontweight="bold"
     )
-    fig.text(0.01, 1 - 0.42 / height, subtitle, ha="left", va="top", fontsize=8.5, color="#555555")
+    lines = textwrap.wrap(subtitle, int(width * SUBTITLE_CHARS_PER_INCH))
+    fig.text(
+        0.01,
+        1 - 0.42 / height,
+        "\n".join(lines),
+        ha="left",
+        va="top",
+        fontsize=8.5,
+        color="#555555",
+    )
+    fig._leftshift_subtitle_lines = len(lines)
 
 
 def _top(fig: Figure) -> float:
-    """Top of the axes area below the title block."""
-    return 1 - 0.75 / fig.get_size_inches()[1]
+    """Top of the axes area below the title block (set by :func:`_title`)."""
+    extra = max(getattr(fig, "_leftshift_subtitle_lines", 1) - 1, 0) * SUBTITLE_LINE_INCHES
+    return 1 - (0.75 + extra) / fig.get_size_inches()[1]
 
 
 def occupancy_figure(monthly: pd.DataFrame, elective_threshold: float, place: str) -> Figure:
@@ -303,8 +323,9 @@ def double_running_figure(money: pd.DataFrame, summary: dict, place: str) -> Fig
     for ax in (ax1, ax2):
         ax.axhline(0, color="#333333", lw=0.8)
         ax.grid(axis="y", alpha=0.3)
-    ax1.set_ylabel("Extra net cost a year (GBP m)")
-    ax2.set_ylabel("Cumulative investment gap (GBP m)")
+    ax1.set_ylabel("Extra cost a year (GBP m)")
+    ax2.set_ylabel("Cumulative gap (GBP m)")
+    fig.align_ylabels((ax1, ax2))
     ax2.set_xticks(x, years, rotation=45, ha="right", fontsize=8)
     ax2.set_xlabel("Financial year")
     ax1.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2, frameon=False, fontsize=8.5)
@@ -340,6 +361,8 @@ def organisation_figure(by_organisation: pd.DataFrame, place: str) -> Figure:
     )
     diff = (net["scenario"] - net["baseline"]).unstack("organisation") / 1e6
     diff = diff[[o for o in ORGANISATION_LABELS if o in diff.columns]]
+    unchanged = [ORGANISATION_LABELS[o] for o in diff.columns if (diff[o].abs() < 1e-9).all()]
+    diff = diff[[o for o in diff.columns if ORGANISATION_LABELS[o] not in unchanged]]
     fig, ax = plt.subplots(figsize=(9, 4.8))
     x = np.arange(len(diff.index))
     width = 0.8 / max(len(diff.columns), 1)
@@ -357,7 +380,8 @@ def organisation_figure(by_organisation: pd.DataFrame, place: str) -> Figure:
         fig,
         f"Who pays: change in net cost by organisation ({place})",
         "Net cost = spending - income. Contract payments move money between the ICB and the"
-        " providers; the system total is their sum. Mean of paired replications.",
+        " providers; the system total is their sum. Mean of paired replications."
+        + (f" No change: {', '.join(unchanged)}." if unchanged else ""),
     )
-    fig.tight_layout(rect=(0, 0, 1, _top(fig) - 0.04))
+    fig.tight_layout(rect=(0, 0, 1, _top(fig)))
     return fig
