@@ -5,6 +5,7 @@ Examples::
     leftshift                                   # default place, baseline
     leftshift experiment=emergency_demand_cut   # baseline vs scenario, paired
     leftshift place=small run.replications=5 hospital.elective_threshold=0.9
+    leftshift compare experiment=neighbourhood_teams replications=50 psa=true
 """
 
 import os
@@ -156,6 +157,50 @@ def _headline(summary: dict) -> list[str]:
             f" {bf['waiting_list_cleared']['text']}"
         )
         lines += _money_lines(summary["money"])
+        lines += _econ_lines(summary["economic_evaluation"])
+    return lines
+
+
+def _ci(x: dict, scale: float = 1.0, fmt: str = ",.1f") -> str:
+    return (
+        f"{x['mean'] / scale:{fmt}} (95% CI {x['ci_low'] / scale:{fmt}} to"
+        f" {x['ci_high'] / scale:{fmt}})"
+    )
+
+
+def _econ_lines(e: dict) -> list[str]:
+    """Incremental cost and QALYs, ICER, NMB, break-even and replication guidance."""
+    psa = ", PSA" if e["psa"] else ""
+    lines = [
+        f"  economic evaluation ({e['perspective'].split(' (')[0]}, discounted"
+        f" {e['discount_rate']:.1%}, {e['replications']} replications{psa}):",
+        f"    incremental cost GBP m {_ci(e['incremental_cost_gbp'], 1e6)}",
+        f"    incremental QALYs {_ci(e['incremental_qalys'], fmt=',.0f')}",
+    ]
+    icer, ci = e["icer_gbp_per_qaly"], e["icer_ci95"]
+    interval = (
+        f" (95% CI {ci[0]:,.0f} to {ci[1]:,.0f})"
+        if ci
+        else " (no interval: the QALY interval includes zero)"
+    )
+    lines.append(f"    ICER GBP {icer:,.0f} per QALY{interval}")
+    for wtp, nmb in e["net_monetary_benefit_gbp"].items():
+        p = e["probability_cost_effective"][wtp]
+        lines.append(
+            f"    net monetary benefit at GBP {float(wtp):,.0f}/QALY: GBP m {_ci(nmb, 1e6)};"
+            f" probability cost-effective {p:.0%}"
+        )
+    be = e["break_even"]
+    lines.append(
+        f"    break-even (cumulative, no grant): median {be['median']}, 95% range"
+        f" {be['range_95'][0]} to {be['range_95'][1]}"
+    )
+    g = e["replication_guidance"]
+    needs = {k: v["replications_needed"] for k, v in g["metrics"].items()}
+    lines.append(
+        f"    replications for a {g['target_relative_precision']:.0%} half-width:"
+        + "; ".join(f" {k} {v:,}" if v else f" {k} n/a" for k, v in needs.items())
+    )
     return lines
 
 
@@ -214,8 +259,29 @@ def _discard_empty_run_dir(run_dir: Path) -> None:
         shutil.rmtree(run_dir)
 
 
+#: ``leftshift compare`` takes these bare keys as ``run.*``
+COMPARE_KEYS = ("replications", "n_jobs", "psa", "seed", "horizon_years")
+
+
+def compare_arguments(args: list[str]) -> list[str]:
+    """Arguments of ``leftshift compare ...`` as ``leftshift ...`` arguments.
+
+    ``replications=50`` means ``run.replications=50`` (also n_jobs, psa, seed, horizon_years);
+    every core is used unless ``n_jobs`` is given.
+    """
+    out = []
+    for arg in args:
+        key = arg.split("=", 1)[0]
+        out.append(f"run.{arg}" if key in COMPARE_KEYS else arg)
+    if not any(a.split("=", 1)[0] in ("run.n_jobs",) for a in out):
+        out.append("run.n_jobs=-1")
+    return out
+
+
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point (``leftshift [compare] [overrides]``)."""
+    if len(sys.argv) > 1 and sys.argv[1] == "compare":
+        sys.argv = [sys.argv[0], *compare_arguments(sys.argv[2:])]
     if not (Path(SCENARIOS_DIR) / "config.yaml").is_file():
         sys.exit(
             f"leftshift: cannot find the scenarios folder at {SCENARIOS_DIR}; install the"

@@ -310,6 +310,12 @@ class PopulationConfig(_Section):
         source="model_switch",
         doc="true freezes the population (no ageing, deaths, births or frailty change)",
     )
+    stochastic: bool = param(
+        False,
+        source="model_switch",
+        doc="false: stocks move by expected values (a deterministic cohort trace, fractional"
+        " people); true: multinomial draws of whole people (demographic noise)",
+    )
     transitions: str = param(
         "stationary",
         source="assumption_stationary_population",
@@ -996,6 +1002,98 @@ class FinanceConfig(_Section):
     transition_funding: TransitionFundingConfig = section(TransitionFundingConfig)
 
 
+# --------------------------------------------------------------------------------------------
+# outcomes and economic evaluation
+# --------------------------------------------------------------------------------------------
+@dataclass
+class OutcomesConfig(_Section):
+    """Health-state utilities, QALY decrements and the ED-crowding mortality effect.
+
+    A person's utility is the age norm x a multiplier for their COPD stage x one for their NYHA
+    class x one for their frailty level (multipliers are relative to the mildest stage, 1 for
+    no disease). QALYs are utility x time alive, less a loss per admission by cause and for time
+    on the list beyond 18 weeks.
+    """
+
+    utility_by_age: list[float] = param(
+        [0.946, 0.917, 0.839, 0.781, 0.728, 0.669],
+        source="ara_brazier_2010",
+        ge=0.0,
+        le=1.0,
+        length=6,
+        doc="EQ-5D age norm per age band (0-17 takes the value at 18)",
+    )
+    copd_utility_multiplier: list[float] = param(
+        [1.0, 0.9744, 0.9446, 0.8135],
+        source="lambe_2019_utilities",
+        ge=0.0,
+        le=1.0,
+        length=4,
+        doc="GOLD 1-4, relative to GOLD 1",
+    )
+    hf_utility_multiplier: list[float] = param(
+        [1.0, 0.9024, 0.7805, 0.5610],
+        source="griffiths_2014",
+        ge=0.0,
+        le=1.0,
+        length=4,
+        doc="NYHA I-IV, relative to NYHA I",
+    )
+    frailty_utility_multiplier: list[float] = param(
+        [1.0, 1.0, 1.0, 1.0],
+        source="gap_frailty_utility",
+        ge=0.0,
+        le=1.0,
+        length=4,
+        doc="fit, mild, moderate, severe: 1 throughout (no sourced values yet)",
+    )
+    qaly_loss_per_copd_exacerbation: float = param(
+        0.02,
+        source="lambe_2019_utilities",
+        ge=0.0,
+        le=1.0,
+        unit="QALYs per severe exacerbation admission",
+    )
+    qaly_loss_per_hf_admission_by_class: list[float] = param(
+        [0.0033, 0.0058, 0.0083, 0.0242],
+        source="griffiths_2014",
+        ge=0.0,
+        le=1.0,
+        length=4,
+        unit="QALYs per heart-failure admission, NYHA I-IV",
+    )
+    utility_decrement_waiting_over_18_weeks: float = param(
+        0.0,
+        source="gap_waiting_utility",
+        ge=0.0,
+        le=1.0,
+        unit="utility lost a year while on the list beyond 18 weeks",
+    )
+    ed_delay_hours: float = param(
+        6.0, source="jones_2022", ge=0.0, le=72.0, unit="hours from arrival to a bed"
+    )
+    ed_delay_deaths_per_patient: EffectConfig = _effect(0.0122, 0.0, 0.025, "jones_2022")
+
+
+@dataclass
+class EconomicsConfig(_Section):
+    """Economic evaluation (NHS and personal social services perspective)."""
+
+    discount_rate: float = param(
+        0.035, source="nice_manual", ge=0.0, le=0.2, unit="a year, costs and QALYs"
+    )
+    willingness_to_pay_gbp: list[float] = param(
+        [20_000.0, 30_000.0], source="nice_manual", ge=0.0, le=1_000_000.0, unit="GBP per QALY"
+    )
+    target_relative_precision: float = param(
+        0.05,
+        source="reporting_convention",
+        gt=0.0,
+        le=1.0,
+        doc="replication guidance: CI half-width as a share of the mean to aim for",
+    )
+
+
 @dataclass
 class RunConfig(_Section):
     """Horizon, warm-up, seed and replications."""
@@ -1014,6 +1112,18 @@ class RunConfig(_Section):
     )
     warmup_months: int = param(12, source="assumption_warmup", ge=0, le=240)
     horizon_years: int = param(10, source="scenario_choice", ge=1, le=60)
+    psa: bool = param(
+        False,
+        source="scenario_choice",
+        doc="probabilistic sensitivity analysis: draw every parameter that has a distribution"
+        " (effect sizes) once per replication, the same draw in every arm",
+    )
+    common_random_numbers: bool = param(
+        True,
+        source="scenario_choice",
+        doc="replication i of every arm shares its seed; false gives the scenario arm"
+        " independent seeds (only to measure what common random numbers buy)",
+    )
 
 
 @dataclass
@@ -1079,6 +1189,8 @@ class Config(_Section):
     hospital: HospitalConfig = section(HospitalConfig)
     interventions: InterventionsConfig = section(InterventionsConfig)
     finance: FinanceConfig = section(FinanceConfig)
+    outcomes: OutcomesConfig = section(OutcomesConfig)
+    economics: EconomicsConfig = section(EconomicsConfig)
     run: RunConfig = section(RunConfig)
     report: ReportConfig = section(ReportConfig)
     experiment: ExperimentConfig = section(ExperimentConfig)
@@ -1103,6 +1215,16 @@ def iter_leaves(obj: Any, prefix: str = "", source: str | None = None) -> Any:
             if source is not None and meta.get("source") == "scenario_choice":
                 meta["source"] = source
             yield key, value, meta
+
+
+def iter_sections(obj: Any, prefix: str = "") -> Any:
+    """Yield ``(dotted_key, section)`` for every nested config section, depth first."""
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        if dataclasses.is_dataclass(value):
+            key = f"{prefix}{f.name}"
+            yield key, value
+            yield from iter_sections(value, key + ".")
 
 
 def _describe_range(meta: Mapping[str, Any]) -> str:
@@ -1229,16 +1351,34 @@ def _decommissioning_checks(cfg: Config) -> list[str]:
     return problems
 
 
+def _effect_problems(key: str, e: EffectConfig) -> list[str]:
+    """An effect's mean must be its distribution's mean (see :mod:`leftshift.psa`)."""
+    if not e.low <= e.mean <= e.high:
+        return [f"{key}: low {e.low} <= mean {e.mean} <= high {e.high} must hold"]
+    if e.distribution == "triangular" and e.high > e.low:
+        mode = 3 * e.mean - e.low - e.high
+        if not e.low - 1e-9 <= mode <= e.high + 1e-9:
+            return [
+                f"{key}: a triangular distribution on [{e.low}, {e.high}] cannot have mean"
+                f" {e.mean} (its mode would be {mode:.4g}); the mean must lie between"
+                f" {(2 * e.low + e.high) / 3:.4g} and {(e.low + 2 * e.high) / 3:.4g}"
+            ]
+    if e.distribution in ("uniform", "normal") and abs(e.mean - (e.low + e.high) / 2) > 1e-9:
+        return [
+            f"{key}: a {e.distribution} distribution needs mean {e.mean} at the midpoint of"
+            f" low {e.low} and high {e.high} ({(e.low + e.high) / 2:.4g})"
+        ]
+    return []
+
+
 def _check_sections(cfg: Any, prefix: str = "") -> list[str]:
     """Checks that span the fields of one section (effects, piecewise schedules)."""
     problems = []
     for f in dataclasses.fields(cfg):
         value = getattr(cfg, f.name)
         key = f"{prefix}{f.name}"
-        if isinstance(value, EffectConfig) and not value.low <= value.mean <= value.high:
-            problems.append(
-                f"{key}: low {value.low} <= mean {value.mean} <= high {value.high} must hold"
-            )
+        if isinstance(value, EffectConfig):
+            problems += _effect_problems(key, value)
         elif isinstance(value, PiecewiseConfig):
             years = list(value.years)
             if len(years) != len(value.values):

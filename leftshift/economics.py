@@ -217,3 +217,201 @@ __all__ = [
     "money_comparison",
     "net_cost_by_year",
 ]
+
+
+# --------------------------------------------------------------------------------------------
+# economic evaluation: discounted costs and QALYs, ICER, NMB, CEAC, replication guidance
+# --------------------------------------------------------------------------------------------
+CEAC_MAX_GBP = 100_000.0
+CEAC_STEP_GBP = 1_000.0
+BOOTSTRAP_RESAMPLES = 2_000
+#: paired metrics summed over the horizon for the replication guidance
+GUIDANCE_METRICS = ("bed_days", "admissions_emergency", "qalys", "ed_boarding_hours")
+
+
+def discount_factors(rate: float, years: np.ndarray) -> np.ndarray:
+    """1 / (1 + rate) ** (year - 1): reporting year 1 is not discounted (NICE)."""
+    return 1.0 / (1.0 + rate) ** (np.asarray(years, float) - 1.0)
+
+
+def incremental_by_replication(cfg: Config, results: ExperimentResults) -> pd.DataFrame:
+    """Scenario minus baseline cost and QALYs per replication and reporting year.
+
+    Cost is the NHS and personal social services perspective: the system's net cost without
+    transition funding (the grant is NHS money too, so it moves cost, it does not remove it).
+    Columns: replication, reporting_year, cost, qalys, cost_discounted, qalys_discounted.
+    """
+    ledger = results.ledger()
+    ledger = ledger[ledger["category"] != "transition_funding"]
+    cost = (
+        _signed(ledger)
+        .groupby([ledger["arm"], ledger["replication"], ledger["reporting_year"]])
+        .sum()
+    )
+    monthly = results.monthly()
+    qaly_rows = monthly[monthly["metric"] == "qalys"]
+    qalys = qaly_rows.groupby(["arm", "replication", "reporting_year"])["value"].sum()
+    out = pd.DataFrame(
+        {
+            "cost": cost.loc["scenario"] - cost.loc["baseline"],
+            "qalys": qalys.loc["scenario"] - qalys.loc["baseline"],
+        }
+    ).fillna(0.0)
+    out = out.reset_index()
+    factor = discount_factors(cfg.economics.discount_rate, out["reporting_year"])
+    out["cost_discounted"] = out["cost"] * factor
+    out["qalys_discounted"] = out["qalys"] * factor
+    return out
+
+
+def _mean_ci(values: np.ndarray) -> dict[str, float]:
+    values = np.asarray(values, float)
+    mean = float(values.mean())
+    half = float(ci_half_width(pd.DataFrame([values])).iloc[0]) if len(values) > 1 else np.nan
+    return {"mean": mean, "ci_low": mean - half, "ci_high": mean + half}
+
+
+def ceac(delta_cost: np.ndarray, delta_qalys: np.ndarray) -> pd.DataFrame:
+    """Share of replications with positive net monetary benefit at each willingness to pay."""
+    wtp = np.arange(0.0, CEAC_MAX_GBP + CEAC_STEP_GBP, CEAC_STEP_GBP)
+    nmb = wtp[:, None] * np.asarray(delta_qalys)[None, :] - np.asarray(delta_cost)[None, :]
+    return pd.DataFrame(
+        {"willingness_to_pay_gbp": wtp, "probability_cost_effective": (nmb > 0).mean(axis=1)}
+    )
+
+
+def icer(delta_cost: float, delta_qalys: float) -> float:
+    """Incremental cost per QALY gained (NaN when no QALYs are gained or lost)."""
+    return float(delta_cost / delta_qalys) if delta_qalys else float("nan")
+
+
+def _icer_interval(dc: np.ndarray, dq: np.ndarray, seed: int) -> list[float] | None:
+    """Percentile bootstrap interval of the ICER, or None when the QALY interval spans zero."""
+    q = _mean_ci(dq)
+    if len(dq) < 2 or not (q["ci_low"] > 0 or q["ci_high"] < 0):
+        return None
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, len(dc), size=(BOOTSTRAP_RESAMPLES, len(dc)))
+    ratios = dc[idx].mean(axis=1) / dq[idx].mean(axis=1)
+    return [float(np.percentile(ratios, 2.5)), float(np.percentile(ratios, 97.5))]
+
+
+def replication_guidance(cfg: Config, results: ExperimentResults) -> dict[str, Any]:
+    """Precision of each key paired difference, and the replications a target precision needs.
+
+    The confidence-interval method: the 95% half-width relative to the mean now, and
+    n* = n (relative half-width / ``economics.target_relative_precision``) ** 2, since the
+    half-width shrinks with the square root of the number of replications.
+    """
+    yearly = results.monthly()
+    sub = yearly[yearly["metric"].isin(GUIDANCE_METRICS)]
+    totals = sub.groupby(["arm", "replication", "metric"])["value"].sum().unstack("metric")
+    diff = totals.loc["scenario"] - totals.loc["baseline"]
+    econ = (
+        incremental_by_replication(cfg, results)
+        .groupby("replication")[["cost_discounted", "qalys_discounted"]]
+        .sum()
+    )
+    diff = diff.join(econ)
+    target = cfg.economics.target_relative_precision
+    n = len(diff)
+    out = {}
+    for metric in diff.columns:
+        stats_ = _mean_ci(diff[metric].to_numpy())
+        half = (stats_["ci_high"] - stats_["ci_low"]) / 2
+        rel = abs(half / stats_["mean"]) if stats_["mean"] else float("inf")
+        out[metric] = {
+            "mean_difference": stats_["mean"],
+            "ci_half_width": half,
+            "relative_half_width": rel,
+            "replications_needed": None
+            if not np.isfinite(rel)
+            else int(max(n, np.ceil(n * (rel / target) ** 2))),
+        }
+    return {"target_relative_precision": target, "replications": n, "metrics": out}
+
+
+def economic_evaluation(
+    cfg: Config, results: ExperimentResults
+) -> tuple[pd.DataFrame, dict[str, Any], pd.DataFrame]:
+    """Incremental cost and QALYs (discounted), ICER, NMB, CEAC and break-even, with CIs.
+
+    Returns the per-replication table (by reporting year), the summary, and the CEAC.
+    """
+    per_year = incremental_by_replication(cfg, results)
+    per_rep = per_year.groupby("replication")[
+        ["cost", "qalys", "cost_discounted", "qalys_discounted"]
+    ].sum()
+    dc = per_rep["cost_discounted"].to_numpy()
+    dq = per_rep["qalys_discounted"].to_numpy()
+    summary: dict[str, Any] = {
+        "perspective": "NHS and personal social services (system net cost without transition"
+        " funding)",
+        "discount_rate": cfg.economics.discount_rate,
+        "replications": len(per_rep),
+        "psa": cfg.run.psa,
+        "incremental_cost_gbp": _mean_ci(dc),
+        "incremental_qalys": _mean_ci(dq),
+        "incremental_cost_undiscounted_gbp": _mean_ci(per_rep["cost"].to_numpy()),
+        "incremental_qalys_undiscounted": _mean_ci(per_rep["qalys"].to_numpy()),
+        "icer_gbp_per_qaly": icer(dc.mean(), dq.mean()),
+        "icer_ci95": _icer_interval(dc, dq, cfg.run.seed),
+        "net_monetary_benefit_gbp": {
+            f"{wtp:.0f}": _mean_ci(wtp * dq - dc) for wtp in cfg.economics.willingness_to_pay_gbp
+        },
+    }
+    curve = ceac(dc, dq)
+    summary["probability_cost_effective"] = {
+        f"{wtp:.0f}": float(((wtp * dq - dc) > 0).mean())
+        for wtp in cfg.economics.willingness_to_pay_gbp
+    }
+    summary["break_even"] = _break_even_interval(results)
+    summary["outcomes"] = _outcome_differences(results)
+    summary["replication_guidance"] = replication_guidance(cfg, results)
+    return per_year, summary, curve
+
+
+def _break_even_interval(results: ExperimentResults) -> dict[str, Any]:
+    """Break-even financial year per replication, as a median and a 95% range.
+
+    Undiscounted, without transition funding; replications that never break even count as
+    beyond the horizon.
+    """
+    net = net_cost_by_year(results.ledger(), with_transition_funding=False)
+    cumulative = (net.loc["scenario"] - net.loc["baseline"]).cumsum(axis=1)
+    years = list(cumulative.columns)
+    index = [
+        years.index(y) if (y := _break_even(cumulative.loc[r])) is not None else len(years)
+        for r in cumulative.index
+    ]
+
+    def label(i: float) -> str:
+        return years[int(i)] if i < len(years) else NOT_WITHIN_HORIZON
+
+    lo, mid, hi = np.percentile(index, [2.5, 50, 97.5], method="inverted_cdf")
+    return {
+        "median": label(mid),
+        "range_95": [label(lo), label(hi)],
+        "replications_breaking_even": int(sum(i < len(years) for i in index)),
+        "replications": len(index),
+    }
+
+
+def _outcome_differences(results: ExperimentResults) -> dict[str, Any]:
+    """Scenario minus baseline deaths, life-years and QALYs by IMD quintile over the horizon."""
+    monthly = results.monthly()
+    metrics = [
+        "deaths_in_hospital",
+        "deaths_in_population",
+        "deaths_expected_from_ed_crowding",
+        "life_years",
+        "qalys",
+        *[f"qalys_Q{q}" for q in range(1, 6)],
+    ]
+    sub = monthly[monthly["metric"].isin(metrics)]
+    totals = sub.groupby(["arm", "replication", "metric"])["value"].sum().unstack("metric")
+    diff = totals.loc["scenario"] - totals.loc["baseline"]
+    out = {m: _mean_ci(diff[m].to_numpy()) for m in metrics}
+    gap = diff["qalys_Q1"] - diff["qalys_Q5"]
+    out["qaly_gain_gap_Q1_minus_Q5"] = _mean_ci(gap.to_numpy())
+    return out

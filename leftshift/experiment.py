@@ -47,6 +47,13 @@ YEARLY_METRICS = {
     "people_reached_proactive_care": "mean",
     "open_beds": "mean",
     "wards_closed": "sum",
+    "qalys": "sum",
+    "life_years": "sum",
+    "deaths_in_hospital": "sum",
+    "deaths_in_population": "sum",
+    "deaths_expected_from_ed_crowding": "sum",
+    "admissions_delayed_in_ed": "sum",
+    **{f"qalys_Q{q}": "sum" for q in range(1, 6)},
 }
 
 
@@ -76,6 +83,7 @@ class ReplicationOutput:
     monthly: pd.DataFrame
     summary: dict[str, Any]
     ledger: pd.DataFrame
+    psa_draws: dict[str, float]
     full: Results | None
 
 
@@ -88,6 +96,7 @@ def _run_one(arm: str, cfg: Config, replication: int, seed: int) -> ReplicationO
         res.monthly,
         res.summary,
         res.ledger,
+        res.psa_draws,
         res if replication == 0 else None,
     )
 
@@ -111,6 +120,15 @@ class ExperimentResults:
     def ledger(self) -> pd.DataFrame:
         """Monthly ledger entries of every arm and replication."""
         return _stack(self.outputs, "ledger")
+
+    def psa_samples(self) -> pd.DataFrame:
+        """Parameters drawn per arm and replication (empty without ``run.psa``)."""
+        rows = [
+            {"arm": o.arm, "replication": o.replication, "seed": o.seed, "parameter": k, "value": v}
+            for o in self.outputs
+            for k, v in o.psa_draws.items()
+        ]
+        return pd.DataFrame(rows, columns=["arm", "replication", "seed", "parameter", "value"])
 
     def full(self, arm: str) -> Results:
         """Replication 0 of an arm, with its record tables."""
@@ -307,6 +325,17 @@ def _first(mask: pd.Series) -> int | None:
     return None if hits.empty else int(hits.index[0])
 
 
+def arm_seed(cfg: Config, arm: str, replication: int) -> int:
+    """Seed of one arm's replication: shared by every arm under common random numbers.
+
+    With ``run.common_random_numbers`` off, the scenario arm takes seeds spawned after the
+    baseline's, so the two arms are independent.
+    """
+    if cfg.run.common_random_numbers or arm == "baseline":
+        return seed_for(cfg.run.seed, replication)
+    return seed_for(cfg.run.seed, replication + cfg.run.replications)
+
+
 def run_experiment(
     cfg: Config,
     progress: Callable[[int, int], None] | None = None,
@@ -321,9 +350,10 @@ def run_experiment(
     arm_cfgs = arms(cfg)
     if only_arm is not None:
         arm_cfgs = {only_arm: arm_cfgs[only_arm]}
+    n = cfg.run.replications
     tasks = [
-        (arm, arm_cfg, rep, seed_for(cfg.run.seed, rep))
-        for rep in range(cfg.run.replications)
+        (arm, arm_cfg, rep, arm_seed(cfg, arm, rep))
+        for rep in range(n)
         for arm, arm_cfg in arm_cfgs.items()
     ]
     outputs: list[ReplicationOutput] = []

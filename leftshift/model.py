@@ -10,7 +10,8 @@ import gc
 import numpy as np
 import simpy
 
-from leftshift.calendar import Calendar
+from leftshift import psa
+from leftshift.calendar import DAYS_PER_YEAR, Calendar
 from leftshift.community import Community
 from leftshift.config import Config
 from leftshift.demand import TREATED, Demand, EmergencyBatch
@@ -27,6 +28,7 @@ from leftshift.monitors import (
     state_metrics,
     step_mass,
 )
+from leftshift.outcomes import outcome_metrics, qalys_lived, utility_table
 from leftshift.population import Population
 from leftshift.results import Results, summarise
 from leftshift.rng import Streams
@@ -153,7 +155,14 @@ def check_littles_law(emergency_batches, referral_batches, bed_days: float, end:
 
 
 def simulate(cfg: Config, seed: int) -> Results:
-    """Run one replication of a validated, frozen config with one master seed."""
+    """Run one replication of a validated, frozen config with one master seed.
+
+    With ``run.psa`` on, the uncertain parameters are first drawn from the seed's ``psa``
+    stream (:mod:`leftshift.psa`); the draws are in ``Results.psa_draws``.
+    """
+    psa_draws: dict[str, float] = {}
+    if cfg.run.psa:
+        cfg, psa_draws = psa.sample(cfg, seed)
     streams = Streams(seed)
     calendar = Calendar(
         cfg.run.start_date,
@@ -185,6 +194,9 @@ def simulate(cfg: Config, seed: int) -> Results:
     emergency_multiplier = np.ones(n)
     referral_multiplier = np.ones(n)
     bed_time_at_start = np.zeros(n + 1)
+    utility = utility_table(cfg)
+    lived_by_imd = np.zeros((n, 5))
+    days_in_month = calendar.days_in_month()
 
     def system_dynamics():
         for month in range(n):
@@ -198,6 +210,7 @@ def simulate(cfg: Config, seed: int) -> Results:
                     population.remove_hospital_deaths(died)
                 births_by_month[month - 1] = flows["births"]
             population_by_month[month] = population.total
+            lived_by_imd[month] = qalys_lived(population.counts, utility, days_in_month[month])
             for name, axes in SNAPSHOT_AXES.items():
                 snapshots[name][month] = population.counts.sum(axis=axes)
             years = calendar.years_at_month(month)
@@ -265,6 +278,7 @@ def simulate(cfg: Config, seed: int) -> Results:
     presentations = presentations_frame(emergency_batches, calendar.end_day)
     referrals = referrals_frame(waiting_list.batches)
     episodes = episodes_frame(presentations, referrals)
+    outcomes = outcome_metrics(cfg, calendar, episodes, presentations, referrals, lived_by_imd)
     monthly = monthly_metrics(
         calendar,
         episodes,
@@ -274,6 +288,8 @@ def simulate(cfg: Config, seed: int) -> Results:
         population_by_month,
         extra={
             "deaths_in_population": deaths_by_month,
+            "life_years": population_by_month * days_in_month / DAYS_PER_YEAR,
+            **outcomes,
             "births": births_by_month,
             "emergency_demand_multiplier": emergency_multiplier,
             "referral_response_multiplier": referral_multiplier,
@@ -292,6 +308,7 @@ def simulate(cfg: Config, seed: int) -> Results:
     return Results(
         config=cfg,
         ledger=ledger,
+        psa_draws=psa_draws,
         prevalence=prevalence_frame(calendar, snapshots),
         seed=seed,
         episodes=episodes,

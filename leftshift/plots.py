@@ -385,3 +385,77 @@ def organisation_figure(by_organisation: pd.DataFrame, place: str) -> Figure:
     )
     fig.tight_layout(rect=(0, 0, 1, _top(fig)))
     return fig
+
+
+def ce_plane_figure(per_replication: pd.DataFrame, wtp: list[float], place: str) -> Figure:
+    """Cost-effectiveness plane: incremental discounted QALYs and cost per replication."""
+    reps = per_replication.groupby("replication")[["cost_discounted", "qalys_discounted"]].sum()
+    fig, ax = plt.subplots(figsize=(7.5, 5.6))
+    dq, dc = reps["qalys_discounted"], reps["cost_discounted"] / 1e6
+    ax.scatter(dq, dc, s=18, color="#d95f02", alpha=0.7, label="replications")
+    ax.scatter([dq.mean()], [dc.mean()], s=70, marker="D", color="#333333", label="mean")
+    span = max(abs(dq).max(), 1e-9) * 1.15
+    q = np.linspace(-span, span, 2)
+    for k, lam in enumerate(wtp):
+        ax.plot(q, lam * q / 1e6, ls="--", lw=1, color=["#1b9e77", "#7570b3"][k % 2],
+                label=f"GBP {lam:,.0f} per QALY")  # fmt: skip
+    ax.axhline(0, color="#333333", lw=0.8)
+    ax.axvline(0, color="#333333", lw=0.8)
+    ax.set_xlim(-span, span)
+    ax.set_xlabel("Incremental QALYs (discounted)")
+    ax.set_ylabel("Incremental cost, GBP m (discounted)")
+    ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2, frameon=False, fontsize=8.5)
+    _title(
+        fig,
+        f"Cost-effectiveness plane ({place})",
+        "Scenario minus baseline per replication, NHS and PSS perspective, 3.5% discounting."
+        " Below a dashed line = cost-effective at that threshold.",
+    )
+    fig.tight_layout(rect=(0, 0, 1, _top(fig)))
+    return fig
+
+
+def ceac_figure(curve: pd.DataFrame, place: str, psa: bool) -> Figure:
+    """Cost-effectiveness acceptability curve."""
+    fig, ax = plt.subplots(figsize=(7.5, 4.6))
+    ax.plot(curve["willingness_to_pay_gbp"] / 1e3, curve["probability_cost_effective"],
+            color="#d95f02", lw=1.8)  # fmt: skip
+    for lam in (20, 30):
+        ax.axvline(lam, color="#888888", ls=":", lw=1)
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_xlabel("Willingness to pay (GBP thousand per QALY)")
+    ax.set_ylabel("Probability cost-effective")
+    ax.grid(alpha=0.3)
+    what = (
+        "parameter and stochastic uncertainty (PSA)"
+        if psa
+        else "stochastic uncertainty only (run.psa=false: parameters at their means)"
+    )
+    _title(
+        fig,
+        f"Cost-effectiveness acceptability curve ({place})",
+        f"Share of replications with positive net monetary benefit; reflects {what}.",
+    )
+    fig.tight_layout(rect=(0, 0, 1, _top(fig)))
+    return fig
+
+
+def incremental_qalys_figure(per_replication: pd.DataFrame, place: str) -> Figure:
+    """Incremental QALYs (undiscounted) by reporting year with 95% intervals."""
+    wide = per_replication.pivot(index="reporting_year", columns="replication", values="qalys")
+    n = wide.shape[1]
+    mean = wide.mean(axis=1)
+    half = stats.t.ppf(0.975, n - 1) * wide.std(axis=1, ddof=1) / np.sqrt(n) if n > 1 else mean * 0
+    fig, ax = plt.subplots(figsize=(9, 4.4))
+    ax.bar(mean.index, mean, color="#1b9e77", yerr=half if n > 1 else None, capsize=2)
+    ax.axhline(0, color="#333333", lw=0.8)
+    ax.set_xlabel("Reporting year")
+    ax.set_ylabel("Incremental QALYs")
+    ax.grid(axis="y", alpha=0.3)
+    _title(
+        fig,
+        f"QALYs gained, scenario minus baseline ({place})",
+        "Whole population, undiscounted, within each year; 95% intervals over paired replications.",
+    )
+    fig.tight_layout(rect=(0, 0, 1, _top(fig)))
+    return fig

@@ -23,6 +23,7 @@ class Results:
         and IMD quintile.
     ledger : every cost and income by month, organisation, direction, category and cause
         (see :mod:`leftshift.finance`), reporting months only.
+    psa_draws : the uncertain parameters drawn for this replication (``run.psa``), by key.
     live_counts : time integrals of the hospital's live bed and boarder counts over the whole
         run (warm-up included), kept apart from the records for consistency checks.
     """
@@ -38,6 +39,7 @@ class Results:
     prevalence: pd.DataFrame
     ledger: pd.DataFrame
     live_counts: dict[str, float]
+    psa_draws: dict[str, float]
 
     def metric(self, name: str) -> pd.Series:
         """Monthly series of one metric, indexed by month number."""

@@ -20,11 +20,19 @@ import yaml
 
 import leftshift
 from leftshift.config import Config, to_container
-from leftshift.economics import by_organisation_and_year, decommissioning_table, money_comparison
+from leftshift.economics import (
+    by_organisation_and_year,
+    decommissioning_table,
+    economic_evaluation,
+    money_comparison,
+)
 from leftshift.experiment import ExperimentResults, run_experiment
 from leftshift.plots import (
     backfill_figure,
+    ce_plane_figure,
+    ceac_figure,
     double_running_figure,
+    incremental_qalys_figure,
     occupancy_figure,
     organisation_figure,
     population_health_figure,
@@ -131,9 +139,17 @@ def write_results(results: ExperimentResults, directory: Path, progress=None) ->
         "population_health.png": population_health_figure(monthly, cfg.place.name),
         "stage_mix.png": stage_mix_figure(monthly, cfg.place.name),
     }
+    yearly = results.yearly().melt(
+        id_vars=["arm", "replication", "reporting_year"], var_name="metric", value_name="value"
+    )
+    yearly.rename(columns={"reporting_year": "period"}).to_parquet(
+        directory / "comparison.parquet", index=False
+    )
+    if cfg.run.psa:
+        results.psa_samples().to_parquet(directory / "psa_samples.parquet", index=False)
     comparison = results.comparison()
     if not comparison.empty:
-        comparison.to_parquet(directory / "comparison.parquet", index=False)
+        comparison.to_parquet(directory / "comparison_summary.parquet", index=False)
         backfill = results.backfill()
         backfill["monthly"].to_parquet(directory / "backfill_monthly.parquet", index=False)
         figures["backfill.png"] = backfill_figure(backfill["monthly"], monthly, cfg.place.name)
@@ -148,6 +164,15 @@ def write_results(results: ExperimentResults, directory: Path, progress=None) ->
             table, decommissioning = decommissioning_table(cfg, results, progress)
             table.to_parquet(directory / "decommissioning_table.parquet", index=False)
             summary["money"]["decommissioning_needs"] = decommissioning
+        per_rep, econ, curve = economic_evaluation(cfg, results)
+        per_rep.to_parquet(directory / "econ_by_replication.parquet", index=False)
+        curve.to_parquet(directory / "ceac.parquet", index=False)
+        (directory / "econ_summary.json").write_text(json.dumps(econ, indent=2, default=str))
+        summary["economic_evaluation"] = econ
+        wtp = list(cfg.economics.willingness_to_pay_gbp)
+        figures["ce_plane.png"] = ce_plane_figure(per_rep, wtp, cfg.place.name)
+        figures["ceac.png"] = ceac_figure(curve, cfg.place.name, cfg.run.psa)
+        figures["incremental_qalys.png"] = incremental_qalys_figure(per_rep, cfg.place.name)
     summary["finance_by_organisation"] = _organisation_summary(organisations)
     for name, fig in figures.items():
         fig.savefig(directory / name, dpi=130)

@@ -44,9 +44,20 @@ def test_run_directory_is_complete_and_readable(tmp_path):
         "decommissioning_table.parquet",
         "double_running.png",
         "cost_by_organisation.png",
+        "comparison_summary.parquet",
+        "econ_summary.json",
+        "econ_by_replication.parquet",
+        "ceac.parquet",
+        "ce_plane.png",
+        "ceac.png",
+        "incremental_qalys.png",
     ):
         assert (results / name).is_file(), name
     assert "backfill" in summary and "comparison_by_year" in summary
+    tidy = pd.read_parquet(results / "comparison.parquet")
+    assert list(tidy.columns) == ["arm", "replication", "period", "metric", "value"]
+    econ = json.loads((results / "econ_summary.json").read_text())
+    assert {"icer_gbp_per_qaly", "net_monetary_benefit_gbp", "break_even"} <= set(econ)
     money = summary["money"]
     assert {"with_transition_funding", "without_transition_funding"} <= set(money)
     assert money["without_transition_funding"]["break_even_year"]
@@ -109,7 +120,7 @@ def test_cli_runs_an_experiment_and_prints_where_results_are(tmp_path):
     )
     assert out.returncode == 0, out.stderr
     assert "Results: " in out.stdout and "backfill ran out:" in out.stdout
-    assert "break-even (cumulative):" in out.stdout
+    assert "break-even (cumulative):" in out.stdout and "ICER GBP" in out.stdout
     run_dirs = list((tmp_path / "outputs").iterdir())
     assert len(run_dirs) == 1 and runner.is_complete(run_dirs[0])
     # nothing is written outside the run directory

@@ -78,9 +78,24 @@ def test_reach_fills_priority_tiers_first():
 def b4_experiment(effects_on: bool):
     pc = {
         **TEAMS["community"]["proactive_care"],
-        "progression_reduction": {"mean": 0.4 if effects_on else 0.0, "low": 0.0, "high": 0.5},
-        "exacerbation_reduction": {"mean": 0.3 if effects_on else 0.0, "low": 0.0, "high": 0.5},
-        "other_admission_reduction": {"mean": 0.0, "low": 0.0, "high": 0.2},
+        "progression_reduction": {
+            "mean": 0.4 if effects_on else 0.0,
+            "low": 0.0,
+            "high": 0.5,
+            "distribution": "fixed",
+        },
+        "exacerbation_reduction": {
+            "mean": 0.3 if effects_on else 0.0,
+            "low": 0.0,
+            "high": 0.5,
+            "distribution": "fixed",
+        },
+        "other_admission_reduction": {
+            "mean": 0.0,
+            "low": 0.0,
+            "high": 0.2,
+            "distribution": "fixed",
+        },
     }
     return run_experiment(
         load(

@@ -21,7 +21,7 @@ LAMBE = np.array(
 )
 
 
-def progression_only(population=20_000, years=40):
+def progression_only(population=20_000, years=40, stochastic=True):
     no_death = LAMBE.copy()
     no_death[np.arange(4), np.arange(4)] += no_death[:, 4]  # deaths stay in their stage
     no_death[:, 4] = 0.0
@@ -29,6 +29,7 @@ def progression_only(population=20_000, years=40):
         {
             "place": {"population": population, "general_acute_beds": 50},
             "population": {
+                "stochastic": stochastic,
                 "transitions": "published",
                 "ageing": False,
                 "mortality_per_1000_by_age": [0.0] * 6,
@@ -82,6 +83,17 @@ def stage_shares(res, month):
     people = rows.groupby("state", observed=True)["people"].sum()
     counts = np.array([people[f"GOLD{k}"] for k in range(1, 5)])
     return counts / counts.sum(), counts.sum()
+
+
+def test_expected_value_cohort_is_the_chain_exactly():
+    """The default (expected-value) cohort is p0 M^n to rounding, with no sampling margin."""
+    cfg = progression_only(years=10, stochastic=False)
+    res = simulate(cfg, 11)
+    m = monthly_matrix(cfg)
+    for month in (12, 60, 119):
+        observed, _ = stage_shares(res, month)
+        expected = np.array([0.0, 0.0, 0.0, 1.0]) @ np.linalg.matrix_power(m, month)
+        np.testing.assert_allclose(observed, expected, atol=1e-9)
 
 
 def test_copd_stage_mix_follows_the_chain_to_its_stationary_distribution():

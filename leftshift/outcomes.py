@@ -1,0 +1,101 @@
+"""Health outcomes of one replication: QALYs, life-years and deaths, by month and IMD quintile.
+
+* **QALYs lived**: at each month start, people in every cell x the cell's utility x the month's
+  length in years. A cell's utility is the EQ-5D age norm x multipliers for its COPD stage, NYHA
+  class and frailty level (``outcomes.*``). Counting at month starts is a left Riemann sum of the
+  monthly stock, the same for every arm.
+* **QALYs lost**: per COPD-exacerbation and heart-failure admission (by NYHA class), in the month
+  of admission; and while waiting beyond 18 weeks on the elective list (utility decrement x time,
+  integrated exactly over each month).
+* **Deaths** in and out of hospital come from the population and the hospital; the expected extra
+  deaths from ED crowding (Jones 2022: one per 82 admitted patients who wait more than 6 hours for
+  a bed) are reported beside them, not fed back into the population.
+
+QALYs are counted within the horizon only: nothing is extrapolated beyond the last month.
+"""
+
+import numpy as np
+import pandas as pd
+
+from leftshift.calendar import DAYS_PER_YEAR, Calendar
+from leftshift.config import Config
+from leftshift.monitors import EIGHTEEN_WEEKS_DAYS, counts_in_bins, interval_mass
+from leftshift.population import SHAPE
+
+N_IMD = 5
+
+
+def utility_table(cfg: Config) -> np.ndarray:
+    """Utility of a person in each population cell (age, IMD, frailty, COPD, heart failure)."""
+    o = cfg.outcomes
+    age, _, frailty, copd, hf = np.indices(SHAPE)
+    copd_mult = np.concatenate([[1.0], o.copd_utility_multiplier])[copd]
+    hf_mult = np.concatenate([[1.0], o.hf_utility_multiplier])[hf]
+    frail_mult = np.asarray(o.frailty_utility_multiplier)[frailty]
+    return np.asarray(o.utility_by_age)[age] * copd_mult * hf_mult * frail_mult
+
+
+def qalys_lived(counts: np.ndarray, utility: np.ndarray, days: float) -> np.ndarray:
+    """QALYs lived in a month by IMD quintile, from the stock at the month's start."""
+    return (counts * utility).sum(axis=(0, 2, 3, 4)) * days / DAYS_PER_YEAR
+
+
+def _by_imd(imd: pd.Series, values: np.ndarray, times: np.ndarray, bounds: np.ndarray):
+    codes = imd.cat.codes.to_numpy()
+    return np.stack(
+        [counts_in_bins(times[codes == q], bounds, values[codes == q]) for q in range(N_IMD)],
+        axis=1,
+    )
+
+
+def outcome_metrics(
+    cfg: Config,
+    calendar: Calendar,
+    episodes: pd.DataFrame,
+    presentations: pd.DataFrame,
+    referrals: pd.DataFrame,
+    lived_by_imd: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Monthly QALYs (total and by IMD quintile), QALY losses and ED-crowding deaths."""
+    o = cfg.outcomes
+    bounds = calendar.month_start_days
+    # admissions: a QALY loss by cause (and NYHA class for heart failure)
+    cause = episodes["cause"].to_numpy()
+    hf_class = episodes["hf_class"].cat.codes.to_numpy()  # 0 none, 1-4 NYHA I-IV
+    hf_loss = np.concatenate([[0.0], o.qaly_loss_per_hf_admission_by_class])
+    loss = np.where(cause == "copd_exacerbation", o.qaly_loss_per_copd_exacerbation, 0.0)
+    loss = loss + np.where(cause == "heart_failure", hf_loss[hf_class], 0.0)
+    admission_loss = _by_imd(
+        episodes["imd_quintile"], loss, episodes["admission_day"].to_numpy(), bounds
+    )
+    # waiting beyond 18 weeks: decrement x time, integrated over each month
+    waiting_loss = np.zeros_like(admission_loss)
+    if o.utility_decrement_waiting_over_18_weeks > 0:
+        start = referrals["referral_day"].to_numpy() + EIGHTEEN_WEEKS_DAYS
+        stop = np.minimum(referrals["exit_day"].to_numpy(), calendar.end_day)
+        long = stop > start
+        codes = referrals["imd_quintile"].cat.codes.to_numpy()
+        per_day = o.utility_decrement_waiting_over_18_weeks / DAYS_PER_YEAR
+        for q in range(N_IMD):
+            sel = long & (codes == q)
+            waiting_loss[:, q] = interval_mass(start[sel], stop[sel], bounds) * per_day
+    net_by_imd = lived_by_imd - admission_loss - waiting_loss
+    out = {
+        "qalys": net_by_imd.sum(axis=1),
+        "qalys_lived": lived_by_imd.sum(axis=1),
+        "qaly_loss_admissions": admission_loss.sum(axis=1),
+        "qaly_loss_waiting": waiting_loss.sum(axis=1),
+    }
+    for q in range(N_IMD):
+        out[f"qalys_Q{q + 1}"] = net_by_imd[:, q]
+    # ED crowding: admitted patients who waited more than the threshold for a bed
+    delayed = (presentations["outcome"] == "admitted").to_numpy() & (
+        presentations["boarding_hours"].to_numpy() > o.ed_delay_hours
+    )
+    out["admissions_delayed_in_ed"] = counts_in_bins(
+        presentations["arrival_day"].to_numpy()[delayed], bounds
+    )
+    out["deaths_expected_from_ed_crowding"] = (
+        out["admissions_delayed_in_ed"] * o.ed_delay_deaths_per_patient.mean
+    )
+    return out

@@ -1,0 +1,152 @@
+"""Economic evaluation: discounting, ICER, NMB and CEAC on hand-computed cases; PSA draws;
+common random numbers; the compare command."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from leftshift.cli import compare_arguments
+from leftshift.config import EffectConfig, load
+from leftshift.economics import ceac, discount_factors, economic_evaluation, icer
+from leftshift.experiment import run_experiment
+from leftshift.psa import draw, sample, uncertain_parameters
+from tests.helpers import small_config
+
+
+@pytest.mark.unit
+def test_discounting_icer_and_nmb_on_a_hand_computed_case():
+    # year 1 undiscounted, then 3.5% a year
+    np.testing.assert_allclose(discount_factors(0.035, [1, 2, 3]), [1.0, 1 / 1.035, 1 / 1.035**2])
+    # GBP 1,000 a year for three years and 0.01 QALYs a year
+    cost = 1000.0 * discount_factors(0.035, [1, 2, 3]).sum()
+    qalys = 0.01 * discount_factors(0.035, [1, 2, 3]).sum()
+    assert cost == pytest.approx(1000 + 966.1836 + 933.5107, abs=1e-3)
+    assert icer(cost, qalys) == pytest.approx(100_000.0)
+    assert 20_000 * qalys - cost == pytest.approx(-0.8 * cost)  # NMB at GBP 20k
+    assert np.isnan(icer(cost, 0.0))
+
+
+@pytest.mark.unit
+def test_ceac_rises_with_willingness_to_pay_when_qalys_are_gained():
+    rng = np.random.default_rng(1)
+    dq = rng.uniform(0.5, 2.0, 200)  # every replication gains QALYs
+    dc = rng.normal(30_000, 20_000, 200)
+    curve = ceac(dc, dq)
+    p = curve["probability_cost_effective"].to_numpy()
+    assert (np.diff(p) >= 0).all() and p[-1] > p[0]
+    # by hand at GBP 20,000: share of replications with 20,000 dq > dc
+    at = curve.set_index("willingness_to_pay_gbp").loc[20_000.0, "probability_cost_effective"]
+    assert at == pytest.approx(np.mean(20_000 * dq - dc > 0))
+
+
+@pytest.mark.unit
+def test_psa_draws_are_reproducible_and_shared_by_arms():
+    cfg = load({"run": {"psa": True}})
+    keys = [k for k, _ in uncertain_parameters(cfg)]
+    assert "community.proactive_care.exacerbation_reduction" in keys
+    a, draws_a = sample(cfg, 42)
+    b, draws_b = sample(cfg, 42)
+    _, draws_c = sample(cfg, 43)
+    assert draws_a == draws_b and draws_a != draws_c
+    assert a.community.proactive_care.exacerbation_reduction.mean == pytest.approx(
+        draws_a["community.proactive_care.exacerbation_reduction"]
+    )
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("distribution", ["triangular", "uniform", "normal"])
+def test_effect_distributions_have_the_configured_mean_and_bounds(distribution):
+    mean, low, high = (0.15, -0.10, 0.35) if distribution == "triangular" else (0.1, -0.1, 0.3)
+    effect = EffectConfig(mean, low, high, distribution)
+    rng = np.random.default_rng(7)
+    x = np.array([draw(effect, rng) for _ in range(20_000)])
+    assert x.mean() == pytest.approx(mean, abs=0.005)
+    if distribution == "normal":  # low and high are the 2.5th and 97.5th centiles
+        assert np.mean(x < low) == pytest.approx(0.025, abs=0.005)
+    else:
+        assert x.min() >= low and x.max() <= high
+
+
+@pytest.mark.unit
+def test_a_triangular_mean_outside_its_feasible_range_is_rejected():
+    from leftshift.config import ConfigError
+
+    with pytest.raises(ConfigError, match="mean must lie between"):
+        load({"community": {"proactive_care": {"exacerbation_reduction": {"mean": 0.34}}}})
+
+
+@pytest.mark.unit
+def test_compare_command_maps_bare_keys_to_run_settings():
+    args = compare_arguments(["experiment=neighbourhood_teams", "replications=50", "psa=true"])
+    assert args == [
+        "experiment=neighbourhood_teams",
+        "run.replications=50",
+        "run.psa=true",
+        "run.n_jobs=-1",
+    ]
+    assert compare_arguments(["n_jobs=2"]) == ["run.n_jobs=2"]
+
+
+CUT = {"emergency_demand_multiplier": {"start_year": 0.0, "value": 0.9}}
+
+
+def crn_variance_ratio(reps, years, place=None):
+    """Variance of the paired bed-day difference: independent seeds / common random numbers."""
+    variances = []
+    for crn in (True, False):
+        run = {"replications": reps, "horizon_years": years, "n_jobs": 2}
+        sections = {"interventions": CUT, "run": {**run, "common_random_numbers": crn}}
+        if place:
+            sections["place"] = place
+        ex = run_experiment(small_config(**sections))
+        y = ex.yearly().groupby(["arm", "replication"])["bed_days"].sum()
+        variances.append(np.var(y["scenario"] - y["baseline"], ddof=1))
+    return variances[1] / variances[0], reps
+
+
+def check_crn(ratio, reps, lower_bound_at_least):
+    """Variance at least halved (point estimate), and the one-sided 95% F lower bound of the
+    ratio at least ``lower_bound_at_least``."""
+    assert ratio >= 2.0, ratio
+    assert ratio / stats.f.ppf(0.95, reps - 1, reps - 1) >= lower_bound_at_least, ratio
+
+
+@pytest.mark.integration
+def test_common_random_numbers_cut_the_variance_of_the_difference():
+    check_crn(*crn_variance_ratio(12, 2), lower_bound_at_least=1.0)
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_common_random_numbers_cut_the_variance_slow_default_place():
+    default = {"name": "default", "population": 300_000, "general_acute_beds": 540}
+    check_crn(*crn_variance_ratio(30, 10, place=default), lower_bound_at_least=2.0)
+
+
+@pytest.mark.integration
+def test_economic_evaluation_end_to_end_on_a_small_experiment():
+    cfg = small_config(
+        interventions={
+            "neighbourhood_teams": {
+                "care_coordinators_wte_per_100k": {"years": [0.0], "values": [6.0]},
+                "maturity": {"years": [0.0], "values": [1.0]},
+            }
+        },
+        run={"replications": 3, "n_jobs": 2, "psa": True},
+    )
+    results = run_experiment(cfg)
+    per_year, summary, curve = economic_evaluation(cfg, results)
+    assert set(per_year["reporting_year"]) == {1, 2, 3}
+    # discounting shrinks later years only
+    first = per_year[per_year["reporting_year"] == 1]
+    assert (first["cost"] == first["cost_discounted"]).all()
+    assert summary["incremental_cost_gbp"]["mean"] > 0  # posts are paid for
+    nmb = summary["net_monetary_benefit_gbp"]["20000"]["mean"]
+    assert nmb == pytest.approx(
+        20_000 * summary["incremental_qalys"]["mean"] - summary["incremental_cost_gbp"]["mean"]
+    )
+    samples = results.psa_samples()
+    by_arm = samples.pivot_table(index=["replication", "parameter"], columns="arm", values="value")
+    assert (by_arm["baseline"] == by_arm["scenario"]).all()  # the same draw in every arm
+    assert isinstance(curve, pd.DataFrame) and len(curve) > 10
