@@ -80,7 +80,10 @@ class EmergencyBatch:
     base_los: np.ndarray
     u_admit: np.ndarray
     cause: np.ndarray = None  # 0 other, 1 COPD exacerbation, 2 heart failure
-    dies: np.ndarray = None  # dies in hospital at the end of the stay, if admitted
+    dies: np.ndarray = None  # dies: in hospital at the end of the stay if admitted, else at once
+    #: (time, cell) of deaths among presentations an intervention avoided: the person still
+    #: dies, out of hospital (avoiding the presentation is not assumed to avoid the death)
+    avoided_deaths: list = field(default_factory=list)
     outcome: np.ndarray = field(init=False)
     bed_start: np.ndarray = field(init=False)
     los: np.ndarray = field(init=False)
@@ -237,8 +240,14 @@ class Demand:
 
     # ---------------------------------------------------------------------------------------
     def _thinned_arrivals(
-        self, stream: str, ref_rate: np.ndarray, actual_rate: np.ndarray, start: float, end: float
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        self,
+        stream: str,
+        ref_rate: np.ndarray,
+        actual_rate: np.ndarray,
+        start: float,
+        end: float,
+        untreated_rate: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Candidate arrivals in [start, end) for per-cell rates (per day), thinned by block.
 
         Candidates are drawn per block (age band x IMD quintile) at the dominating rate, which
@@ -247,8 +256,10 @@ class Demand:
         actual distribution over cells with the candidate's own uniform, so two arms whose
         populations differ a little still give the same patient the same cell. Blocks are large,
         so their actual rate rarely exceeds the dominating one; any excess comes from a separate
-        overflow stream. Returns (times, cells, kept); attributes are drawn for every candidate,
-        kept or not, so arms stay in step.
+        overflow stream. Returns (times, cells, kept, avoided); attributes are drawn for every
+        candidate, kept or not, so arms stay in step. ``avoided`` marks candidates that the
+        ``untreated_rate`` (the same population with no intervention) would have kept and the
+        actual rate does not: the presentations an intervention avoided.
         """
         rng = self.streams[stream]
         span = end - start
@@ -267,6 +278,12 @@ class Demand:
         with np.errstate(invalid="ignore", divide="ignore"):
             keep_p = np.where(dom > 0, act / dom, 0.0)
         keep = u_keep < keep_p[blocks]
+        avoided = np.zeros(n, bool)
+        if untreated_rate is not None:
+            untreated = untreated_rate.reshape(n_blocks, per_block).sum(axis=1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                untreated_p = np.where(dom > 0, untreated / dom, 0.0)
+            avoided = ~keep & (u_keep < untreated_p[blocks])
         cells = self._cells_within(blocks, u_cell, act_cells)
         excess = np.clip(act - dom, 0.0, None)
         if excess.sum() > 0:
@@ -281,7 +298,8 @@ class Demand:
         all_times = np.concatenate([times, o_times])
         all_cells = np.concatenate([cells, o_cells])
         kept = np.concatenate([keep, np.ones(len(o_cells), bool)])
-        return all_times, all_cells, kept
+        avoided = np.concatenate([avoided, np.zeros(len(o_cells), bool)])
+        return all_times, all_cells, kept, avoided
 
     @staticmethod
     def _cells_within(blocks: np.ndarray, u: np.ndarray, act_cells: np.ndarray) -> np.ndarray:
@@ -357,9 +375,12 @@ class Demand:
         """Emergency presentations in [start, end) given the current population."""
         season = self.seasonal_factor(month_of_year) / DAYS_PER_YEAR
         ref = self.emergency_presentation_rate * season * self.reference_counts
-        actual = self.emergency_rate(disease_factor, other_factor) * season * self.population.counts
-        actual = actual * multiplier
-        times, cells, kept = self._thinned_arrivals("emergency_arrivals", ref, actual, start, end)
+        counts = self.population.counts
+        actual = self.emergency_rate(disease_factor, other_factor) * season * counts * multiplier
+        untreated = self.emergency_rate() * season * counts
+        times, cells, kept, avoided = self._thinned_arrivals(
+            "emergency_arrivals", ref, actual, start, end, untreated
+        )
         is_complex, marginal, los, u_admit, u_cause, dies = self._emergency_attributes(
             cells, "emergency_case", "emergency_los"
         )
@@ -375,6 +396,9 @@ class Demand:
             u_admit=u_admit[pick],
             cause=cause[pick],
             dies=dies[pick],
+            avoided_deaths=list(
+                zip(times[avoided & dies].tolist(), cells[avoided & dies].tolist(), strict=True)
+            ),
         )
 
     def initial_census(self, max_patients: int) -> EmergencyBatch:
@@ -420,7 +444,9 @@ class Demand:
         per_day = self.referral_rate / DAYS_PER_YEAR
         ref = per_day * self.reference_counts
         actual = per_day * self.population.counts * multiplier
-        times, cells, kept = self._thinned_arrivals("elective_referrals", ref, actual, start, end)
+        times, cells, kept, _ = self._thinned_arrivals(
+            "elective_referrals", ref, actual, start, end
+        )
         return self._referrals(times, cells, kept, "elective_case", "elective_los")
 
     def initial_list(self) -> ReferralBatch:

@@ -403,6 +403,8 @@ def _outcome_differences(results: ExperimentResults) -> dict[str, Any]:
     metrics = [
         "deaths_in_hospital",
         "deaths_in_population",
+        "deaths_after_ed_without_admission",
+        "deaths_after_avoided_presentation",
         "deaths_expected_from_ed_crowding",
         "life_years",
         "qalys",

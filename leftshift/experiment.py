@@ -51,6 +51,8 @@ YEARLY_METRICS = {
     "life_years": "sum",
     "deaths_in_hospital": "sum",
     "deaths_in_population": "sum",
+    "deaths_after_ed_without_admission": "sum",
+    "deaths_after_avoided_presentation": "sum",
     "deaths_expected_from_ed_crowding": "sum",
     "admissions_delayed_in_ed": "sum",
     **{f"qalys_Q{q}": "sum" for q in range(1, 6)},

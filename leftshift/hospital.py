@@ -132,6 +132,10 @@ class Hospital:
         self._end_stay_callback = self._end_stay  # one bound method, not one per stay
         #: (time of death, population cell) of patients who die at the end of their stay
         self.deaths: list[tuple[float, int]] = []
+        #: (time, population cell) of admitted patients who waited too long in ED for a bed;
+        #: each carries an expected extra death (ED crowding, ``outcomes.*``)
+        self.delayed_in_ed: list[tuple[float, int]] = []
+        self._ed_delay_days = cfg.outcomes.ed_delay_hours / 24.0
         # constants of the hot path, computed once
         window = h.discharge_window_hours
         self._window = None if window is None else (window[0] / 24.0, window[1] / 24.0)
@@ -144,6 +148,12 @@ class Hospital:
         """Cells of patients who died in hospital before ``t``, removing them from the list."""
         due = [cell for when, cell in self.deaths if when < t]
         self.deaths = [(when, cell) for when, cell in self.deaths if when >= t]
+        return due
+
+    def delayed_before(self, t: float) -> list[int]:
+        """Cells of patients admitted after a long ED wait before ``t`` (removed from the list)."""
+        due = [cell for when, cell in self.delayed_in_ed if when < t]
+        self.delayed_in_ed = [(when, cell) for when, cell in self.delayed_in_ed if when >= t]
         return due
 
     def live_integrals(self) -> tuple[float, float]:
@@ -185,6 +195,7 @@ class Hospital:
         if batch.marginal_list[i]:
             if batch.u_admit[i] >= self.marginal_admission_probability(self.occupancy()):
                 batch.outcome[i] = DECLINED
+                self._dies_outside(batch, i)
                 return
         if self.occupied < self.open_beds:
             self._start_stay(batch, i)
@@ -192,6 +203,7 @@ class Hospital:
         limit = self.h.max_ed_boarders
         if limit is not None and len(self.boarders) >= limit:
             batch.outcome[i] = DIVERTED
+            self._dies_outside(batch, i)
             return
         self._boarding_time -= self.env.now
         self.boarders.append((batch, i))
@@ -206,9 +218,20 @@ class Hospital:
             while self.boarders and self.occupied < self.open_beds:
                 self._admit_boarder()
 
+    def _dies_outside(self, batch: EmergencyBatch, i: int) -> None:
+        """A patient who was going to die still dies when not admitted, now and out of hospital.
+
+        Not admitting someone moves their death; it does not prevent it.
+        """
+        if batch.dies_list[i]:
+            self.deaths.append((self.env.now, int(batch.cell[i])))
+
     def _admit_boarder(self) -> None:
-        self._boarding_time += self.env.now
+        now = self.env.now
+        self._boarding_time += now
         batch, i = self.boarders.popleft()
+        if now - batch.time[i] > self._ed_delay_days and not batch.dies_list[i]:
+            self.delayed_in_ed.append((now, int(batch.cell[i])))
         self._start_stay(batch, i)
 
     def admit_electives(self) -> int:

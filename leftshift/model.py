@@ -191,6 +191,7 @@ def simulate(cfg: Config, seed: int) -> Results:
     snapshots = {name: np.zeros((n, 6, 5, size)) for name, size in STATE_DIMENSIONS.items()}
     deaths_by_month = np.zeros(n)
     births_by_month = np.zeros(n)
+    crowding_deaths = np.zeros(n)
     emergency_multiplier = np.ones(n)
     referral_multiplier = np.ones(n)
     bed_time_at_start = np.zeros(n + 1)
@@ -206,8 +207,12 @@ def simulate(cfg: Config, seed: int) -> Results:
                 flows = population.step_month()
                 deaths_by_month[month - 1] = flows["deaths"].sum()
                 died = hospital.deaths_before(start)
+                delayed = hospital.delayed_before(start)
                 if not cfg.population.static:
                     population.remove_hospital_deaths(died)
+                    crowding_deaths[month - 1] = population.remove_expected_deaths(
+                        delayed, cfg.outcomes.ed_delay_deaths_per_patient.mean
+                    )
                 births_by_month[month - 1] = flows["births"]
             population_by_month[month] = population.total
             lived_by_imd[month] = qalys_lived(population.counts, utility, days_in_month[month])
@@ -236,6 +241,7 @@ def simulate(cfg: Config, seed: int) -> Results:
                 care["other_factor"],
             )
             emergency_batches.append(batch)
+            hospital.deaths.extend(batch.avoided_deaths)
             env.process(hospital.emergency_arrivals(batch))
             response = referral_response(cfg, mean_wait_weeks)
             referral_multiplier[month] = response
@@ -288,7 +294,11 @@ def simulate(cfg: Config, seed: int) -> Results:
         population_by_month,
         extra={
             "deaths_in_population": deaths_by_month,
+            "deaths_from_ed_crowding_in_population": crowding_deaths,
             "life_years": population_by_month * days_in_month / DAYS_PER_YEAR,
+            "deaths_after_avoided_presentation": counts_in_bins(
+                np.array([t for b in emergency_batches for t, _ in b.avoided_deaths]), bounds
+            ),
             **outcomes,
             "births": births_by_month,
             "emergency_demand_multiplier": emergency_multiplier,

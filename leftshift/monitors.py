@@ -133,6 +133,8 @@ def presentations_frame(batches: list[EmergencyBatch], end_day: float) -> pd.Dat
             "marginal": cat["marginal"],
             "cause": pd.Categorical.from_codes(cat["cause"], categories=CAUSES),
             "died_in_hospital": cat["dies"] & (cat["outcome"] == ADMITTED),
+            "died_without_admission": cat["dies"]
+            & ((cat["outcome"] == DECLINED) | (cat["outcome"] == DIVERTED)),
             "outcome": pd.Categorical.from_codes(cat["outcome"], categories=list(OUTCOME_LABELS)),
             "boarding_hours": np.where(boarded, (boarding_end - cat["time"]) * 24.0, 0.0),
             "bed_start_day": cat["bed_start"],
@@ -293,6 +295,10 @@ def monthly_metrics(
     m["discharges"] = counts_in_bins(disc[done], bounds)
     died = episodes["died_in_hospital"].to_numpy(bool)
     m["deaths_in_hospital"] = counts_in_bins(disc[done & died], bounds)
+    not_admitted = presentations["died_without_admission"].to_numpy(bool)
+    m["deaths_after_ed_without_admission"] = counts_in_bins(
+        presentations["arrival_day"].to_numpy()[not_admitted], bounds
+    )
     m["discharged_los_days_total"] = counts_in_bins(disc[done], bounds, los[done])
     m["mean_los_days"] = np.divide(
         m["discharged_los_days_total"],

@@ -7,9 +7,11 @@
 * **QALYs lost**: per COPD-exacerbation and heart-failure admission (by NYHA class), in the month
   of admission; and while waiting beyond 18 weeks on the elective list (utility decrement x time,
   integrated exactly over each month).
-* **Deaths** in and out of hospital come from the population and the hospital; the expected extra
+* **Deaths** in and out of hospital come from the population and the hospital. The expected extra
   deaths from ED crowding (Jones 2022: one per 82 admitted patients who wait more than 6 hours for
-  a bed) are reported beside them, not fed back into the population.
+  a bed) are reported; in the expected-value cohort (the default) they are also taken out of the
+  population (a fraction of a person from the patient's cell, the month after), so they cost
+  life-years and QALYs. The stochastic cohort reports them only.
 
 QALYs are counted within the horizon only: nothing is extrapolated beyond the last month.
 """
@@ -89,8 +91,10 @@ def outcome_metrics(
     for q in range(N_IMD):
         out[f"qalys_Q{q + 1}"] = net_by_imd[:, q]
     # ED crowding: admitted patients who waited more than the threshold for a bed
-    delayed = (presentations["outcome"] == "admitted").to_numpy() & (
-        presentations["boarding_hours"].to_numpy() > o.ed_delay_hours
+    delayed = (
+        (presentations["outcome"] == "admitted").to_numpy()
+        & (presentations["boarding_hours"].to_numpy() > o.ed_delay_hours)
+        & ~presentations["died_in_hospital"].to_numpy(bool)
     )
     out["admissions_delayed_in_ed"] = counts_in_bins(
         presentations["arrival_day"].to_numpy()[delayed], bounds

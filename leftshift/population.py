@@ -396,6 +396,24 @@ class Population:
         self.check_conservation()
         return removed
 
+    def remove_expected_deaths(self, cells: list[int], probability: float) -> float:
+        """Expected-value cohort only: take ``probability`` of a person out of each cell.
+
+        Used for deaths that are a risk, not an event (ED crowding); returns the people removed.
+        A cell with too few people gives up what it has.
+        """
+        if self.cfg.stochastic or probability <= 0:
+            return 0.0
+        flat = self.counts.reshape(-1)
+        removed = 0.0
+        for cell in cells:
+            take = min(probability, flat[cell])
+            flat[cell] -= take
+            removed += take
+        self.deaths += removed
+        self.check_conservation()
+        return removed
+
     def check_conservation(self) -> None:
         """Raise if alive + dead != initial + births + net migration, or a stock is negative."""
         if (self.counts < 0).any():
