@@ -44,10 +44,24 @@ def _paired(diff: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"mean": mean, "ci_low": mean - half, "ci_high": mean + half})
 
 
+NO_GAP = "no investment gap: the scenario never costs more"
+GAP_TOLERANCE_GBP = 1.0
+
+
 def _break_even(cumulative: pd.Series) -> str | None:
-    """First financial year whose cumulative incremental net cost is at or below zero."""
-    hits = cumulative[cumulative <= 0]
-    return None if hits.empty else str(hits.index[0])
+    """The financial year in which the investment is paid back, or None if it is not.
+
+    The first year whose cumulative incremental net cost is back at or below zero after it
+    has been above zero (a gap opened and closed). A scenario whose cumulative cost is never
+    above zero has no gap to pay back (:data:`NO_GAP`).
+    """
+    opened = False
+    for year, value in cumulative.items():
+        if value > GAP_TOLERANCE_GBP:
+            opened = True
+        elif opened and value <= 0:
+            return str(year)
+    return None if opened else NO_GAP
 
 
 def money_comparison(ledger: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any]]:
@@ -73,7 +87,7 @@ def money_comparison(ledger: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any]
             p.insert(0, "funding", label)
             rows.append(p.rename_axis("financial_year").reset_index())
         per_rep = [_break_even(cumulative.loc[r]) for r in cumulative.index]
-        hits = [y for y in per_rep if y is not None]
+        hits = [y for y in per_rep if y not in (None, NO_GAP)]
         mean_path = cumulative.mean(axis=0)
         summary[label] = {
             "incremental_net_cost_gbp": {str(y): float(v) for y, v in diff.mean(axis=0).items()},
@@ -380,19 +394,24 @@ def _break_even_interval(results: ExperimentResults) -> dict[str, Any]:
     net = net_cost_by_year(results.ledger(), with_transition_funding=False)
     cumulative = (net.loc["scenario"] - net.loc["baseline"]).cumsum(axis=1)
     years = list(cumulative.columns)
-    index = [
-        years.index(y) if (y := _break_even(cumulative.loc[r])) is not None else len(years)
-        for r in cumulative.index
-    ]
+
+    def position(year: str | None) -> int:
+        if year == NO_GAP:
+            return -1
+        return years.index(year) if year is not None else len(years)
+
+    index = [position(_break_even(cumulative.loc[r])) for r in cumulative.index]
 
     def label(i: float) -> str:
+        if i < 0:
+            return NO_GAP
         return years[int(i)] if i < len(years) else NOT_WITHIN_HORIZON
 
     lo, mid, hi = np.percentile(index, [2.5, 50, 97.5], method="inverted_cdf")
     return {
         "median": label(mid),
         "range_95": [label(lo), label(hi)],
-        "replications_breaking_even": int(sum(i < len(years) for i in index)),
+        "replications_breaking_even": int(sum(0 <= i < len(years) for i in index)),
         "replications": len(index),
     }
 
@@ -405,6 +424,8 @@ def _outcome_differences(results: ExperimentResults) -> dict[str, Any]:
         "deaths_in_population",
         "deaths_after_ed_without_admission",
         "deaths_after_avoided_presentation",
+        "deaths_from_ed_crowding_in_population",
+        "years_of_life_lost",
         "deaths_expected_from_ed_crowding",
         "life_years",
         "qalys",

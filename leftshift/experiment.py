@@ -53,6 +53,7 @@ YEARLY_METRICS = {
     "deaths_in_population": "sum",
     "deaths_after_ed_without_admission": "sum",
     "deaths_after_avoided_presentation": "sum",
+    "years_of_life_lost": "sum",
     "deaths_expected_from_ed_crowding": "sum",
     "admissions_delayed_in_ed": "sum",
     **{f"qalys_Q{q}": "sum" for q in range(1, 6)},

@@ -14,7 +14,7 @@ from leftshift import psa
 from leftshift.calendar import DAYS_PER_YEAR, Calendar
 from leftshift.community import Community
 from leftshift.config import Config
-from leftshift.demand import TREATED, Demand, EmergencyBatch
+from leftshift.demand import TREATED, Demand, EmergencyBatch, cell_axes
 from leftshift.finance import build_ledger, check_ledger
 from leftshift.hospital import Hospital, WaitingList
 from leftshift.invariants import InvariantError
@@ -28,7 +28,12 @@ from leftshift.monitors import (
     state_metrics,
     step_mass,
 )
-from leftshift.outcomes import outcome_metrics, qalys_lived, utility_table
+from leftshift.outcomes import (
+    outcome_metrics,
+    qalys_lived,
+    remaining_life_expectancy,
+    utility_table,
+)
 from leftshift.population import Population
 from leftshift.results import Results, summarise
 from leftshift.rng import Streams
@@ -192,6 +197,8 @@ def simulate(cfg: Config, seed: int) -> Results:
     deaths_by_month = np.zeros(n)
     births_by_month = np.zeros(n)
     crowding_deaths = np.zeros(n)
+    years_of_life_lost = np.zeros(n)
+    life_left = remaining_life_expectancy(cfg)
     emergency_multiplier = np.ones(n)
     referral_multiplier = np.ones(n)
     bed_time_at_start = np.zeros(n + 1)
@@ -213,6 +220,12 @@ def simulate(cfg: Config, seed: int) -> Results:
                     crowding_deaths[month - 1] = population.remove_expected_deaths(
                         delayed, cfg.outcomes.ed_delay_deaths_per_patient.mean
                     )
+                    by_age = flows["deaths"].sum(axis=(1, 2, 3, 4))
+                    by_age += np.bincount(cell_axes(np.asarray(died, np.int64))[0], minlength=6)
+                    by_age += cfg.outcomes.ed_delay_deaths_per_patient.mean * np.bincount(
+                        cell_axes(np.asarray(delayed, np.int64))[0], minlength=6
+                    )
+                    years_of_life_lost[month - 1] = float(by_age @ life_left)
                 births_by_month[month - 1] = flows["births"]
             population_by_month[month] = population.total
             lived_by_imd[month] = qalys_lived(population.counts, utility, days_in_month[month])
@@ -295,6 +308,7 @@ def simulate(cfg: Config, seed: int) -> Results:
         extra={
             "deaths_in_population": deaths_by_month,
             "deaths_from_ed_crowding_in_population": crowding_deaths,
+            "years_of_life_lost": years_of_life_lost,
             "life_years": population_by_month * days_in_month / DAYS_PER_YEAR,
             "deaths_after_avoided_presentation": counts_in_bins(
                 np.array([t for b in emergency_batches for t, _ in b.avoided_deaths]), bounds

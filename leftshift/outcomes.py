@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from leftshift.calendar import DAYS_PER_YEAR, Calendar
-from leftshift.config import Config
+from leftshift.config import AGE_BAND_WIDTH_YEARS, Config
 from leftshift.monitors import EIGHTEEN_WEEKS_DAYS, counts_in_bins, interval_mass
 from leftshift.population import SHAPE
 
@@ -35,6 +35,28 @@ def utility_table(cfg: Config) -> np.ndarray:
     hf_mult = np.concatenate([[1.0], o.hf_utility_multiplier])[hf]
     frail_mult = np.asarray(o.frailty_utility_multiplier)[frailty]
     return np.asarray(o.utility_by_age)[age] * copd_mult * hf_mult * frail_mult
+
+
+def remaining_life_expectancy(cfg: Config) -> np.ndarray:
+    """Years of life left at the middle of each age band, from the bands' mortality rates.
+
+    A life table with a constant hazard in each band (``population.mortality_per_1000_by_age``,
+    itself an approximation of ONS rates); used for years of life lost.
+    """
+    hazard = np.asarray(cfg.population.mortality_per_1000_by_age, float) / 1000.0
+    width = np.asarray(AGE_BAND_WIDTH_YEARS, float)
+    out = np.zeros(len(hazard))
+    after = 0.0  # expectation of life at the start of the next band
+    for k in range(len(hazard) - 1, -1, -1):
+        h = max(hazard[k], 1e-12)
+        if not np.isfinite(width[k]):
+            out[k] = 1.0 / h
+            after = out[k]
+            continue
+        half = width[k] / 2.0
+        out[k] = -np.expm1(-h * half) / h + np.exp(-h * half) * after
+        after = -np.expm1(-h * width[k]) / h + np.exp(-h * width[k]) * after
+    return out
 
 
 def qalys_lived(counts: np.ndarray, utility: np.ndarray, days: float) -> np.ndarray:

@@ -150,3 +150,24 @@ def test_economic_evaluation_end_to_end_on_a_small_experiment():
     by_arm = samples.pivot_table(index=["replication", "parameter"], columns="arm", values="value")
     assert (by_arm["baseline"] == by_arm["scenario"]).all()  # the same draw in every arm
     assert isinstance(curve, pd.DataFrame) and len(curve) > 10
+
+
+@pytest.mark.unit
+def test_life_expectancy_of_a_constant_hazard_is_its_inverse():
+    from leftshift.outcomes import remaining_life_expectancy
+
+    cfg = load({"population": {"mortality_per_1000_by_age": [20.0] * 6}})
+    np.testing.assert_allclose(remaining_life_expectancy(cfg), 50.0, rtol=1e-9)
+    # higher mortality in old age leaves fewer years at every age, and fewest at 85+
+    left = remaining_life_expectancy(load(None))
+    assert (np.diff(left) < 0).all() and left[-1] == pytest.approx(1000.0 / 140.0)
+
+
+@pytest.mark.unit
+def test_break_even_needs_a_gap_to_close():
+    from leftshift.economics import NO_GAP, _break_even
+
+    years = ["2025/26", "2026/27", "2027/28"]
+    assert _break_even(pd.Series([5.0, 2.0, -1.0], index=years)) == "2027/28"
+    assert _break_even(pd.Series([0.0, 5.0, 9.0], index=years)) is None  # never paid back
+    assert _break_even(pd.Series([0.0, -5.0, -9.0], index=years)) == NO_GAP
