@@ -426,6 +426,7 @@ def _outcome_differences(results: ExperimentResults) -> dict[str, Any]:
         "deaths_after_avoided_presentation",
         "deaths_from_ed_crowding_in_population",
         "years_of_life_lost",
+        *[f"deaths_Q{q}" for q in range(1, 6)],
         "deaths_expected_from_ed_crowding",
         "life_years",
         "qalys",

@@ -198,6 +198,7 @@ def simulate(cfg: Config, seed: int) -> Results:
     births_by_month = np.zeros(n)
     crowding_deaths = np.zeros(n)
     years_of_life_lost = np.zeros(n)
+    deaths_by_imd = np.zeros((n, 5))
     life_left = remaining_life_expectancy(cfg)
     emergency_multiplier = np.ones(n)
     referral_multiplier = np.ones(n)
@@ -220,12 +221,14 @@ def simulate(cfg: Config, seed: int) -> Results:
                     crowding_deaths[month - 1] = population.remove_expected_deaths(
                         delayed, cfg.outcomes.ed_delay_deaths_per_patient.mean
                     )
-                    by_age = flows["deaths"].sum(axis=(1, 2, 3, 4))
-                    by_age += np.bincount(cell_axes(np.asarray(died, np.int64))[0], minlength=6)
-                    by_age += cfg.outcomes.ed_delay_deaths_per_patient.mean * np.bincount(
-                        cell_axes(np.asarray(delayed, np.int64))[0], minlength=6
-                    )
-                    years_of_life_lost[month - 1] = float(by_age @ life_left)
+                    # all deaths of the month by age band and IMD quintile
+                    by_cell = flows["deaths"].sum(axis=(2, 3, 4)).astype(float)
+                    p_crowding = cfg.outcomes.ed_delay_deaths_per_patient.mean
+                    for cells, weight in ((died, 1.0), (delayed, p_crowding)):
+                        age, imd = cell_axes(np.asarray(cells, np.int64))[:2]
+                        np.add.at(by_cell, (age, imd), weight)
+                    years_of_life_lost[month - 1] = float(by_cell.sum(axis=1) @ life_left)
+                    deaths_by_imd[month - 1] = by_cell.sum(axis=0)
                 births_by_month[month - 1] = flows["births"]
             population_by_month[month] = population.total
             lived_by_imd[month] = qalys_lived(population.counts, utility, days_in_month[month])
@@ -309,6 +312,7 @@ def simulate(cfg: Config, seed: int) -> Results:
             "deaths_in_population": deaths_by_month,
             "deaths_from_ed_crowding_in_population": crowding_deaths,
             "years_of_life_lost": years_of_life_lost,
+            **{f"deaths_Q{q + 1}": deaths_by_imd[:, q] for q in range(5)},
             "life_years": population_by_month * days_in_month / DAYS_PER_YEAR,
             "deaths_after_avoided_presentation": counts_in_bins(
                 np.array([t for b in emergency_batches for t, _ in b.avoided_deaths]), bounds
