@@ -273,7 +273,7 @@ def compare_arguments(args: list[str]) -> list[str]:
     for arg in args:
         key = arg.split("=", 1)[0]
         out.append(f"run.{arg}" if key in COMPARE_KEYS else arg)
-    if not any(a.split("=", 1)[0] in ("run.n_jobs",) for a in out):
+    if not any(a.split("=", 1)[0] == "run.n_jobs" for a in out):
         out.append("run.n_jobs=-1")
     return out
 

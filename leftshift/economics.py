@@ -15,16 +15,9 @@ import pandas as pd
 
 from leftshift.config import Config, load, to_container
 from leftshift.experiment import ExperimentResults, arms, ci_half_width, run_experiment
-from leftshift.finance import ORGANISATIONS
+from leftshift.finance import ORGANISATIONS, signed_amounts
 
 NOT_WITHIN_HORIZON = "not within the horizon"
-
-
-def _signed(ledger: pd.DataFrame) -> pd.Series:
-    return pd.Series(
-        np.where(ledger["direction"] == "spend", 1.0, -1.0) * ledger["amount_gbp"],
-        index=ledger.index,
-    )
 
 
 def net_cost_by_year(ledger: pd.DataFrame, with_transition_funding: bool = True) -> pd.DataFrame:
@@ -32,7 +25,11 @@ def net_cost_by_year(ledger: pd.DataFrame, with_transition_funding: bool = True)
     keep = ledger
     if not with_transition_funding:
         keep = ledger[ledger["category"] != "transition_funding"]
-    net = _signed(keep).groupby([keep["arm"], keep["replication"], keep["financial_year"]]).sum()
+    net = (
+        signed_amounts(keep)
+        .groupby([keep["arm"], keep["replication"], keep["financial_year"]])
+        .sum()
+    )
     return net.unstack("financial_year").fillna(0.0)
 
 
@@ -258,7 +255,7 @@ def incremental_by_replication(cfg: Config, results: ExperimentResults) -> pd.Da
     ledger = results.ledger()
     ledger = ledger[ledger["category"] != "transition_funding"]
     cost = (
-        _signed(ledger)
+        signed_amounts(ledger)
         .groupby([ledger["arm"], ledger["replication"], ledger["reporting_year"]])
         .sum()
     )

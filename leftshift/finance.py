@@ -247,29 +247,20 @@ def check_ledger(ledger: pd.DataFrame) -> None:
         )
 
 
+def signed_amounts(ledger: pd.DataFrame) -> pd.Series:
+    """Each entry's amount as a net cost: spending positive, income negative."""
+    return pd.Series(
+        np.where(ledger["direction"] == "spend", 1.0, -1.0) * ledger["amount_gbp"],
+        index=ledger.index,
+    )
+
+
 def net_cost(ledger: pd.DataFrame, with_transition_funding: bool = True) -> pd.Series:
     """The system's net cost (spending minus income, all organisations) by financial year.
 
     Payments inside the place cancel; without transition funding, the national grant is left
     out (what the place would pay with no grant).
     """
-    signed = np.where(ledger["direction"] == "spend", 1.0, -1.0) * ledger["amount_gbp"]
-    keep = np.ones(len(ledger), bool)
     if not with_transition_funding:
-        keep = (ledger["category"] != "transition_funding").to_numpy()
-    return pd.Series(signed[keep]).groupby(ledger["financial_year"].to_numpy()[keep]).sum()
-
-
-def by_organisation(ledger: pd.DataFrame) -> pd.DataFrame:
-    """Spending, income and net cost by financial year and organisation (all five listed)."""
-    signed = ledger.assign(
-        spend=np.where(ledger["direction"] == "spend", ledger["amount_gbp"], 0.0),
-        income=np.where(ledger["direction"] == "income", ledger["amount_gbp"], 0.0),
-    )
-    out = (
-        signed.groupby(["financial_year", "organisation"], observed=False)[["spend", "income"]]
-        .sum()
-        .reset_index()
-    )
-    out["net_cost"] = out["spend"] - out["income"]
-    return out
+        ledger = ledger[ledger["category"] != "transition_funding"]
+    return signed_amounts(ledger).groupby(ledger["financial_year"]).sum()
