@@ -15,7 +15,8 @@ def queue_only_config(
 ) -> Config:
     """An M/M/c hospital: constant Poisson arrivals, exponential stays, no electives.
 
-    No seasonality, no pressure channels, a frozen population, discharges at any hour. With
+    No seasonality, no pressure channels, a frozen population, discharges at any hour (and, by
+    default, no delayed discharges). With
     ``max_ed_boarders=0`` it is an Erlang loss system. ``hospital`` and ``run`` override keys.
     """
     los = {"distribution": "exponential", "mean_days": mean_los, "cv": 1.0}

@@ -26,7 +26,7 @@ SCENARIOS_DIR = os.environ.get("LEFTSHIFT_SCENARIOS") or str(
 )
 
 
-GROUPS = ("place", "population", "demand", "hospital", "run", "experiment")
+GROUPS = ("place", "population", "demand", "hospital", "social_care", "run", "experiment")
 
 
 def check_overrides(args: list[str]) -> list[str]:

@@ -778,6 +778,66 @@ class CommunityConfig(_Section):
 
 
 # --------------------------------------------------------------------------------------------
+# social care and discharge pathways
+# --------------------------------------------------------------------------------------------
+@dataclass
+class DischargeServiceConfig(_Section):
+    """One discharge pathway's service: capacity, time to arrange, length of service, cost."""
+
+    capacity_per_100k: float = param(
+        0.0, source="calibration_delayed_discharges", ge=0.0, le=100_000.0, unit="places"
+    )
+    arrangement_days: float = param(
+        0.0,
+        source="calibration_delayed_discharges",
+        ge=0.0,
+        le=365.0,
+        unit="days",
+        doc="mean time from medically fit to a place being arranged (assessment, brokerage),"
+        " spent in the acute bed, exponential",
+    )
+    service_days: float = param(
+        0.0, source="assumption_service_length", ge=0.0, le=10_000.0, unit="days, mean"
+    )
+    cost_per_day_gbp: float = param(
+        0.0, source="assumption_social_care_cost", ge=0.0, le=10_000.0, unit="GBP a place-day"
+    )
+
+
+def _service(capacity: float, arrange: float, days: float, cost: float) -> Any:
+    return field(default_factory=lambda: DischargeServiceConfig(capacity, arrange, days, cost))
+
+
+@dataclass
+class SocialCareConfig(_Section):
+    """Discharge pathways 1-3 for emergency patients aged 65+, and the capacity they need.
+
+    Pathway 0 is home with no new support. A patient on pathway 1 (home with support), 2
+    (intermediate bed) or 3 (care home) stays in the acute bed after the clinical stay until
+    the place is arranged and free: a delayed discharge ("no criteria to reside").
+    """
+
+    delayed_discharges: bool = param(
+        False,
+        source="model_switch",
+        doc="false: everyone goes home when the clinical stay ends (pathway 0); true: pathways"
+        " 1-3 and their places (social_care=delays turns it on with its calibration)",
+    )
+    pathway_shares_65_plus: list[float] = param(
+        [0.50, 0.45, 0.04, 0.01],
+        source="dhsc_discharge_guidance",
+        ge=0.0,
+        le=1.0,
+        length=4,
+        sums_to_one=True,
+        doc="pathways 0-3 of emergency discharges of people 65+ (younger people: pathway 0)",
+    )
+    home_support: DischargeServiceConfig = _service(230.0, 3.5, 42.0, 42.8)
+    intermediate_beds: DischargeServiceConfig = _service(15.0, 6.0, 28.0, 157.0)
+    care_homes: DischargeServiceConfig = _service(95.0, 10.0, 730.0, 157.0)
+
+
+# --------------------------------------------------------------------------------------------
 # interventions, run, report
 # --------------------------------------------------------------------------------------------
 @dataclass
@@ -875,6 +935,7 @@ class InterventionsConfig(_Section):
     """What a scenario changes. The baseline arm of an experiment resets this whole section."""
 
     emergency_demand_multiplier: ScheduleConfig = section(ScheduleConfig)
+    social_care_capacity_multiplier: ScheduleConfig = section(ScheduleConfig)
     neighbourhood_teams: NeighbourhoodTeamsConfig = section(NeighbourhoodTeamsConfig)
     decommissioning: DecommissioningConfig = section(DecommissioningConfig)
 
@@ -1188,6 +1249,7 @@ class Config(_Section):
     demand: DemandConfig = section(DemandConfig)
     hospital: HospitalConfig = section(HospitalConfig)
     interventions: InterventionsConfig = section(InterventionsConfig)
+    social_care: SocialCareConfig = section(SocialCareConfig)
     finance: FinanceConfig = section(FinanceConfig)
     outcomes: OutcomesConfig = section(OutcomesConfig)
     economics: EconomicsConfig = section(EconomicsConfig)

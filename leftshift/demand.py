@@ -29,6 +29,7 @@ from leftshift.rng import Streams
 #: Dominating rate / reference rate. Affects only efficiency and how random numbers are shared,
 #: never the distribution of arrivals.
 THINNING_HEADROOM = 1.25
+OLDEST_BANDS_FROM = 3  # age bands 65-74 and older follow the discharge pathways
 
 
 def los_quantile(los: LengthOfStayConfig, u: np.ndarray) -> np.ndarray:
@@ -84,6 +85,10 @@ class EmergencyBatch:
     #: (time, cell) of deaths among presentations an intervention avoided: the person still
     #: dies, out of hospital (avoiding the presentation is not assumed to avoid the death)
     avoided_deaths: list = field(default_factory=list)
+    #: discharge pathway 0-3, and the draws for arranging and using its service
+    pathway: np.ndarray = None
+    u_arrange: np.ndarray = None
+    u_service: np.ndarray = None
     outcome: np.ndarray = field(init=False)
     bed_start: np.ndarray = field(init=False)
     los: np.ndarray = field(init=False)
@@ -95,7 +100,15 @@ class EmergencyBatch:
             self.cause = np.zeros(n, dtype=np.int8)
         if self.dies is None:
             self.dies = np.zeros(n, dtype=bool)
+        if self.pathway is None:
+            self.pathway = np.zeros(n, dtype=np.int8)
+        if self.u_arrange is None:
+            self.u_arrange = np.full(n, 0.5)
+        if self.u_service is None:
+            self.u_service = np.full(n, 0.5)
         self.dies_list = self.dies.tolist()
+        self.pathway_list = self.pathway.tolist()
+        self.delay = np.zeros(n)  # days in the bed after the stay, waiting for the pathway
         self.outcome = np.zeros(n, dtype=np.int8)
         self.bed_start = np.full(n, np.nan)
         self.los = np.full(n, np.nan)
@@ -117,11 +130,14 @@ class EmergencyBatch:
         self.stay_clinical.append(clinical)
 
     def finalise(self) -> None:
-        """Write the stays recorded during the run into the arrays (outcome: admitted)."""
+        """Write the stays recorded during the run into the arrays (outcome: admitted).
+
+        A delayed discharge's days in the bed are added to its stay.
+        """
         idx = np.asarray(self.stay_index, dtype=np.int64)
         self.outcome[idx] = ADMITTED
         self.bed_start[idx] = self.stay_start
-        self.los[idx] = self.stay_los
+        self.los[idx] = np.asarray(self.stay_los) + self.delay[idx]
         self.clinical_los[idx] = self.stay_clinical
 
 
@@ -339,6 +355,20 @@ class Demand:
         dies = u_death < self.death_probability.ravel()[cells]
         return is_complex, marginal, los, u_admit, u_cause, dies
 
+    def _pathways(self, cells: np.ndarray, dies: np.ndarray, stream: str):
+        """Discharge pathway (0-3) of each candidate, and its arranging and service draws.
+
+        People 65+ follow ``social_care.pathway_shares_65_plus``; younger people and those who
+        die in hospital go home (pathway 0).
+        """
+        u_pathway, u_arrange, u_service = self.streams[stream].random((3, len(cells)))
+        cum = np.cumsum(self.cfg.social_care.pathway_shares_65_plus)
+        pathway = np.minimum(np.searchsorted(cum, u_pathway, side="right"), 3).astype(np.int8)
+        old = cell_axes(cells)[0] >= OLDEST_BANDS_FROM
+        on = self.cfg.social_care.delayed_discharges
+        pathway = np.where(old & ~dies & on, pathway, 0).astype(np.int8)
+        return pathway, u_arrange, u_service
+
     def _cause(
         self, cells: np.ndarray, u_cause: np.ndarray, disease_factor, other_factor=1.0
     ) -> np.ndarray:
@@ -385,6 +415,7 @@ class Demand:
             cells, "emergency_case", "emergency_los"
         )
         cause = self._cause(cells, u_cause, disease_factor, other_factor)
+        pathway, u_arrange, u_service = self._pathways(cells, dies, "discharge_pathway")
         order = np.argsort(times[kept], kind="stable")
         pick = np.flatnonzero(kept)[order]
         return EmergencyBatch(
@@ -396,6 +427,9 @@ class Demand:
             u_admit=u_admit[pick],
             cause=cause[pick],
             dies=dies[pick],
+            pathway=pathway[pick],
+            u_arrange=u_arrange[pick],
+            u_service=u_service[pick],
             avoided_deaths=list(
                 zip(times[avoided & dies].tolist(), cells[avoided & dies].tolist(), strict=True)
             ),

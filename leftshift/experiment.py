@@ -28,6 +28,8 @@ YEARLY_METRICS = {
     "bed_days_elective": "sum",
     "bed_days_stay_pressure": "sum",
     "bed_days_awaiting_discharge_window": "sum",
+    "bed_days_delayed_discharge": "sum",
+    "delayed_discharge_patients": "mean",
     "admissions_emergency": "sum",
     "admissions_elective": "sum",
     "emergency_presentations": "sum",
@@ -257,6 +259,7 @@ def backfill_report(cfg: Config, monthly: pd.DataFrame) -> dict[str, Any]:
             "backfilled_by_electives": -delta("bed_days_base_elective"),
             "backfilled_by_stay_length": -delta("bed_days_stay_pressure")
             - delta("bed_days_awaiting_discharge_window"),
+            "backfilled_by_delayed_discharges": -delta("bed_days_delayed_discharge"),
             "released_bed_days": delta("bed_days"),
             "boarding_hours_saved": delta("ed_boarding_hours"),
         }

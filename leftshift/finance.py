@@ -16,8 +16,10 @@ What is priced, and from which mechanism (MODEL.md section 5):
 * community provider: funded posts of each staff group from the month they are funded, filled or
   not, and recruitment and training per WTE hired, paid by the ICB as a cost-and-volume block;
 * ICB: pays the contracts and receives any national transition funding;
-* general practice and the local authority: no mechanism in the model prices them yet (GP
-  contacts and social care packages come with later issues), so they have no entries.
+* local authority adult social care: the places of discharge pathways 1-3 in use (home
+  support, intermediate beds, care homes) x their cost per day, from its own budget;
+* general practice: no mechanism in the model prices it yet (GP contacts), so it has no
+  entries.
 
 :func:`check_ledger` (B8) raises if the books do not balance.
 """
@@ -56,6 +58,8 @@ NATIONAL = "national_funding"
 ACTIVITY = "activity"
 ESCALATION = "escalation_beds"
 INTERVENTION = "neighbourhood_teams"  # the intervention that funds community posts
+DISCHARGE_PATHWAYS = "discharge_pathways"
+SERVICES = ("home_support", "intermediate_beds", "care_homes")
 
 
 @dataclass
@@ -195,6 +199,12 @@ def build_ledger(
             ledger.add(m, *community, "recruitment_and_training", INTERVENTION, hiring)
             spend += staff * year_share + hiring
         contract("fixed_contract", spend, payee="community_provider")
+        # local authority: social care places used by discharge pathways 1-3
+        for name in SERVICES:
+            place_days = row[f"places_in_use_{name}"] * days[k]
+            cost = place_days * getattr(cfg.social_care, name).cost_per_day_gbp
+            ledger.add(m, "local_authority_social_care", "spend", "social_care_packages",
+                       DISCHARGE_PATHWAYS, cost)  # fmt: skip
         offer = _transition_grant(cfg, calendar.years_at_month(m), row["population"], days[k])
         grant = min(offer, spend * (1.0 - f.transition_funding.local_match_share))
         ledger.add(m, "icb", "income", "transition_funding", INTERVENTION, grant, NATIONAL)

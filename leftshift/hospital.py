@@ -101,6 +101,58 @@ class WaitingList:
             batch.exit_reason[gone] = REMOVED
 
 
+class DischargeService:
+    """Places of one discharge pathway (home support, intermediate beds, care homes).
+
+    A medically fit patient on the pathway waits in the acute bed while the place is arranged,
+    then while none is free (first come, first served); the place is held for the length of
+    service. Places start full, with exponential residual services (memoryless), so the run
+    does not begin with an empty care sector.
+    """
+
+    def __init__(self, env: simpy.Environment, name: str, cfg, population: int, rng):
+        self.env = env
+        self.name = name
+        self.cfg = cfg
+        self.base_capacity = cfg.capacity_per_100k * population / 100_000.0
+        self.capacity = int(round(self.base_capacity))
+        self.in_use = 0
+        self.queue: deque = deque()
+        self.log: list[tuple[float, int]] = [(0.0, 0)]
+        for residual in rng.exponential(max(cfg.service_days, 1e-9), self.capacity).tolist():
+            self._hold(residual)
+
+    def set_capacity(self, multiplier: float) -> None:
+        """Scale the places (an intervention); queued patients take any new places at once."""
+        self.capacity = int(round(self.base_capacity * multiplier))
+        while self.queue and self.in_use < self.capacity:
+            self.place(*self.queue.popleft())
+
+    def _hold(self, days: float) -> None:
+        self.in_use += 1
+        self.log.append((self.env.now, self.in_use))
+        self.env.timeout(days).callbacks.append(self._release)
+
+    def _release(self, _event) -> None:
+        self.in_use -= 1
+        self.log.append((self.env.now, self.in_use))
+        if self.queue:
+            self.place(*self.queue.popleft())
+
+    def request(self, batch: EmergencyBatch, i: int, since: float, on_placed) -> None:
+        """Place the patient now if a place is free, else queue them."""
+        if self.in_use < self.capacity:
+            self.place(batch, i, since, on_placed)
+        else:
+            self.queue.append((batch, i, since, on_placed))
+
+    def place(self, batch: EmergencyBatch, i: int, since: float, on_placed) -> None:
+        """The patient takes a place for their length of service and leaves the acute bed."""
+        service = -self.cfg.service_days * math.log(max(batch.u_service[i], 1e-300))
+        self._hold(service)
+        on_placed(batch, i, since)
+
+
 class Hospital:
     """G&A beds, ED boarding, escalation beds and the elective admission round."""
 
@@ -136,6 +188,9 @@ class Hospital:
         #: each carries an expected extra death (ED crowding, ``outcomes.*``)
         self.delayed_in_ed: list[tuple[float, int]] = []
         self._ed_delay_days = cfg.outcomes.ed_delay_hours / 24.0
+        self.services: dict[int, DischargeService] = {}
+        #: patients medically fit but still in a bed: (batch, i) -> day they became fit
+        self.awaiting: dict[tuple[int, int], tuple[EmergencyBatch, int, float]] = {}
         # constants of the hot path, computed once
         window = h.discharge_window_hours
         self._window = None if window is None else (window[0] / 24.0, window[1] / 24.0)
@@ -301,14 +356,17 @@ class Hospital:
             raise InvariantError(
                 f"occupied beds {self.occupied} exceed open beds {self.open_beds} at day {now:.3f}"
             )
+        value = None
         if isinstance(batch, EmergencyBatch):
             batch.record_stay(i, now, los, clinical)
             if batch.dies_list[i]:
                 self.deaths.append((now + los, int(batch.cell[i])))
+            elif batch.pathway_list[i] and self.services:
+                value = (batch, i)
         else:
             batch.los[i] = los
             batch.clinical_los[i] = clinical
-        self.env.timeout(los).callbacks.append(self._end_stay_callback)
+        self.env.timeout(los, value=value).callbacks.append(self._end_stay_callback)
 
     @property
     def target_beds(self) -> int:
@@ -324,7 +382,36 @@ class Hospital:
         if self.open_beds > self.target_beds:
             self._set_open_beds(max(self.target_beds, self.occupied))
 
-    def _end_stay(self, _event: simpy.Event) -> None:
+    def add_discharge_services(self, services: dict[int, "DischargeService"]) -> None:
+        """Pathways 1-3 need these services; without them every discharge goes home."""
+        self.services = services
+
+    def _end_stay(self, event: simpy.Event) -> None:
+        if event.value is not None:  # medically fit, but the pathway's place is not ready
+            batch, i = event.value
+            now = self.env.now
+            self.awaiting[(id(batch), i)] = (batch, i, now)
+            service = self.services[batch.pathway_list[i]]
+            arrange = -service.cfg.arrangement_days * math.log(max(batch.u_arrange[i], 1e-300))
+            self.env.timeout(arrange, value=(batch, i, now)).callbacks.append(self._arranged)
+            return
+        self._free_bed()
+
+    def _arranged(self, event: simpy.Event) -> None:
+        batch, i, since = event.value
+        self.services[batch.pathway_list[i]].request(batch, i, since, self._leave_for_pathway)
+
+    def _leave_for_pathway(self, batch: EmergencyBatch, i: int, since: float) -> None:
+        batch.delay[i] = self.env.now - since
+        del self.awaiting[(id(batch), i)]
+        self._free_bed()
+
+    def close_delays(self, end: float) -> None:
+        """Patients still waiting for their pathway at the end: delayed until the end."""
+        for batch, i, since in self.awaiting.values():
+            batch.delay[i] = end - since
+
+    def _free_bed(self) -> None:
         self.occupied -= 1
         self.discharges += 1
         self._bed_time += self.env.now

@@ -15,8 +15,8 @@ from leftshift.calendar import DAYS_PER_YEAR, Calendar
 from leftshift.community import Community
 from leftshift.config import Config
 from leftshift.demand import TREATED, Demand, EmergencyBatch, cell_axes
-from leftshift.finance import build_ledger, check_ledger
-from leftshift.hospital import Hospital, WaitingList
+from leftshift.finance import SERVICES, build_ledger, check_ledger
+from leftshift.hospital import DischargeService, Hospital, WaitingList
 from leftshift.invariants import InvariantError
 from leftshift.monitors import (
     counts_in_bins,
@@ -180,6 +180,16 @@ def simulate(cfg: Config, seed: int) -> Results:
     waiting_list = WaitingList(cfg.demand.urgent_target_days, cfg.demand.routine_target_days)
     waiting_list.add_batch(demand.initial_list())
     hospital = Hospital(env, cfg, waiting_list)
+    # discharge services exist only when some patients need them (social_care=delays)
+    pathways_on = cfg.social_care.delayed_discharges
+    services = {
+        k: DischargeService(
+            env, name, getattr(cfg.social_care, name), cfg.place.population, streams[f"{name}_0"]
+        )
+        for k, name in enumerate(SERVICES, start=1)
+        if pathways_on
+    }
+    hospital.add_discharge_services(services)
     community = Community(cfg)
     community_log: list[dict] = []
     decommissioning = Decommissioning(cfg, hospital)
@@ -246,6 +256,9 @@ def simulate(cfg: Config, seed: int) -> Results:
             care = community.step(month, years, population.counts)
             population.progression_multiplier = care["progression_factor"]
             community_log.append(community_record(community, care, population.counts))
+            care_places = schedule_value(cfg.interventions.social_care_capacity_multiplier, years)
+            for service in services.values():
+                service.set_capacity(care_places)  # (no services: nothing to scale)
             mult = schedule_value(cfg.interventions.emergency_demand_multiplier, years)
             emergency_multiplier[month] = mult
             batch = demand.emergency_batch(
@@ -286,6 +299,7 @@ def simulate(cfg: Config, seed: int) -> Results:
         if collector_was_on:
             gc.enable()
 
+    hospital.close_delays(calendar.end_day)
     hospital.check_end()
     for batch in emergency_batches:
         batch.finalise()
@@ -322,6 +336,13 @@ def simulate(cfg: Config, seed: int) -> Results:
             "emergency_demand_multiplier": emergency_multiplier,
             "referral_response_multiplier": referral_multiplier,
             "core_bed_days": core_bed_days,
+            **{
+                f"places_in_use_{name}": step_mass(
+                    services[k].log if services else [(0.0, 0)], end_day, bounds
+                )
+                / np.diff(bounds)
+                for k, name in enumerate(SERVICES, start=1)
+            },
             # escalation beds open, and beds of a closing ward until each falls empty
             "escalation_bed_days": np.maximum(open_bed_days - core_bed_days, 0.0),
             "wards_closed": counts_in_bins(

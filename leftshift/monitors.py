@@ -121,6 +121,8 @@ def presentations_frame(batches: list[EmergencyBatch], end_day: float) -> pd.Dat
             "clinical_los",
             "cause",
             "dies",
+            "delay",
+            "pathway",
         )
     }
     boarding_end = np.where(cat["outcome"] == BOARDING, end_day, cat["bed_start"])
@@ -141,6 +143,8 @@ def presentations_frame(batches: list[EmergencyBatch], end_day: float) -> pd.Dat
             "los_days": cat["los"],
             "clinical_los_days": cat["clinical_los"],
             "base_los_days": np.where(boarded, cat["base_los"], np.nan),
+            "discharge_pathway": cat["pathway"],
+            "delayed_discharge_days": cat["delay"],
         }
     )
 
@@ -204,6 +208,7 @@ def episodes_frame(presentations: pd.DataFrame, referrals: pd.DataFrame) -> pd.D
                 "los_days": em["los_days"].to_numpy(),
                 "clinical_los_days": em["clinical_los_days"].to_numpy(),
                 "base_los_days": em["base_los_days"].to_numpy(),
+                "delayed_discharge_days": em["delayed_discharge_days"].to_numpy(),
             }
         ),
         pd.DataFrame(
@@ -225,6 +230,7 @@ def episodes_frame(presentations: pd.DataFrame, referrals: pd.DataFrame) -> pd.D
                 "los_days": el["los_days"].to_numpy(),
                 "clinical_los_days": el["clinical_los_days"].to_numpy(),
                 "base_los_days": el["base_los_days"].to_numpy(),
+                "delayed_discharge_days": np.zeros(len(el)),
             }
         ),
     ]
@@ -264,9 +270,11 @@ def monthly_metrics(
     complex_mix = (episodes["case_mix"] == "complex").to_numpy()
     m["bed_days_emergency_complex"] = beds.mass(emerg & complex_mix)
     m["bed_days_elective_complex"] = beds.mass(~emerg & complex_mix)
+    delay = episodes["delayed_discharge_days"].to_numpy()
     with np.errstate(invalid="ignore", divide="ignore"):
         pressure_share = np.where(los > 0, (clinical - base) / los, 0.0)
-        window_share = np.where(los > 0, (los - clinical) / los, 0.0)
+        window_share = np.where(los > 0, (los - clinical - delay) / los, 0.0)
+        delay_share = np.where(los > 0, delay / los, 0.0)
         base_share = np.where(los > 0, base / los, 0.0)
     m["bed_days_stay_pressure"] = beds.mass(pressure_share)
     # base-stay bed-time by who used it (base stay = before occupancy and discharge timing)
@@ -274,6 +282,8 @@ def monthly_metrics(
     m["bed_days_base_emergency_marginal"] = beds.mass(base_share * (emerg & marginal))
     m["bed_days_base_elective"] = beds.mass(base_share * ~emerg)
     m["bed_days_awaiting_discharge_window"] = beds.mass(window_share)
+    m["bed_days_delayed_discharge"] = beds.mass(delay_share)
+    m["delayed_discharge_patients"] = m["bed_days_delayed_discharge"] / days
 
     m["open_bed_days"] = step_mass(bed_stock_log, end, bounds)
     m["open_beds"] = m["open_bed_days"] / days

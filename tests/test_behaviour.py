@@ -66,26 +66,68 @@ def test_b1_backfill_while_the_list_lasts():
 
 
 def test_b1_conclusion_changes_without_referral_response():
-    """With no referral response the list clears and bed-days start to fall."""
-    ex = experiment(reps=4, years=6, demand={"referral_wait_elasticity": 0.0})
+    """With no referral response the list clears and bed-days start to fall.
+
+    Eight replications: with delayed discharges the cut also frees beds held by patients
+    waiting for social care from year 2, so the contrast between later years and year 2 is
+    smaller than without them and needs more replications for a 99% interval.
+    """
+    ex = experiment(reps=8, years=6, demand={"referral_wait_elasticity": 0.0})
     report = ex.backfill()
-    assert report["waiting_list_cleared"]["replications_where_it_happened"] >= 3
-    assert report["backfill_ran_out"]["replications_where_it_happened"] >= 3
+    assert report["waiting_list_cleared"]["replications_where_it_happened"] >= 6
+    assert report["backfill_ran_out"]["replications_where_it_happened"] >= 6
     late = paired(ex, "bed_days", [4, 5, 6])
     early = paired(ex, "bed_days", [2])
     assert interval(late)[1] < 0  # bed-days now fall ...
     assert interval(late - early)[1] < 0  # ... by more than while the list lasted
 
 
+# B2's premise is ample capacity: beds and social care places (3x the default places)
+AMPLE_SOCIAL_CARE = {
+    name: {"capacity_per_100k": 3 * default}
+    for name, default in (
+        ("home_support", 230.0),
+        ("intermediate_beds", 15.0),
+        ("care_homes", 95.0),
+    )
+}
+
+
 def test_b2_no_backfill_without_a_list():
-    ex = experiment(reps=4, years=3, place={"general_acute_beds": 320}, demand=NO_LIST)
+    ex = experiment(
+        reps=4,
+        years=3,
+        place={"general_acute_beds": 320},
+        demand=NO_LIST,
+        social_care=AMPLE_SOCIAL_CARE,
+    )
     lo, hi = interval(paired(ex, "bed_days", [2, 3]))
     assert hi < -0.05 and lo > -0.13
 
 
+def test_b2_more_than_proportional_when_social_care_is_tight():
+    """With social care places near their load, the cut also shortens the queue for places,
+    so delayed discharges fall by more than the cut and bed-days by more than 10%."""
+    ex = experiment(
+        reps=6,
+        years=3,
+        place={"general_acute_beds": 320},
+        demand=NO_LIST,
+        social_care={"delayed_discharges": True},
+    )
+    assert interval(paired(ex, "bed_days_delayed_discharge", [2, 3]))[1] < -0.10
+    fall = paired(ex, "bed_days", [2, 3])
+    assert interval(fall)[1] < -0.05 and fall.mean() < -0.10
+
+
 def test_b2_proportional_with_pressure_channels_off():
     ex = experiment(
-        reps=4, years=3, place={"general_acute_beds": 320}, demand=NO_LIST, hospital=NO_PRESSURE
+        reps=4,
+        years=3,
+        place={"general_acute_beds": 320},
+        demand=NO_LIST,
+        hospital=NO_PRESSURE,
+        social_care=AMPLE_SOCIAL_CARE,
     )
     lo, hi = interval(paired(ex, "bed_days", [2, 3]))
     assert lo - 0.01 < -0.10 < hi + 0.01
@@ -99,6 +141,7 @@ def test_backfill_decomposition_is_an_identity():
         - m["backfilled_by_admission_threshold"]
         - m["backfilled_by_electives"]
         - m["backfilled_by_stay_length"]
+        - m["backfilled_by_delayed_discharges"]
     )
     np.testing.assert_allclose(rebuilt, m["released_bed_days"], atol=1e-6)
 
