@@ -138,7 +138,10 @@ def _headline(summary: dict) -> list[str]:
             ("admissions_heart_failure", "HF admissions"),
             ("people_copd_severe", "people GOLD 3-4"),
             ("people_heart_failure_severe", "people NYHA III-IV"),
+            ("delayed_discharge_patients", "delayed discharges"),
         ):
+            if metric not in comp or not any(r["baseline"] for r in comp[metric]):
+                continue  # e.g. delayed discharges with social_care.delayed_discharges off
             rel = " ".join(
                 f"{r['relative']:+.1%}" if np.isfinite(r["relative"]) else "  n/a"
                 for r in comp[metric]

@@ -215,6 +215,7 @@ def _comparison_summary(comparison) -> dict[str, Any]:
         "people_heart_failure_severe",
         "people_reached_proactive_care",
         "open_beds",
+        "delayed_discharge_patients",
     ]
     out: dict[str, Any] = {}
     for metric in keep:
