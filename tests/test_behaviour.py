@@ -82,54 +82,29 @@ def test_b1_conclusion_changes_without_referral_response():
     assert interval(late - early)[1] < 0  # ... by more than while the list lasted
 
 
-# B2's premise is ample capacity: beds and social care places (3x the default places)
-AMPLE_SOCIAL_CARE = {
-    name: {"capacity_per_100k": 3 * default}
-    for name, default in (
-        ("home_support", 230.0),
-        ("intermediate_beds", 15.0),
-        ("care_homes", 95.0),
+def b2_experiment(reps=4, **sections):
+    """A 10% cut with no waiting list and ample beds (320 for 100,000 people)."""
+    return experiment(
+        reps=reps, years=3, place={"general_acute_beds": 320}, demand=NO_LIST, **sections
     )
-}
 
 
 def test_b2_no_backfill_without_a_list():
-    ex = experiment(
-        reps=4,
-        years=3,
-        place={"general_acute_beds": 320},
-        demand=NO_LIST,
-        social_care=AMPLE_SOCIAL_CARE,
-    )
-    lo, hi = interval(paired(ex, "bed_days", [2, 3]))
+    lo, hi = interval(paired(b2_experiment(), "bed_days", [2, 3]))
     assert hi < -0.05 and lo > -0.13
 
 
 def test_b2_more_than_proportional_when_social_care_is_tight():
-    """With social care places near their load, the cut also shortens the queue for places,
-    so delayed discharges fall by more than the cut and bed-days by more than 10%."""
-    ex = experiment(
-        reps=6,
-        years=3,
-        place={"general_acute_beds": 320},
-        demand=NO_LIST,
-        social_care={"delayed_discharges": True},
-    )
+    """With delayed discharges on and places near their load, the cut also shortens the queue
+    for places, so delayed discharges fall by more than the cut and bed-days by more than 10%."""
+    ex = b2_experiment(reps=6, social_care={"delayed_discharges": True})
     assert interval(paired(ex, "bed_days_delayed_discharge", [2, 3]))[1] < -0.10
     fall = paired(ex, "bed_days", [2, 3])
     assert interval(fall)[1] < -0.05 and fall.mean() < -0.10
 
 
 def test_b2_proportional_with_pressure_channels_off():
-    ex = experiment(
-        reps=4,
-        years=3,
-        place={"general_acute_beds": 320},
-        demand=NO_LIST,
-        hospital=NO_PRESSURE,
-        social_care=AMPLE_SOCIAL_CARE,
-    )
-    lo, hi = interval(paired(ex, "bed_days", [2, 3]))
+    lo, hi = interval(paired(b2_experiment(hospital=NO_PRESSURE), "bed_days", [2, 3]))
     assert lo - 0.01 < -0.10 < hi + 0.01
 
 
