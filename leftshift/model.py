@@ -65,17 +65,6 @@ def _list_now(waiting_list: WaitingList, now: float) -> tuple[int, float]:
     return count, (total / count / 7.0 if count else 0.0)
 
 
-def _step_integral(log: list[tuple[float, int]], a: float, b: float) -> float:
-    """Integral over [a, b) of a step function logged as (time it takes the value, value)."""
-    total = 0.0
-    for k, (t, value) in enumerate(log):
-        t_next = log[k + 1][0] if k + 1 < len(log) else b
-        lo, hi = max(t, a), min(t_next, b)
-        if hi > lo:
-            total += value * (hi - lo)
-    return total
-
-
 class Decommissioning:
     """Decides ward closures at month starts, on dates or by the evidence rule."""
 
@@ -250,7 +239,9 @@ def simulate(cfg: Config, seed: int) -> Results:
                 last = None
                 if month > calendar.warmup_months:
                     before = calendar.month_start_days[month - 1]
-                    open_days = _step_integral(hospital.bed_stock_log, before, start)
+                    open_days = step_mass(hospital.bed_stock_log, start, np.array([before, start]))[
+                        0
+                    ]
                     last = (bed_time_at_start[month] - bed_time_at_start[month - 1]) / open_days
                 decommissioning.month_start(years, last, list_size)
             care = community.step(month, years, population.counts)
@@ -309,8 +300,6 @@ def simulate(cfg: Config, seed: int) -> Results:
     population.check_conservation()
 
     bounds, end_day = calendar.month_start_days, calendar.end_day
-    core_bed_days = step_mass(hospital.core_stock_log, end_day, bounds)
-    open_bed_days = step_mass(hospital.bed_stock_log, end_day, bounds)
     presentations = presentations_frame(emergency_batches, calendar.end_day)
     referrals = referrals_frame(waiting_list.batches)
     episodes = episodes_frame(presentations, referrals)
@@ -321,6 +310,7 @@ def simulate(cfg: Config, seed: int) -> Results:
         presentations,
         referrals,
         hospital.bed_stock_log,
+        hospital.core_stock_log,
         population_by_month,
         extra={
             "deaths_in_population": deaths_by_month,
@@ -335,7 +325,6 @@ def simulate(cfg: Config, seed: int) -> Results:
             "births": births_by_month,
             "emergency_demand_multiplier": emergency_multiplier,
             "referral_response_multiplier": referral_multiplier,
-            "core_bed_days": core_bed_days,
             **{
                 f"places_in_use_{name}": step_mass(
                     services[k].log if services else [(0.0, 0)], end_day, bounds
@@ -343,8 +332,6 @@ def simulate(cfg: Config, seed: int) -> Results:
                 / np.diff(bounds)
                 for k, name in enumerate(SERVICES, start=1)
             },
-            # escalation beds open, and beds of a closing ward until each falls empty
-            "escalation_bed_days": np.maximum(open_bed_days - core_bed_days, 0.0),
             "wards_closed": counts_in_bins(
                 np.array([t for t, _ in hospital.ward_closures]), bounds
             ),

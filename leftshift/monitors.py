@@ -245,6 +245,7 @@ def monthly_metrics(
     presentations: pd.DataFrame,
     referrals: pd.DataFrame,
     bed_stock_log: list[tuple[float, int]],
+    core_stock_log: list[tuple[float, int]],
     population_by_month: np.ndarray,
     extra: dict[str, np.ndarray],
 ) -> pd.DataFrame:
@@ -286,6 +287,9 @@ def monthly_metrics(
     m["delayed_discharge_patients"] = m["bed_days_delayed_discharge"] / days
 
     m["open_bed_days"] = step_mass(bed_stock_log, end, bounds)
+    m["core_bed_days"] = step_mass(core_stock_log, end, bounds)  # without escalation beds
+    # escalation beds open, and beds of a closing ward until each falls empty
+    m["escalation_bed_days"] = np.maximum(m["open_bed_days"] - m["core_bed_days"], 0.0)
     m["open_beds"] = m["open_bed_days"] / days
     m["occupied_beds"] = m["bed_days"] / days
     m["occupancy"] = m["occupied_beds"] / m["open_beds"]
