@@ -8,7 +8,7 @@ measures the intervention, not the noise.
 
 import dataclasses
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -112,6 +112,8 @@ class ExperimentResults:
 
     config: Config
     outputs: list[ReplicationOutput]
+    #: stacked tables, built once (the runner, comparison and economics all read them)
+    _stacked: dict[str, pd.DataFrame] = field(default_factory=dict, init=False, repr=False)
 
     @property
     def arm_names(self) -> list[str]:
@@ -119,12 +121,17 @@ class ExperimentResults:
         return list(dict.fromkeys(o.arm for o in self.outputs))
 
     def monthly(self) -> pd.DataFrame:
-        """Long monthly table of every arm and replication."""
-        return _stack(self.outputs, "monthly")
+        """Long monthly table of every arm and replication (built once; do not modify)."""
+        return self._stack("monthly")
 
     def ledger(self) -> pd.DataFrame:
-        """Monthly ledger entries of every arm and replication."""
-        return _stack(self.outputs, "ledger")
+        """Monthly ledger entries of every arm and replication (built once; do not modify)."""
+        return self._stack("ledger")
+
+    def _stack(self, table: str) -> pd.DataFrame:
+        if table not in self._stacked:
+            self._stacked[table] = _stack(self.outputs, table)
+        return self._stacked[table]
 
     def psa_samples(self) -> pd.DataFrame:
         """Parameters drawn per arm and replication (empty without ``run.psa``)."""
