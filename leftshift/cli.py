@@ -153,7 +153,18 @@ def _headline(summary: dict) -> list[str]:
                 "    people reached by proactive care (scenario, mean by year): "
                 + " ".join(f"{r['baseline'] + r['difference']:,.0f}" for r in reached)
             )
+        if "virtual_wards" in summary:
+            lines += _virtual_ward_lines(summary["virtual_wards"])
         bf = summary["backfill"]
+        shares = bf["share_of_avoided_bed_days"]
+        if shares.get("released_bed_days") is not None:
+            lines.append(
+                "  of the emergency bed-days avoided: "
+                + ", ".join(
+                    f"{v:.0%} {k.replace('backfilled_by_', 'refilled by ').replace('_', ' ')}"
+                    for k, v in shares.items()
+                )
+            )
         lines.append(f"  backfill ran out: {bf['backfill_ran_out']['text']}")
         lines.append(
             f"  waiting list below {bf['list_cleared_fraction']:.0%} of baseline's in a month:"
@@ -161,6 +172,50 @@ def _headline(summary: dict) -> list[str]:
         )
         lines += _money_lines(summary["money"])
         lines += _econ_lines(summary["economic_evaluation"])
+    return lines
+
+
+def _virtual_ward_lines(vw: dict) -> list[str]:
+    """Virtual beds and their use by year, the inequality split and the acute case mix."""
+    by_year = vw["by_year"]
+
+    def row(label: str, fmt, key) -> str:
+        return f"    {label:28s} " + " ".join(fmt(r, key) for r in by_year)
+
+    def number(r, key):
+        return f"{r[key]:>6,.0f}"
+
+    def share(r, key):
+        return f"{r[key]:>6.0%}" if r[key] is not None else "   n/a"
+
+    lines = [
+        "  virtual wards (scenario, mean by reporting year):",
+        row("beds funded", number, "beds_funded"),
+        row("beds staffed", number, "beds_available"),
+        row("occupancy", share, "occupancy"),
+        row("step-up instead of admission", number, "admissions_step_up_avoided"),
+        row("step-up, not otherwise admitted", number, "admissions_step_up_additional"),
+        row("step-down", number, "admissions_step_down"),
+        row("escalated back to hospital", number, "escalations"),
+        row("acute bed-days freed", number, "acute_bed_days_freed"),
+    ]
+    q = vw["by_quintile"]
+    lines.append(
+        "    per 1,000 a year, Q1 (most deprived) .. Q5: virtual-ward admissions "
+        + " ".join(f"{q[k]['vw_admissions_per_1000_a_year']:.1f}" for k in q)
+        + "; acute admissions avoided "
+        + " ".join(f"{q[k]['admissions_avoided_per_1000_a_year']:.2f}" for k in q)
+    )
+    b, s = vw["case_mix"]["baseline"], vw["case_mix"]["scenario"]
+    lines.append(
+        "    acute case mix, baseline -> scenario: complex share of emergency admissions"
+        f" {b['complex_share_of_emergency_admissions']:.1%} ->"
+        f" {s['complex_share_of_emergency_admissions']:.1%}; mean emergency stay"
+        f" {b['mean_emergency_stay_days']:.2f} -> {s['mean_emergency_stay_days']:.2f} days;"
+        f" acute spend per spell GBP {b['acute_spend_per_spell_gbp']:,.0f} ->"
+        f" {s['acute_spend_per_spell_gbp']:,.0f}; margin per spell GBP"
+        f" {b['acute_margin_per_spell_gbp']:,.0f} -> {s['acute_margin_per_spell_gbp']:,.0f}"
+    )
     return lines
 
 

@@ -865,6 +865,168 @@ class PiecewiseConfig(_Section):
     values: list[float] = param([], source="scenario_choice", ge=0.0, le=1_000_000.0)
 
 
+def _vw_staff() -> Any:
+    # virtual-ward staff care for virtual beds, not a proactive-care caseload
+    return field(default_factory=lambda: StaffGroupConfig(caseload_per_wte=0.0))
+
+
+@dataclass
+class VirtualWardConfig(_Section):
+    """How a virtual ward works once a scenario funds its beds (interventions.virtual_wards).
+
+    Step-up: an eligible routine emergency presentation goes to a free virtual bed instead of an
+    acute one. Other virtual-ward patients would not have been admitted at all (the evaluation's
+    "1 avoided per 2.5 admissions"): they arrive from the community and only use virtual beds.
+    Step-down: an eligible emergency inpatient moves to a free virtual bed before the end of
+    the acute stay. Some patients escalate back to the acute hospital. Eligibility needs digital
+    access and suitable housing, both worse in deprived quintiles.
+    """
+
+    staff: StaffGroupConfig = _vw_staff()
+    staff_wte_per_bed: float = param(
+        0.41,
+        source="jalilian_2024",
+        gt=0.0,
+        le=20.0,
+        unit="funded WTE per virtual bed",
+        doc="posts funded per virtual bed; staffed beds = productive WTE / this, capped at the"
+        " funded beds",
+    )
+    technology_cost_per_bed_per_year_gbp: float = param(
+        2_500.0,
+        source="assumption_vw_costs",
+        ge=0.0,
+        le=1_000_000.0,
+        unit="GBP a funded virtual bed a year (monitoring kit, platform)",
+    )
+    setup_cost_per_bed_gbp: float = param(
+        17_900.0,
+        source="vw_implementation_cost",
+        ge=0.0,
+        le=1_000_000.0,
+        unit="GBP once per virtual bed newly funded",
+    )
+    stay_mean_days: float = param(
+        10.3,
+        source="pugmire_2025",
+        gt=0.0,
+        le=365.0,
+        unit="days",
+        doc="mean of the lognormal virtual-ward stay before the cut at max_stay_days",
+    )
+    stay_cv: float = param(
+        0.81, source="pugmire_2025", gt=0.0, le=10.0, doc="its coefficient of variation"
+    )
+    max_stay_days: float = param(
+        14.0, source="nhse_vw_guidance", gt=0.0, le=365.0, unit="days", doc="stays are cut here"
+    )
+    escalation_share: float = param(
+        0.12,
+        source="pugmire_2025",
+        ge=0.0,
+        le=1.0,
+        doc="share of virtual-ward admissions escalated back to the acute hospital (at a"
+        " uniform point of the stay, as a new emergency presentation)",
+    )
+    avoided_admission_share: EffectConfig = field(
+        default_factory=lambda: EffectConfig(0.4, 0.1, 1.0, "triangular"),
+        metadata={"source": "nhse_south_east_vw_evaluation"},
+    )
+    step_up_referral_share: float = param(
+        0.21,
+        source="calibration_vw_occupancy",
+        ge=0.0,
+        le=1.0,
+        doc="share of eligible routine emergency presentations clinicians refer to a virtual"
+        " ward (referral behaviour)",
+    )
+    step_down_referral_share: float = param(
+        0.6,
+        source="calibration_vw_occupancy",
+        ge=0.0,
+        le=1.0,
+        doc="share of eligible emergency inpatients referred for step-down",
+    )
+    step_down_acute_days_saved: float = param(
+        2.89,
+        source="jalilian_2024",
+        ge=0.0,
+        le=60.0,
+        unit="acute bed-days per step-down",
+        doc="a step-down patient leaves the acute bed this many days early (less if the stay"
+        " is short)",
+    )
+    min_acute_days_before_step_down: float = param(
+        1.0, source="assumption_vw_step_down", ge=0.0, le=60.0, unit="days"
+    )
+    other_cause_eligible_share_by_frailty: list[float] = param(
+        [0.0, 0.0, 0.02, 0.04],
+        source="calibration_vw_eligibility",
+        ge=0.0,
+        le=1.0,
+        length=4,
+        doc="share of emergency presentations for causes other than COPD and heart failure"
+        " (acute respiratory infection, frailty crises) that are suitable, by frailty level"
+        " fit .. severe; COPD exacerbations and heart failure are all suitable",
+    )
+    digital_access_by_imd: list[float] = param(
+        [0.80, 0.86, 0.90, 0.93, 0.95],
+        source="digital_exclusion",
+        ge=0.0,
+        le=1.0,
+        length=5,
+        doc="share of patients able to use the monitoring (connectivity, device, skills or a"
+        " carer's), IMD Q1 (most deprived) .. Q5",
+    )
+    suitable_housing_by_imd: list[float] = param(
+        [0.80, 0.83, 0.85, 0.87, 0.89],
+        source="ehs_non_decent_homes",
+        ge=0.0,
+        le=1.0,
+        length=5,
+        doc="share of patients whose home is suitable for acute care, IMD Q1 .. Q5",
+    )
+
+
+@dataclass
+class TargetedOfferConfig(_Section):
+    """Extra virtual-ward support in chosen IMD quintiles (experiment=vw_targeted_offer).
+
+    Devices and connectivity, in-person visits instead of remote monitoring, and housing
+    checks with adaptations.
+    """
+
+    quintiles: list[int] = param(
+        [], source="scenario_choice", ge=1, le=5, doc="IMD quintiles offered (1: most deprived)"
+    )
+    digital_gap_closed: float = param(
+        0.0,
+        source="scenario_choice",
+        ge=0.0,
+        le=1.0,
+        doc="share of the digital-access gap (1 - access) the offer closes",
+    )
+    housing_gap_closed: float = param(
+        0.0, source="scenario_choice", ge=0.0, le=1.0, doc="share of the housing gap it closes"
+    )
+    cost_per_patient_gbp: float = param(
+        0.0,
+        source="assumption_vw_costs",
+        ge=0.0,
+        le=100_000.0,
+        unit="GBP per virtual-ward admission in an offered quintile",
+    )
+
+
+@dataclass
+class VirtualWardInterventionConfig(_Section):
+    """Virtual beds funded over time, referral growth and any targeted offer."""
+
+    beds_per_100k: PiecewiseConfig = section(PiecewiseConfig)
+    referral_multiplier: ScheduleConfig = section(ScheduleConfig)
+    targeted_offer: TargetedOfferConfig = section(TargetedOfferConfig)
+
+
 @dataclass
 class NeighbourhoodTeamsConfig(_Section):
     """Funded proactive-care posts and how mature (effective) the teams are, over time."""
@@ -938,6 +1100,7 @@ class InterventionsConfig(_Section):
     social_care_capacity_multiplier: ScheduleConfig = section(ScheduleConfig)
     neighbourhood_teams: NeighbourhoodTeamsConfig = section(NeighbourhoodTeamsConfig)
     decommissioning: DecommissioningConfig = section(DecommissioningConfig)
+    virtual_wards: VirtualWardInterventionConfig = section(VirtualWardInterventionConfig)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1250,6 +1413,7 @@ class Config(_Section):
     hospital: HospitalConfig = section(HospitalConfig)
     interventions: InterventionsConfig = section(InterventionsConfig)
     social_care: SocialCareConfig = section(SocialCareConfig)
+    virtual_wards: VirtualWardConfig = section(VirtualWardConfig)
     finance: FinanceConfig = section(FinanceConfig)
     outcomes: OutcomesConfig = section(OutcomesConfig)
     economics: EconomicsConfig = section(EconomicsConfig)

@@ -64,8 +64,10 @@ def complex_share(base_by_age: np.ndarray, odds_ratio_by_frailty: np.ndarray) ->
 
 # Codes held in the batches' ``outcome`` and ``exit_reason`` arrays, and their labels in the
 # result tables (the label of code k is at position k).
-BOARDING, ADMITTED, DECLINED, DIVERTED = 0, 1, 2, 3
-OUTCOME_LABELS = ("boarding_at_end", "admitted", "not_admitted", "diverted")
+BOARDING, ADMITTED, DECLINED, DIVERTED, VIRTUAL_WARD = 0, 1, 2, 3, 4
+OUTCOME_LABELS = ("boarding_at_end", "admitted", "not_admitted", "diverted", "virtual_ward")
+#: where a presentation came from: the ED, or a virtual ward escalating a patient back
+ROUTES = ("emergency_department", "virtual_ward_escalation")
 WAITING, TREATED, REMOVED = 0, 1, 2
 EXIT_LABELS = ("waiting", "treated", "removed")
 
@@ -89,6 +91,17 @@ class EmergencyBatch:
     pathway: np.ndarray = None
     u_arrange: np.ndarray = None
     u_service: np.ndarray = None
+    #: virtual wards: referred and eligible for step-up (instead of admission) or step-down
+    #: (leaving the acute bed early), the virtual-ward stay if they get a bed, when they would
+    #: escalate back (NaN: they do not), the acute base stay of an escalation, and whether the
+    #: patient was referred for step-up but failed the digital or housing check
+    vw_step_up: np.ndarray = None
+    vw_step_down: np.ndarray = None
+    vw_stay: np.ndarray = None
+    vw_escalate_after: np.ndarray = None
+    vw_escalation_los: np.ndarray = None
+    vw_excluded: np.ndarray = None
+    route: int = 0  # index into ROUTES
     outcome: np.ndarray = field(init=False)
     bed_start: np.ndarray = field(init=False)
     los: np.ndarray = field(init=False)
@@ -106,6 +119,19 @@ class EmergencyBatch:
             self.u_arrange = np.full(n, 0.5)
         if self.u_service is None:
             self.u_service = np.full(n, 0.5)
+        for name, fill in (
+            ("vw_step_up", False),
+            ("vw_step_down", False),
+            ("vw_excluded", False),
+            ("vw_stay", np.nan),
+            ("vw_escalate_after", np.nan),
+            ("vw_escalation_los", np.nan),
+        ):
+            if getattr(self, name) is None:
+                setattr(self, name, np.full(n, fill))
+        self.vw_step_up_list = self.vw_step_up.tolist()
+        self.vw_step_down_list = self.vw_step_down.tolist()
+        self.step_down_days = np.zeros(n)  # acute days saved by stepping down to a virtual ward
         self.dies_list = self.dies.tolist()
         self.pathway_list = self.pathway.tolist()
         self.delay = np.zeros(n)  # days in the bed after the stay, waiting for the pathway
@@ -132,13 +158,14 @@ class EmergencyBatch:
     def finalise(self) -> None:
         """Write the stays recorded during the run into the arrays (outcome: admitted).
 
-        A delayed discharge's days in the bed are added to its stay.
+        A delayed discharge's days in the bed are added to its stay; days saved by stepping
+        down to a virtual ward come off it (and off the clinical stay).
         """
         idx = np.asarray(self.stay_index, dtype=np.int64)
         self.outcome[idx] = ADMITTED
         self.bed_start[idx] = self.stay_start
-        self.los[idx] = np.asarray(self.stay_los) + self.delay[idx]
-        self.clinical_los[idx] = self.stay_clinical
+        self.los[idx] = np.asarray(self.stay_los) + self.delay[idx] - self.step_down_days[idx]
+        self.clinical_los[idx] = np.asarray(self.stay_clinical) - self.step_down_days[idx]
 
 
 @dataclass
@@ -247,6 +274,38 @@ class Demand:
             )
         self.frailty_los = np.asarray(h.frailty_los_multiplier)
         self.reference_counts = population.initial_counts.astype(float)
+        self._init_virtual_wards(cfg, admissions)
+
+    def _init_virtual_wards(self, cfg: Config, admissions: np.ndarray) -> None:
+        """Who virtual wards can take: suitable cause, adult, digital access, suitable home."""
+        v = cfg.virtual_wards
+        self.vw_los = LengthOfStayConfig("lognormal", v.stay_mean_days, v.stay_cv)
+        age, imd, frailty = np.indices(SHAPE)[:3]
+        other_share = np.asarray(v.other_cause_eligible_share_by_frailty)[frailty]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            suitable = np.where(
+                admissions > 0,
+                (self.copd_rate + self.hf_rate + self.other_rate * other_share) / admissions,
+                0.0,
+            )
+        self.vw_other_share = np.asarray(v.other_cause_eligible_share_by_frailty)
+        self.vw_adult = age >= 1
+        offer = cfg.interventions.virtual_wards.targeted_offer
+        offered = np.isin(np.arange(5), np.asarray(offer.quintiles, int) - 1)
+        digital = np.asarray(v.digital_access_by_imd, float)
+        housing = np.asarray(v.suitable_housing_by_imd, float)
+        self.vw_digital = np.where(
+            offered, digital + (1 - digital) * offer.digital_gap_closed, digital
+        )
+        self.vw_housing = np.where(
+            offered, housing + (1 - housing) * offer.housing_gap_closed, housing
+        )
+        #: step-up candidates per person-year by cell before access checks and referral:
+        #: routine, not marginal, suitable cause, adult (for the additional referrals)
+        routine = (1 - self.emergency_p_complex) * (1 - cfg.demand.routine_marginal_share)
+        self.vw_suitable_rate = (
+            self.emergency_presentation_rate * routine * suitable * self.vw_adult
+        )
 
     def seasonal_factor(self, month_of_year: int) -> float:
         """Winter-peak multiplier of emergency demand for a calendar month (1-12)."""
@@ -369,6 +428,87 @@ class Demand:
         pathway = np.where(old & ~dies & on, pathway, 0).astype(np.int8)
         return pathway, u_arrange, u_service
 
+    def _virtual_ward_attributes(
+        self,
+        cells: np.ndarray,
+        is_complex: np.ndarray,
+        marginal: np.ndarray,
+        dies: np.ndarray,
+        cause: np.ndarray,
+        referral_multiplier: float,
+    ) -> dict[str, np.ndarray]:
+        """Virtual-ward eligibility, referral, stay and escalation of each candidate.
+
+        Drawn for every candidate from the ``virtual_ward`` stream whether or not any virtual
+        ward exists, so arms with and without them share every other random number.
+        """
+        v = self.cfg.virtual_wards
+        n = len(cells)
+        u_digital, u_housing, u_refer, u_other, u_stay, u_esc, u_when, u_los = self.streams[
+            "virtual_ward"
+        ].random((8, n))
+        age, imd, frailty = cell_axes(cells)[:3]
+        suitable = (age >= 1) & ((cause > 0) | (u_other < self.vw_other_share[frailty]))
+        access = (u_digital < self.vw_digital[imd]) & (u_housing < self.vw_housing[imd])
+        step_up = suitable & ~is_complex & ~marginal
+        up = u_refer < min(1.0, v.step_up_referral_share * referral_multiplier)
+        down = u_refer < min(1.0, v.step_down_referral_share * referral_multiplier)
+        stay, escalate_after = self._vw_stays(u_stay, u_esc, u_when)
+        h = self.cfg.hospital
+        return {
+            "vw_step_up": step_up & access & up,
+            "vw_step_down": suitable & access & down & ~dies,
+            "vw_excluded": step_up & up & ~access,
+            "vw_stay": stay,
+            "vw_escalate_after": escalate_after,
+            "vw_escalation_los": los_quantile(h.routine_emergency_los, u_los)
+            * self.frailty_los[frailty],
+        }
+
+    def _vw_stays(
+        self, u_stay: np.ndarray, u_escalate: np.ndarray, u_when: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Virtual-ward stays (cut at the maximum) and when escalations happen (else NaN)."""
+        v = self.cfg.virtual_wards
+        stay = np.minimum(los_quantile(self.vw_los, u_stay), v.max_stay_days)
+        return stay, np.where(u_escalate < v.escalation_share, u_when * stay, np.nan)
+
+    def virtual_ward_referrals(
+        self, start: float, end: float, month_of_year: int, referral_multiplier: float
+    ) -> dict[str, np.ndarray]:
+        """Step-up referrals of people who would not have been admitted, in [start, end).
+
+        The evaluation found 1 admission avoided per 2.5 virtual-ward admissions
+        (``avoided_admission_share`` = 0.4): for each referred presentation that would have been
+        admitted there are (1 - share) / share referrals of people who would not. They come
+        from the same suitable, routine presentations (so they carry the same digital and
+        housing gradient) and use only virtual beds. Sorted by time.
+        """
+        v = self.cfg.virtual_wards
+        rng = self.streams["virtual_ward_referrals"]
+        share = v.avoided_admission_share.mean
+        ratio = (1.0 - share) / share if share > 0 else 0.0
+        referral = min(1.0, v.step_up_referral_share * referral_multiplier)
+        season = self.seasonal_factor(month_of_year) / DAYS_PER_YEAR
+        rate = (self.vw_suitable_rate * self.population.counts).ravel() * season * referral
+        total = rate.sum() * ratio * (end - start)
+        n = rng.poisson(total) if total > 0 else 0
+        cells = rng.choice(len(rate), size=n, p=rate / rate.sum()) if n else np.zeros(0, int)
+        times = np.sort(start + rng.random(n) * (end - start))
+        u_digital, u_housing, u_stay, u_esc, u_when, u_los = rng.random((6, n))
+        imd, frailty = cell_axes(cells)[1:3]
+        access = (u_digital < self.vw_digital[imd]) & (u_housing < self.vw_housing[imd])
+        stay, escalate_after = self._vw_stays(u_stay, u_esc, u_when)
+        los = los_quantile(self.cfg.hospital.routine_emergency_los, u_los)
+        return {
+            "time": times[access],
+            "cell": cells[access],
+            "stay": stay[access],
+            "escalate_after": escalate_after[access],
+            "escalation_los": (los * self.frailty_los[frailty])[access],
+            "excluded_cells": cells[~access],
+        }
+
     def _cause(
         self, cells: np.ndarray, u_cause: np.ndarray, disease_factor, other_factor=1.0
     ) -> np.ndarray:
@@ -401,6 +541,7 @@ class Demand:
         multiplier: float,
         disease_factor=1.0,
         other_factor=1.0,
+        vw_referral_multiplier: float = 1.0,
     ) -> EmergencyBatch:
         """Emergency presentations in [start, end) given the current population."""
         season = self.seasonal_factor(month_of_year) / DAYS_PER_YEAR
@@ -416,9 +557,13 @@ class Demand:
         )
         cause = self._cause(cells, u_cause, disease_factor, other_factor)
         pathway, u_arrange, u_service = self._pathways(cells, dies, "discharge_pathway")
+        vw = self._virtual_ward_attributes(
+            cells, is_complex, marginal, dies, cause, vw_referral_multiplier
+        )
         order = np.argsort(times[kept], kind="stable")
         pick = np.flatnonzero(kept)[order]
         return EmergencyBatch(
+            **{k: a[pick] for k, a in vw.items()},
             time=times[pick],
             cell=cells[pick],
             complex=is_complex[pick],

@@ -60,6 +60,7 @@ ESCALATION = "escalation_beds"
 INTERVENTION = "neighbourhood_teams"  # the intervention that funds community posts
 DISCHARGE_PATHWAYS = "discharge_pathways"
 SERVICES = ("home_support", "intermediate_beds", "care_homes")
+VIRTUAL_WARDS = "virtual_wards"  # the intervention that funds virtual beds
 
 
 @dataclass
@@ -199,6 +200,8 @@ def build_ledger(
             ledger.add(m, *community, "recruitment_and_training", INTERVENTION, hiring)
             spend += staff * year_share + hiring
         contract("fixed_contract", spend, payee="community_provider")
+        if "vw_beds_funded" in row.index:
+            spend += _virtual_ward_costs(cfg, ledger, m, row, year_share)
         # local authority: social care places used by discharge pathways 1-3
         for name in SERVICES:
             place_days = row[f"places_in_use_{name}"] * days[k]
@@ -209,6 +212,29 @@ def build_ledger(
         grant = min(offer, spend * (1.0 - f.transition_funding.local_match_share))
         ledger.add(m, "icb", "income", "transition_funding", INTERVENTION, grant, NATIONAL)
     return ledger.frame(calendar)
+
+
+def _virtual_ward_costs(cfg: Config, ledger: Ledger, m: int, row: pd.Series, year_share: float):
+    """The community provider's virtual wards, paid by the ICB as a block; returns the total.
+
+    Funded posts from the month funded (filled or not) and each hire; monitoring technology
+    per funded bed; a set-up cost per bed newly funded; any targeted offer per patient.
+    """
+    v, f = cfg.virtual_wards, cfg.finance
+    offer = cfg.interventions.virtual_wards.targeted_offer
+    staff = row["wte_funded_virtual_ward_staff"] * v.staff.cost_per_wte_gbp * year_share
+    hiring = row["wte_hired_virtual_ward_staff"] * f.recruitment_cost_per_hire_gbp
+    beds = (
+        row["vw_beds_funded"] * v.technology_cost_per_bed_per_year_gbp * year_share
+        + row["vw_beds_newly_funded"] * v.setup_cost_per_bed_gbp
+        + row["vw_admissions_targeted_offer"] * offer.cost_per_patient_gbp
+    )
+    parts = (("staff", staff), ("recruitment_and_training", hiring), (VIRTUAL_WARDS, beds))
+    for category, amount in parts:
+        ledger.add(m, "community_provider", "spend", category, VIRTUAL_WARDS, amount)
+    total = sum(amount for _, amount in parts)
+    ledger.transfer(m, "icb", "community_provider", "fixed_contract", VIRTUAL_WARDS, total)
+    return total
 
 
 def _transition_grant(cfg: Config, years: float, population: float, days: float) -> float:

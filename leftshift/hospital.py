@@ -26,6 +26,7 @@ from leftshift.demand import (
     DIVERTED,
     REMOVED,
     TREATED,
+    VIRTUAL_WARD,
     WAITING,
     EmergencyBatch,
     ReferralBatch,
@@ -191,6 +192,11 @@ class Hospital:
         self.services: dict[int, DischargeService] = {}
         #: patients medically fit but still in a bed: (batch, i) -> day they became fit
         self.awaiting: dict[tuple[int, int], tuple[EmergencyBatch, int, float]] = {}
+        #: virtual wards (none unless a scenario funds them: :meth:`add_virtual_ward`)
+        self.virtual_ward = None
+        vw = cfg.virtual_wards
+        self._step_down_days = vw.step_down_acute_days_saved
+        self._step_down_min = vw.min_acute_days_before_step_down
         # constants of the hot path, computed once
         window = h.discharge_window_hours
         self._window = None if window is None else (window[0] / 24.0, window[1] / 24.0)
@@ -246,7 +252,12 @@ class Hospital:
 
     # -- flows -----------------------------------------------------------------------------
     def present_emergency(self, batch: EmergencyBatch, i: int) -> None:
-        """An emergency presentation needing a decision to admit."""
+        """An emergency presentation needing a decision to admit (or a virtual bed)."""
+        vw = self.virtual_ward
+        if batch.vw_step_up_list[i] and vw is not None and vw.in_use < vw.capacity:
+            batch.outcome[i] = VIRTUAL_WARD
+            vw.admit_step_up(batch, i)
+            return
         if batch.marginal_list[i]:
             if batch.u_admit[i] >= self.marginal_admission_probability(self.occupancy()):
                 batch.outcome[i] = DECLINED
@@ -361,12 +372,38 @@ class Hospital:
             batch.record_stay(i, now, los, clinical)
             if batch.dies_list[i]:
                 self.deaths.append((now + los, int(batch.cell[i])))
-            elif batch.pathway_list[i] and self.services:
-                value = (batch, i)
+            else:
+                if batch.pathway_list[i] and self.services:
+                    value = (batch, i)
+                if batch.vw_step_down_list[i] and self.virtual_ward is not None:
+                    # leave for a virtual bed this many days early, if one is free then
+                    # (never more than the base or clinical stay less the minimum acute days,
+                    # so the saving comes off the base stay: see EmergencyBatch.finalise)
+                    room = min(clinical, batch.base_los_list[i]) - self._step_down_min
+                    early = min(self._step_down_days, room)
+                    if early > 0:
+                        step = self.env.timeout(los - early, value=(batch, i, early, value))
+                        step.callbacks.append(self._step_down)
+                        return
         else:
             batch.los[i] = los
             batch.clinical_los[i] = clinical
         self.env.timeout(los, value=value).callbacks.append(self._end_stay_callback)
+
+    def _step_down(self, event: simpy.Event) -> None:
+        """Move a step-down patient to a free virtual bed, or let the stay run its course."""
+        batch, i, early, value = event.value
+        vw = self.virtual_ward
+        if vw.in_use < vw.capacity:
+            batch.step_down_days[i] = early
+            vw.admit_step_down(batch, i, early)
+            self._free_bed()
+            return
+        self.env.timeout(early, value=value).callbacks.append(self._end_stay_callback)
+
+    def add_virtual_ward(self, virtual_ward) -> None:
+        """Virtual beds for step-up and step-down (their capacity may be 0 for a while)."""
+        self.virtual_ward = virtual_ward
 
     @property
     def target_beds(self) -> int:

@@ -38,6 +38,7 @@ from leftshift.population import Population
 from leftshift.results import Results, summarise
 from leftshift.rng import Streams
 from leftshift.schedule import schedule_value
+from leftshift.virtual_ward import VirtualWard, VirtualWardPlan, virtual_ward_metrics
 
 STATE_DIMENSIONS = {"frailty": 4, "copd": 5, "heart_failure": 5}
 SNAPSHOT_AXES = {"frailty": (3, 4), "copd": (2, 4), "heart_failure": (2, 3)}
@@ -179,6 +180,12 @@ def simulate(cfg: Config, seed: int) -> Results:
         if pathways_on
     }
     hospital.add_discharge_services(services)
+    # virtual wards exist only in a scenario that funds them
+    vw_plan = VirtualWardPlan(cfg) if VirtualWardPlan.active(cfg) else None
+    virtual_ward = VirtualWard(env, hospital) if vw_plan else None
+    if virtual_ward is not None:
+        hospital.add_virtual_ward(virtual_ward)
+    vw_log: list[dict] = []
     community = Community(cfg)
     community_log: list[dict] = []
     decommissioning = Decommissioning(cfg, hospital)
@@ -204,6 +211,7 @@ def simulate(cfg: Config, seed: int) -> Results:
     bed_time_at_start = np.zeros(n + 1)
     utility = utility_table(cfg)
     lived_by_imd = np.zeros((n, 5))
+    population_by_imd = np.zeros((n, 5))
     days_in_month = calendar.days_in_month()
 
     def system_dynamics():
@@ -230,6 +238,7 @@ def simulate(cfg: Config, seed: int) -> Results:
                     deaths_by_imd[month - 1] = by_cell.sum(axis=0)
                 births_by_month[month - 1] = flows["births"]
             population_by_month[month] = population.total
+            population_by_imd[month] = population.counts.sum(axis=(0, 2, 3, 4))
             lived_by_imd[month] = qalys_lived(population.counts, utility, days_in_month[month])
             for name, axes in SNAPSHOT_AXES.items():
                 snapshots[name][month] = population.counts.sum(axis=axes)
@@ -250,6 +259,14 @@ def simulate(cfg: Config, seed: int) -> Results:
             care_places = schedule_value(cfg.interventions.social_care_capacity_multiplier, years)
             for service in services.values():
                 service.set_capacity(care_places)  # (no services: nothing to scale)
+            vw_referral = schedule_value(cfg.interventions.virtual_wards.referral_multiplier, years)
+            if vw_plan is not None:
+                virtual_ward.set_capacity(vw_plan.step(month, years))
+                vw_log.append(vw_plan.record())
+                extra = demand.virtual_ward_referrals(
+                    start, end, calendar.month_of_year[month], vw_referral
+                )
+                env.process(virtual_ward.additional_arrivals(extra))
             mult = schedule_value(cfg.interventions.emergency_demand_multiplier, years)
             emergency_multiplier[month] = mult
             batch = demand.emergency_batch(
@@ -259,6 +276,7 @@ def simulate(cfg: Config, seed: int) -> Results:
                 mult,
                 care["disease_factor"],
                 care["other_factor"],
+                vw_referral,
             )
             emergency_batches.append(batch)
             hospital.deaths.extend(batch.avoided_deaths)
@@ -292,6 +310,8 @@ def simulate(cfg: Config, seed: int) -> Results:
 
     hospital.close_delays(calendar.end_day)
     hospital.check_end()
+    if virtual_ward is not None:
+        emergency_batches.extend(virtual_ward.escalations)
     for batch in emergency_batches:
         batch.finalise()
     waiting_list.finalise(calendar.end_day)
@@ -300,6 +320,18 @@ def simulate(cfg: Config, seed: int) -> Results:
     population.check_conservation()
 
     bounds, end_day = calendar.month_start_days, calendar.end_day
+    vw_metrics: dict[str, np.ndarray] = {}
+    if virtual_ward is not None:
+        vw_metrics = virtual_ward_metrics(
+            virtual_ward.frame(end_day),
+            virtual_ward.log,
+            virtual_ward.capacity_log,
+            bounds,
+            end_day,
+            population_by_imd,
+            cfg.interventions.virtual_wards.targeted_offer.quintiles,
+        )
+        vw_metrics.update({k: np.array([r[k] for r in vw_log]) for k in vw_log[0]})
     presentations = presentations_frame(emergency_batches, calendar.end_day)
     referrals = referrals_frame(waiting_list.batches)
     episodes = episodes_frame(presentations, referrals)
@@ -337,6 +369,7 @@ def simulate(cfg: Config, seed: int) -> Results:
             ),
             **state_metrics(snapshots),
             **{k: np.array([r[k] for r in community_log]) for k in community_log[0]},
+            **vw_metrics,
         },
     )
     ledger = build_ledger(cfg, calendar, monthly, episodes, hospital.ward_closures)

@@ -18,7 +18,9 @@ from leftshift.demand import (
     DIVERTED,
     EXIT_LABELS,
     OUTCOME_LABELS,
+    ROUTES,
     TREATED,
+    VIRTUAL_WARD,
     EmergencyBatch,
     ReferralBatch,
     cell_axes,
@@ -123,8 +125,11 @@ def presentations_frame(batches: list[EmergencyBatch], end_day: float) -> pd.Dat
             "dies",
             "delay",
             "pathway",
+            "step_down_days",
+            "vw_excluded",
         )
     }
+    route = np.concatenate([np.full(len(b.time), b.route, np.int8) for b in batches])
     boarding_end = np.where(cat["outcome"] == BOARDING, end_day, cat["bed_start"])
     boarded = (cat["outcome"] == ADMITTED) | (cat["outcome"] == BOARDING)
     return pd.DataFrame(
@@ -138,13 +143,16 @@ def presentations_frame(batches: list[EmergencyBatch], end_day: float) -> pd.Dat
             "died_without_admission": cat["dies"]
             & ((cat["outcome"] == DECLINED) | (cat["outcome"] == DIVERTED)),
             "outcome": pd.Categorical.from_codes(cat["outcome"], categories=list(OUTCOME_LABELS)),
+            "route": pd.Categorical.from_codes(route, categories=list(ROUTES)),
             "boarding_hours": np.where(boarded, (boarding_end - cat["time"]) * 24.0, 0.0),
             "bed_start_day": cat["bed_start"],
             "los_days": cat["los"],
             "clinical_los_days": cat["clinical_los"],
-            "base_los_days": np.where(boarded, cat["base_los"], np.nan),
+            "base_los_days": np.where(boarded, cat["base_los"] - cat["step_down_days"], np.nan),
             "discharge_pathway": cat["pathway"],
             "delayed_discharge_days": cat["delay"],
+            "step_down_days": cat["step_down_days"],
+            "virtual_ward_excluded": cat["vw_excluded"],
         }
     )
 
@@ -314,6 +322,13 @@ def monthly_metrics(
         presentations["arrival_day"].to_numpy()[not_admitted], bounds
     )
     m["discharged_los_days_total"] = counts_in_bins(disc[done], bounds, los[done])
+    m["discharges_emergency"] = counts_in_bins(disc[done & emerg], bounds)
+    m["discharged_emergency_los_days_total"] = counts_in_bins(
+        disc[done & emerg], bounds, los[done & emerg]
+    )
+    imd = episodes["imd_quintile"].cat.codes.to_numpy()
+    for q in range(5):
+        m[f"admissions_emergency_Q{q + 1}"] = counts_in_bins(adm[emerg & (imd == q)], bounds)
     m["mean_los_days"] = np.divide(
         m["discharged_los_days_total"],
         m["discharges"],
@@ -326,6 +341,7 @@ def monthly_metrics(
     m["emergency_presentations_marginal"] = counts_in_bins(
         p_time[presentations["marginal"].to_numpy(bool)], bounds
     )
+    m["emergency_to_virtual_ward"] = counts_in_bins(p_time[outcome == VIRTUAL_WARD], bounds)
     m["emergency_not_admitted"] = counts_in_bins(p_time[outcome == DECLINED], bounds)
     m["emergency_diverted"] = counts_in_bins(p_time[outcome == DIVERTED], bounds)
     still_boarding = outcome == BOARDING

@@ -153,6 +153,7 @@ def backfill_figure(backfill_monthly: pd.DataFrame, monthly: pd.DataFrame, place
             "Filled by admitting more marginal emergencies",
         ),
         ("backfilled_by_stay_length", "#e7298a", "Filled by longer stays"),
+        ("backfilled_by_delayed_discharges", "#66a61e", "Filled by delayed discharges"),
         ("released_bed_days", "#d95f02", "Released (beds left empty)"),
     ]
     pos = np.zeros(len(bm))
@@ -176,6 +177,72 @@ def backfill_figure(backfill_monthly: pd.DataFrame, monthly: pd.DataFrame, place
         f"Where the freed beds went: {place}",
         "Bars: mean of paired replications (same seeds). Backfill lasts while the list and "
         "the pressure channels absorb freed beds.",
+    )
+    fig.tight_layout(rect=(0, 0, 1, _top(fig)))
+    return fig
+
+
+def virtual_ward_figure(monthly: pd.DataFrame, report: dict, place: str) -> Figure:
+    """Virtual beds and their use, who they took, and the inequality split by IMD quintile."""
+    scen = monthly[monthly["arm"] == "scenario"]
+    fig, axes = plt.subplots(2, 2, figsize=(10, 6.8))
+    ax = axes[0, 0]
+    for metric, colour, label in (
+        ("vw_beds_funded", "#999999", "Funded"),
+        ("vw_beds_available", "#1b9e77", "Staffed (available)"),
+        ("vw_occupied_beds", "#d95f02", "Occupied"),
+    ):
+        d = _series(scen, metric)
+        ax.plot(pd.to_datetime(d["period_start"]), d["mean"], color=colour, label=label, lw=1.6)
+    ax.set_ylabel("Virtual beds")
+    ax.set_ylim(bottom=0)
+    ax.legend(frameon=False, fontsize=8)
+    ax = axes[0, 1]
+    kinds = (
+        ("vw_admissions_step_up_avoided", "#d95f02", "Step-up instead of admission"),
+        ("vw_admissions_step_up_additional", "#fdb863", "Step-up, would not have been admitted"),
+        ("vw_admissions_step_down", "#7570b3", "Step-down (early discharge)"),
+    )
+    bottom = None
+    for metric, colour, label in kinds:
+        d = _series(scen, metric)
+        x = pd.to_datetime(d["period_start"])
+        ax.bar(x, d["mean"], bottom=bottom, width=25, color=colour, label=label)
+        bottom = d["mean"].to_numpy() if bottom is None else bottom + d["mean"].to_numpy()
+    esc = _series(scen, "vw_escalations")
+    ax.plot(pd.to_datetime(esc["period_start"]), esc["mean"], color="#000000", lw=1.2,
+            label="Escalated back to hospital")  # fmt: skip
+    ax.set_ylabel("Virtual-ward admissions a month")
+    ax.legend(frameon=False, fontsize=7.5)
+    ax = axes[1, 0]
+    q = report["by_quintile"]
+    names = list(q)
+    xs = np.arange(len(names))
+    ax.bar(xs - 0.2, [q[n]["vw_admissions_per_1000_a_year"] for n in names], 0.4,
+           color="#7570b3", label="Virtual-ward admissions")  # fmt: skip
+    ax.bar(xs + 0.2, [q[n]["admissions_avoided_per_1000_a_year"] for n in names], 0.4,
+           color="#d95f02", label="Acute admissions avoided (step-up)")  # fmt: skip
+    ax.set_xticks(xs, [f"{n}{' (most deprived)' if n == 'Q1' else ''}" for n in names])
+    ax.set_ylabel("Per 1,000 people a year")
+    ax.legend(frameon=False, fontsize=8)
+    ax = axes[1, 1]
+    cm = report["case_mix"]
+    labels = ("Complex share of\nemergency admissions", "Mean emergency\nstay (days)")
+    keys = ("complex_share_of_emergency_admissions", "mean_emergency_stay_days")
+    xs = np.arange(len(keys))
+    for k, arm in enumerate(("baseline", "scenario")):
+        colour, label = ARM_STYLE[arm]
+        vals = [cm[arm][key] / cm["baseline"][key] for key in keys]
+        ax.bar(xs + (k - 0.5) * 0.4, vals, 0.4, color=colour, label=label)
+    ax.set_xticks(xs, labels)
+    ax.set_ylim(0.9, max(1.1, *(cm["scenario"][key] / cm["baseline"][key] for key in keys)))
+    ax.set_ylabel("Relative to baseline")
+    ax.legend(frameon=False, fontsize=8)
+    _title(
+        fig,
+        f"Virtual wards: {place}",
+        "Scenario arm, mean of replications. Beds are available only once staff are recruited;"
+        " per-1,000 rates are per person-year in each IMD quintile.",
     )
     fig.tight_layout(rect=(0, 0, 1, _top(fig)))
     return fig

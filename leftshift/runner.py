@@ -37,8 +37,10 @@ from leftshift.plots import (
     organisation_figure,
     population_health_figure,
     stage_mix_figure,
+    virtual_ward_figure,
     waiting_list_figure,
 )
+from leftshift.virtual_ward import virtual_ward_report
 
 RESULTS_DIR = "results"
 PARTIAL_DIR = ".results-partial"
@@ -155,6 +157,10 @@ def write_results(results: ExperimentResults, directory: Path, progress=None) ->
         figures["backfill.png"] = backfill_figure(backfill["monthly"], monthly, cfg.place.name)
         summary["comparison_by_year"] = _comparison_summary(comparison)
         summary["backfill"] = {k: v for k, v in backfill.items() if k != "monthly"}
+        vw_report = virtual_ward_report(monthly, ledger)
+        if vw_report:
+            summary["virtual_wards"] = vw_report
+            figures["virtual_wards.png"] = virtual_ward_figure(monthly, vw_report, cfg.place.name)
         money, money_summary = money_comparison(ledger)
         money.to_parquet(directory / "money_comparison.parquet", index=False)
         figures["double_running.png"] = double_running_figure(money, money_summary, cfg.place.name)

@@ -1,0 +1,364 @@
+"""Virtual wards (hospital at home): a count of virtual beds next to the acute hospital.
+
+Capacity is the staffed virtual beds: the beds a scenario funds (``interventions.
+virtual_wards.beds_per_100k``), capped by the productive WTE of the virtual-ward staff group
+(recruited with a lag and a hiring cap, like any community staff) divided by
+``virtual_wards.staff_wte_per_bed``. Patients come three ways, and take a bed only if one is
+free (no queue: a patient who finds the ward full is cared for as without it):
+
+* step-up instead of admission: an eligible, referred routine emergency presentation
+  (:meth:`leftshift.hospital.Hospital.present_emergency`); its acute admission is avoided;
+* step-up of someone who would not have been admitted (:meth:`additional_arrivals`);
+* step-down: an eligible, referred inpatient leaves the acute bed early
+  (:meth:`leftshift.hospital.Hospital._start_stay`).
+
+Some patients escalate back: at a point of their virtual stay they leave the virtual bed and
+present to the acute hospital as a new emergency (route ``virtual_ward_escalation``). A patient
+who was going to die dies at the end of the virtual stay, out of hospital, unless escalated.
+Every stay is a record (:meth:`frame`), so bed-time and the acute days freed are exact.
+"""
+
+import math
+
+import numpy as np
+import pandas as pd
+import simpy
+
+from leftshift.community import StaffGroup, piecewise
+from leftshift.demand import EmergencyBatch, cell_axes
+from leftshift.monitors import counts_in_bins, step_mass
+
+STEP_UP_AVOIDED, STEP_UP_ADDITIONAL, STEP_DOWN = 0, 1, 2
+KINDS = ("step_up_avoided", "step_up_additional", "step_down")
+ESCALATION_ROUTE = 1  # index of "virtual_ward_escalation" in demand.ROUTES
+
+
+class VirtualWard:
+    """Virtual beds, their occupancy log and one record per virtual-ward stay."""
+
+    def __init__(self, env: simpy.Environment, hospital):
+        self.env = env
+        self.hospital = hospital
+        self.capacity = 0
+        self.in_use = 0
+        self.log: list[tuple[float, int]] = [(0.0, 0)]
+        self.capacity_log: list[tuple[float, int]] = [(0.0, 0)]
+        #: one batch per escalation, each presented to the hospital when it happens
+        self.escalations: list[EmergencyBatch] = []
+        # records, as plain lists (one entry per stay)
+        self.kind: list[int] = []
+        self.start: list[float] = []
+        self.end: list[float] = []
+        self.cell: list[int] = []
+        self.escalated: list[bool] = []
+        self.died: list[bool] = []
+        self.acute_days_freed: list[float] = []
+
+    def set_capacity(self, beds: int) -> None:
+        """Staffed beds from now; patients already in stay even if above the new capacity."""
+        if beds != self.capacity:
+            self.capacity = beds
+            self.capacity_log.append((self.env.now, beds))
+
+    def has_room(self) -> bool:
+        """A virtual bed is free."""
+        return self.in_use < self.capacity
+
+    def admit_step_up(self, batch: EmergencyBatch, i: int) -> None:
+        """An emergency presentation cared for at home instead of admitted."""
+        self._admit(
+            STEP_UP_AVOIDED,
+            int(batch.cell[i]),
+            batch.vw_stay[i],
+            batch.vw_escalate_after[i],
+            freed=batch.base_los_list[i],
+            dies=batch.dies_list[i],
+            escalation=(
+                bool(batch.complex[i]),
+                batch.base_los_list[i],
+                int(batch.cause[i]),
+                batch.pathway_list[i],
+            ),
+        )
+
+    def admit_step_down(self, batch: EmergencyBatch, i: int, days_saved: float) -> None:
+        """An inpatient who leaves the acute bed ``days_saved`` days early."""
+        self._admit(
+            STEP_DOWN,
+            int(batch.cell[i]),
+            batch.vw_stay[i],
+            batch.vw_escalate_after[i],
+            freed=days_saved,
+            dies=False,
+            escalation=(bool(batch.complex[i]), batch.vw_escalation_los[i], int(batch.cause[i]), 0),
+        )
+
+    def additional_arrivals(self, referrals: dict[str, np.ndarray]):
+        """Step-up referrals of people who would not have been admitted, at their times."""
+        clock = self.env.now
+        for k, t in enumerate(referrals["time"].tolist()):
+            if t > clock:
+                yield self.env.timeout(t - clock)
+                clock = t
+            if self.in_use < self.capacity:
+                self._admit(
+                    STEP_UP_ADDITIONAL,
+                    int(referrals["cell"][k]),
+                    referrals["stay"][k],
+                    referrals["escalate_after"][k],
+                    freed=0.0,
+                    dies=False,
+                    escalation=(False, referrals["escalation_los"][k], 0, 0),
+                )
+
+    def _admit(
+        self,
+        kind: int,
+        cell: int,
+        stay: float,
+        escalate_after: float,
+        freed: float,
+        dies: bool,
+        escalation: tuple,
+    ) -> None:
+        now = self.env.now
+        self.in_use += 1
+        self.log.append((now, self.in_use))
+        escalates = not math.isnan(escalate_after)
+        length = float(escalate_after if escalates else stay)
+        self.kind.append(kind)
+        self.start.append(now)
+        self.end.append(now + length)
+        self.cell.append(cell)
+        self.escalated.append(escalates)
+        self.died.append(dies and not escalates)
+        self.acute_days_freed.append(float(freed))
+        value = (cell, dies, escalation) if escalates else (cell, dies, None)
+        self.env.timeout(length, value=value).callbacks.append(self._leave)
+
+    def _leave(self, event: simpy.Event) -> None:
+        cell, dies, escalation = event.value
+        now = self.env.now
+        self.in_use -= 1
+        self.log.append((now, self.in_use))
+        if escalation is None:
+            if dies:  # an expected death at home: it still removes the person
+                self.hospital.deaths.append((now, cell))
+            return
+        is_complex, base_los, cause, pathway = escalation
+        batch = EmergencyBatch(
+            time=np.array([now]),
+            cell=np.array([cell]),
+            complex=np.array([is_complex]),
+            marginal=np.array([False]),
+            base_los=np.array([base_los], float),
+            u_admit=np.array([0.0]),
+            cause=np.array([cause], np.int8),
+            dies=np.array([dies]),
+            pathway=np.array([pathway], np.int8),
+            route=ESCALATION_ROUTE,
+        )
+        self.escalations.append(batch)
+        self.hospital.present_emergency(batch, 0)
+
+    def frame(self, end_day: float) -> pd.DataFrame:
+        """One row per virtual-ward stay (stays still running end at ``end_day``)."""
+        end = np.minimum(np.asarray(self.end, float), end_day)
+        return pd.DataFrame(
+            {
+                "kind": pd.Categorical.from_codes(np.asarray(self.kind, np.int8), KINDS),
+                "start_day": np.asarray(self.start, float),
+                "end_day": end,
+                "cell": np.asarray(self.cell, np.int64),
+                "escalated": np.asarray(self.escalated, bool),
+                "died": np.asarray(self.died, bool),
+                "acute_days_freed": np.asarray(self.acute_days_freed, float),
+            }
+        )
+
+
+class VirtualWardPlan:
+    """Virtual beds funded over time and the staff who make them available, month by month."""
+
+    def __init__(self, cfg):
+        self.cfg = cfg
+        self.plan = cfg.interventions.virtual_wards
+        self.v = cfg.virtual_wards
+        self.per_100k = cfg.place.population / 100_000.0
+        self.staff = StaffGroup("virtual_ward_staff", self.v.staff, cfg.place.population)
+        self.funded = 0.0
+        self.most_funded = 0.0
+        self.newly_funded = 0.0
+        self.available = 0.0
+
+    @staticmethod
+    def active(cfg) -> bool:
+        """Whether the scenario funds any virtual beds at any time."""
+        return any(v > 0 for v in cfg.interventions.virtual_wards.beds_per_100k.values)
+
+    def step(self, month: int, years: float) -> int:
+        """Advance a month; return the virtual beds available (staffed and funded)."""
+        schedule = self.plan.beds_per_100k
+        self.funded = piecewise(schedule.years, schedule.values, years) * self.per_100k
+        self.newly_funded = max(0.0, self.funded - self.most_funded)
+        self.most_funded = max(self.most_funded, self.funded)
+        self.staff.step(month, self.funded * self.v.staff_wte_per_bed)
+        staffed = self.staff.productive(month) / self.v.staff_wte_per_bed
+        self.available = min(self.funded, staffed)
+        return int(round(self.available))
+
+    def record(self) -> dict[str, float]:
+        """The month's funded and available beds and the staff behind them."""
+        s = self.staff
+        return {
+            "vw_beds_funded": self.funded,
+            "vw_beds_newly_funded": self.newly_funded,
+            "vw_beds_staffed": self.available,
+            f"wte_funded_{s.name}": s.funded,
+            f"wte_hired_{s.name}": s.hired,
+            f"wte_in_post_{s.name}": s.in_post,
+            f"wte_productive_{s.name}": s.productive_now,
+        }
+
+
+def virtual_ward_metrics(
+    stays: pd.DataFrame,
+    bed_log: list[tuple[float, int]],
+    capacity_log: list[tuple[float, int]],
+    bounds: np.ndarray,
+    end: float,
+    population_by_imd: np.ndarray,
+    offered_quintiles: list[int],
+) -> dict[str, np.ndarray]:
+    """Monthly virtual-ward figures from the stay records (exact, like the acute ones)."""
+    days = np.diff(bounds)
+    m: dict[str, np.ndarray] = {}
+    m["vw_beds_available"] = step_mass(capacity_log, end, bounds) / days
+    m["vw_occupied_beds"] = step_mass(bed_log, end, bounds) / days
+    m["vw_occupancy"] = np.divide(
+        m["vw_occupied_beds"],
+        m["vw_beds_available"],
+        out=np.full(len(days), np.nan),
+        where=m["vw_beds_available"] > 0,
+    )
+    start = stays["start_day"].to_numpy()
+    kind = stays["kind"].cat.codes.to_numpy()
+    for code, name in enumerate(KINDS):
+        m[f"vw_admissions_{name}"] = counts_in_bins(start[kind == code], bounds)
+    m["vw_admissions"] = counts_in_bins(start, bounds)
+    stop = stays["end_day"].to_numpy()
+    escalated = stays["escalated"].to_numpy(bool)
+    finished = stop < end
+    m["vw_escalations"] = counts_in_bins(stop[escalated & finished], bounds)
+    m["vw_deaths"] = counts_in_bins(stop[stays["died"].to_numpy(bool) & finished], bounds)
+    freed = stays["acute_days_freed"].to_numpy()
+    for code in (STEP_UP_AVOIDED, STEP_DOWN):
+        m[f"vw_acute_bed_days_freed_{KINDS[code]}"] = counts_in_bins(
+            start[kind == code], bounds, freed[kind == code]
+        )
+    imd = cell_axes(stays["cell"].to_numpy())[1]
+    offered = np.isin(imd, np.asarray(offered_quintiles, int) - 1)
+    m["vw_admissions_targeted_offer"] = counts_in_bins(start[offered], bounds)
+    for q in range(5):
+        m[f"vw_admissions_Q{q + 1}"] = counts_in_bins(start[imd == q], bounds)
+        avoided = (imd == q) & (kind == STEP_UP_AVOIDED)
+        m[f"vw_admissions_avoided_Q{q + 1}"] = counts_in_bins(start[avoided], bounds)
+        m[f"population_Q{q + 1}"] = population_by_imd[:, q]
+    return m
+
+
+def virtual_ward_report(monthly: pd.DataFrame, ledger: pd.DataFrame) -> dict:
+    """What the scenario's virtual wards did, where avoided admissions fell, and the case mix.
+
+    ``monthly`` and ``ledger`` are an experiment's stacked tables (arm and replication first).
+    Figures are means over replications. Per-1,000 rates are per person-year of the quintile.
+    Case mix compares the acute hospital's emergency work in the two arms: the share of
+    complex admissions, the mean stay of emergency discharges, and the acute trust's spending
+    and income per spell (all spells, so electives that refill the beds count).
+    """
+    scen = monthly[monthly["arm"] == "scenario"]
+    if "vw_admissions" not in set(scen["metric"].unique()):
+        return {}
+    yearly = monthly.pivot_table(
+        index=["arm", "replication", "reporting_year"],
+        columns="metric",
+        values="value",
+        aggfunc="sum",
+        observed=True,
+    )
+    mean = monthly.pivot_table(
+        index=["arm", "replication", "reporting_year"],
+        columns="metric",
+        values="value",
+        aggfunc="mean",
+        observed=True,
+    )
+    s_sum = yearly.loc["scenario"].groupby("reporting_year").mean()
+    s_mean = mean.loc["scenario"].groupby("reporting_year").mean()
+    by_year = []
+    for year in s_sum.index:
+        row_s, row_m = s_sum.loc[year], s_mean.loc[year]
+        by_year.append(
+            {
+                "reporting_year": int(year),
+                "beds_funded": float(row_m["vw_beds_funded"]),
+                "beds_available": float(row_m["vw_beds_available"]),
+                "occupied_beds": float(row_m["vw_occupied_beds"]),
+                "occupancy": float(row_m["vw_occupied_beds"] / row_m["vw_beds_available"])
+                if row_m["vw_beds_available"] > 0
+                else None,
+                **{f"admissions_{k}": float(row_s[f"vw_admissions_{k}"]) for k in KINDS},
+                "escalations": float(row_s["vw_escalations"]),
+                "acute_bed_days_freed": float(
+                    row_s["vw_acute_bed_days_freed_step_up_avoided"]
+                    + row_s["vw_acute_bed_days_freed_step_down"]
+                ),
+            }
+        )
+    totals = s_sum.sum()
+    step_up = totals["vw_admissions_step_up_avoided"] + totals["vw_admissions_step_up_additional"]
+    years = len(s_sum)
+    by_quintile = {}
+    base_sum = yearly.loc["baseline"].groupby("reporting_year").mean().sum()
+    for q in range(1, 6):
+        person_years = float(s_mean[f"population_Q{q}"].sum())  # mean population x years
+        per_1000 = 1000.0 / person_years if person_years > 0 else float("nan")
+        by_quintile[f"Q{q}"] = {
+            "vw_admissions_per_1000_a_year": float(totals[f"vw_admissions_Q{q}"] * per_1000),
+            "admissions_avoided_per_1000_a_year": float(
+                totals[f"vw_admissions_avoided_Q{q}"] * per_1000
+            ),
+            "emergency_admissions_change_per_1000_a_year": float(
+                (totals[f"admissions_emergency_Q{q}"] - base_sum[f"admissions_emergency_Q{q}"])
+                * per_1000
+            ),
+        }
+    case_mix = {}
+    acute = ledger[ledger["organisation"] == "acute_trust"]
+    signed = np.where(acute["direction"] == "spend", 1.0, -1.0) * acute["amount_gbp"]
+    for arm in ("baseline", "scenario"):
+        t = yearly.loc[arm].groupby("reporting_year").mean().sum()
+        a = acute["arm"] == arm
+        n_reps = max(1, acute.loc[a, "replication"].nunique())
+        spend = float(acute.loc[a & (acute["direction"] == "spend"), "amount_gbp"].sum()) / n_reps
+        net = float(signed[a].sum()) / n_reps  # spending minus income
+        spells = float(t["admissions_emergency"] + t["admissions_elective"])
+        case_mix[arm] = {
+            "complex_share_of_emergency_admissions": float(
+                t["admissions_emergency_complex"] / t["admissions_emergency"]
+            ),
+            "mean_emergency_stay_days": float(
+                t["discharged_emergency_los_days_total"] / t["discharges_emergency"]
+            ),
+            "acute_spend_per_spell_gbp": spend / spells,
+            "acute_margin_per_spell_gbp": -net / spells,
+        }
+    return {
+        "by_year": by_year,
+        "admissions_avoided_per_step_up": float(totals["vw_admissions_step_up_avoided"] / step_up)
+        if step_up
+        else None,
+        "years": years,
+        "by_quintile": by_quintile,
+        "case_mix": case_mix,
+    }

@@ -1,0 +1,186 @@
+"""Virtual wards (issue 5): capacity that needs staff, step-up and step-down, escalation,
+exact bed-time accounting, the acute case mix (B5) and the inequality split (B7)."""
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from leftshift.config import ConfigError
+from leftshift.demand import VIRTUAL_WARD
+from leftshift.experiment import run_experiment
+from leftshift.model import simulate
+from leftshift.monitors import step_mass
+from leftshift.virtual_ward import VirtualWard, virtual_ward_report
+from tests.helpers import compose_config
+
+VW_20 = (
+    "interventions.virtual_wards.beds_per_100k.years=[0]",
+    "interventions.virtual_wards.beds_per_100k.values=[20]",
+)
+
+
+def _wide(monthly):
+    return monthly.pivot(index="month", columns="metric", values="value")
+
+
+def _interval(values, level=0.99):
+    values = np.asarray(values, float)
+    half = stats.t.ppf(0.5 + level / 2, len(values) - 1) * values.std(ddof=1)
+    return values.mean() - half / np.sqrt(len(values)), values.mean() + half / np.sqrt(len(values))
+
+
+@pytest.mark.unit
+def test_bad_virtual_ward_inputs_name_the_key_and_range():
+    with pytest.raises(ConfigError) as err:
+        compose_config("virtual_wards.digital_access_by_imd=[0.8,0.9,1.2,0.9,0.9]")
+    assert "virtual_wards.digital_access_by_imd" in str(err.value)
+    with pytest.raises(ConfigError) as err:
+        compose_config("virtual_wards.escalation_share=1.5")
+    assert "virtual_wards.escalation_share" in str(err.value) and "1" in str(err.value)
+
+
+@pytest.mark.integration
+def test_capacity_follows_recruited_staff_and_never_exceeds_it():
+    """Beds are available only once staff are in post; no more patients than beds."""
+    cfg = compose_config("place=small", "run.horizon_years=2", *VW_20)
+    res = simulate(cfg, 3)
+    w = _wide(res.monthly)
+    assert (w["vw_beds_available"] <= w["vw_beds_funded"] + 1e-9).all()
+    # the first months have funded beds but few staff: capacity lags the money
+    assert w["vw_beds_available"].iloc[0] < 0.5 * w["vw_beds_funded"].iloc[0]
+    assert w["vw_beds_available"].iloc[-1] > 0.7 * w["vw_beds_funded"].iloc[-1]
+    assert (w["vw_occupied_beds"] <= w["vw_beds_available"] + 1.0).all()
+    # staff are paid from the month the beds are funded, filled or not
+    staff = res.ledger[
+        (res.ledger["cause"] == "virtual_wards") & (res.ledger["category"] == "staff")
+    ]
+    first = staff[staff["month"] == staff["month"].min()]["amount_gbp"].sum()
+    assert first > 0
+
+
+def _vw_run(seed=5, *extra):
+    cfg = compose_config("place=small", "run.horizon_years=2", *VW_20, *extra)
+    hooks = {}
+    original = VirtualWard.__init__
+
+    def spy(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        hooks["vw"] = self
+
+    VirtualWard.__init__ = spy
+    try:
+        res = simulate(cfg, seed)
+    finally:
+        VirtualWard.__init__ = original
+    return cfg, res, hooks["vw"]
+
+
+@pytest.mark.integration
+def test_virtual_ward_records_account_exactly():
+    """Stays, escalations and freed acute days agree between the records and the tables."""
+    cfg, res, vw = _vw_run()
+    stays = vw.frame(res.live_counts["end_day"])
+    p = res.presentations
+    assert (stays["end_day"] - stays["start_day"] <= cfg.virtual_wards.max_stay_days + 1e-9).all()
+    # every presentation sent to a virtual ward is a step-up record, and vice versa
+    assert (p["outcome"] == "virtual_ward").sum() == (stays["kind"] == "step_up_avoided").sum()
+    # every escalation that happened came back as a presentation
+    escalated = stays["escalated"] & (stays["end_day"] < res.live_counts["end_day"])
+    assert (p["route"] == "virtual_ward_escalation").sum() == escalated.sum()
+    # occupied virtual bed-days: the log's integral equals the stays' time
+    end = res.live_counts["end_day"]
+    total = step_mass(vw.log, end, np.array([0.0, end]))[0]
+    assert total == pytest.approx((stays["end_day"] - stays["start_day"]).sum(), rel=1e-9)
+    # acute days saved by step-down: the same in the records and in the presentations
+    assert p["step_down_days"].sum() == pytest.approx(
+        stays.loc[stays["kind"] == "step_down", "acute_days_freed"].sum(), rel=1e-9
+    )
+    assert VIRTUAL_WARD == list(p["outcome"].cat.categories).index("virtual_ward")
+
+
+@pytest.mark.integration
+def test_calibration_with_todays_capacity():
+    """About 20 beds per 100,000 (NHS sitrep): occupancy in the observed 65-80%, about 38%
+    step-up (Pugmire 2025), about 12% escalated, 1 admission avoided per 2.5 step-ups."""
+    results = run_experiment(
+        compose_config("run.horizon_years=3", "run.replications=2", "run.n_jobs=2", *VW_20)
+    )
+    report = virtual_ward_report(results.monthly(), results.ledger())
+    last = report["by_year"][-1]
+    assert 0.60 <= last["occupancy"] <= 0.85
+    admissions = sum(last[f"admissions_{k}"] for k in ("step_up_avoided", "step_up_additional"))
+    total = admissions + last["admissions_step_down"]
+    assert 0.30 <= admissions / total <= 0.46
+    assert 0.08 <= last["escalations"] / total <= 0.16
+    assert 0.32 <= report["admissions_avoided_per_step_up"] <= 0.48
+
+
+@pytest.mark.integration
+def test_b5_moving_routine_work_out_makes_the_acute_case_mix_more_complex():
+    """B5: step-up takes routine presentations out; the acute hospital is left with a larger
+    complex share, longer mean emergency stays, higher cost per spell and (paid by activity)
+    a smaller margin per spell. Paired replications, each direction with a margin."""
+    results = run_experiment(
+        compose_config(
+            "place=small",
+            "run.horizon_years=2",
+            "run.replications=6",
+            "run.n_jobs=2",
+            "interventions.virtual_wards.beds_per_100k.years=[0]",
+            "interventions.virtual_wards.beds_per_100k.values=[60]",
+            "virtual_wards.step_up_referral_share=1.0",
+            "virtual_wards.step_down_referral_share=0.0",
+            "virtual_wards.staff.max_hires_per_month_per_100k=100",
+            "finance.payment_rule=activity",
+        )
+    )
+    y = results.yearly()
+    y = y[y["reporting_year"] == 2].set_index(["arm", "replication"])
+    ledger = results.ledger()
+    acute = ledger[(ledger["organisation"] == "acute_trust") & (ledger["reporting_year"] == 2)]
+    sign = np.where(acute["direction"] == "spend", 1.0, -1.0)
+    spend = acute[acute["direction"] == "spend"].groupby(["arm", "replication"])["amount_gbp"]
+    net = (acute["amount_gbp"] * sign).groupby([acute["arm"], acute["replication"]]).sum()
+    spells = y["admissions_emergency"] + y["admissions_elective"]
+    measures = {
+        "complex share": y["admissions_emergency_complex"] / y["admissions_emergency"],
+        "mean emergency stay": y["discharged_emergency_los_days_total"] / y["discharges_emergency"],
+        "spend per spell": spend.sum() / spells,
+        "margin per spell": -net / spells,
+    }
+    rise = {k: (v["scenario"] - v["baseline"]).to_numpy() for k, v in measures.items()}
+    for key in ("complex share", "mean emergency stay", "spend per spell"):
+        assert _interval(rise[key])[0] > 0, key
+    assert _interval(rise["margin per spell"])[1] < 0
+    # the routine work really left: fewer emergency admissions, many to virtual wards
+    assert (y.loc["scenario", "emergency_to_virtual_ward"] > 0).all()
+
+
+def _q1_q5(results):
+    report = virtual_ward_report(results.monthly(), results.ledger())
+    q = report["by_quintile"]
+    return (
+        q["Q1"]["admissions_avoided_per_1000_a_year"],
+        q["Q5"]["admissions_avoided_per_1000_a_year"],
+    )
+
+
+@pytest.mark.integration
+def test_b7_digital_exclusion_shrinks_benefit_in_q1_and_a_targeted_offer_narrows_the_gap():
+    """B7: with digital exclusion concentrated in Q1, virtual wards avoid fewer admissions per
+    1,000 people there than in Q5 (although Q1 has more emergencies); vw_targeted_offer
+    narrows the gap. Same seeds in both runs."""
+    common = (
+        "place=small",
+        "run.horizon_years=2",
+        "run.replications=2",
+        "run.n_jobs=2",
+        "report.decommission_search=false",
+        "virtual_wards.digital_access_by_imd=[0.3,0.9,0.95,0.95,0.95]",
+    )
+    plain = run_experiment(compose_config("experiment=vw_national_ambition", *common))
+    offer = run_experiment(compose_config("experiment=vw_targeted_offer", *common))
+    q1, q5 = _q1_q5(plain)
+    assert q1 < q5
+    q1_offer, q5_offer = _q1_q5(offer)
+    assert q1_offer / q5_offer > q1 / q5 + 0.2
