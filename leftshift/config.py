@@ -17,6 +17,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from leftshift import tables
+
 AGE_BANDS = ("0-17", "18-49", "50-64", "65-74", "75-84", "85+")
 AGE_BAND_WIDTH_YEARS = (18.0, 32.0, 15.0, 10.0, 10.0, math.inf)
 IMD_QUINTILES = ("Q1", "Q2", "Q3", "Q4", "Q5")
@@ -134,6 +136,13 @@ class PlaceConfig(_Section):
 # --------------------------------------------------------------------------------------------
 # population dynamics
 # --------------------------------------------------------------------------------------------
+# published tables the defaults below are read from (leftshift/data/tables)
+COPD_TABLE = "copd_by_gold_stage.csv"
+HF_TABLE = "heart_failure_by_nyha_class.csv"
+FRAILTY_HR_TABLE = "frailty_hazard_ratios.csv"
+FRAILTY_ONSET_TABLE = "frailty_onset_by_age.csv"
+
+
 def _matrix(rows: list[list[float]], source: str, doc: str) -> Any:
     return field(
         default_factory=lambda: [list(r) for r in rows],
@@ -187,14 +196,10 @@ class CopdConfig(_Section):
         doc="prevalence and incidence ratio, most vs least deprived quintile",
     )
     annual_transitions: list[list[float]] = _matrix(
-        [
-            [0.9047, 0.0876, 0.0, 0.0, 0.0077],
-            [0.0510, 0.9001, 0.0362, 0.0, 0.0128],
-            [0.0, 0.1044, 0.8368, 0.0324, 0.0265],
-            [0.0, 0.0, 0.0936, 0.8187, 0.0877],
-        ],
-        "lambe_2019",
-        "annual transition probabilities, rows GOLD 1-4, columns GOLD 1-4 then death",
+        tables.matrix(COPD_TABLE, ["to_gold1", "to_gold2", "to_gold3", "to_gold4", "to_death"]),
+        tables.source(COPD_TABLE),
+        "annual transition probabilities, rows GOLD 1-4, columns GOLD 1-4 then death"
+        f" (data/tables/{COPD_TABLE})",
     )
     background_mortality_at_source: float = param(
         0.004,
@@ -205,8 +210,8 @@ class CopdConfig(_Section):
         " death column to leave the excess due to COPD",
     )
     exacerbation_admissions_per_year: list[float] = param(
-        [0.027, 0.076, 0.272, 0.348],
-        source="lambe_2019",
+        tables.column(COPD_TABLE, "severe_exacerbation_admissions_per_year"),
+        source=tables.source(COPD_TABLE),
         ge=0.0,
         le=20.0,
         length=4,
@@ -260,16 +265,16 @@ class HeartFailureConfig(_Section):
         doc="prevalence and incidence ratio, most vs least deprived quintile",
     )
     worsening_per_year: list[float] = param(
-        [0.15, 0.15, 0.20],
-        source="assumption_nyha",
+        tables.column(HF_TABLE, "worsening_per_year"),
+        source=tables.source(HF_TABLE),
         ge=0.0,
         le=5.0,
         length=3,
         doc="NYHA I->II, II->III, III->IV transitions per person-year (no UK table)",
     )
     improvement_per_year: list[float] = param(
-        [0.10, 0.10, 0.05],
-        source="assumption_nyha",
+        tables.column(HF_TABLE, "improvement_per_year"),
+        source=tables.source(HF_TABLE),
         ge=0.0,
         le=5.0,
         length=3,
@@ -292,8 +297,8 @@ class HeartFailureConfig(_Section):
     )
     admission_hr_75_plus: float = param(1.248, source="mohiuddin_2016", ge=0.0, le=20.0)
     class_risk_multiplier: list[float] = param(
-        [0.6, 0.9, 1.3, 2.0],
-        source="assumption_nyha",
+        tables.column(HF_TABLE, "risk_multiplier"),
+        source=tables.source(HF_TABLE),
         ge=0.0,
         le=20.0,
         length=4,
@@ -335,8 +340,8 @@ class PopulationConfig(_Section):
         unit="deaths per 1,000 person-years",
     )
     frailty_mortality_hr: list[float] = param(
-        [1.0, 1.92, 3.10, 4.52],
-        source="clegg_2016",
+        tables.column(FRAILTY_HR_TABLE, "mortality_hr"),
+        source=tables.source(FRAILTY_HR_TABLE),
         ge=0.0,
         le=50.0,
         length=4,
@@ -364,8 +369,8 @@ class PopulationConfig(_Section):
         length=6,
     )
     frailty_onset_per_1000_by_age: list[float] = param(
-        [0.0, 0.0, 48.0, 130.0, 214.0, 380.0],
-        source="walsh_2023",
+        tables.column(FRAILTY_ONSET_TABLE, "onset_per_1000"),
+        source=tables.source(FRAILTY_ONSET_TABLE),
         ge=0.0,
         le=1000.0,
         length=6,
@@ -424,8 +429,8 @@ class DemandConfig(_Section):
         unit="emergency admissions per 1,000 person-years at the reference occupancy",
     )
     frailty_emergency_hr: list[float] = param(
-        [1.0, 1.93, 3.04, 4.73],
-        source="clegg_2016",
+        tables.column(FRAILTY_HR_TABLE, "hospitalisation_hr"),
+        source=tables.source(FRAILTY_HR_TABLE),
         ge=0.0,
         le=50.0,
         length=4,

@@ -44,6 +44,7 @@ YEARLY_METRICS = {
     "admissions_emergency_complex": "sum",
     "discharges_emergency": "sum",
     "discharged_emergency_los_days_total": "sum",
+    "discharged_emergency_delay_days_total": "sum",
     "emergency_to_virtual_ward": "sum",
     **{f"admissions_emergency_Q{q}": "sum" for q in range(1, 6)},
     "admissions_copd_exacerbation": "sum",

@@ -326,6 +326,9 @@ def monthly_metrics(
     m["discharged_emergency_los_days_total"] = counts_in_bins(
         disc[done & emerg], bounds, los[done & emerg]
     )
+    m["discharged_emergency_delay_days_total"] = counts_in_bins(
+        disc[done & emerg], bounds, delay[done & emerg]
+    )
     imd = episodes["imd_quintile"].cat.codes.to_numpy()
     for q in range(5):
         m[f"admissions_emergency_Q{q + 1}"] = counts_in_bins(adm[emerg & (imd == q)], bounds)

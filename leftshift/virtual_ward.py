@@ -350,6 +350,13 @@ def virtual_ward_report(monthly: pd.DataFrame, ledger: pd.DataFrame) -> dict:
             "mean_emergency_stay_days": float(
                 t["discharged_emergency_los_days_total"] / t["discharges_emergency"]
             ),
+            "mean_emergency_stay_before_delay_days": float(
+                (
+                    t["discharged_emergency_los_days_total"]
+                    - t["discharged_emergency_delay_days_total"]
+                )
+                / t["discharges_emergency"]
+            ),
             "acute_spend_per_spell_gbp": spend / spells,
             "acute_margin_per_spell_gbp": -net / spells,
         }
