@@ -9,7 +9,11 @@ def run(config=None, replication=0):
     Parameters
     ----------
     config : Config, mapping, DictConfig or None
-        A full or partial configuration; ``None`` uses the defaults (the ``default`` place).
+        A full or partial configuration; ``None`` uses the schema's defaults: the
+        ``default`` place and the core model without delayed discharges (the command line's
+        default scenario adds ``social_care=delays``; pass
+        ``{"social_care": {"delayed_discharges": True}, "hospital": {"complex_emergency_los":
+        {"mean_days": 8.5}}}`` to match it).
         It is validated (a :class:`~leftshift.config.ConfigError` names every bad key) and
         frozen before anything runs.
     replication : int

@@ -126,6 +126,12 @@ def _headline(summary: dict) -> list[str]:
             f" {s['waiting_list_18wk_share']:.0%}; ED boarding"
             f" {s['ed_boarding_hours_per_year']:,.0f} hours a year"
         )
+        if s["delayed_discharge_patients_mean"] > 0:
+            lines.append(
+                f"    delayed discharges {s['delayed_discharge_patients_mean']:,.0f} patients on"
+                f" an average day ({s['delayed_discharge_share_of_occupied_beds']:.1%} of"
+                " occupied beds)"
+            )
     comp = summary.get("comparison_by_year")
     if comp:
         lines.append("  scenario vs baseline, by reporting year (mean of paired replications):")
@@ -205,6 +211,11 @@ def _virtual_ward_lines(vw: dict) -> list[str]:
         + " ".join(f"{q[k]['vw_admissions_per_1000_a_year']:.1f}" for k in q)
         + "; acute admissions avoided "
         + " ".join(f"{q[k]['admissions_avoided_per_1000_a_year']:.2f}" for k in q)
+    )
+    lines.append(
+        "    acute admissions avoided per 100 of the quintile's emergency admissions"
+        " (relative to need), Q1 .. Q5: "
+        + " ".join(f"{q[k]['admissions_avoided_per_100_emergency_admissions']:.2f}" for k in q)
     )
     b, s = vw["case_mix"]["baseline"], vw["case_mix"]["scenario"]
     lines.append(

@@ -87,6 +87,11 @@ class EmergencyBatch:
     #: (time, cell) of deaths among presentations an intervention avoided: the person still
     #: dies, out of hospital (avoiding the presentation is not assumed to avoid the death)
     avoided_deaths: list = field(default_factory=list)
+    #: presentations an intervention in the community avoided (they are not rows here): when
+    #: they would have come, and the base stay of those who would certainly have been admitted
+    #: (not marginal; 0 for marginal ones)
+    avoided_time: np.ndarray = None
+    avoided_base_los: np.ndarray = None
     #: discharge pathway 0-3, and the draws for arranging and using its service
     pathway: np.ndarray = None
     u_arrange: np.ndarray = None
@@ -119,6 +124,9 @@ class EmergencyBatch:
             self.u_arrange = np.full(n, 0.5)
         if self.u_service is None:
             self.u_service = np.full(n, 0.5)
+        if self.avoided_time is None:
+            self.avoided_time = np.zeros(0)
+            self.avoided_base_los = np.zeros(0)
         for name, fill in (
             ("vw_step_up", False),
             ("vw_step_down", False),
@@ -578,6 +586,8 @@ class Demand:
             avoided_deaths=list(
                 zip(times[avoided & dies].tolist(), cells[avoided & dies].tolist(), strict=True)
             ),
+            avoided_time=times[avoided],
+            avoided_base_los=np.where(marginal[avoided], 0.0, los[avoided]),
         )
 
     def initial_census(self, max_patients: int) -> EmergencyBatch:

@@ -350,6 +350,14 @@ def simulate(cfg: Config, seed: int) -> Results:
             "years_of_life_lost": years_of_life_lost,
             **{f"deaths_Q{q + 1}": deaths_by_imd[:, q] for q in range(5)},
             "life_years": population_by_month * days_in_month / DAYS_PER_YEAR,
+            "emergency_presentations_avoided_in_community": counts_in_bins(
+                np.concatenate([b.avoided_time for b in emergency_batches]), bounds
+            ),
+            "acute_bed_days_freed_by_community": counts_in_bins(
+                np.concatenate([b.avoided_time for b in emergency_batches]),
+                bounds,
+                np.concatenate([b.avoided_base_los for b in emergency_batches]),
+            ),
             "deaths_after_avoided_presentation": counts_in_bins(
                 np.array([t for b in emergency_batches for t, _ in b.avoided_deaths]), bounds
             ),

@@ -83,6 +83,10 @@ def summarise(cfg: Config, monthly: pd.DataFrame) -> dict[str, Any]:
             wide["admissions_emergency_complex"].sum(), wide["admissions_emergency"].sum()
         ),
         "ed_boarding_hours_per_year": float(wide["ed_boarding_hours"].sum() / years),
+        "delayed_discharge_patients_mean": float(wide["delayed_discharge_patients"].mean()),
+        "delayed_discharge_share_of_occupied_beds": _ratio(
+            wide["bed_days_delayed_discharge"].sum(), wide["bed_days"].sum()
+        ),
         "emergency_diverted_per_year": float(wide["emergency_diverted"].sum() / years),
         "waiting_list_year_1": yearly_mean("waiting_list_size", 1),
         "waiting_list_final_year": yearly_mean("waiting_list_size", years),

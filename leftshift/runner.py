@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import matplotlib.pyplot as plt
+import pandas as pd
 import yaml
 
 import leftshift
@@ -160,6 +161,11 @@ def write_results(results: ExperimentResults, directory: Path, progress=None) ->
         vw_report = virtual_ward_report(monthly, ledger)
         if vw_report:
             summary["virtual_wards"] = vw_report
+            pd.DataFrame(vw_report["by_year"]).to_parquet(
+                directory / "virtual_wards_by_year.parquet", index=False
+            )
+            by_q = pd.DataFrame(vw_report["by_quintile"]).T.rename_axis("imd_quintile")
+            by_q.reset_index().to_parquet(directory / "virtual_wards_by_quintile.parquet")
             figures["virtual_wards.png"] = virtual_ward_figure(monthly, vw_report, cfg.place.name)
         money, money_summary = money_comparison(ledger)
         money.to_parquet(directory / "money_comparison.parquet", index=False)

@@ -279,20 +279,17 @@ def virtual_ward_report(monthly: pd.DataFrame, ledger: pd.DataFrame) -> dict:
     scen = monthly[monthly["arm"] == "scenario"]
     if "vw_admissions" not in set(scen["metric"].unique()):
         return {}
-    yearly = monthly.pivot_table(
-        index=["arm", "replication", "reporting_year"],
-        columns="metric",
-        values="value",
-        aggfunc="sum",
-        observed=True,
-    )
-    mean = monthly.pivot_table(
-        index=["arm", "replication", "reporting_year"],
-        columns="metric",
-        values="value",
-        aggfunc="mean",
-        observed=True,
-    )
+
+    def by_year(how: str) -> pd.DataFrame:
+        return monthly.pivot_table(
+            index=["arm", "replication", "reporting_year"],
+            columns="metric",
+            values="value",
+            aggfunc=how,
+            observed=True,
+        )
+
+    yearly, mean = by_year("sum"), by_year("mean")
     s_sum = yearly.loc["scenario"].groupby("reporting_year").mean()
     s_mean = mean.loc["scenario"].groupby("reporting_year").mean()
     by_year = []
@@ -328,6 +325,14 @@ def virtual_ward_report(monthly: pd.DataFrame, ledger: pd.DataFrame) -> dict:
             "admissions_avoided_per_1000_a_year": float(
                 totals[f"vw_admissions_avoided_Q{q}"] * per_1000
             ),
+            # relative to need: per 100 emergency admissions the quintile has without them
+            "admissions_avoided_per_100_emergency_admissions": float(
+                100.0
+                * totals[f"vw_admissions_avoided_Q{q}"]
+                / base_sum[f"admissions_emergency_Q{q}"]
+            )
+            if base_sum[f"admissions_emergency_Q{q}"] > 0
+            else float("nan"),
             "emergency_admissions_change_per_1000_a_year": float(
                 (totals[f"admissions_emergency_Q{q}"] - base_sum[f"admissions_emergency_Q{q}"])
                 * per_1000

@@ -189,3 +189,72 @@ def test_b7_digital_exclusion_shrinks_benefit_in_q1_and_a_targeted_offer_narrows
     assert q1 < q5
     q1_offer, q5_offer = _q1_q5(offer)
     assert q1_offer / q5_offer > q1 / q5 + 0.2
+
+
+@pytest.mark.e2e
+def test_virtual_ward_experiment_writes_its_tables_and_figure(tmp_path):
+    import pandas as pd
+
+    from leftshift.runner import is_complete, run_to_directory
+
+    cfg = compose_config(
+        "experiment=vw_national_ambition",
+        "place=small",
+        "run.horizon_years=2",
+        "report.decommission_search=false",
+    )
+    summary = run_to_directory(cfg, tmp_path)
+    assert is_complete(tmp_path)
+    results = tmp_path / "results"
+    for name in ("virtual_wards.png", "virtual_wards_by_year.parquet", "backfill.png"):
+        assert (results / name).exists(), name
+    by_q = pd.read_parquet(results / "virtual_wards_by_quintile.parquet")
+    assert list(by_q["imd_quintile"]) == ["Q1", "Q2", "Q3", "Q4", "Q5"]
+    vw = summary["virtual_wards"]
+    assert vw["by_year"][-1]["beds_funded"] > 0
+    assert set(vw["case_mix"]) == {"baseline", "scenario"}
+
+
+@pytest.mark.integration
+def test_presentations_avoided_in_the_community_are_counted_with_their_bed_days():
+    """Presentations a community intervention avoids never reach the hospital; each is
+    counted in the month it would have come, with the base stay it would have used."""
+    cut = compose_config(
+        "place=small",
+        "run.horizon_years=1",
+        "interventions.emergency_demand_multiplier.value=0.8",
+    )
+    base = compose_config("place=small", "run.horizon_years=1")
+    w_cut, w_base = _wide(simulate(cut, 2).monthly), _wide(simulate(base, 2).monthly)
+    assert (w_base["emergency_presentations_avoided_in_community"] == 0).all()
+    share = (
+        w_cut["emergency_presentations_avoided_in_community"].sum()
+        / w_base["emergency_presentations"].sum()
+    )
+    assert 0.17 <= share <= 0.23
+    # the same patients (common random numbers): presentations kept + avoided = baseline's
+    kept = w_cut["emergency_presentations"].sum()
+    assert kept + w_cut["emergency_presentations_avoided_in_community"].sum() == pytest.approx(
+        w_base["emergency_presentations"].sum(), rel=0.01
+    )
+    assert w_cut["acute_bed_days_freed_by_community"].sum() > 0
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_b7_slow_default_place_relative_to_need():
+    """B7 with the default access gradient, default place, 10 years: relative to need (per 100
+    of the quintile's emergency admissions) virtual wards avoid fewer admissions in Q1 than in
+    Q5, and the targeted offer closes most of that gap."""
+    common = ("run.replications=4", "run.n_jobs=2", "report.decommission_search=false")
+
+    def need_ratio(name):
+        results = run_experiment(compose_config(f"experiment={name}", *common))
+        q = virtual_ward_report(results.monthly(), results.ledger())["by_quintile"]
+        key = "admissions_avoided_per_100_emergency_admissions"
+        return q["Q1"][key] / q["Q5"][key]
+
+    plain = need_ratio("vw_national_ambition")
+    offer = need_ratio("vw_targeted_offer")
+    assert plain < 0.9
+    assert offer > plain + 0.1
