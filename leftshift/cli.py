@@ -213,6 +213,10 @@ def _virtual_ward_lines(vw: dict) -> list[str]:
         + " ".join(f"{q[k]['admissions_avoided_per_1000_a_year']:.2f}" for k in q)
     )
     lines.append(
+        "    referred but turned away (no digital access or unsuitable home), per 1,000 a year:"
+        " " + " ".join(f"{q[k]['referrals_excluded_per_1000_a_year']:.2f}" for k in q)
+    )
+    lines.append(
         "    acute admissions avoided per 100 of the quintile's emergency admissions"
         " (relative to need), Q1 .. Q5: "
         + " ".join(f"{q[k]['admissions_avoided_per_100_emergency_admissions']:.2f}" for k in q)

@@ -298,6 +298,8 @@ class Demand:
             )
         self.vw_other_share = np.asarray(v.other_cause_eligible_share_by_frailty)
         self.vw_adult = age >= 1
+        #: whether the scenario funds virtual beds at all (else nobody is "excluded" from them)
+        self.vw_funded = any(b > 0 for b in cfg.interventions.virtual_wards.beds_per_100k.values)
         offer = cfg.interventions.virtual_wards.targeted_offer
         offered = np.isin(np.arange(5), np.asarray(offer.quintiles, int) - 1)
         digital = np.asarray(v.digital_access_by_imd, float)
@@ -466,7 +468,7 @@ class Demand:
         return {
             "vw_step_up": step_up & access & up,
             "vw_step_down": suitable & access & down & ~dies,
-            "vw_excluded": step_up & up & ~access,
+            "vw_excluded": step_up & up & ~access & self.vw_funded,
             "vw_stay": stay,
             "vw_escalate_after": escalate_after,
             "vw_escalation_los": los_quantile(h.routine_emergency_los, u_los)

@@ -333,6 +333,14 @@ def simulate(cfg: Config, seed: int) -> Results:
         )
         vw_metrics.update({k: np.array([r[k] for r in vw_log]) for k in vw_log[0]})
     presentations = presentations_frame(emergency_batches, calendar.end_day)
+    if virtual_ward is not None:
+        # referred for step-up but turned away by the digital or housing check
+        excluded = presentations[presentations["virtual_ward_excluded"].to_numpy(bool)]
+        quintile = excluded["imd_quintile"].cat.codes.to_numpy()
+        for q in range(5):
+            vw_metrics[f"vw_referrals_excluded_Q{q + 1}"] = counts_in_bins(
+                excluded["arrival_day"].to_numpy()[quintile == q], bounds
+            )
     referrals = referrals_frame(waiting_list.batches)
     episodes = episodes_frame(presentations, referrals)
     outcomes = outcome_metrics(cfg, calendar, episodes, presentations, referrals, lived_by_imd)

@@ -25,12 +25,12 @@ import pandas as pd
 import simpy
 
 from leftshift.community import StaffGroup, piecewise
-from leftshift.demand import EmergencyBatch, cell_axes
+from leftshift.demand import ROUTES, EmergencyBatch, cell_axes
 from leftshift.monitors import counts_in_bins, step_mass
 
 STEP_UP_AVOIDED, STEP_UP_ADDITIONAL, STEP_DOWN = 0, 1, 2
 KINDS = ("step_up_avoided", "step_up_additional", "step_down")
-ESCALATION_ROUTE = 1  # index of "virtual_ward_escalation" in demand.ROUTES
+ESCALATION_ROUTE = ROUTES.index("virtual_ward_escalation")
 
 
 class VirtualWard:
@@ -59,10 +59,6 @@ class VirtualWard:
         if beds != self.capacity:
             self.capacity = beds
             self.capacity_log.append((self.env.now, beds))
-
-    def has_room(self) -> bool:
-        """A virtual bed is free."""
-        return self.in_use < self.capacity
 
     def admit_step_up(self, batch: EmergencyBatch, i: int) -> None:
         """An emergency presentation cared for at home instead of admitted."""
@@ -322,6 +318,9 @@ def virtual_ward_report(monthly: pd.DataFrame, ledger: pd.DataFrame) -> dict:
         per_1000 = 1000.0 / person_years if person_years > 0 else float("nan")
         by_quintile[f"Q{q}"] = {
             "vw_admissions_per_1000_a_year": float(totals[f"vw_admissions_Q{q}"] * per_1000),
+            "referrals_excluded_per_1000_a_year": float(
+                totals[f"vw_referrals_excluded_Q{q}"] * per_1000
+            ),
             "admissions_avoided_per_1000_a_year": float(
                 totals[f"vw_admissions_avoided_Q{q}"] * per_1000
             ),

@@ -187,6 +187,10 @@ def test_b7_digital_exclusion_shrinks_benefit_in_q1_and_a_targeted_offer_narrows
     offer = run_experiment(compose_config("experiment=vw_targeted_offer", *common))
     q1, q5 = _q1_q5(plain)
     assert q1 < q5
+    # the mechanism: referrals turned away at the digital check, far more in Q1
+    q = virtual_ward_report(plain.monthly(), plain.ledger())["by_quintile"]
+    turned_away = "referrals_excluded_per_1000_a_year"
+    assert q["Q1"][turned_away] > 3 * q["Q5"][turned_away]
     q1_offer, q5_offer = _q1_q5(offer)
     assert q1_offer / q5_offer > q1 / q5 + 0.2
 
