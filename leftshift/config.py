@@ -1031,6 +1031,10 @@ class VirtualWardInterventionConfig(_Section):
     referral_multiplier: ScheduleConfig = section(ScheduleConfig)
     targeted_offer: TargetedOfferConfig = section(TargetedOfferConfig)
 
+    def funds_beds(self) -> bool:
+        """Whether any virtual beds are funded at any time (else no virtual ward exists)."""
+        return any(v > 0 for v in self.beds_per_100k.values)
+
 
 @dataclass
 class NeighbourhoodTeamsConfig(_Section):

@@ -299,7 +299,7 @@ class Demand:
         self.vw_other_share = np.asarray(v.other_cause_eligible_share_by_frailty)
         self.vw_adult = age >= 1
         #: whether the scenario funds virtual beds at all (else nobody is "excluded" from them)
-        self.vw_funded = any(b > 0 for b in cfg.interventions.virtual_wards.beds_per_100k.values)
+        self.vw_funded = cfg.interventions.virtual_wards.funds_beds()
         offer = cfg.interventions.virtual_wards.targeted_offer
         offered = np.isin(np.arange(5), np.asarray(offer.quintiles, int) - 1)
         digital = np.asarray(v.digital_access_by_imd, float)

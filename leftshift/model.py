@@ -181,7 +181,7 @@ def simulate(cfg: Config, seed: int) -> Results:
     }
     hospital.add_discharge_services(services)
     # virtual wards exist only in a scenario that funds them
-    vw_plan = VirtualWardPlan(cfg) if VirtualWardPlan.active(cfg) else None
+    vw_plan = VirtualWardPlan(cfg) if cfg.interventions.virtual_wards.funds_beds() else None
     virtual_ward = VirtualWard(env, hospital) if vw_plan else None
     if virtual_ward is not None:
         hospital.add_virtual_ward(virtual_ward)

@@ -187,11 +187,6 @@ class VirtualWardPlan:
         self.newly_funded = 0.0
         self.available = 0.0
 
-    @staticmethod
-    def active(cfg) -> bool:
-        """Whether the scenario funds any virtual beds at any time."""
-        return any(v > 0 for v in cfg.interventions.virtual_wards.beds_per_100k.values)
-
     def step(self, month: int, years: float) -> int:
         """Advance a month; return the virtual beds available (staffed and funded)."""
         schedule = self.plan.beds_per_100k
