@@ -516,7 +516,6 @@ class Demand:
             "stay": stay[access],
             "escalate_after": escalate_after[access],
             "escalation_los": (los * self.frailty_los[frailty])[access],
-            "excluded_cells": cells[~access],
         }
 
     def _cause(
