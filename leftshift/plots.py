@@ -182,6 +182,15 @@ def backfill_figure(backfill_monthly: pd.DataFrame, monthly: pd.DataFrame, place
     return fig
 
 
+def _concise_dates(ax) -> None:
+    """Readable month ticks for a short or long horizon."""
+    import matplotlib.dates as mdates
+
+    locator = mdates.AutoDateLocator(maxticks=8)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+
+
 def virtual_ward_figure(monthly: pd.DataFrame, report: dict, place: str) -> Figure:
     """Virtual beds and their use, who they took, and the inequality split by IMD quintile."""
     scen = monthly[monthly["arm"] == "scenario"]
@@ -197,6 +206,7 @@ def virtual_ward_figure(monthly: pd.DataFrame, report: dict, place: str) -> Figu
     ax.set_ylabel("Virtual beds")
     ax.set_ylim(bottom=0)
     ax.legend(frameon=False, fontsize=8)
+    _concise_dates(ax)
     ax = axes[0, 1]
     kinds = (
         ("vw_admissions_step_up_avoided", "#d95f02", "Step-up instead of admission"),
@@ -213,7 +223,9 @@ def virtual_ward_figure(monthly: pd.DataFrame, report: dict, place: str) -> Figu
     ax.plot(pd.to_datetime(esc["period_start"]), esc["mean"], color="#000000", lw=1.2,
             label="Escalated back to hospital")  # fmt: skip
     ax.set_ylabel("Virtual-ward admissions a month")
-    ax.legend(frameon=False, fontsize=7.5)
+    ax.set_ylim(0, 1.75 * max(1.0, float(np.nanmax(bottom)) if bottom is not None else 1.0))
+    ax.legend(frameon=False, fontsize=7.5, loc="upper left")
+    _concise_dates(ax)
     ax = axes[1, 0]
     q = report["by_quintile"]
     names = list(q)
@@ -222,20 +234,37 @@ def virtual_ward_figure(monthly: pd.DataFrame, report: dict, place: str) -> Figu
            color="#7570b3", label="Virtual-ward admissions")  # fmt: skip
     ax.bar(xs + 0.2, [q[n]["admissions_avoided_per_1000_a_year"] for n in names], 0.4,
            color="#d95f02", label="Acute admissions avoided (step-up)")  # fmt: skip
-    ax.set_xticks(xs, [f"{n}{' (most deprived)' if n == 'Q1' else ''}" for n in names])
-    ax.set_ylabel("Per 1,000 people a year")
-    ax.legend(frameon=False, fontsize=8)
+    ax.set_xticks(xs, [f"{n}{chr(10) + '(most deprived)' if n == 'Q1' else ''}" for n in names])
+    ax.set_ylabel("Per 1,000 people a year (bars)")
+    bars_top = max(q[n]["vw_admissions_per_1000_a_year"] for n in names)
+    ax.set_ylim(0, 1.6 * max(bars_top, 1e-9))
+    need = ax.twinx()
+    per_need = [q[n]["admissions_avoided_per_100_emergency_admissions"] for n in names]
+    need.plot(xs, per_need, "o-", color="#000000", label="Avoided per 100 emergency admissions")
+    need.set_ylim(0, 1.6 * max(max(per_need), 1e-9))
+    need.set_ylabel("Per 100 emergency admissions (dots)", fontsize=8.5)
+    handles = ax.get_legend_handles_labels()[0] + need.get_legend_handles_labels()[0]
+    ax.legend(handles=handles, frameon=False, fontsize=7.5, loc="upper center", ncol=1)
     ax = axes[1, 1]
     cm = report["case_mix"]
-    labels = ("Complex share of\nemergency admissions", "Mean emergency\nstay (days)")
-    keys = ("complex_share_of_emergency_admissions", "mean_emergency_stay_days")
+    labels = (
+        "Complex share of\nemergency admissions",
+        "Mean emergency\nstay",
+        "Mean stay before\nwaiting for care",
+    )
+    keys = (
+        "complex_share_of_emergency_admissions",
+        "mean_emergency_stay_days",
+        "mean_emergency_stay_before_delay_days",
+    )
     xs = np.arange(len(keys))
     for k, arm in enumerate(("baseline", "scenario")):
         colour, label = ARM_STYLE[arm]
         vals = [cm[arm][key] / cm["baseline"][key] for key in keys]
         ax.bar(xs + (k - 0.5) * 0.4, vals, 0.4, color=colour, label=label)
-    ax.set_xticks(xs, labels)
-    ax.set_ylim(0.9, max(1.1, *(cm["scenario"][key] / cm["baseline"][key] for key in keys)))
+    ax.set_xticks(xs, labels, fontsize=8)
+    ratios = [cm["scenario"][key] / cm["baseline"][key] for key in keys]
+    ax.set_ylim(min(0.9, *ratios) - 0.02, max(1.1, *ratios) + 0.02)
     ax.set_ylabel("Relative to baseline")
     ax.legend(frameon=False, fontsize=8)
     _title(
