@@ -193,12 +193,12 @@ def build_ledger(
         spend = 0.0
         year_share = days[k] / DAYS_PER_YEAR
         for name in cfg.community.staff_groups():
-            staff = row[f"wte_funded_{name}"] * getattr(cfg.community, name).cost_per_wte_gbp
-            hiring = row[f"wte_hired_{name}"] * f.recruitment_cost_per_hire_gbp
+            group = getattr(cfg.community, name)
+            staff, hiring = _staff_costs(cfg, row, name, group.cost_per_wte_gbp, year_share)
             community = ("community_provider", "spend")
-            ledger.add(m, *community, "staff", INTERVENTION, staff * year_share)
+            ledger.add(m, *community, "staff", INTERVENTION, staff)
             ledger.add(m, *community, "recruitment_and_training", INTERVENTION, hiring)
-            spend += staff * year_share + hiring
+            spend += staff + hiring
         contract("fixed_contract", spend, payee="community_provider")
         if "vw_beds_funded" in row.index:
             spend += _virtual_ward_costs(cfg, ledger, m, row, year_share)
@@ -214,16 +214,25 @@ def build_ledger(
     return ledger.frame(calendar)
 
 
+def _staff_costs(
+    cfg: Config, row: pd.Series, group: str, cost_per_wte: float, year_share: float
+) -> tuple[float, float]:
+    """A staff group's month: funded posts (filled or not) and recruitment per WTE hired."""
+    staff = row[f"wte_funded_{group}"] * cost_per_wte * year_share
+    return staff, row[f"wte_hired_{group}"] * cfg.finance.recruitment_cost_per_hire_gbp
+
+
 def _virtual_ward_costs(cfg: Config, ledger: Ledger, m: int, row: pd.Series, year_share: float):
     """The community provider's virtual wards, paid by the ICB as a block; returns the total.
 
     Funded posts from the month funded (filled or not) and each hire; monitoring technology
     per funded bed; a set-up cost per bed newly funded; any targeted offer per patient.
     """
-    v, f = cfg.virtual_wards, cfg.finance
+    v = cfg.virtual_wards
     offer = cfg.interventions.virtual_wards.targeted_offer
-    staff = row["wte_funded_virtual_ward_staff"] * v.staff.cost_per_wte_gbp * year_share
-    hiring = row["wte_hired_virtual_ward_staff"] * f.recruitment_cost_per_hire_gbp
+    staff, hiring = _staff_costs(
+        cfg, row, "virtual_ward_staff", v.staff.cost_per_wte_gbp, year_share
+    )
     beds = (
         row["vw_beds_funded"] * v.technology_cost_per_bed_per_year_gbp * year_share
         + row["vw_beds_newly_funded"] * v.setup_cost_per_bed_gbp

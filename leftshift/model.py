@@ -320,6 +320,9 @@ def simulate(cfg: Config, seed: int) -> Results:
     population.check_conservation()
 
     bounds, end_day = calendar.month_start_days, calendar.end_day
+    presentations = presentations_frame(emergency_batches, calendar.end_day)
+    # presentations a community intervention avoided, when they would have come
+    avoided_at = np.concatenate([b.avoided_time for b in emergency_batches])
     vw_metrics: dict[str, np.ndarray] = {}
     if virtual_ward is not None:
         vw_metrics = virtual_ward_metrics(
@@ -332,8 +335,6 @@ def simulate(cfg: Config, seed: int) -> Results:
             cfg.interventions.virtual_wards.targeted_offer.quintiles,
         )
         vw_metrics.update({k: np.array([r[k] for r in vw_log]) for k in vw_log[0]})
-    presentations = presentations_frame(emergency_batches, calendar.end_day)
-    if virtual_ward is not None:
         # referred for step-up but turned away by the digital or housing check
         excluded = presentations[presentations["virtual_ward_excluded"].to_numpy(bool)]
         quintile = excluded["imd_quintile"].cat.codes.to_numpy()
@@ -358,13 +359,9 @@ def simulate(cfg: Config, seed: int) -> Results:
             "years_of_life_lost": years_of_life_lost,
             **{f"deaths_Q{q + 1}": deaths_by_imd[:, q] for q in range(5)},
             "life_years": population_by_month * days_in_month / DAYS_PER_YEAR,
-            "emergency_presentations_avoided_in_community": counts_in_bins(
-                np.concatenate([b.avoided_time for b in emergency_batches]), bounds
-            ),
+            "emergency_presentations_avoided_in_community": counts_in_bins(avoided_at, bounds),
             "acute_bed_days_freed_by_community": counts_in_bins(
-                np.concatenate([b.avoided_time for b in emergency_batches]),
-                bounds,
-                np.concatenate([b.avoided_base_los for b in emergency_batches]),
+                avoided_at, bounds, np.concatenate([b.avoided_base_los for b in emergency_batches])
             ),
             "deaths_after_avoided_presentation": counts_in_bins(
                 np.array([t for b in emergency_batches for t, _ in b.avoided_deaths]), bounds
