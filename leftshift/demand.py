@@ -344,7 +344,10 @@ class Demand:
         overflow stream. Returns (times, cells, kept, avoided); attributes are drawn for every
         candidate, kept or not, so arms stay in step. ``avoided`` marks candidates that the
         ``untreated_rate`` (the same population with no intervention) would have kept and the
-        actual rate does not: the presentations an intervention avoided.
+        actual rate does not: the presentations an intervention avoided. An avoided candidate's
+        cell is drawn from what the intervention removed (untreated less actual, by cell), so
+        an avoided presentation, and any death it carries, belongs to the people the
+        intervention reached, not to the block's other cells.
         """
         rng = self.streams[stream]
         span = end - start
@@ -364,12 +367,14 @@ class Demand:
             keep_p = np.where(dom > 0, act / dom, 0.0)
         keep = u_keep < keep_p[blocks]
         avoided = np.zeros(n, bool)
-        if untreated_rate is not None:
-            untreated = untreated_rate.reshape(n_blocks, per_block).sum(axis=1)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                untreated_p = np.where(dom > 0, untreated / dom, 0.0)
-            avoided = ~keep & (u_keep < untreated_p[blocks])
         cells = self._cells_within(blocks, u_cell, act_cells)
+        if untreated_rate is not None:
+            untreated_cells = untreated_rate.reshape(n_blocks, per_block)
+            removed_cells = np.clip(untreated_cells - act_cells, 0.0, None)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                removed_p = np.where(dom > 0, removed_cells.sum(axis=1) / dom, 0.0)
+            avoided = ~keep & (u_keep < keep_p[blocks] + removed_p[blocks])
+            cells[avoided] = self._cells_within(blocks[avoided], u_cell[avoided], removed_cells)
         excess = np.clip(act - dom, 0.0, None)
         if excess.sum() > 0:
             over = self.streams[stream + "_overflow"]

@@ -8,7 +8,13 @@ from leftshift.config import LengthOfStayConfig, load
 from leftshift.demand import Demand, deprivation_gradient, los_quantile
 from leftshift.hospital import Hospital, WaitingList
 from leftshift.monitors import counts_in_bins, interval_mass
-from leftshift.population import Population, apportion, frailty_shares, stationary_rates
+from leftshift.population import (
+    SHAPE,
+    Population,
+    apportion,
+    frailty_shares,
+    stationary_rates,
+)
 from leftshift.rng import Streams, replication_seeds
 
 pytestmark = pytest.mark.unit
@@ -125,6 +131,24 @@ def test_demand_cut_keeps_a_subset_of_the_same_patients():
     keys = set(zip(full.time.round(9), full.base_los.round(9), strict=False))
     assert set(zip(cut.time.round(9), cut.base_los.round(9), strict=False)) <= keys
     assert len(cut.time) / len(full.time) == pytest.approx(0.9, abs=0.03)
+
+
+def test_avoided_presentations_belong_to_the_people_reached():
+    """Proactive care that removes every presentation of NYHA III-IV people: the avoided
+    presentations, and the deaths they carry (which still happen, out of hospital), come from
+    those people, not from the fitter people in the same age band and quintile."""
+    cfg = load({"demand": {"winter_peak_amplitude": 0.0}})
+    d = _demand(cfg)
+    reached = np.indices(SHAPE)[4] >= 3
+    factor = np.where(reached, 0.0, 1.0)
+    batch = d.emergency_batch(0.0, 365.25, 1, 1.0, factor, factor)
+    cells = np.array([c for _, c in batch.avoided_deaths], dtype=np.int64)
+    assert len(cells) > 0 and reached.ravel()[cells].all()
+    assert not reached.ravel()[batch.cell].any()
+    expected = (d.emergency_rate() * d.population.counts)[reached].sum()
+    assert abs(len(batch.avoided_time) - expected) < 4 * np.sqrt(expected)
+    deaths = (d.emergency_rate() * d.population.counts * d.death_probability)[reached].sum()
+    assert abs(len(cells) - deaths) < 4 * np.sqrt(deaths)
 
 
 def test_calendar_financial_years():
