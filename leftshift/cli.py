@@ -144,6 +144,8 @@ def _headline(summary: dict) -> list[str]:
             ("admissions_heart_failure", "HF admissions"),
             ("people_copd_severe", "people GOLD 3-4"),
             ("people_heart_failure_severe", "people NYHA III-IV"),
+            ("people_frailty_severe", "people severely frail"),
+            ("people_in_a_severe_state", "people in a severe state (any of the three)"),
             ("delayed_discharge_patients", "delayed discharges"),
         ):
             if metric not in comp or not any(r["baseline"] for r in comp[metric]):

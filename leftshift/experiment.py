@@ -52,6 +52,7 @@ YEARLY_METRICS = {
     "people_copd_severe": "mean",
     "people_heart_failure_severe": "mean",
     "people_frailty_severe": "mean",
+    "people_in_a_severe_state": "mean",
     "people_reached_proactive_care": "mean",
     "open_beds": "mean",
     "wards_closed": "sum",

@@ -34,7 +34,7 @@ from leftshift.outcomes import (
     remaining_life_expectancy,
     utility_table,
 )
-from leftshift.population import Population
+from leftshift.population import Population, severe_state_mask
 from leftshift.results import Results, summarise
 from leftshift.rng import Streams
 from leftshift.schedule import schedule_value
@@ -200,6 +200,8 @@ def simulate(cfg: Config, seed: int) -> Results:
     population_by_month = np.zeros(n)
     # state snapshots at each month start, summed to (age, imd, state) for each dimension
     snapshots = {name: np.zeros((n, 6, 5, size)) for name, size in STATE_DIMENSIONS.items()}
+    severe = severe_state_mask()
+    people_severe = np.zeros(n)  # people in at least one severe state
     deaths_by_month = np.zeros(n)
     births_by_month = np.zeros(n)
     crowding_deaths = np.zeros(n)
@@ -242,6 +244,7 @@ def simulate(cfg: Config, seed: int) -> Results:
             lived_by_imd[month] = qalys_lived(population.counts, utility, days_in_month[month])
             for name, axes in SNAPSHOT_AXES.items():
                 snapshots[name][month] = population.counts.sum(axis=axes)
+            people_severe[month] = population.counts[severe].sum()
             years = calendar.years_at_month(month)
             list_size, mean_wait_weeks = _list_now(waiting_list, start)
             if month >= calendar.warmup_months:
@@ -380,7 +383,7 @@ def simulate(cfg: Config, seed: int) -> Results:
             "wards_closed": counts_in_bins(
                 np.array([t for t, _ in hospital.ward_closures]), bounds
             ),
-            **state_metrics(snapshots),
+            **state_metrics(snapshots, people_severe),
             **{k: np.array([r[k] for r in community_log]) for k in community_log[0]},
             **vw_metrics,
         },

@@ -401,8 +401,14 @@ __all__ = [
 STATE_NAMES = {"frailty": FRAILTY_LEVELS, "copd": COPD_STAGES, "heart_failure": HF_CLASSES}
 
 
-def state_metrics(snapshots: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Monthly people in each frailty level, COPD stage and NYHA class, and the severe groups."""
+def state_metrics(
+    snapshots: dict[str, np.ndarray], people_severe: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Monthly people in each frailty level, COPD stage and NYHA class, and the severe groups.
+
+    ``people_severe`` counts each person once however many severe states they are in (severe
+    frailty, GOLD 3-4, NYHA III-IV).
+    """
     out = {}
     for name, snap in snapshots.items():
         totals = snap.sum(axis=(1, 2))  # (month, state)
@@ -412,6 +418,7 @@ def state_metrics(snapshots: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     out["people_heart_failure_severe"] = (
         out["people_heart_failure_NYHA3"] + out["people_heart_failure_NYHA4"]
     )
+    out["people_in_a_severe_state"] = people_severe
     return out
 
 

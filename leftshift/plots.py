@@ -324,12 +324,8 @@ def population_health_figure(monthly: pd.DataFrame, place: str) -> Figure:
     ax.set_ylabel("People reached by proactive care")
     _legend(ax)
     ax = axes[1, 0]
-    _plot_metric(
-        ax,
-        _combined(monthly, ["people_copd_severe", "people_heart_failure_severe"], "severe"),
-        "severe",
-    )
-    ax.set_ylabel("People with GOLD 3-4 COPD or NYHA III-IV")
+    _plot_metric(ax, monthly, "people_in_a_severe_state")
+    ax.set_ylabel("People severely frail, GOLD 3-4 or NYHA III-IV")
     _legend(ax)
     ax = axes[1, 1]
     _plot_metric(

@@ -45,6 +45,12 @@ HF_TO = 8  # 8..11: to NYHA I..IV
 N_OUTCOMES = 12
 
 
+def severe_state_mask() -> np.ndarray:
+    """Cells of people in at least one severe state: severe frailty, GOLD 3-4 or NYHA III-IV."""
+    _, _, frailty, copd, hf = np.indices(SHAPE)
+    return (frailty == N_FRAILTY - 1) | (copd >= 3) | (hf >= 3)
+
+
 def apportion(total: int, weights: np.ndarray) -> np.ndarray:
     """Split an integer total in proportion to weights (largest remainder), exactly."""
     weights = np.asarray(weights, dtype=float)
@@ -429,4 +435,11 @@ class Population:
             )
 
 
-__all__ = ["AGE_BANDS", "SHAPE", "Population", "apportion", "frailty_shares"]
+__all__ = [
+    "AGE_BANDS",
+    "SHAPE",
+    "Population",
+    "apportion",
+    "frailty_shares",
+    "severe_state_mask",
+]

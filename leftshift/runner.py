@@ -225,6 +225,8 @@ def _comparison_summary(comparison) -> dict[str, Any]:
         "admissions_heart_failure",
         "people_copd_severe",
         "people_heart_failure_severe",
+        "people_frailty_severe",
+        "people_in_a_severe_state",
         "people_reached_proactive_care",
         "open_beds",
         "delayed_discharge_patients",

@@ -47,6 +47,16 @@ def test_population_stable_with_hospital_deaths(calibration_runs):
         assert 0.3 < share < 0.6  # configured 0.44; the rest die in the community
 
 
+def test_people_in_a_severe_state_are_counted_once(calibration_runs):
+    """The union of severe frailty, GOLD 3-4 and NYHA III-IV: at least the largest group, and
+    less than the three summed, because some people are in more than one."""
+    m = calibration_runs.outputs[0].monthly.pivot(index="month", columns="metric", values="value")
+    groups = m[["people_frailty_severe", "people_copd_severe", "people_heart_failure_severe"]]
+    union = m["people_in_a_severe_state"]
+    assert (union >= groups.max(axis=1)).all()
+    assert (union < groups.sum(axis=1)).all()
+
+
 def test_every_admission_is_accounted_for(calibration_runs):
     res = calibration_runs.full("baseline")
     ep = res.episodes

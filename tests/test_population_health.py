@@ -128,7 +128,7 @@ def interval(values, level=0.99):
 
 
 EXACERBATIONS = ["admissions_copd_exacerbation", "admissions_heart_failure"]
-SEVERE = ["people_copd_severe", "people_heart_failure_severe"]
+SEVERE = ["people_in_a_severe_state"]
 
 
 @pytest.mark.integration
