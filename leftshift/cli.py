@@ -134,7 +134,11 @@ def _headline(summary: dict) -> list[str]:
             )
     comp = summary.get("comparison_by_year")
     if comp:
-        lines.append("  scenario vs baseline, by reporting year (mean of paired replications):")
+        if summary.get("replications", 2) < 2:
+            how = "one replication: the figures include chance; set run.replications for more"
+        else:
+            how = "mean of paired replications"
+        lines.append(f"  scenario vs baseline, by reporting year ({how}):")
         for metric, label in (
             ("bed_days", "bed-days"),
             ("ed_boarding_hours", "ED boarding"),
@@ -145,7 +149,7 @@ def _headline(summary: dict) -> list[str]:
             ("people_copd_severe", "people GOLD 3-4"),
             ("people_heart_failure_severe", "people NYHA III-IV"),
             ("people_frailty_severe", "people severely frail"),
-            ("people_in_a_severe_state", "people in a severe state (any of the three)"),
+            ("people_in_a_severe_state", "people in any of these"),
             ("delayed_discharge_patients", "delayed discharges"),
         ):
             if metric not in comp or not any(r["baseline"] for r in comp[metric]):
@@ -154,13 +158,20 @@ def _headline(summary: dict) -> list[str]:
                 f"{r['relative']:+.1%}" if np.isfinite(r["relative"]) else "  n/a"
                 for r in comp[metric]
             )
-            lines.append(f"    {label:20s} {rel}")
+            lines.append(f"    {label:22s} {rel}")
         reached = comp["people_reached_proactive_care"]
         if any(r["difference"] for r in reached):
-            lines.append(
-                "    people reached by proactive care (scenario, mean by year): "
-                + " ".join(f"{r['baseline'] + r['difference']:,.0f}" for r in reached)
-            )
+            lines.append("  proactive care in the scenario (mean by year):")
+            for metric, label in (
+                ("proactive_care_wte_funded", "staff WTE funded"),
+                ("proactive_care_wte_in_post", "staff WTE in post"),
+                ("proactive_care_wte_productive", "staff WTE productive"),
+                ("people_reached_proactive_care", "people reached"),
+            ):
+                lines.append(
+                    f"    {label:22s} "
+                    + " ".join(f"{r['baseline'] + r['difference']:,.0f}" for r in comp[metric])
+                )
         if "virtual_wards" in summary:
             lines += _virtual_ward_lines(summary["virtual_wards"])
         bf = summary["backfill"]
@@ -238,7 +249,12 @@ def _virtual_ward_lines(vw: dict) -> list[str]:
     return lines
 
 
+ONE_REPLICATION = "(one replication: no interval)"
+
+
 def _ci(x: dict, scale: float = 1.0, fmt: str = ",.1f") -> str:
+    if not np.isfinite(x["ci_low"]):
+        return f"{x['mean'] / scale:{fmt}} {ONE_REPLICATION}"
     return (
         f"{x['mean'] / scale:{fmt}} (95% CI {x['ci_low'] / scale:{fmt}} to"
         f" {x['ci_high'] / scale:{fmt}})"
@@ -255,17 +271,19 @@ def _econ_lines(e: dict) -> list[str]:
         f"    incremental QALYs {_ci(e['incremental_qalys'], fmt=',.0f')}",
     ]
     icer, ci = e["icer_gbp_per_qaly"], e["icer_ci95"]
-    interval = (
-        f" (95% CI {ci[0]:,.0f} to {ci[1]:,.0f})"
-        if ci
-        else " (no interval: the QALY interval includes zero)"
-    )
+    one = e["replications"] < 2
+    if one:
+        interval = f" {ONE_REPLICATION}"
+    elif ci:
+        interval = f" (95% CI {ci[0]:,.0f} to {ci[1]:,.0f})"
+    else:
+        interval = " (no interval: the QALY interval includes zero)"
     lines.append(f"    ICER GBP {icer:,.0f} per QALY{interval}")
     for wtp, nmb in e["net_monetary_benefit_gbp"].items():
         p = e["probability_cost_effective"][wtp]
         lines.append(
-            f"    net monetary benefit at GBP {float(wtp):,.0f}/QALY: GBP m {_ci(nmb, 1e6)};"
-            f" probability cost-effective {p:.0%}"
+            f"    net monetary benefit at GBP {float(wtp):,.0f}/QALY: GBP m {_ci(nmb, 1e6)}"
+            + ("" if one else f"; probability cost-effective {p:.0%}")
         )
     be = e["break_even"]
     lines.append(
@@ -274,9 +292,11 @@ def _econ_lines(e: dict) -> list[str]:
     )
     g = e["replication_guidance"]
     needs = {k: v["replications_needed"] for k, v in g["metrics"].items()}
+    needs_text = "; ".join(f" {k} {v:,}" if v else f" {k} n/a" for k, v in needs.items())
+    if one:
+        needs_text = " run 2 or more to estimate (run.replications)"
     lines.append(
-        f"    replications for a {g['target_relative_precision']:.0%} half-width:"
-        + "; ".join(f" {k} {v:,}" if v else f" {k} n/a" for k, v in needs.items())
+        f"    replications for a {g['target_relative_precision']:.0%} half-width:{needs_text}"
     )
     return lines
 

@@ -113,6 +113,10 @@ def community_record(community: Community, care: dict, counts: np.ndarray) -> di
         rec[f"wte_hired_{g.name}"] = g.hired
         rec[f"wte_in_post_{g.name}"] = g.in_post
         rec[f"wte_productive_{g.name}"] = g.productive_now
+    # the proactive-care workforce as a whole (virtual-ward staff are not part of it)
+    rec["proactive_care_wte_funded"] = sum(g.funded for g in community.groups)
+    rec["proactive_care_wte_in_post"] = sum(g.in_post for g in community.groups)
+    rec["proactive_care_wte_productive"] = sum(g.productive_now for g in community.groups)
     eligible = community.care.eligible
     reached = care["reached_share"] * counts
     rec["proactive_care_capacity"] = care["capacity"]

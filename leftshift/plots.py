@@ -286,19 +286,59 @@ def _combined(monthly: pd.DataFrame, metrics: list[str], name: str) -> pd.DataFr
     return out
 
 
-def population_health_figure(monthly: pd.DataFrame, place: str) -> Figure:
-    """Workforce, reach, severe-state prevalence and exacerbation admissions over time."""
+SEVERE_GROUPS = {
+    "people_copd_severe": "GOLD 3-4",
+    "people_heart_failure_severe": "NYHA III-IV",
+    "people_frailty_severe": "severely frail",
+    "people_in_a_severe_state": "any of these (each person once)",
+}
+DISEASE_ADMISSIONS = {
+    "admissions_copd_exacerbation": "COPD exacerbations",
+    "admissions_heart_failure": "heart-failure admissions",
+}
+
+
+def _relative_by_year(ax, comparison: pd.DataFrame, labels: dict[str, str]) -> None:
+    """Scenario vs baseline by reporting year, %, with the paired 95% interval as bars."""
+    offsets = np.linspace(-0.24, 0.24, len(labels))
+    for (metric, label), dx in zip(labels.items(), offsets, strict=True):
+        rows = comparison[comparison["metric"] == metric]
+        base = rows["baseline_mean"].where(rows["baseline_mean"] != 0)
+        rel = 100 * rows["mean_difference"] / base
+        err = 100 * (rows["ci_high"] - rows["mean_difference"]) / base.abs()
+        ax.errorbar(
+            rows["reporting_year"] + dx,
+            rel,
+            yerr=err if err.notna().any() else None,
+            fmt="o-",
+            ms=3.5,
+            lw=1.2,
+            capsize=2,
+            label=label,
+        )
+    ax.axhline(0.0, color="#999999", lw=0.8)
+    ax.set_xlabel("Reporting year")
+    ax.set_ylabel("Scenario vs baseline (%)")
+    ax.legend(frameon=False, fontsize=8)
+
+
+def population_health_figure(
+    monthly: pd.DataFrame, place: str, comparison: pd.DataFrame | None = None
+) -> Figure:
+    """Workforce, reach, severe-state prevalence and disease admissions over time.
+
+    With a paired ``comparison`` (an experiment) the lower panels show the scenario against
+    the baseline by reporting year; the differences are a few percent, too small to read off
+    two absolute curves. Without one they show the arm's monthly counts.
+    """
     if "arm" not in monthly.columns:
         monthly = monthly.assign(arm="baseline")
-    groups = sorted(
-        {m[len("wte_funded_") :] for m in monthly["metric"].unique() if m.startswith("wte_funded_")}
-    )
-    fig, axes = plt.subplots(2, 2, figsize=(10, 6.8), sharex=True)
+    fig, axes = plt.subplots(2, 2, figsize=(10, 7.2))
     ax = axes[0, 0]
     last_arm = monthly["arm"].unique()[-1]
     arm_rows = monthly[monthly["arm"] == last_arm]
     for kind, style in (("funded", "--"), ("in_post", "-"), ("productive", ":")):
-        data = _combined(arm_rows, [f"wte_{kind}_{g}" for g in groups], kind)
+        data = arm_rows[arm_rows["metric"] == f"proactive_care_wte_{kind}"]
         series = data.groupby("period_start")["value"].mean()
         ax.plot(
             pd.to_datetime(series.index),
@@ -323,25 +363,32 @@ def population_health_figure(monthly: pd.DataFrame, place: str) -> Figure:
     )
     ax.set_ylabel("People reached by proactive care")
     _legend(ax)
-    ax = axes[1, 0]
-    _plot_metric(ax, monthly, "people_in_a_severe_state")
-    ax.set_ylabel("People severely frail, GOLD 3-4 or NYHA III-IV")
-    _legend(ax)
-    ax = axes[1, 1]
-    _plot_metric(
-        ax,
-        _combined(monthly, ["admissions_copd_exacerbation", "admissions_heart_failure"], "exac"),
-        "exac",
-    )
-    ax.set_ylabel("COPD and heart-failure admissions a month")
-    _legend(ax)
-    for a in axes[1]:
+    for a in axes[0]:
         a.set_xlabel("Month")
+    if comparison is not None and not comparison.empty:
+        _relative_by_year(axes[1, 0], comparison, SEVERE_GROUPS)
+        axes[1, 0].set_title("People in severe states", fontsize=9.5, loc="left")
+        _relative_by_year(axes[1, 1], comparison, DISEASE_ADMISSIONS)
+        axes[1, 1].set_title("Disease admissions", fontsize=9.5, loc="left")
+        how = (
+            "Lower panels: scenario minus baseline by reporting year, relative to baseline;"
+            " bars: 95% interval of the paired difference."
+        )
+    else:
+        ax = axes[1, 0]
+        _plot_metric(ax, monthly, "people_in_a_severe_state")
+        ax.set_ylabel("People severely frail, GOLD 3-4\nor NYHA III-IV")
+        ax = axes[1, 1]
+        _plot_metric(ax, _combined(monthly, list(DISEASE_ADMISSIONS), "exac"), "exac")
+        ax.set_ylabel("COPD and heart-failure\nadmissions a month")
+        for a in axes[1]:
+            a.set_xlabel("Month")
+        how = "Mean of replications; shaded: 95% interval of the mean."
     _title(
         fig,
         f"Population health and proactive care: {place}",
-        "Mean of replications; shaded: 95% interval of the mean. Workforce is recruited "
-        "ahead of benefit; benefit grows as people progress more slowly.",
+        f"{how} Workforce is recruited ahead of benefit; benefit grows as people progress"
+        " more slowly.",
     )
     fig.tight_layout(rect=(0, 0, 1, _top(fig)))
     return fig

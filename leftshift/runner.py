@@ -139,7 +139,6 @@ def write_results(results: ExperimentResults, directory: Path, progress=None) ->
     figures = {
         "occupancy.png": occupancy_figure(monthly, cfg.hospital.elective_threshold, cfg.place.name),
         "waiting_list.png": waiting_list_figure(monthly, cfg.place.name),
-        "population_health.png": population_health_figure(monthly, cfg.place.name),
         "stage_mix.png": stage_mix_figure(monthly, cfg.place.name),
     }
     yearly = results.yearly().melt(
@@ -151,6 +150,7 @@ def write_results(results: ExperimentResults, directory: Path, progress=None) ->
     if cfg.run.psa:
         results.psa_samples().to_parquet(directory / "psa_samples.parquet", index=False)
     comparison = results.comparison()
+    figures["population_health.png"] = population_health_figure(monthly, cfg.place.name, comparison)
     if not comparison.empty:
         comparison.to_parquet(directory / "comparison_summary.parquet", index=False)
         backfill = results.backfill()
@@ -228,6 +228,9 @@ def _comparison_summary(comparison) -> dict[str, Any]:
         "people_frailty_severe",
         "people_in_a_severe_state",
         "people_reached_proactive_care",
+        "proactive_care_wte_funded",
+        "proactive_care_wte_in_post",
+        "proactive_care_wte_productive",
         "open_beds",
         "delayed_discharge_patients",
     ]
