@@ -114,7 +114,7 @@ def check_crn(ratio, reps, lower_bound_at_least):
 
 @pytest.mark.integration
 def test_common_random_numbers_cut_the_variance_of_the_difference():
-    check_crn(*crn_variance_ratio(25, 2), lower_bound_at_least=1.0)
+    check_crn(*crn_variance_ratio(16, 2), lower_bound_at_least=1.0)
 
 
 @pytest.mark.integration

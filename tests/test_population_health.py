@@ -75,7 +75,11 @@ def test_reach_fills_priority_tiers_first():
     assert (share * counts).sum() == pytest.approx(150)
 
 
+SMALL = {"name": "small", "population": 100_000, "general_acute_beds": 180}
+
+
 def b4_experiment(effects_on: bool):
+    """Strong effects and ample caseload on the small place: the mechanism, quickly."""
     pc = {
         **TEAMS["community"]["proactive_care"],
         "progression_reduction": {
@@ -106,6 +110,7 @@ def b4_experiment(effects_on: bool):
                     "care_coordinators": {"caseload_per_wte": 300},
                     "community_nurses": {"caseload_per_wte": 300},
                 },
+                "place": SMALL,
                 "run": {"replications": 6, "n_jobs": 2},
             }
         )
@@ -144,3 +149,22 @@ def test_b4_no_effect_means_no_difference_beyond_noise():
     for metrics, how in ((EXACERBATIONS, "sum"), (SEVERE, "mean")):
         lo, hi = interval(change_over_time(ex, metrics, how))
         assert lo <= 0 <= hi, metrics
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_b4_slow_default_place_with_the_scenarios_own_effects():
+    """The neighbourhood_teams scenario as shipped (default effect sizes, caseloads and
+    targeting), default place, 8 replications: severe states and disease admissions fall
+    further in years 5-10 than in year 1."""
+    ex = run_experiment(
+        load(
+            {
+                "interventions": TEAMS["interventions"],
+                "community": TEAMS["community"],
+                "run": {"replications": 8, "n_jobs": 2},
+            }
+        )
+    )
+    assert interval(change_over_time(ex, EXACERBATIONS, "sum"))[1] < 0
+    assert interval(change_over_time(ex, SEVERE, "mean"))[1] < 0

@@ -12,6 +12,7 @@ from leftshift.model import simulate
 pytestmark = pytest.mark.integration
 
 shares = st.floats(0.0, 1.0)
+vw_beds = [0.0, 0.0, 20.0, 200.0]  # none half the time; 200 per 100k leaves beds empty
 stay = st.fixed_dictionaries(
     {
         "distribution": st.sampled_from(["lognormal", "gamma", "exponential", "fixed"]),
@@ -71,12 +72,24 @@ def configs(draw):
             "discharge_pressure_slope": draw(st.floats(0.0, 3.0)),
             "saturation_slope": draw(st.floats(0.0, 3.0)),
         },
+        "social_care": {"delayed_discharges": draw(st.booleans())},
         "interventions": {
             "emergency_demand_multiplier": {
                 "start_year": draw(st.floats(-0.5, 0.5)),
                 "ramp_months": draw(st.floats(0.0, 12.0)),
                 "value": draw(st.floats(0.0, 2.0)),
-            }
+            },
+            "virtual_wards": {
+                "beds_per_100k": {"years": [0.0], "values": [draw(st.sampled_from(vw_beds))]},
+                "referral_multiplier": {"value": draw(st.floats(0.5, 3.0))},
+            },
+            "neighbourhood_teams": {
+                "community_nurses_wte_per_100k": {
+                    "years": [0.0],
+                    "values": [draw(st.sampled_from([0.0, 20.0, 200.0]))],
+                },
+                "maturity": {"years": [0.0], "values": [1.0]},
+            },
         },
         "run": {"horizon_years": 1, "warmup_months": draw(st.integers(0, 3))},
     }
@@ -105,7 +118,7 @@ def check_run(overrides, seed):
 
 
 FAST = settings(
-    max_examples=200,
+    max_examples=100,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
