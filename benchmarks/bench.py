@@ -32,6 +32,7 @@ TARGETS = {
 }
 BEDS, LOAD, MEAN_STAY, PATIENTS = 500, 0.95, 5.0, 200_000
 RESULTS = Path(__file__).parent / "results"
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def bare_simpy(seed: int = 1) -> dict:
@@ -155,6 +156,26 @@ def experiment_throughput(place: str, replications: int, one_core_replications: 
     }
 
 
+def delayed_discharges(without: dict[str, dict]) -> list[dict]:
+    """The default scenario's discharge pathways (scenarios/social_care/delays.yaml: social-care
+    queues, about 1 in 7 beds delayed) against the same places without them, same run."""
+    import yaml
+
+    sections = yaml.safe_load((ROOT / "scenarios/social_care/delays.yaml").read_text())
+    print("  with delayed discharges (the default scenario's social care):", flush=True)
+    rows = []
+    for label in ("default", "icb"):
+        r = measure(label, 1, sections)
+        r["ratio_to_without"] = r["seconds"] / without[label]["seconds"]
+        rows.append(r)
+        print(
+            f"  {label:8s} {r['seconds']:6.1f} s ({r['ratio_to_without']:.2f} x without)"
+            f"  peak {r['peak_memory_mib']:6.0f} MiB",
+            flush=True,
+        )
+    return rows
+
+
 def scaling_figure(rows: list[dict]) -> None:
     import matplotlib
 
@@ -260,6 +281,7 @@ def main() -> None:
         out["places"] = rows
         out["scaling_slope"] = float(slope)
         scaling_figure(rows)
+        out["delayed_discharges"] = delayed_discharges({r["place"]: r for r in rows})
 
     if "experiment" not in args.skip:
         print(

@@ -24,11 +24,11 @@ PLACES = {
 }
 
 
-def _one(place: dict, seed: int, queue) -> None:
+def _one(place: dict, seed: int, sections: dict, queue) -> None:
     import leftshift
     from leftshift.config import load
 
-    cfg = load({"place": place, "run": {"horizon_years": 10, "seed": seed}})
+    cfg = load({**sections, "place": place, "run": {"horizon_years": 10, "seed": seed}})
     start = time.perf_counter()
     res = leftshift.run(cfg)
     cold_seconds = time.perf_counter() - start  # includes first-use imports and caches
@@ -51,13 +51,14 @@ def _one(place: dict, seed: int, queue) -> None:
     )
 
 
-def measure(place: str | dict, seed: int) -> dict:
+def measure(place: str | dict, seed: int, sections: dict | None = None) -> dict:
     """Run one 10-year replication of a place (a name in PLACES or a place dict) in a fresh
-    process and return its time, patients and peak memory."""
+    process and return its time, patients and peak memory. ``sections`` override config
+    groups (e.g. a scenario file's contents)."""
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()
     place = PLACES[place] if isinstance(place, str) else place
-    proc = ctx.Process(target=_one, args=(place, seed, queue))
+    proc = ctx.Process(target=_one, args=(place, seed, sections or {}, queue))
     proc.start()
     out = queue.get()
     proc.join()
