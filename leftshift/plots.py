@@ -348,6 +348,7 @@ def population_health_figure(
             label=f"WTE {kind.replace('_', ' ')}",
         )
     ax.set_ylabel(f"Proactive-care staff ({ARM_STYLE.get(last_arm, (0, last_arm))[1].lower()})")
+    ax.set_ylim(bottom=0)
     ax.legend(frameon=False, fontsize=8)
     ax = axes[0, 1]
     _plot_metric(ax, monthly, "people_reached_proactive_care")
