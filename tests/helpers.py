@@ -8,10 +8,13 @@ from leftshift.config import load
 ROOT = Path(__file__).resolve().parents[1]
 
 
+SMALL_PLACE = {"name": "small", "population": 100_000, "general_acute_beds": 180}
+
+
 def small_config(**sections):
     """A small, short config for fast model runs; sections override keys by group."""
     base = {
-        "place": {"name": "small", "population": 100_000, "general_acute_beds": 180},
+        "place": dict(SMALL_PLACE),
         "run": {"horizon_years": 3, "warmup_months": 12},
     }
     for group, values in sections.items():

@@ -10,7 +10,7 @@ from leftshift.community import ProactiveCare, StaffGroup, piecewise
 from leftshift.config import StaffGroupConfig, load
 from leftshift.experiment import run_experiment
 from leftshift.population import SHAPE
-from tests.helpers import ROOT
+from tests.helpers import ROOT, SMALL_PLACE
 
 TEAMS = yaml.safe_load((ROOT / "scenarios/experiment/neighbourhood_teams.yaml").read_text())
 
@@ -75,9 +75,6 @@ def test_reach_fills_priority_tiers_first():
     assert (share * counts).sum() == pytest.approx(150)
 
 
-SMALL = {"name": "small", "population": 100_000, "general_acute_beds": 180}
-
-
 def b4_experiment(effects_on: bool):
     """Strong effects and ample caseload on the small place: the mechanism, quickly."""
     pc = {
@@ -110,7 +107,7 @@ def b4_experiment(effects_on: bool):
                     "care_coordinators": {"caseload_per_wte": 300},
                     "community_nurses": {"caseload_per_wte": 300},
                 },
-                "place": SMALL,
+                "place": SMALL_PLACE,
                 "run": {"replications": 6, "n_jobs": 2},
             }
         )
