@@ -31,3 +31,10 @@ def compose_config(*overrides: str):
     register_configs()
     with initialize_config_dir(config_dir=str(ROOT / "scenarios"), version_base="1.3"):
         return load(compose("config", overrides=list(overrides)))
+
+
+def run_to_directory(cfg, run_dir):
+    """Run an experiment and write its run directory (the command line's writer)."""
+    from leftshift.runner import run_to_directory as write
+
+    return write(cfg, run_dir)
