@@ -35,7 +35,7 @@ bench: $(STAMP)
 
 ## calibrate-finance: re-derive tariff base prices and fixed payments from the baseline's costs
 calibrate-finance: $(STAMP)
-	$(BIN)/python -m leftshift.calibrate $(ARGS)
+	$(BIN)/python -m leftshift.analysis.calibrate $(ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache

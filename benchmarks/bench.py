@@ -74,7 +74,7 @@ def bare_simpy(seed: int = 1) -> dict:
 def leftshift_mmc(seed: int = 1) -> dict:
     """The same system through leftshift's hospital, every optional mechanism off."""
     import leftshift
-    from leftshift.analytic import queue_only_config
+    from leftshift.model.analytic import queue_only_config
 
     population = 100_000
     years = math.ceil(PATIENTS / (LOAD * BEDS / MEAN_STAY * 365.25))
@@ -127,8 +127,8 @@ def ciw_mmc(seed: int = 1) -> dict | None:
 
 def experiment_throughput(place: str, replications: int, one_core_replications: int) -> dict:
     """Paired replications per minute on all cores and on one, and the parallel efficiency."""
+    from leftshift.analysis.experiment import run_experiment
     from leftshift.config import load
-    from leftshift.experiment import run_experiment
 
     def rate(reps: int, jobs: int) -> float:
         cfg = load(

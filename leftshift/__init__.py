@@ -22,7 +22,7 @@ def run(config=None, replication=0):
     """
     from leftshift.config import load
     from leftshift.model import simulate
-    from leftshift.rng import seed_for
+    from leftshift.model.rng import seed_for
 
     cfg = load(config)
     return simulate(cfg, seed_for(cfg.run.seed, replication))

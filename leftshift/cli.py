@@ -18,7 +18,7 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
 from leftshift.config import Config, ConfigError, iter_leaves, load, register_configs, suggest_key
-from leftshift.invariants import InvariantError
+from leftshift.model.invariants import InvariantError
 
 #: The ``scenarios/`` folder of the checkout (``LEFTSHIFT_SCENARIOS`` overrides).
 SCENARIOS_DIR = os.environ.get("LEFTSHIFT_SCENARIOS") or str(
@@ -322,8 +322,8 @@ def _money_lines(money: dict) -> list[str]:
 
 @hydra.main(config_path=SCENARIOS_DIR, config_name="config", version_base="1.3")
 def _main(dcfg: DictConfig) -> None:
-    from leftshift.experiment import is_experiment
-    from leftshift.runner import run_to_directory
+    from leftshift.analysis.experiment import is_experiment
+    from leftshift.report.rundir import run_to_directory
 
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     try:

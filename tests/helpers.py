@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
-from leftshift.analytic import queue_only_config  # noqa: F401  (re-exported for tests)
 from leftshift.config import load
+from leftshift.model.analytic import queue_only_config  # noqa: F401  (re-exported for tests)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -35,6 +35,6 @@ def compose_config(*overrides: str):
 
 def run_to_directory(cfg, run_dir):
     """Run an experiment and write its run directory (the command line's writer)."""
-    from leftshift.runner import run_to_directory as write
+    from leftshift.report.rundir import run_to_directory as write
 
     return write(cfg, run_dir)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from leftshift.experiment import run_experiment
+from leftshift.analysis.experiment import run_experiment
 from tests.helpers import small_config
 
 pytestmark = pytest.mark.integration

@@ -151,8 +151,8 @@ def test_command_line_style_override_composes():
 
 
 def test_parameter_reference_is_up_to_date():
-    from leftshift.paramdoc import markdown
+    from leftshift.config.paramdoc import markdown
 
     assert (ROOT / "docs" / "parameters.md").read_text() == markdown(), (
-        "docs/parameters.md is stale: run python -m leftshift.paramdoc > docs/parameters.md"
+        "docs/parameters.md is stale: run python -m leftshift.config.paramdoc > docs/parameters.md"
     )

@@ -6,11 +6,11 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from leftshift.analysis.economics import ceac, discount_factors, economic_evaluation, icer
+from leftshift.analysis.experiment import run_experiment
 from leftshift.cli import compare_arguments
 from leftshift.config import EffectConfig, load
-from leftshift.economics import ceac, discount_factors, economic_evaluation, icer
-from leftshift.experiment import run_experiment
-from leftshift.psa import draw, sample, uncertain_parameters
+from leftshift.model.psa import draw, sample, uncertain_parameters
 from tests.helpers import small_config
 
 
@@ -154,7 +154,7 @@ def test_economic_evaluation_end_to_end_on_a_small_experiment():
 
 @pytest.mark.unit
 def test_life_expectancy_of_a_constant_hazard_is_its_inverse():
-    from leftshift.outcomes import remaining_life_expectancy
+    from leftshift.model.outcomes import remaining_life_expectancy
 
     cfg = load({"population": {"mortality_per_1000_by_age": [20.0] * 6}})
     np.testing.assert_allclose(remaining_life_expectancy(cfg), 50.0, rtol=1e-9)
@@ -165,7 +165,7 @@ def test_life_expectancy_of_a_constant_hazard_is_its_inverse():
 
 @pytest.mark.unit
 def test_break_even_needs_a_gap_to_close():
-    from leftshift.economics import NO_GAP, _break_even
+    from leftshift.analysis.economics import NO_GAP, _break_even
 
     years = ["2025/26", "2026/27", "2027/28"]
     assert _break_even(pd.Series([5.0, 2.0, -1.0], index=years)) == "2027/28"

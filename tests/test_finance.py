@@ -7,12 +7,12 @@ import pytest
 from scipy import stats
 
 import leftshift
-from leftshift.calendar import Calendar
+from leftshift.analysis.economics import money_comparison, net_cost_by_year
+from leftshift.analysis.experiment import run_experiment
 from leftshift.config import load
-from leftshift.economics import money_comparison, net_cost_by_year
-from leftshift.experiment import run_experiment
-from leftshift.finance import build_ledger, check_ledger, net_cost, spell_prices
-from leftshift.invariants import InvariantError
+from leftshift.model.clock import Calendar
+from leftshift.model.invariants import InvariantError
+from leftshift.model.ledger import build_ledger, check_ledger, net_cost, spell_prices
 from tests.helpers import compose_config, small_config
 
 # --------------------------------------------------------------------------------------------
@@ -334,7 +334,7 @@ def test_b3_and_b6_slow_default_place():
 
 @pytest.mark.integration
 def test_decommissioning_search_finds_room_only_where_beds_are_spare():
-    from leftshift.economics import decommissioning_table
+    from leftshift.analysis.economics import decommissioning_table
 
     def search(beds):
         cfg = small_config(

@@ -6,13 +6,13 @@ import pytest
 import simpy
 
 import leftshift
+from leftshift.analysis.experiment import run_experiment
 from leftshift.config import load
-from leftshift.experiment import run_experiment
-from leftshift.hospital import Hospital, WaitingList
-from leftshift.invariants import InvariantError
 from leftshift.model import simulate
-from leftshift.population import Population
-from leftshift.rng import Streams
+from leftshift.model.hospital import Hospital, WaitingList
+from leftshift.model.invariants import InvariantError
+from leftshift.model.population import Population
+from leftshift.model.rng import Streams
 from tests.helpers import small_config
 
 pytestmark = pytest.mark.integration
@@ -83,7 +83,7 @@ def test_full_bed_raises_invariant_error():
     wl = WaitingList(28, 126)
     hospital = Hospital(simpy.Environment(), cfg, wl)
     hospital.occupied = hospital.open_beds
-    from leftshift.demand import EmergencyBatch
+    from leftshift.model.demand import EmergencyBatch
 
     batch = EmergencyBatch(*(np.zeros(1) for _ in range(6)))
     with pytest.raises(InvariantError, match="exceed open beds"):
@@ -125,7 +125,7 @@ def test_api_run_matches_replication_zero():
 
 
 def test_waiting_list_serves_earliest_due_first():
-    from leftshift.demand import ReferralBatch
+    from leftshift.model.demand import ReferralBatch
 
     wl = WaitingList(urgent_target_days=28, routine_target_days=126)
     batch = ReferralBatch(

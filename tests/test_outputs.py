@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import leftshift.runner as runner
+import leftshift.report.rundir as runner
 from tests.helpers import small_config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -192,7 +192,7 @@ def test_cli_bad_scenario_file_fails_with_named_key(tmp_path, content, needle):
     "name", sorted(p.stem for p in (ROOT / "scenarios" / "experiment").glob("*.yaml"))
 )
 def test_every_experiment_scenario_runs_briefly(name):
-    from leftshift.experiment import run_experiment
+    from leftshift.analysis.experiment import run_experiment
     from tests.helpers import compose_config
 
     cfg = compose_config(

@@ -6,10 +6,10 @@ import pytest
 import yaml
 from scipy import stats
 
-from leftshift.community import ProactiveCare, StaffGroup, piecewise
+from leftshift.analysis.experiment import run_experiment
 from leftshift.config import StaffGroupConfig, load
-from leftshift.experiment import run_experiment
-from leftshift.population import SHAPE
+from leftshift.model.community import ProactiveCare, StaffGroup, piecewise
+from leftshift.model.population import SHAPE
 from tests.helpers import ROOT, SMALL_PLACE
 
 TEAMS = yaml.safe_load((ROOT / "scenarios/experiment/neighbourhood_teams.yaml").read_text())

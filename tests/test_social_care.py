@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from leftshift.experiment import run_experiment
+from leftshift.analysis.experiment import run_experiment
 from tests.helpers import compose_config
 
 pytestmark = pytest.mark.integration

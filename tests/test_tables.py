@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 import yaml
 
-from leftshift import tables
-from leftshift.config import COPD_TABLE, HF_TABLE, Config, iter_leaves
+from leftshift.config import COPD_TABLE, HF_TABLE, Config, iter_leaves, tables
 
 pytestmark = pytest.mark.unit
 ROOT = Path(__file__).resolve().parents[1]

@@ -3,19 +3,19 @@
 import numpy as np
 import pytest
 
-from leftshift.calendar import Calendar
 from leftshift.config import LengthOfStayConfig, load
-from leftshift.demand import Demand, deprivation_gradient, los_quantile
-from leftshift.hospital import Hospital, WaitingList
-from leftshift.monitors import counts_in_bins, interval_mass
-from leftshift.population import (
+from leftshift.model.clock import Calendar
+from leftshift.model.demand import Demand, deprivation_gradient, los_quantile
+from leftshift.model.frames import counts_in_bins, interval_mass
+from leftshift.model.hospital import Hospital, WaitingList
+from leftshift.model.population import (
     SHAPE,
     Population,
     apportion,
     frailty_shares,
     stationary_rates,
 )
-from leftshift.rng import Streams, replication_seeds
+from leftshift.model.rng import Streams, replication_seeds
 
 pytestmark = pytest.mark.unit
 

@@ -6,8 +6,8 @@ import pytest
 import simpy
 
 from leftshift.config import load
-from leftshift.demand import ADMITTED, DECLINED, EmergencyBatch, ReferralBatch
-from leftshift.hospital import Hospital, WaitingList
+from leftshift.model.demand import ADMITTED, DECLINED, EmergencyBatch, ReferralBatch
+from leftshift.model.hospital import Hospital, WaitingList
 
 pytestmark = pytest.mark.unit
 

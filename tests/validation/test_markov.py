@@ -7,7 +7,7 @@ import pytest
 
 from leftshift.config import load
 from leftshift.model import simulate
-from leftshift.population import copd_generator
+from leftshift.model.population import copd_generator
 
 pytestmark = pytest.mark.integration
 

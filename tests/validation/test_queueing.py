@@ -12,7 +12,7 @@ import pytest
 from scipy import stats
 
 from leftshift.model import simulate
-from leftshift.monitors import interval_mass
+from leftshift.model.frames import interval_mass
 from tests.helpers import queue_only_config
 
 pytestmark = pytest.mark.integration

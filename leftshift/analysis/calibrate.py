@@ -11,11 +11,11 @@ prices, per head a year. Run ``make calibrate-finance`` and copy the printed val
 
 import sys
 
-from leftshift.calendar import DAYS_PER_YEAR, Calendar
 from leftshift.config import Config, load
-from leftshift.finance import spell_prices
 from leftshift.model import simulate
-from leftshift.rng import seed_for
+from leftshift.model.clock import DAYS_PER_YEAR, Calendar
+from leftshift.model.ledger import spell_prices
+from leftshift.model.rng import seed_for
 
 #: HRG complication-and-comorbidity splits price a complex spell at about twice a routine one.
 COMPLEX_PRICE_RATIO = 2.0

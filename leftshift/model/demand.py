@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import special
 
-from leftshift.calendar import DAYS_PER_YEAR
 from leftshift.config import Config, LengthOfStayConfig
-from leftshift.population import (
+from leftshift.model.clock import DAYS_PER_YEAR
+from leftshift.model.population import (
     N_AGE,
     SHAPE,
     Population,
@@ -24,7 +24,7 @@ from leftshift.population import (
     frailty_shares,
     heart_failure_excess,
 )
-from leftshift.rng import Streams
+from leftshift.model.rng import Streams
 
 #: Dominating rate / reference rate. Affects only efficiency and how random numbers are shared,
 #: never the distribution of arrivals.

@@ -29,10 +29,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from leftshift.calendar import DAYS_PER_YEAR, Calendar
 from leftshift.config import Config
-from leftshift.invariants import InvariantError
-from leftshift.monitors import interval_mass
+from leftshift.model.clock import DAYS_PER_YEAR, Calendar
+from leftshift.model.frames import interval_mass
+from leftshift.model.invariants import InvariantError
 
 ORGANISATIONS = (
     "acute_trust",

@@ -17,8 +17,8 @@ from scipy import stats
 
 from leftshift.config import Config, InterventionsConfig, freeze, to_container
 from leftshift.model import simulate
-from leftshift.results import Results
-from leftshift.rng import seed_for
+from leftshift.model.results import Results
+from leftshift.model.rng import seed_for
 
 #: Metrics compared year by year, and how each is aggregated over a year.
 YEARLY_METRICS = {

@@ -24,9 +24,9 @@ import numpy as np
 import pandas as pd
 import simpy
 
-from leftshift.community import StaffGroup, piecewise
-from leftshift.demand import ROUTES, EmergencyBatch, cell_axes
-from leftshift.monitors import counts_in_bins, step_mass
+from leftshift.model.community import StaffGroup, piecewise
+from leftshift.model.demand import ROUTES, EmergencyBatch, cell_axes
+from leftshift.model.frames import counts_in_bins, step_mass
 
 STEP_UP_AVOIDED, STEP_UP_ADDITIONAL, STEP_DOWN = 0, 1, 2
 KINDS = ("step_up_avoided", "step_up_additional", "step_down")

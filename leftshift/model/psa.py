@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from leftshift.config import Config, EffectConfig, iter_sections, load, to_container
-from leftshift.rng import Streams
+from leftshift.model.rng import Streams
 
 NORMAL_95 = 1.959963984540054
 

@@ -9,9 +9,9 @@ times.
 import numpy as np
 import pandas as pd
 
-from leftshift.calendar import Calendar
 from leftshift.config import AGE_BANDS, COPD_STAGES, FRAILTY_LEVELS, HF_CLASSES, IMD_QUINTILES
-from leftshift.demand import (
+from leftshift.model.clock import Calendar
+from leftshift.model.demand import (
     ADMITTED,
     BOARDING,
     DECLINED,

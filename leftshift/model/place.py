@@ -10,15 +10,12 @@ import gc
 import numpy as np
 import simpy
 
-from leftshift import psa
-from leftshift.calendar import DAYS_PER_YEAR, Calendar
-from leftshift.community import Community
 from leftshift.config import Config
-from leftshift.demand import TREATED, Demand, EmergencyBatch, cell_axes
-from leftshift.finance import SERVICES, build_ledger, check_ledger
-from leftshift.hospital import DischargeService, Hospital, WaitingList
-from leftshift.invariants import InvariantError
-from leftshift.monitors import (
+from leftshift.model import psa
+from leftshift.model.clock import DAYS_PER_YEAR, Calendar
+from leftshift.model.community import Community
+from leftshift.model.demand import TREATED, Demand, EmergencyBatch, cell_axes
+from leftshift.model.frames import (
     counts_in_bins,
     episodes_frame,
     monthly_metrics,
@@ -28,17 +25,20 @@ from leftshift.monitors import (
     state_metrics,
     step_mass,
 )
-from leftshift.outcomes import (
+from leftshift.model.hospital import DischargeService, Hospital, WaitingList
+from leftshift.model.invariants import InvariantError
+from leftshift.model.ledger import SERVICES, build_ledger, check_ledger
+from leftshift.model.outcomes import (
     outcome_metrics,
     qalys_lived,
     remaining_life_expectancy,
     utility_table,
 )
-from leftshift.population import Population, severe_state_mask
-from leftshift.results import Results, summarise
-from leftshift.rng import Streams
-from leftshift.schedule import schedule_value
-from leftshift.virtual_ward import VirtualWard, VirtualWardPlan, virtual_ward_metrics
+from leftshift.model.population import Population, severe_state_mask
+from leftshift.model.results import Results, summarise
+from leftshift.model.rng import Streams
+from leftshift.model.schedule import schedule_value
+from leftshift.model.virtual_ward import VirtualWard, VirtualWardPlan, virtual_ward_metrics
 
 STATE_DIMENSIONS = {"frailty": 4, "copd": 5, "heart_failure": 5}
 SNAPSHOT_AXES = {"frailty": (3, 4), "copd": (2, 4), "heart_failure": (2, 3)}
@@ -157,7 +157,7 @@ def simulate(cfg: Config, seed: int) -> Results:
     """Run one replication of a validated, frozen config with one master seed.
 
     With ``run.psa`` on, the uncertain parameters are first drawn from the seed's ``psa``
-    stream (:mod:`leftshift.psa`); the draws are in ``Results.psa_draws``.
+    stream (:mod:`leftshift.model.psa`); the draws are in ``Results.psa_draws``.
     """
     psa_draws: dict[str, float] = {}
     if cfg.run.psa:

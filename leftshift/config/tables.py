@@ -11,7 +11,7 @@ import csv
 import functools
 from pathlib import Path
 
-TABLES = Path(__file__).parent / "data" / "tables"
+TABLES = Path(__file__).resolve().parents[1] / "data" / "tables"
 
 
 @functools.cache

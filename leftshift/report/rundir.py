@@ -20,15 +20,16 @@ import pandas as pd
 import yaml
 
 import leftshift
-from leftshift.config import Config, to_container
-from leftshift.economics import (
+from leftshift.analysis.economics import (
     by_organisation_and_year,
     decommissioning_table,
     economic_evaluation,
     money_comparison,
 )
-from leftshift.experiment import ExperimentResults, run_experiment
-from leftshift.plots import (
+from leftshift.analysis.experiment import ExperimentResults, run_experiment
+from leftshift.config import Config, to_container
+from leftshift.model.virtual_ward import virtual_ward_report
+from leftshift.report.figures import (
     backfill_figure,
     ce_plane_figure,
     ceac_figure,
@@ -41,7 +42,6 @@ from leftshift.plots import (
     virtual_ward_figure,
     waiting_list_figure,
 )
-from leftshift.virtual_ward import virtual_ward_report
 
 RESULTS_DIR = "results"
 PARTIAL_DIR = ".results-partial"

@@ -32,7 +32,7 @@ import numpy as np
 from scipy import linalg
 
 from leftshift.config import AGE_BAND_WIDTH_YEARS, AGE_BANDS, Config, PopulationConfig
-from leftshift.invariants import InvariantError
+from leftshift.model.invariants import InvariantError
 
 N_AGE, N_IMD, N_FRAILTY, N_COPD, N_HF = 6, 5, 4, 5, 5
 SHAPE = (N_AGE, N_IMD, N_FRAILTY, N_COPD, N_HF)

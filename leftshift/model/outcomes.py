@@ -19,10 +19,10 @@ QALYs are counted within the horizon only: nothing is extrapolated beyond the la
 import numpy as np
 import pandas as pd
 
-from leftshift.calendar import DAYS_PER_YEAR, Calendar
 from leftshift.config import AGE_BAND_WIDTH_YEARS, Config
-from leftshift.monitors import EIGHTEEN_WEEKS_DAYS, counts_in_bins, interval_mass
-from leftshift.population import SHAPE
+from leftshift.model.clock import DAYS_PER_YEAR, Calendar
+from leftshift.model.frames import EIGHTEEN_WEEKS_DAYS, counts_in_bins, interval_mass
+from leftshift.model.population import SHAPE
 
 N_IMD = 5
 

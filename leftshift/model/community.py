@@ -16,7 +16,7 @@ admissions and progress more slowly, by effect sizes scaled by the teams' maturi
 import numpy as np
 
 from leftshift.config import Config, StaffGroupConfig
-from leftshift.population import SHAPE
+from leftshift.model.population import SHAPE
 
 
 class StaffGroup:

@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from leftshift.analysis.experiment import ExperimentResults, arms, ci_half_width, run_experiment
 from leftshift.config import Config, load, to_container
-from leftshift.experiment import ExperimentResults, arms, ci_half_width, run_experiment
-from leftshift.finance import ORGANISATIONS, signed_amounts
+from leftshift.model.ledger import ORGANISATIONS, signed_amounts
 
 NOT_WITHIN_HORIZON = "not within the horizon"
 

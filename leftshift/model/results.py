@@ -22,7 +22,7 @@ class Results:
     prevalence : people by month, dimension (frailty, copd, heart_failure), state, age band
         and IMD quintile.
     ledger : every cost and income by month, organisation, direction, category and cause
-        (see :mod:`leftshift.finance`), reporting months only.
+        (see :mod:`leftshift.model.ledger`), reporting months only.
     psa_draws : the uncertain parameters drawn for this replication (``run.psa``), by key.
     live_counts : time integrals of the hospital's live bed and boarder counts over the whole
         run (warm-up included), kept apart from the records for consistency checks.

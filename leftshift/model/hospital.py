@@ -21,7 +21,7 @@ from collections import deque
 import simpy
 
 from leftshift.config import Config
-from leftshift.demand import (
+from leftshift.model.demand import (
     DECLINED,
     DIVERTED,
     REMOVED,
@@ -31,7 +31,7 @@ from leftshift.demand import (
     EmergencyBatch,
     ReferralBatch,
 )
-from leftshift.invariants import InvariantError
+from leftshift.model.invariants import InvariantError
 
 
 class WaitingList:

@@ -1,0 +1,1 @@
+"""Analysis layer: experiments, paired comparison, backfill, money, economics, reports."""

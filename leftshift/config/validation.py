@@ -1,0 +1,253 @@
+"""Validation of a composed config: every leaf against its range, cross-field checks, freezing.
+
+:func:`validate` reports *all* problems at once, each naming the key, the value and what is
+allowed; :func:`freeze` then makes the validated config read-only.
+"""
+
+import copy
+import dataclasses
+import datetime as dt
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from leftshift.config.dimensions import AGE_BANDS
+from leftshift.config.schema import Config, ConfigError, EffectConfig, PiecewiseConfig
+
+
+def iter_leaves(obj: Any, prefix: str = "", source: str | None = None) -> Any:
+    """Yield ``(dotted_key, value, metadata)`` for every leaf of a config dataclass.
+
+    A section declared with its own ``source`` (an effect size) passes that source down to
+    leaves whose own source is only the generic ``scenario_choice``.
+    """
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        key = f"{prefix}{f.name}"
+        if dataclasses.is_dataclass(value):
+            yield from iter_leaves(value, key + ".", f.metadata.get("source", source))
+        else:
+            meta = dict(f.metadata)
+            if source is not None and meta.get("source") == "scenario_choice":
+                meta["source"] = source
+            yield key, value, meta
+
+
+def iter_sections(obj: Any, prefix: str = "") -> Any:
+    """Yield ``(dotted_key, section)`` for every nested config section, depth first."""
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        if dataclasses.is_dataclass(value):
+            key = f"{prefix}{f.name}"
+            yield key, value
+            yield from iter_sections(value, key + ".")
+
+
+def _describe_range(meta: Mapping[str, Any]) -> str:
+    parts = []
+    if meta.get("ge") is not None:
+        parts.append(f">= {meta['ge']}")
+    if meta.get("gt") is not None:
+        parts.append(f"> {meta['gt']}")
+    if meta.get("le") is not None:
+        parts.append(f"<= {meta['le']}")
+    if meta.get("lt") is not None:
+        parts.append(f"< {meta['lt']}")
+    return " and ".join(parts)
+
+
+def _check_number(key: str, value: Any, meta: Mapping[str, Any]) -> list[str]:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return [f"{key} = {value!r}: must be a number"]
+    if not math.isfinite(value):
+        return [f"{key} = {value!r}: must be finite ({_describe_range(meta)})"]
+    bad = (
+        (meta.get("ge") is not None and value < meta["ge"])
+        or (meta.get("gt") is not None and value <= meta["gt"])
+        or (meta.get("le") is not None and value > meta["le"])
+        or (meta.get("lt") is not None and value >= meta["lt"])
+    )
+    return [f"{key} = {value!r}: must be {_describe_range(meta)}"] if bad else []
+
+
+def _check_leaf(key: str, value: Any, meta: Mapping[str, Any]) -> list[str]:
+    if value is None:
+        return []
+    if meta.get("choices"):
+        if value not in meta["choices"]:
+            return [f"{key} = {value!r}: must be one of {', '.join(meta['choices'])}"]
+        return []
+    if meta.get("matrix"):
+        problems = []
+        for r, row in enumerate(value):
+            for c, item in enumerate(row):
+                problems += _check_number(f"{key}[{r}][{c}]", item, meta)
+            if not problems and abs(sum(row) - 1.0) > 1e-3:
+                problems.append(
+                    f"{key}[{r}] sums to {sum(row):.6g}: each row (including death) must sum"
+                    " to 1 within 0.001"
+                )
+        if len(value) != 4 or any(len(row) != 5 for row in value):
+            problems.append(f"{key} must be 4 rows (GOLD 1-4) of 5 columns (GOLD 1-4, death)")
+        return problems
+    if isinstance(value, list | tuple):
+        problems = []
+        if meta.get("length") is not None and len(value) != meta["length"]:
+            problems.append(f"{key} has {len(value)} values: must have exactly {meta['length']}")
+        for i, item in enumerate(value):
+            problems += _check_number(f"{key}[{i}]", item, meta)
+        if meta.get("sums_to_one") and not problems and abs(sum(value) - 1.0) > 1e-6:
+            problems.append(f"{key} sums to {sum(value):.6g}: shares must sum to 1")
+        return problems
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return _check_number(key, value, meta)
+    return []
+
+
+def _cross_checks(cfg: Config) -> list[str]:
+    problems = []
+    pop = cfg.population
+    for i, band in enumerate(AGE_BANDS):
+        frail = (
+            pop.frailty_mild_share_by_age[i]
+            + pop.frailty_moderate_share_by_age[i]
+            + pop.frailty_severe_share_by_age[i]
+        )
+        if frail > 1.0 + 1e-9:
+            problems.append(
+                f"population.frailty_*_share_by_age[{i}] (age {band}) sum to {frail:.3g}:"
+                " the frail shares of an age band must sum to at most 1"
+            )
+    try:
+        dt.date.fromisoformat(cfg.run.start_date)
+    except ValueError:
+        problems.append(
+            f"run.start_date = {cfg.run.start_date!r}: must be an ISO date such as 2024-04-01"
+        )
+    problems += _check_sections(cfg)
+    problems += _decommissioning_checks(cfg)
+    h = cfg.hospital
+    window = h.discharge_window_hours
+    if window is not None and len(window) == 2 and not window[0] < window[1]:
+        problems.append(
+            f"hospital.discharge_window_hours = {list(window)}: start must be before end"
+        )
+    if h.stay_multiplier_min > h.stay_multiplier_max:
+        problems.append(
+            f"hospital.stay_multiplier_min = {h.stay_multiplier_min} is above"
+            f" hospital.stay_multiplier_max = {h.stay_multiplier_max}: min must be <= max"
+        )
+    for name in (
+        "routine_emergency_los",
+        "complex_emergency_los",
+        "routine_elective_los",
+        "complex_elective_los",
+    ):
+        los = getattr(h, name)
+        if los.distribution in ("lognormal", "gamma") and los.cv <= 0:
+            problems.append(
+                f"hospital.{name}.cv = {los.cv}: a {los.distribution} stay needs cv > 0"
+                " (use distribution=fixed for a constant stay)"
+            )
+    return problems
+
+
+def _decommissioning_checks(cfg: Config) -> list[str]:
+    d = cfg.interventions.decommissioning
+    key = "interventions.decommissioning"
+    problems = []
+    if d.rule == "on_dates" and not d.close_at_years:
+        problems.append(f"{key}.close_at_years is empty: rule on_dates needs at least one date")
+    wards = len(d.close_at_years) if d.rule == "on_dates" else d.max_wards
+    if d.rule != "none" and wards * d.ward_beds >= cfg.place.general_acute_beds:
+        problems.append(
+            f"{key}: closing {wards} ward(s) of {d.ward_beds} beds would leave no G&A beds"
+            f" of place.general_acute_beds = {cfg.place.general_acute_beds}"
+        )
+    return problems
+
+
+def _effect_problems(key: str, e: EffectConfig) -> list[str]:
+    """An effect's mean must be its distribution's mean (see :mod:`leftshift.model.psa`)."""
+    if not e.low <= e.mean <= e.high:
+        return [f"{key}: low {e.low} <= mean {e.mean} <= high {e.high} must hold"]
+    if e.distribution == "triangular" and e.high > e.low:
+        mode = 3 * e.mean - e.low - e.high
+        if not e.low - 1e-9 <= mode <= e.high + 1e-9:
+            return [
+                f"{key}: a triangular distribution on [{e.low}, {e.high}] cannot have mean"
+                f" {e.mean} (its mode would be {mode:.4g}); the mean must lie between"
+                f" {(2 * e.low + e.high) / 3:.4g} and {(e.low + 2 * e.high) / 3:.4g}"
+            ]
+    if e.distribution in ("uniform", "normal") and abs(e.mean - (e.low + e.high) / 2) > 1e-9:
+        return [
+            f"{key}: a {e.distribution} distribution needs mean {e.mean} at the midpoint of"
+            f" low {e.low} and high {e.high} ({(e.low + e.high) / 2:.4g})"
+        ]
+    return []
+
+
+def _check_sections(cfg: Any, prefix: str = "") -> list[str]:
+    """Checks that span the fields of one section (effects, piecewise schedules)."""
+    problems = []
+    for f in dataclasses.fields(cfg):
+        value = getattr(cfg, f.name)
+        key = f"{prefix}{f.name}"
+        if isinstance(value, EffectConfig):
+            problems += _effect_problems(key, value)
+        elif isinstance(value, PiecewiseConfig):
+            years = list(value.years)
+            if len(years) != len(value.values):
+                problems.append(
+                    f"{key}: years ({len(years)}) and values ({len(value.values)}) must have"
+                    " the same length"
+                )
+            elif years != sorted(years):
+                problems.append(f"{key}.years = {years}: must be in increasing order")
+        elif dataclasses.is_dataclass(value):
+            problems += _check_sections(value, key + ".")
+    return problems
+
+
+def validate(cfg: Config) -> Config:
+    """Check every leaf against its range; raise :class:`ConfigError` listing all problems."""
+    problems = []
+    for key, value, meta in iter_leaves(cfg):
+        problems += _check_leaf(key, value, meta)
+    if not problems:
+        problems += _cross_checks(cfg)
+    if problems:
+        raise ConfigError(problems)
+    return cfg
+
+
+def freeze(cfg: Any) -> Any:
+    """Return a deep, read-only copy of a validated config (lists become tuples)."""
+    cfg = copy.deepcopy(cfg)
+
+    def lock(obj: Any) -> None:
+        for f in dataclasses.fields(obj):
+            value = getattr(obj, f.name)
+            if dataclasses.is_dataclass(value):
+                lock(value)
+            elif isinstance(value, list):
+                object.__setattr__(
+                    obj, f.name, tuple(tuple(v) if isinstance(v, list) else v for v in value)
+                )
+        object.__setattr__(obj, "_frozen", True)
+
+    lock(cfg)
+    return cfg
+
+
+def to_container(cfg: Any) -> dict[str, Any]:
+    """Plain nested dict (lists, not tuples) of a config, for YAML/JSON output."""
+
+    def convert(v: Any) -> Any:
+        if dataclasses.is_dataclass(v):
+            return {f.name: convert(getattr(v, f.name)) for f in dataclasses.fields(v)}
+        if isinstance(v, tuple | list):
+            return [convert(x) for x in v]
+        return v
+
+    return convert(cfg)
