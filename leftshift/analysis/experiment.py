@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from leftshift.analysis.intervals import row_half_widths
 from leftshift.config import Config, InterventionsConfig, freeze, to_container
 from leftshift.model import simulate
 from leftshift.model.results import Results
@@ -223,11 +223,7 @@ def _stack(outputs: list[ReplicationOutput], table: str) -> pd.DataFrame:
 
 def ci_half_width(paired: pd.DataFrame) -> pd.Series:
     """Half-width of the 95% t confidence interval of each row's mean (replications in columns)."""
-    n = paired.shape[1]
-    if n < 2:
-        return pd.Series(np.nan, index=paired.index)
-    sem = paired.std(axis=1, ddof=1) / np.sqrt(n)
-    return sem * stats.t.ppf(0.975, n - 1)
+    return row_half_widths(paired, 0.95)
 
 
 def backfill_report(cfg: Config, monthly: pd.DataFrame) -> dict[str, Any]:

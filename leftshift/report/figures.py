@@ -14,7 +14,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
-from scipy import stats  # noqa: E402
+
+from leftshift.analysis.intervals import grouped_half_widths, row_half_widths  # noqa: E402
 
 ARM_STYLE = {"baseline": ("#4d4d4d", "Baseline"), "scenario": ("#d95f02", "Scenario")}
 
@@ -23,8 +24,7 @@ def _series(monthly: pd.DataFrame, metric: str) -> pd.DataFrame:
     sub = monthly[monthly["metric"] == metric]
     g = sub.groupby(["arm", "period_start"])["value"]
     out = g.agg(["mean", "std", "count"]).reset_index()
-    t = stats.t.ppf(0.975, np.maximum(out["count"] - 1, 1))
-    half = np.where(out["count"] > 1, t * out["std"] / np.sqrt(out["count"]), np.nan)
+    half = grouped_half_widths(out["std"], out["count"], 0.95)
     out["low"] = out["mean"] - half
     out["high"] = out["mean"] + half
     return out
@@ -585,7 +585,7 @@ def incremental_qalys_figure(per_replication: pd.DataFrame, place: str) -> Figur
     wide = per_replication.pivot(index="reporting_year", columns="replication", values="qalys")
     n = wide.shape[1]
     mean = wide.mean(axis=1)
-    half = stats.t.ppf(0.975, n - 1) * wide.std(axis=1, ddof=1) / np.sqrt(n) if n > 1 else mean * 0
+    half = row_half_widths(wide, 0.95) if n > 1 else mean * 0
     fig, ax = plt.subplots(figsize=(9, 4.4))
     ax.bar(mean.index, mean, color="#1b9e77", yerr=half if n > 1 else None, capsize=2)
     ax.axhline(0, color="#333333", lw=0.8)
