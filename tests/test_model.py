@@ -83,7 +83,7 @@ def test_full_bed_raises_invariant_error():
     wl = WaitingList(28, 126)
     hospital = Hospital(simpy.Environment(), cfg, wl)
     hospital.occupied = hospital.open_beds
-    from leftshift.model.demand import EmergencyBatch
+    from leftshift.model.records import EmergencyBatch
 
     batch = EmergencyBatch(*(np.zeros(1) for _ in range(6)))
     with pytest.raises(InvariantError, match="exceed open beds"):
@@ -125,7 +125,7 @@ def test_api_run_matches_replication_zero():
 
 
 def test_waiting_list_serves_earliest_due_first():
-    from leftshift.model.demand import ReferralBatch
+    from leftshift.model.records import ReferralBatch
 
     wl = WaitingList(urgent_target_days=28, routine_target_days=126)
     batch = ReferralBatch(

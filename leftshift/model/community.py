@@ -13,10 +13,12 @@ eligible has the same chance. Reached people have fewer disease-driven and other
 admissions and progress more slowly, by effect sizes scaled by the teams' maturity.
 """
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from leftshift.config import Config, StaffGroupConfig
-from leftshift.model.population import SHAPE
+from leftshift.config.dimensions import IMD_AXIS, IMD_QUINTILES, SHAPE
 
 
 class StaffGroup:
@@ -135,7 +137,7 @@ class Community:
         self.teams = cfg.interventions.neighbourhood_teams
         self.per_100k = population / 100_000.0
 
-    def step(self, month: int, years: float, counts: np.ndarray) -> dict:
+    def step(self, month: int, years: float, counts: np.ndarray) -> "CareFactors":
         """Advance the workforce a month and allocate proactive care; return the month's state."""
         for group in self.groups:
             schedule = getattr(self.teams, f"{group.name}_wte_per_100k")
@@ -145,11 +147,48 @@ class Community:
         maturity = min(1.0, piecewise(self.teams.maturity.years, self.teams.maturity.values, years))
         pc = self.care.cfg
         dose = reached * maturity
-        return {
-            "reached_share": reached,
-            "capacity": capacity,
-            "maturity": maturity,
-            "disease_factor": np.clip(1.0 - dose * pc.exacerbation_reduction.mean, 0.0, None),
-            "other_factor": np.clip(1.0 - dose * pc.other_admission_reduction.mean, 0.0, None),
-            "progression_factor": np.clip(1.0 - dose * pc.progression_reduction.mean, 0.0, None),
-        }
+        return CareFactors(
+            reached_share=reached,
+            capacity=capacity,
+            maturity=maturity,
+            disease_factor=np.clip(1.0 - dose * pc.exacerbation_reduction.mean, 0.0, None),
+            other_factor=np.clip(1.0 - dose * pc.other_admission_reduction.mean, 0.0, None),
+            progression_factor=np.clip(1.0 - dose * pc.progression_reduction.mean, 0.0, None),
+        )
+
+    def record(self, care: "CareFactors", counts: np.ndarray) -> dict[str, float]:
+        """The month's workforce and proactive-care figures, for the monthly table."""
+        rec: dict[str, float] = {}
+        for g in self.groups:
+            rec[f"wte_funded_{g.name}"] = g.funded
+            rec[f"wte_hired_{g.name}"] = g.hired
+            rec[f"wte_in_post_{g.name}"] = g.in_post
+            rec[f"wte_productive_{g.name}"] = g.productive_now
+        # the proactive-care workforce as a whole (virtual-ward staff are not part of it)
+        rec["proactive_care_wte_funded"] = sum(g.funded for g in self.groups)
+        rec["proactive_care_wte_in_post"] = sum(g.in_post for g in self.groups)
+        rec["proactive_care_wte_productive"] = sum(g.productive_now for g in self.groups)
+        reached = care.reached_share * counts
+        rec["proactive_care_capacity"] = care.capacity
+        rec["proactive_care_maturity"] = care.maturity
+        rec["people_eligible_proactive_care"] = float(counts[self.care.eligible].sum())
+        rec["people_reached_proactive_care"] = float(reached.sum())
+        by_imd = reached.sum(axis=tuple(a for a in range(reached.ndim) if a != IMD_AXIS))
+        for q, label in enumerate(IMD_QUINTILES):
+            rec[f"people_reached_proactive_care_{label}"] = float(by_imd[q])
+        return rec
+
+
+@dataclass(frozen=True)
+class CareFactors:
+    """A month of proactive care: who was reached and what it does to their rates.
+
+    Arrays are on the population grid; a factor of 1 means no effect, 0.8 a 20% cut.
+    """
+
+    reached_share: np.ndarray  # share of each cell reached
+    capacity: float  # people the productive staff can hold
+    maturity: float  # share of the full effect the service delivers this month
+    disease_factor: np.ndarray  # on COPD and heart-failure exacerbation admissions
+    other_factor: np.ndarray  # on other emergency admissions
+    progression_factor: np.ndarray  # on disease and frailty progression

@@ -11,7 +11,7 @@ import pandas as pd
 
 from leftshift.config import AGE_BANDS, COPD_STAGES, FRAILTY_LEVELS, HF_CLASSES, IMD_QUINTILES
 from leftshift.model.clock import Calendar
-from leftshift.model.demand import (
+from leftshift.model.records import (
     ADMITTED,
     BOARDING,
     DECLINED,

@@ -21,7 +21,9 @@ from collections import deque
 import simpy
 
 from leftshift.config import Config
-from leftshift.model.demand import (
+from leftshift.model.deaths import DeathRegister
+from leftshift.model.invariants import InvariantError
+from leftshift.model.records import (
     DECLINED,
     DIVERTED,
     REMOVED,
@@ -31,7 +33,6 @@ from leftshift.model.demand import (
     EmergencyBatch,
     ReferralBatch,
 )
-from leftshift.model.invariants import InvariantError
 
 
 class WaitingList:
@@ -93,6 +94,17 @@ class WaitingList:
             return None
         _, batch, idx = best.popleft()
         return batch, idx
+
+    def size_and_mean_wait(self, now: float) -> tuple[int, float]:
+        """People on the list now, and their mean wait so far in weeks."""
+        total = 0.0
+        count = 0
+        for b in self.batches:
+            live = (b.time <= now) & (b.exit_time > now) & (b.removal_time > now)
+            if live.any():
+                total += float((now - b.time[live]).sum())
+                count += int(live.sum())
+        return count, (total / count / 7.0 if count else 0.0)
 
     def finalise(self, end: float) -> None:
         """Record removals that fell due before ``end`` for people never reached in the queue."""
@@ -157,7 +169,13 @@ class DischargeService:
 class Hospital:
     """G&A beds, ED boarding, escalation beds and the elective admission round."""
 
-    def __init__(self, env: simpy.Environment, cfg: Config, waiting_list: WaitingList):
+    def __init__(
+        self,
+        env: simpy.Environment,
+        cfg: Config,
+        waiting_list: WaitingList,
+        deaths: DeathRegister | None = None,
+    ):
         h = cfg.hospital
         self.env = env
         self.h = h
@@ -183,8 +201,9 @@ class Hospital:
         self._boarding_time = 0.0
         self.bed_stock_log: list[tuple[float, int]] = [(0.0, self.open_beds)]
         self._end_stay_callback = self._end_stay  # one bound method, not one per stay
-        #: (time of death, population cell) of patients who die at the end of their stay
-        self.deaths: list[tuple[float, int]] = []
+        #: where patients who die at the end of their stay are registered (shared with the
+        #: virtual wards and the population)
+        self.deaths = deaths if deaths is not None else DeathRegister()
         #: (time, population cell) of admitted patients who waited too long in ED for a bed;
         #: each carries an expected extra death (ED crowding, ``outcomes.*``)
         self.delayed_in_ed: list[tuple[float, int]] = []
@@ -205,12 +224,6 @@ class Hospital:
         )
 
     # -- pressure channels -------------------------------------------------------------------
-    def deaths_before(self, t: float) -> list[int]:
-        """Cells of patients who died in hospital before ``t``, removing them from the list."""
-        due = [cell for when, cell in self.deaths if when < t]
-        self.deaths = [(when, cell) for when, cell in self.deaths if when >= t]
-        return due
-
     def delayed_before(self, t: float) -> list[int]:
         """Cells of patients admitted after a long ED wait before ``t`` (removed from the list)."""
         due = [cell for when, cell in self.delayed_in_ed if when < t]
@@ -290,7 +303,7 @@ class Hospital:
         Not admitting someone moves their death; it does not prevent it.
         """
         if batch.dies_list[i]:
-            self.deaths.append((self.env.now, int(batch.cell[i])))
+            self.deaths.record(self.env.now, int(batch.cell[i]))
 
     def _admit_boarder(self) -> None:
         now = self.env.now
@@ -348,7 +361,7 @@ class Hospital:
             end = self.discharge_time(arrived + base)
             batch.record_stay(i, arrived, end - arrived, base)
             if batch.dies_list[i]:
-                self.deaths.append((end, int(batch.cell[i])))
+                self.deaths.record(end, int(batch.cell[i]))
             self.occupied += 1
             self.admissions += 1
             self._bed_time -= self.env.now
@@ -371,7 +384,7 @@ class Hospital:
         if isinstance(batch, EmergencyBatch):
             batch.record_stay(i, now, los, clinical)
             if batch.dies_list[i]:
-                self.deaths.append((now + los, int(batch.cell[i])))
+                self.deaths.record(now + los, int(batch.cell[i]))
             else:
                 if batch.pathway_list[i] and self.services:
                     value = (batch, i)

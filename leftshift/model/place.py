@@ -1,20 +1,36 @@
-"""One replication: build the place from a validated config and a seed, run it, return Results.
+"""One replication: build a place from a validated config and a seed, run it, collect Results.
 
-The model does no file I/O and prints nothing (the runner writes outputs). It couples a monthly
-"system dynamics" process (population, demand rates, interventions, referral response) with the
-event-level hospital in a single SimPy environment and clock.
+Three steps, each its own function: :func:`build_place` makes the population, demand, hospital,
+discharge services, community, virtual wards and the death register; :class:`MonthlyDynamics`
+is the monthly "system dynamics" process (one short method per concern) that runs beside the
+event-level hospital in one SimPy environment and clock; :func:`collect` turns the records into
+tidy tables, the ledger and the summary. :func:`simulate` does all three.
+
+The model does no file I/O and prints nothing.
 """
 
 import gc
+from dataclasses import dataclass, field
 
 import numpy as np
 import simpy
 
 from leftshift.config import Config
+from leftshift.config.dimensions import (
+    IMD_AXIS,
+    IMD_QUINTILES,
+    N_AGE,
+    N_IMD,
+    STATE_AXES,
+    STATE_SIZES,
+    severe_state_mask,
+)
 from leftshift.model import psa
 from leftshift.model.clock import DAYS_PER_YEAR, Calendar
-from leftshift.model.community import Community
-from leftshift.model.demand import TREATED, Demand, EmergencyBatch, cell_axes
+from leftshift.model.community import CareFactors, Community
+from leftshift.model.deaths import DeathRegister
+from leftshift.model.decommissioning import Decommissioning
+from leftshift.model.demand import Demand, referral_response
 from leftshift.model.frames import (
     counts_in_bins,
     episodes_frame,
@@ -26,7 +42,7 @@ from leftshift.model.frames import (
     step_mass,
 )
 from leftshift.model.hospital import DischargeService, Hospital, WaitingList
-from leftshift.model.invariants import InvariantError
+from leftshift.model.invariants import check_littles_law
 from leftshift.model.ledger import SERVICES, build_ledger, check_ledger
 from leftshift.model.outcomes import (
     outcome_metrics,
@@ -34,130 +50,44 @@ from leftshift.model.outcomes import (
     remaining_life_expectancy,
     utility_table,
 )
-from leftshift.model.population import Population, severe_state_mask
+from leftshift.model.population import Population
+from leftshift.model.records import EmergencyBatch, cell_axes
 from leftshift.model.results import Results, summarise
 from leftshift.model.rng import Streams
 from leftshift.model.schedule import schedule_value
 from leftshift.model.virtual_ward import VirtualWard, VirtualWardPlan, virtual_ward_metrics
 
-STATE_DIMENSIONS = {"frailty": 4, "copd": 5, "heart_failure": 5}
-SNAPSHOT_AXES = {"frailty": (3, 4), "copd": (2, 4), "heart_failure": (2, 3)}
-MIN_MEAN_WAIT_WEEKS = 1.0  # floor on the mean wait in the referral response (empty list)
+
+@dataclass
+class Place:
+    """Everything one replication is made of, built before the clock starts."""
+
+    cfg: Config
+    seed: int
+    psa_draws: dict[str, float]
+    calendar: Calendar
+    env: simpy.Environment
+    streams: Streams
+    population: Population
+    demand: Demand
+    waiting_list: WaitingList
+    deaths: DeathRegister
+    hospital: Hospital
+    #: discharge services by pathway (1-3); empty unless delayed discharges are on
+    services: dict[int, DischargeService]
+    community: Community
+    decommissioning: Decommissioning
+    #: virtual wards, only in a scenario that funds them
+    vw_plan: VirtualWardPlan | None = None
+    virtual_ward: VirtualWard | None = None
+    emergency_batches: list[EmergencyBatch] = field(default_factory=list)
 
 
-def referral_response(cfg: Config, mean_wait_weeks: float) -> float:
-    """Channel (d): referral-rate multiplier, (mean wait / reference) ** -elasticity."""
-    d = cfg.demand
-    if d.referral_wait_elasticity == 0:
-        return 1.0
-    wait = max(mean_wait_weeks, MIN_MEAN_WAIT_WEEKS)
-    return float((wait / d.reference_wait_weeks) ** (-d.referral_wait_elasticity))
-
-
-def _list_now(waiting_list: WaitingList, now: float) -> tuple[int, float]:
-    """People on the elective list now, and their mean wait so far in weeks."""
-    total = 0.0
-    count = 0
-    for b in waiting_list.batches:
-        live = (b.time <= now) & (b.exit_time > now) & (b.removal_time > now)
-        if live.any():
-            total += float((now - b.time[live]).sum())
-            count += int(live.sum())
-    return count, (total / count / 7.0 if count else 0.0)
-
-
-class Decommissioning:
-    """Decides ward closures at month starts, on dates or by the evidence rule."""
-
-    def __init__(self, cfg: Config, hospital: Hospital):
-        self.d = cfg.interventions.decommissioning
-        self.hospital = hospital
-        self.population = cfg.place.population
-        self.closed = 0
-        self.low_months = 0  # consecutive months below the occupancy limit since a closure
-
-    def month_start(self, years: float, last_occupancy: float | None, list_size: int) -> None:
-        """Close a ward if the rule says so, given last month's occupancy and the list now."""
-        d = self.d
-        if d.rule == "on_dates":
-            due = sum(1 for y in d.close_at_years if y <= years + 1e-9)
-            while self.closed < due:
-                self._close()
-            return
-        if d.rule != "on_evidence" or last_occupancy is None:
-            return
-        self.low_months = self.low_months + 1 if last_occupancy < d.occupancy_below else 0
-        list_ok = (
-            d.max_waiting_list_per_1000 is None
-            or list_size < d.max_waiting_list_per_1000 * self.population / 1000.0
-        )
-        if (
-            years >= d.earliest_year - 1e-9
-            and self.closed < d.max_wards
-            and self.low_months >= d.consecutive_months
-            and list_ok
-        ):
-            self._close()
-            self.low_months = 0
-
-    def _close(self) -> None:
-        self.hospital.close_ward(self.d.ward_beds)
-        self.closed += 1
-
-
-def community_record(community: Community, care: dict, counts: np.ndarray) -> dict:
-    """The month's workforce and proactive-care figures, for the monthly table."""
-    rec: dict[str, float] = {}
-    for g in community.groups:
-        rec[f"wte_funded_{g.name}"] = g.funded
-        rec[f"wte_hired_{g.name}"] = g.hired
-        rec[f"wte_in_post_{g.name}"] = g.in_post
-        rec[f"wte_productive_{g.name}"] = g.productive_now
-    # the proactive-care workforce as a whole (virtual-ward staff are not part of it)
-    rec["proactive_care_wte_funded"] = sum(g.funded for g in community.groups)
-    rec["proactive_care_wte_in_post"] = sum(g.in_post for g in community.groups)
-    rec["proactive_care_wte_productive"] = sum(g.productive_now for g in community.groups)
-    eligible = community.care.eligible
-    reached = care["reached_share"] * counts
-    rec["proactive_care_capacity"] = care["capacity"]
-    rec["proactive_care_maturity"] = care["maturity"]
-    rec["people_eligible_proactive_care"] = float(counts[eligible].sum())
-    rec["people_reached_proactive_care"] = float(reached.sum())
-    by_imd = reached.sum(axis=(0, 2, 3, 4))
-    for q in range(5):
-        rec[f"people_reached_proactive_care_Q{q + 1}"] = float(by_imd[q])
-    return rec
-
-
-def check_littles_law(emergency_batches, referral_batches, bed_days: float, end: float) -> None:
-    """Raise unless the records' bed-time equals the live bed count integrated over the run.
-
-    Little's law in its sample-path form: the time-integral of the number in beds equals the
-    sum of each stay's time in beds within [0, end]. The hospital integrates its live count as
-    it runs; the records are written separately, so a lost or double-counted stay shows here.
-    """
-    total = 0.0
-    for b in emergency_batches:
-        ok = ~np.isnan(b.bed_start)
-        total += float(
-            (np.minimum(b.bed_start[ok] + b.los[ok], end) - np.maximum(b.bed_start[ok], 0)).sum()
-        )
-    for b in referral_batches:
-        ok = b.exit_reason == TREATED
-        start = b.exit_time[ok]
-        total += float((np.minimum(start + b.los[ok], end) - start).sum())
-    if abs(total - bed_days) > 1e-6 * max(1.0, bed_days):
-        raise InvariantError(
-            f"Little's law: records hold {total:.6f} bed-days but the live bed count integrates"
-            f" to {bed_days:.6f}"
-        )
-
-
-def simulate(cfg: Config, seed: int) -> Results:
-    """Run one replication of a validated, frozen config with one master seed.
+def build_place(cfg: Config, seed: int) -> Place:
+    """Build a place for one replication of a validated, frozen config with one master seed.
 
     With ``run.psa`` on, the uncertain parameters are first drawn from the seed's ``psa``
-    stream (:mod:`leftshift.model.psa`); the draws are in ``Results.psa_draws``.
+    stream (:mod:`leftshift.model.psa`); the draws are kept in ``Place.psa_draws``.
     """
     psa_draws: dict[str, float] = {}
     if cfg.run.psa:
@@ -173,136 +103,218 @@ def simulate(cfg: Config, seed: int) -> Results:
     demand = Demand(cfg, population, streams)
     waiting_list = WaitingList(cfg.demand.urgent_target_days, cfg.demand.routine_target_days)
     waiting_list.add_batch(demand.initial_list())
-    hospital = Hospital(env, cfg, waiting_list)
-    # discharge services exist only when some patients need them (social_care=delays)
-    pathways_on = cfg.social_care.delayed_discharges
+    deaths = DeathRegister()
+    hospital = Hospital(env, cfg, waiting_list, deaths)
     services = {
         k: DischargeService(
             env, name, getattr(cfg.social_care, name), cfg.place.population, streams[f"{name}_0"]
         )
         for k, name in enumerate(SERVICES, start=1)
-        if pathways_on
+        if cfg.social_care.delayed_discharges
     }
     hospital.add_discharge_services(services)
-    # virtual wards exist only in a scenario that funds them
-    vw_plan = VirtualWardPlan(cfg) if cfg.interventions.virtual_wards.funds_beds() else None
-    virtual_ward = VirtualWard(env, hospital) if vw_plan else None
-    if virtual_ward is not None:
-        hospital.add_virtual_ward(virtual_ward)
-    vw_log: list[dict] = []
-    community = Community(cfg)
-    community_log: list[dict] = []
-    decommissioning = Decommissioning(cfg, hospital)
-    emergency_batches: list[EmergencyBatch] = []
+    place = Place(
+        cfg=cfg,
+        seed=seed,
+        psa_draws=psa_draws,
+        calendar=calendar,
+        env=env,
+        streams=streams,
+        population=population,
+        demand=demand,
+        waiting_list=waiting_list,
+        deaths=deaths,
+        hospital=hospital,
+        services=services,
+        community=Community(cfg),
+        decommissioning=Decommissioning(cfg, hospital),
+    )
+    if cfg.interventions.virtual_wards.funds_beds():
+        place.vw_plan = VirtualWardPlan(cfg)
+        place.virtual_ward = VirtualWard(env, hospital, deaths)
+        hospital.add_virtual_ward(place.virtual_ward)
     if cfg.hospital.initial_census:
         census = demand.initial_census(hospital.open_beds)
         hospital.seed_census(census)
-        emergency_batches.append(census)
+        place.emergency_batches.append(census)
+    return place
 
-    n = calendar.n_months
-    continuous_electives = cfg.hospital.elective_round_hour is None
-    population_by_month = np.zeros(n)
-    # state snapshots at each month start, summed to (age, imd, state) for each dimension
-    snapshots = {name: np.zeros((n, 6, 5, size)) for name, size in STATE_DIMENSIONS.items()}
-    severe = severe_state_mask()
-    people_severe = np.zeros(n)  # people in at least one severe state
-    deaths_by_month = np.zeros(n)
-    births_by_month = np.zeros(n)
-    crowding_deaths = np.zeros(n)
-    years_of_life_lost = np.zeros(n)
-    deaths_by_imd = np.zeros((n, 5))
-    life_left = remaining_life_expectancy(cfg)
-    emergency_multiplier = np.ones(n)
-    referral_multiplier = np.ones(n)
-    bed_time_at_start = np.zeros(n + 1)
-    utility = utility_table(cfg)
-    lived_by_imd = np.zeros((n, 5))
-    population_by_imd = np.zeros((n, 5))
-    days_in_month = calendar.days_in_month()
 
-    def system_dynamics():
-        for month in range(n):
+class MonthlyDynamics:
+    """The monthly process: population, community, social care, virtual wards and arrivals.
+
+    At each month start it removes last month's deaths from the population, snapshots the
+    population, applies ward closures, steps the community workforce and proactive care, sets
+    social-care and virtual-ward capacity, and schedules the month's emergency presentations
+    and elective referrals. What it observes is kept in arrays, one entry per month.
+    """
+
+    def __init__(self, place: Place):
+        self.place = place
+        cfg, n = place.cfg, place.calendar.n_months
+        self.cfg = cfg
+        self.n_months = n
+        self.continuous_electives = cfg.hospital.elective_round_hour is None
+        self.population_by_month = np.zeros(n)
+        # state snapshots at each month start, summed to (age, imd, state) for each dimension
+        self.snapshots = {name: np.zeros((n, N_AGE, N_IMD, k)) for name, k in STATE_SIZES.items()}
+        self.severe = severe_state_mask()
+        self.people_severe = np.zeros(n)  # people in at least one severe state
+        self.deaths_by_month = np.zeros(n)
+        self.births_by_month = np.zeros(n)
+        self.crowding_deaths = np.zeros(n)
+        self.years_of_life_lost = np.zeros(n)
+        self.deaths_by_imd = np.zeros((n, N_IMD))
+        self.life_left = remaining_life_expectancy(cfg)
+        self.emergency_multiplier = np.ones(n)
+        self.referral_multiplier = np.ones(n)
+        self.bed_time_at_start = np.zeros(n + 1)
+        self.utility = utility_table(cfg)
+        self.lived_by_imd = np.zeros((n, N_IMD))
+        self.population_by_imd = np.zeros((n, N_IMD))
+        self.days_in_month = place.calendar.days_in_month()
+        self.community_log: list[dict[str, float]] = []
+        self.vw_log: list[dict[str, float]] = []
+
+    def process(self):
+        """The SimPy process: one pass of every concern at each month start."""
+        p, calendar = self.place, self.place.calendar
+        for month in range(self.n_months):
             start, end = calendar.month_start_days[month], calendar.month_start_days[month + 1]
-            bed_time_at_start[month] = hospital.live_integrals()[0]
+            self.bed_time_at_start[month] = p.hospital.live_integrals()[0]
             if month > 0:
-                flows = population.step_month()
-                deaths_by_month[month - 1] = flows["deaths"].sum()
-                died = hospital.deaths_before(start)
-                delayed = hospital.delayed_before(start)
-                if not cfg.population.static:
-                    population.remove_hospital_deaths(died)
-                    crowding_deaths[month - 1] = population.remove_expected_deaths(
-                        delayed, cfg.outcomes.ed_delay_deaths_per_patient.mean
-                    )
-                    # all deaths of the month by age band and IMD quintile
-                    by_cell = flows["deaths"].sum(axis=(2, 3, 4)).astype(float)
-                    p_crowding = cfg.outcomes.ed_delay_deaths_per_patient.mean
-                    for cells, weight in ((died, 1.0), (delayed, p_crowding)):
-                        age, imd = cell_axes(np.asarray(cells, np.int64))[:2]
-                        np.add.at(by_cell, (age, imd), weight)
-                    years_of_life_lost[month - 1] = float(by_cell.sum(axis=1) @ life_left)
-                    deaths_by_imd[month - 1] = by_cell.sum(axis=0)
-                births_by_month[month - 1] = flows["births"]
-            population_by_month[month] = population.total
-            population_by_imd[month] = population.counts.sum(axis=(0, 2, 3, 4))
-            lived_by_imd[month] = qalys_lived(population.counts, utility, days_in_month[month])
-            for name, axes in SNAPSHOT_AXES.items():
-                snapshots[name][month] = population.counts.sum(axis=axes)
-            people_severe[month] = population.counts[severe].sum()
+                self.close_last_month(month - 1, start)
+            self.observe_population(month)
             years = calendar.years_at_month(month)
-            list_size, mean_wait_weeks = _list_now(waiting_list, start)
+            list_size, mean_wait_weeks = p.waiting_list.size_and_mean_wait(start)
             if month >= calendar.warmup_months:
-                last = None
-                if month > calendar.warmup_months:
-                    before = calendar.month_start_days[month - 1]
-                    open_days = step_mass(hospital.bed_stock_log, start, np.array([before, start]))[
-                        0
-                    ]
-                    last = (bed_time_at_start[month] - bed_time_at_start[month - 1]) / open_days
-                decommissioning.month_start(years, last, list_size)
-            care = community.step(month, years, population.counts)
-            population.progression_multiplier = care["progression_factor"]
-            community_log.append(community_record(community, care, population.counts))
-            care_places = schedule_value(cfg.interventions.social_care_capacity_multiplier, years)
-            for service in services.values():
-                service.set_capacity(care_places)  # (no services: nothing to scale)
-            vw_referral = schedule_value(cfg.interventions.virtual_wards.referral_multiplier, years)
-            if vw_plan is not None:
-                virtual_ward.set_capacity(vw_plan.step(month, years))
-                vw_log.append(vw_plan.record())
-                extra = demand.virtual_ward_referrals(
-                    start, end, calendar.month_of_year[month], vw_referral
-                )
-                env.process(virtual_ward.additional_arrivals(extra))
-            mult = schedule_value(cfg.interventions.emergency_demand_multiplier, years)
-            emergency_multiplier[month] = mult
-            batch = demand.emergency_batch(
-                start,
-                end,
-                calendar.month_of_year[month],
-                mult,
-                care["disease_factor"],
-                care["other_factor"],
-                vw_referral,
+                self.decommission(month, start, years, list_size)
+            care = self.proactive_care(month, years)
+            self.social_care(years)
+            vw_referral = schedule_value(
+                self.cfg.interventions.virtual_wards.referral_multiplier, years
             )
-            emergency_batches.append(batch)
-            hospital.deaths.extend(batch.avoided_deaths)
-            env.process(hospital.emergency_arrivals(batch))
-            response = referral_response(cfg, mean_wait_weeks)
-            referral_multiplier[month] = response
-            referrals = demand.referral_batch(start, end, response)
-            waiting_list.add_batch(referrals)
-            if continuous_electives:
-                env.process(hospital.referral_arrivals(referrals))
-            yield env.timeout(end - env.now)
+            self.virtual_wards(month, start, end, years, vw_referral)
+            self.emergencies(month, start, end, years, care, vw_referral)
+            self.referrals(month, start, end, mean_wait_weeks)
+            yield p.env.timeout(end - p.env.now)
 
-    env.process(system_dynamics())
-    if continuous_electives:
+    def close_last_month(self, last: int, start: float) -> None:
+        """Step the population a month and remove the deaths the event model registered."""
+        p, cfg = self.place, self.cfg
+        flows = p.population.step_month()
+        self.deaths_by_month[last] = flows["deaths"].sum()
+        died = p.deaths.due_before(start)
+        delayed = p.hospital.delayed_before(start)
+        if not cfg.population.static:
+            p.population.remove_hospital_deaths(died)
+            p_crowding = cfg.outcomes.ed_delay_deaths_per_patient.mean
+            self.crowding_deaths[last] = p.population.remove_expected_deaths(delayed, p_crowding)
+            # all deaths of the month by age band and IMD quintile
+            by_cell = flows["deaths"].sum(axis=tuple(range(2, flows["deaths"].ndim)))
+            by_cell = by_cell.astype(float)
+            for cells, weight in ((died, 1.0), (delayed, p_crowding)):
+                age, imd = cell_axes(np.asarray(cells, np.int64))[:2]
+                np.add.at(by_cell, (age, imd), weight)
+            self.years_of_life_lost[last] = float(by_cell.sum(axis=1) @ self.life_left)
+            self.deaths_by_imd[last] = by_cell.sum(axis=0)
+        self.births_by_month[last] = flows["births"]
+
+    def observe_population(self, month: int) -> None:
+        """Snapshot the population at the month start: size, QALYs lived, states."""
+        counts = self.place.population.counts
+        self.population_by_month[month] = self.place.population.total
+        others = tuple(a for a in range(counts.ndim) if a != IMD_AXIS)
+        self.population_by_imd[month] = counts.sum(axis=others)
+        self.lived_by_imd[month] = qalys_lived(counts, self.utility, self.days_in_month[month])
+        for name, axes in STATE_AXES.items():
+            self.snapshots[name][month] = counts.sum(axis=axes)
+        self.people_severe[month] = counts[self.severe].sum()
+
+    def decommission(self, month: int, start: float, years: float, list_size: int) -> None:
+        """Apply the closure rule, given last month's occupancy of open beds."""
+        p, calendar = self.place, self.place.calendar
+        last = None
+        if month > calendar.warmup_months:
+            before = calendar.month_start_days[month - 1]
+            open_days = step_mass(p.hospital.bed_stock_log, start, np.array([before, start]))[0]
+            last = (self.bed_time_at_start[month] - self.bed_time_at_start[month - 1]) / open_days
+        p.decommissioning.month_start(years, last, list_size)
+
+    def proactive_care(self, month: int, years: float) -> CareFactors:
+        """Step the community workforce and proactive care; slow progression of those reached."""
+        p = self.place
+        care = p.community.step(month, years, p.population.counts)
+        p.population.progression_multiplier = care.progression_factor
+        self.community_log.append(p.community.record(care, p.population.counts))
+        return care
+
+    def social_care(self, years: float) -> None:
+        """Scale the discharge services' places by the scenario's schedule."""
+        care_places = schedule_value(self.cfg.interventions.social_care_capacity_multiplier, years)
+        for service in self.place.services.values():
+            service.set_capacity(care_places)
+
+    def virtual_wards(
+        self, month: int, start: float, end: float, years: float, referral: float
+    ) -> None:
+        """Staff the virtual beds and schedule the step-ups of people not otherwise admitted."""
+        p = self.place
+        if p.vw_plan is None or p.virtual_ward is None:
+            return
+        p.virtual_ward.set_capacity(p.vw_plan.step(month, years))
+        self.vw_log.append(p.vw_plan.record())
+        month_of_year = p.calendar.month_of_year[month]
+        extra = p.demand.virtual_ward_referrals(start, end, month_of_year, referral)
+        p.env.process(p.virtual_ward.additional_arrivals(extra))
+
+    def emergencies(
+        self,
+        month: int,
+        start: float,
+        end: float,
+        years: float,
+        care: CareFactors,
+        vw_referral: float,
+    ) -> None:
+        """Draw the month's emergency presentations and present them at their times."""
+        p = self.place
+        mult = schedule_value(self.cfg.interventions.emergency_demand_multiplier, years)
+        self.emergency_multiplier[month] = mult
+        batch = p.demand.emergency_batch(
+            start,
+            end,
+            p.calendar.month_of_year[month],
+            mult,
+            care.disease_factor,
+            care.other_factor,
+            vw_referral,
+        )
+        p.emergency_batches.append(batch)
+        p.deaths.extend(batch.avoided_deaths)
+        p.env.process(p.hospital.emergency_arrivals(batch))
+
+    def referrals(self, month: int, start: float, end: float, mean_wait_weeks: float) -> None:
+        """Draw the month's referrals to the list, with the referral response to waits."""
+        p = self.place
+        response = referral_response(self.cfg, mean_wait_weeks)
+        self.referral_multiplier[month] = response
+        referrals = p.demand.referral_batch(start, end, response)
+        p.waiting_list.add_batch(referrals)
+        if self.continuous_electives:
+            p.env.process(p.hospital.referral_arrivals(referrals))
+
+
+def run_place(place: Place, dynamics: MonthlyDynamics) -> None:
+    """Run the clock to the end of the horizon and close the books of the event model."""
+    env, hospital, end_day = place.env, place.hospital, place.calendar.end_day
+    env.process(dynamics.process())
+    if dynamics.continuous_electives:
         hospital.waiting_list.enqueue_until(0.0)  # the initial list
         hospital.admit_electives()
     else:
-        first_round = cfg.hospital.elective_round_hour / 24.0
-        env.process(hospital.elective_rounds(first_round, calendar.end_day))
+        first_round = place.cfg.hospital.elective_round_hour / 24.0
+        env.process(hospital.elective_rounds(first_round, end_day))
     # The run creates millions of short-lived, acyclic objects (events, records). Python's
     # cyclic collector would rescan them all repeatedly (about a quarter of the run time for
     # place=icb); reference counting frees them anyway, and the few cycles (finished SimPy
@@ -310,48 +322,88 @@ def simulate(cfg: Config, seed: int) -> Results:
     collector_was_on = gc.isenabled()
     gc.disable()
     try:
-        env.run(until=calendar.end_day)
+        env.run(until=end_day)
     finally:
         if collector_was_on:
             gc.enable()
-
-    hospital.close_delays(calendar.end_day)
+    hospital.close_delays(end_day)
     hospital.check_end()
-    if virtual_ward is not None:
-        emergency_batches.extend(virtual_ward.escalations)
-    for batch in emergency_batches:
+    if place.virtual_ward is not None:
+        place.emergency_batches.extend(place.virtual_ward.escalations)
+    for batch in place.emergency_batches:
         batch.finalise()
-    waiting_list.finalise(calendar.end_day)
-    occupied_bed_days, boarder_days = hospital.live_integrals()
-    check_littles_law(emergency_batches, waiting_list.batches, occupied_bed_days, calendar.end_day)
-    population.check_conservation()
+    place.waiting_list.finalise(end_day)
+    occupied_bed_days, _ = hospital.live_integrals()
+    check_littles_law(
+        place.emergency_batches, place.waiting_list.batches, occupied_bed_days, end_day
+    )
+    place.population.check_conservation()
 
-    bounds, end_day = calendar.month_start_days, calendar.end_day
-    presentations = presentations_frame(emergency_batches, calendar.end_day)
-    # presentations a community intervention avoided, when they would have come
-    avoided_at = np.concatenate([b.avoided_time for b in emergency_batches])
-    vw_metrics: dict[str, np.ndarray] = {}
-    if virtual_ward is not None:
-        vw_metrics = virtual_ward_metrics(
-            virtual_ward.frame(end_day),
-            virtual_ward.log,
-            virtual_ward.capacity_log,
-            bounds,
-            end_day,
-            population_by_imd,
-            cfg.interventions.virtual_wards.targeted_offer.quintiles,
+
+def _columns(log: list[dict[str, float]]) -> dict[str, np.ndarray]:
+    """Monthly records (one dict a month) as one array per key."""
+    return {k: np.array([r[k] for r in log]) for k in log[0]}
+
+
+def _virtual_ward_metrics(place: Place, dynamics: MonthlyDynamics, presentations) -> dict:
+    """The virtual wards' monthly metrics, with referrals turned away by quintile."""
+    vw = place.virtual_ward
+    if vw is None:
+        return {}
+    bounds, end_day = place.calendar.month_start_days, place.calendar.end_day
+    metrics = virtual_ward_metrics(
+        vw.frame(end_day),
+        vw.log,
+        vw.capacity_log,
+        bounds,
+        end_day,
+        dynamics.population_by_imd,
+        place.cfg.interventions.virtual_wards.targeted_offer.quintiles,
+    )
+    metrics.update(_columns(dynamics.vw_log))
+    # referred for step-up but turned away by the digital or housing check
+    excluded = presentations[presentations["virtual_ward_excluded"].to_numpy(bool)]
+    quintile = excluded["imd_quintile"].cat.codes.to_numpy()
+    for q, label in enumerate(IMD_QUINTILES):
+        metrics[f"vw_referrals_excluded_{label}"] = counts_in_bins(
+            excluded["arrival_day"].to_numpy()[quintile == q], bounds
         )
-        vw_metrics.update({k: np.array([r[k] for r in vw_log]) for k in vw_log[0]})
-        # referred for step-up but turned away by the digital or housing check
-        excluded = presentations[presentations["virtual_ward_excluded"].to_numpy(bool)]
-        quintile = excluded["imd_quintile"].cat.codes.to_numpy()
-        for q in range(5):
-            vw_metrics[f"vw_referrals_excluded_Q{q + 1}"] = counts_in_bins(
-                excluded["arrival_day"].to_numpy()[quintile == q], bounds
-            )
-    referrals = referrals_frame(waiting_list.batches)
+    return metrics
+
+
+def _dynamics_metrics(place: Place, dynamics: MonthlyDynamics) -> dict:
+    """Monthly metrics the dynamics observed (not read from the event records)."""
+    d, calendar, batches = dynamics, place.calendar, place.emergency_batches
+    bounds = calendar.month_start_days
+    # presentations a community intervention avoided, when they would have come
+    avoided_at = np.concatenate([b.avoided_time for b in batches])
+    return {
+        "deaths_in_population": d.deaths_by_month,
+        "deaths_from_ed_crowding_in_population": d.crowding_deaths,
+        "years_of_life_lost": d.years_of_life_lost,
+        **{f"deaths_{q}": d.deaths_by_imd[:, k] for k, q in enumerate(IMD_QUINTILES)},
+        "life_years": d.population_by_month * d.days_in_month / DAYS_PER_YEAR,
+        "emergency_presentations_avoided_in_community": counts_in_bins(avoided_at, bounds),
+        "acute_bed_days_freed_by_community": counts_in_bins(
+            avoided_at, bounds, np.concatenate([b.avoided_base_los for b in batches])
+        ),
+        "deaths_after_avoided_presentation": counts_in_bins(
+            np.array([t for b in batches for t, _ in b.avoided_deaths]), bounds
+        ),
+    }
+
+
+def collect(place: Place, dynamics: MonthlyDynamics) -> Results:
+    """Turn a finished place's records into Results: tidy tables, ledger and summary."""
+    cfg, calendar, hospital = place.cfg, place.calendar, place.hospital
+    bounds, end_day = calendar.month_start_days, calendar.end_day
+    presentations = presentations_frame(place.emergency_batches, end_day)
+    referrals = referrals_frame(place.waiting_list.batches)
     episodes = episodes_frame(presentations, referrals)
-    outcomes = outcome_metrics(cfg, calendar, episodes, presentations, referrals, lived_by_imd)
+    outcomes = outcome_metrics(
+        cfg, calendar, episodes, presentations, referrals, dynamics.lived_by_imd
+    )
+    services = place.services
     monthly = monthly_metrics(
         calendar,
         episodes,
@@ -359,24 +411,13 @@ def simulate(cfg: Config, seed: int) -> Results:
         referrals,
         hospital.bed_stock_log,
         hospital.core_stock_log,
-        population_by_month,
+        dynamics.population_by_month,
         extra={
-            "deaths_in_population": deaths_by_month,
-            "deaths_from_ed_crowding_in_population": crowding_deaths,
-            "years_of_life_lost": years_of_life_lost,
-            **{f"deaths_Q{q + 1}": deaths_by_imd[:, q] for q in range(5)},
-            "life_years": population_by_month * days_in_month / DAYS_PER_YEAR,
-            "emergency_presentations_avoided_in_community": counts_in_bins(avoided_at, bounds),
-            "acute_bed_days_freed_by_community": counts_in_bins(
-                avoided_at, bounds, np.concatenate([b.avoided_base_los for b in emergency_batches])
-            ),
-            "deaths_after_avoided_presentation": counts_in_bins(
-                np.array([t for b in emergency_batches for t, _ in b.avoided_deaths]), bounds
-            ),
+            **_dynamics_metrics(place, dynamics),
             **outcomes,
-            "births": births_by_month,
-            "emergency_demand_multiplier": emergency_multiplier,
-            "referral_response_multiplier": referral_multiplier,
+            "births": dynamics.births_by_month,
+            "emergency_demand_multiplier": dynamics.emergency_multiplier,
+            "referral_response_multiplier": dynamics.referral_multiplier,
             **{
                 f"places_in_use_{name}": step_mass(
                     services[k].log if services else [(0.0, 0)], end_day, bounds
@@ -387,19 +428,23 @@ def simulate(cfg: Config, seed: int) -> Results:
             "wards_closed": counts_in_bins(
                 np.array([t for t, _ in hospital.ward_closures]), bounds
             ),
-            **state_metrics(snapshots, people_severe),
-            **{k: np.array([r[k] for r in community_log]) for k in community_log[0]},
-            **vw_metrics,
+            **state_metrics(dynamics.snapshots, dynamics.people_severe),
+            **{
+                k: np.array([r[k] for r in dynamics.community_log])
+                for k in dynamics.community_log[0]
+            },
+            **_virtual_ward_metrics(place, dynamics, presentations),
         },
     )
     ledger = build_ledger(cfg, calendar, monthly, episodes, hospital.ward_closures)
     check_ledger(ledger)
+    occupied_bed_days, boarder_days = hospital.live_integrals()
     return Results(
         config=cfg,
         ledger=ledger,
-        psa_draws=psa_draws,
-        prevalence=prevalence_frame(calendar, snapshots),
-        seed=seed,
+        psa_draws=place.psa_draws,
+        prevalence=prevalence_frame(calendar, dynamics.snapshots),
+        seed=place.seed,
         episodes=episodes,
         presentations=presentations,
         referrals=referrals,
@@ -409,6 +454,18 @@ def simulate(cfg: Config, seed: int) -> Results:
         live_counts={
             "occupied_bed_days": occupied_bed_days,
             "boarder_days": boarder_days,
-            "end_day": calendar.end_day,
+            "end_day": end_day,
         },
     )
+
+
+def simulate(cfg: Config, seed: int) -> Results:
+    """Run one replication of a validated, frozen config with one master seed.
+
+    With ``run.psa`` on, the uncertain parameters are first drawn from the seed's ``psa``
+    stream; the draws are in ``Results.psa_draws``.
+    """
+    place = build_place(cfg, seed)
+    dynamics = MonthlyDynamics(place)
+    run_place(place, dynamics)
+    return collect(place, dynamics)

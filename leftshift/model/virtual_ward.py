@@ -19,26 +19,48 @@ Every stay is a record (:meth:`frame`), so bed-time and the acute days freed are
 """
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import simpy
 
 from leftshift.model.community import StaffGroup, piecewise
-from leftshift.model.demand import ROUTES, EmergencyBatch, cell_axes
+from leftshift.model.deaths import DeathRegister
 from leftshift.model.frames import counts_in_bins, step_mass
+from leftshift.model.records import ROUTES, EmergencyBatch, VirtualWardReferrals, cell_axes
 
 STEP_UP_AVOIDED, STEP_UP_ADDITIONAL, STEP_DOWN = 0, 1, 2
 KINDS = ("step_up_avoided", "step_up_additional", "step_down")
 ESCALATION_ROUTE = ROUTES.index("virtual_ward_escalation")
 
 
+@dataclass(frozen=True)
+class Escalation:
+    """What an escalating virtual-ward patient brings to the acute hospital."""
+
+    complex: bool
+    base_los: float  # acute base stay, days
+    cause: int  # 0 other, 1 COPD exacerbation, 2 heart failure
+    pathway: int  # discharge pathway 0-3
+
+
+@dataclass(frozen=True)
+class _StayEnd:
+    """The value of the event that ends a virtual stay."""
+
+    cell: int
+    dies: bool
+    escalation: Escalation | None
+
+
 class VirtualWard:
     """Virtual beds, their occupancy log and one record per virtual-ward stay."""
 
-    def __init__(self, env: simpy.Environment, hospital):
+    def __init__(self, env: simpy.Environment, hospital, deaths: DeathRegister):
         self.env = env
         self.hospital = hospital
+        self.deaths = deaths
         self.capacity = 0
         self.in_use = 0
         self.log: list[tuple[float, int]] = [(0.0, 0)]
@@ -69,7 +91,7 @@ class VirtualWard:
             batch.vw_escalate_after[i],
             freed=batch.base_los_list[i],
             dies=batch.dies_list[i],
-            escalation=(
+            escalation=Escalation(
                 bool(batch.complex[i]),
                 batch.base_los_list[i],
                 int(batch.cause[i]),
@@ -86,25 +108,27 @@ class VirtualWard:
             batch.vw_escalate_after[i],
             freed=days_saved,
             dies=False,
-            escalation=(bool(batch.complex[i]), batch.vw_escalation_los[i], int(batch.cause[i]), 0),
+            escalation=Escalation(
+                bool(batch.complex[i]), batch.vw_escalation_los[i], int(batch.cause[i]), 0
+            ),
         )
 
-    def additional_arrivals(self, referrals: dict[str, np.ndarray]):
+    def additional_arrivals(self, referrals: VirtualWardReferrals):
         """Step-up referrals of people who would not have been admitted, at their times."""
         clock = self.env.now
-        for k, t in enumerate(referrals["time"].tolist()):
+        for k, t in enumerate(referrals.time.tolist()):
             if t > clock:
                 yield self.env.timeout(t - clock)
                 clock = t
             if self.in_use < self.capacity:
                 self._admit(
                     STEP_UP_ADDITIONAL,
-                    int(referrals["cell"][k]),
-                    referrals["stay"][k],
-                    referrals["escalate_after"][k],
+                    int(referrals.cell[k]),
+                    referrals.stay[k],
+                    referrals.escalate_after[k],
                     freed=0.0,
                     dies=False,
-                    escalation=(False, referrals["escalation_los"][k], 0, 0),
+                    escalation=Escalation(False, referrals.escalation_los[k], 0, 0),
                 )
 
     def _admit(
@@ -115,7 +139,7 @@ class VirtualWard:
         escalate_after: float,
         freed: float,
         dies: bool,
-        escalation: tuple,
+        escalation: Escalation,
     ) -> None:
         now = self.env.now
         self.in_use += 1
@@ -129,29 +153,29 @@ class VirtualWard:
         self.escalated.append(escalates)
         self.died.append(dies and not escalates)
         self.acute_days_freed.append(float(freed))
-        value = (cell, dies, escalation) if escalates else (cell, dies, None)
+        value = _StayEnd(cell, dies, escalation if escalates else None)
         self.env.timeout(length, value=value).callbacks.append(self._leave)
 
     def _leave(self, event: simpy.Event) -> None:
-        cell, dies, escalation = event.value
+        end: _StayEnd = event.value
+        cell, dies, escalation = end.cell, end.dies, end.escalation
         now = self.env.now
         self.in_use -= 1
         self.log.append((now, self.in_use))
         if escalation is None:
             if dies:  # an expected death at home: it still removes the person
-                self.hospital.deaths.append((now, cell))
+                self.deaths.record(now, cell)
             return
-        is_complex, base_los, cause, pathway = escalation
         batch = EmergencyBatch(
             time=np.array([now]),
             cell=np.array([cell]),
-            complex=np.array([is_complex]),
+            complex=np.array([escalation.complex]),
             marginal=np.array([False]),
-            base_los=np.array([base_los], float),
+            base_los=np.array([escalation.base_los], float),
             u_admit=np.array([0.0]),
-            cause=np.array([cause], np.int8),
+            cause=np.array([escalation.cause], np.int8),
             dies=np.array([dies]),
-            pathway=np.array([pathway], np.int8),
+            pathway=np.array([escalation.pathway], np.int8),
             route=ESCALATION_ROUTE,
         )
         self.escalations.append(batch)
