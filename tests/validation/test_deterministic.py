@@ -6,7 +6,7 @@ import pytest
 import simpy
 
 from leftshift.config import load
-from leftshift.model.demand import ADMITTED, DECLINED, EmergencyBatch, ReferralBatch
+from leftshift.model.records import ADMITTED, DECLINED, EmergencyBatch, ReferralBatch
 from leftshift.model.hospital import Hospital, WaitingList
 
 pytestmark = pytest.mark.unit
