@@ -13,12 +13,12 @@ import sys
 from pathlib import Path
 
 import hydra
-import numpy as np
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
 from leftshift.config import Config, ConfigError, iter_leaves, load, register_configs, suggest_key
 from leftshift.model.invariants import InvariantError
+from leftshift.report.console import headline
 
 #: The ``scenarios/`` folder of the checkout (``LEFTSHIFT_SCENARIOS`` overrides).
 SCENARIOS_DIR = os.environ.get("LEFTSHIFT_SCENARIOS") or str(
@@ -111,219 +111,10 @@ def _progress(done: int, total: int) -> None:
     )
 
 
-def _headline(summary: dict) -> list[str]:
-    lines = []
-    for arm, s in summary["arms"].items():
-        lines.append(f"  {arm}:")
-        lines.append(
-            f"    mean G&A occupancy {s['mean_occupancy']:.1%}; emergency admissions"
-            f" {s['emergency_admissions_per_1000_per_year']:.1f} and bed-days"
-            f" {s['bed_days_per_1000_per_year']:.0f} per 1,000 a year"
-        )
-        lines.append(
-            f"    waiting list {s['waiting_list_year_1']:,.0f} (year 1) ->"
-            f" {s['waiting_list_final_year']:,.0f} (final year); under 18 weeks"
-            f" {s['waiting_list_18wk_share']:.0%}; ED boarding"
-            f" {s['ed_boarding_hours_per_year']:,.0f} hours a year"
-        )
-        if s["delayed_discharge_patients_mean"] > 0:
-            lines.append(
-                f"    delayed discharges {s['delayed_discharge_patients_mean']:,.0f} patients on"
-                f" an average day ({s['delayed_discharge_share_of_occupied_beds']:.1%} of"
-                " occupied beds)"
-            )
-    comp = summary.get("comparison_by_year")
-    if comp:
-        if summary.get("replications", 2) < 2:
-            how = "one replication: the figures include chance; set run.replications for more"
-        else:
-            how = "mean of paired replications"
-        lines.append(f"  scenario vs baseline, by reporting year ({how}):")
-        for metric, label in (
-            ("bed_days", "bed-days"),
-            ("ed_boarding_hours", "ED boarding"),
-            ("waiting_list_size", "waiting list"),
-            ("admissions_elective", "elective admissions"),
-            ("admissions_copd_exacerbation", "COPD exacerbations"),
-            ("admissions_heart_failure", "HF admissions"),
-            ("people_copd_severe", "people GOLD 3-4"),
-            ("people_heart_failure_severe", "people NYHA III-IV"),
-            ("people_frailty_severe", "people severely frail"),
-            ("people_in_a_severe_state", "people in any of these"),
-            ("delayed_discharge_patients", "delayed discharges"),
-        ):
-            if metric not in comp or not any(r["baseline"] for r in comp[metric]):
-                continue  # e.g. delayed discharges with social_care.delayed_discharges off
-            rel = " ".join(
-                f"{r['relative']:+.1%}" if np.isfinite(r["relative"]) else "  n/a"
-                for r in comp[metric]
-            )
-            lines.append(f"    {label:22s} {rel}")
-        reached = comp["people_reached_proactive_care"]
-        if any(r["difference"] for r in reached):
-            lines.append("  proactive care in the scenario (mean by year):")
-            for metric, label in (
-                ("proactive_care_wte_funded", "staff WTE funded"),
-                ("proactive_care_wte_in_post", "staff WTE in post"),
-                ("proactive_care_wte_productive", "staff WTE productive"),
-                ("people_reached_proactive_care", "people reached"),
-            ):
-                lines.append(
-                    f"    {label:22s} "
-                    + " ".join(f"{r['baseline'] + r['difference']:,.0f}" for r in comp[metric])
-                )
-        if "virtual_wards" in summary:
-            lines += _virtual_ward_lines(summary["virtual_wards"])
-        bf = summary["backfill"]
-        shares = bf["share_of_avoided_bed_days"]
-        if shares.get("released_bed_days") is not None:
-            lines.append(
-                "  of the emergency bed-days avoided: "
-                + ", ".join(
-                    f"{v:.0%} {k.replace('backfilled_by_', 'refilled by ').replace('_', ' ')}"
-                    for k, v in shares.items()
-                )
-            )
-        lines.append(f"  backfill ran out: {bf['backfill_ran_out']['text']}")
-        lines.append(
-            f"  waiting list below {bf['list_cleared_fraction']:.0%} of baseline's in a month:"
-            f" {bf['waiting_list_cleared']['text']}"
-        )
-        lines += _money_lines(summary["money"])
-        lines += _econ_lines(summary["economic_evaluation"])
-    return lines
-
-
-def _virtual_ward_lines(vw: dict) -> list[str]:
-    """Virtual beds and their use by year, the inequality split and the acute case mix."""
-    by_year = vw["by_year"]
-
-    def row(label: str, fmt, key) -> str:
-        return f"    {label:28s} " + " ".join(fmt(r, key) for r in by_year)
-
-    def number(r, key):
-        return f"{r[key]:>6,.0f}"
-
-    def share(r, key):
-        return f"{r[key]:>6.0%}" if r[key] is not None else "   n/a"
-
-    lines = [
-        "  virtual wards (scenario, mean by reporting year):",
-        row("beds funded", number, "beds_funded"),
-        row("beds staffed", number, "beds_available"),
-        row("occupancy", share, "occupancy"),
-        row("step-up instead of admission", number, "admissions_step_up_avoided"),
-        row("step-up, not otherwise admitted", number, "admissions_step_up_additional"),
-        row("step-down", number, "admissions_step_down"),
-        row("escalated back to hospital", number, "escalations"),
-        row("acute bed-days freed", number, "acute_bed_days_freed"),
-    ]
-    q = vw["by_quintile"]
-    lines.append(
-        "    per 1,000 a year, Q1 (most deprived) .. Q5: virtual-ward admissions "
-        + " ".join(f"{q[k]['vw_admissions_per_1000_a_year']:.1f}" for k in q)
-        + "; acute admissions avoided "
-        + " ".join(f"{q[k]['admissions_avoided_per_1000_a_year']:.2f}" for k in q)
-    )
-    lines.append(
-        "    referred but turned away (no digital access or unsuitable home), per 1,000 a year:"
-        " " + " ".join(f"{q[k]['referrals_excluded_per_1000_a_year']:.2f}" for k in q)
-    )
-    lines.append(
-        "    acute admissions avoided per 100 of the quintile's emergency admissions"
-        " (relative to need), Q1 .. Q5: "
-        + " ".join(f"{q[k]['admissions_avoided_per_100_emergency_admissions']:.2f}" for k in q)
-    )
-    b, s = vw["case_mix"]["baseline"], vw["case_mix"]["scenario"]
-    lines.append(
-        "    acute case mix, baseline -> scenario: complex share of emergency admissions"
-        f" {b['complex_share_of_emergency_admissions']:.1%} ->"
-        f" {s['complex_share_of_emergency_admissions']:.1%}; mean emergency stay"
-        f" {b['mean_emergency_stay_days']:.2f} -> {s['mean_emergency_stay_days']:.2f} days"
-        f" ({b['mean_emergency_stay_before_delay_days']:.2f} ->"
-        f" {s['mean_emergency_stay_before_delay_days']:.2f} before any wait for a care place);"
-        f" acute spend per spell GBP {b['acute_spend_per_spell_gbp']:,.0f} ->"
-        f" {s['acute_spend_per_spell_gbp']:,.0f}; margin per spell GBP"
-        f" {b['acute_margin_per_spell_gbp']:,.0f} -> {s['acute_margin_per_spell_gbp']:,.0f}"
-    )
-    return lines
-
-
-ONE_REPLICATION = "(one replication: no interval)"
-
-
-def _ci(x: dict, scale: float = 1.0, fmt: str = ",.1f") -> str:
-    if not np.isfinite(x["ci_low"]):
-        return f"{x['mean'] / scale:{fmt}} {ONE_REPLICATION}"
-    return (
-        f"{x['mean'] / scale:{fmt}} (95% CI {x['ci_low'] / scale:{fmt}} to"
-        f" {x['ci_high'] / scale:{fmt}})"
-    )
-
-
-def _econ_lines(e: dict) -> list[str]:
-    """Incremental cost and QALYs, ICER, NMB, break-even and replication guidance."""
-    psa = ", PSA" if e["psa"] else ""
-    lines = [
-        f"  economic evaluation ({e['perspective'].split(' (')[0]}, discounted"
-        f" {e['discount_rate']:.1%}, {e['replications']} replications{psa}):",
-        f"    incremental cost GBP m {_ci(e['incremental_cost_gbp'], 1e6)}",
-        f"    incremental QALYs {_ci(e['incremental_qalys'], fmt=',.0f')}",
-    ]
-    icer, ci = e["icer_gbp_per_qaly"], e["icer_ci95"]
-    one = e["replications"] < 2
-    if one:
-        interval = f" {ONE_REPLICATION}"
-    elif ci:
-        interval = f" (95% CI {ci[0]:,.0f} to {ci[1]:,.0f})"
-    else:
-        interval = " (no interval: the QALY interval includes zero)"
-    lines.append(f"    ICER GBP {icer:,.0f} per QALY{interval}")
-    for wtp, nmb in e["net_monetary_benefit_gbp"].items():
-        p = e["probability_cost_effective"][wtp]
-        lines.append(
-            f"    net monetary benefit at GBP {float(wtp):,.0f}/QALY: GBP m {_ci(nmb, 1e6)}"
-            + ("" if one else f"; probability cost-effective {p:.0%}")
-        )
-    be = e["break_even"]
-    lines.append(
-        f"    break-even (cumulative, no grant): median {be['median']}, 95% range"
-        f" {be['range_95'][0]} to {be['range_95'][1]}"
-    )
-    g = e["replication_guidance"]
-    needs = {k: v["replications_needed"] for k, v in g["metrics"].items()}
-    needs_text = "; ".join(f" {k} {v:,}" if v else f" {k} n/a" for k, v in needs.items())
-    if one:
-        needs_text = " run 2 or more to estimate (run.replications)"
-    lines.append(
-        f"    replications for a {g['target_relative_precision']:.0%} half-width:{needs_text}"
-    )
-    return lines
-
-
-def _money_lines(money: dict) -> list[str]:
-    """Double running by financial year, the investment gap, break-even, decommissioning."""
-    lines = ["  system net cost, scenario minus baseline (GBP m a year; + = costs more):"]
-    for label, text in (
-        ("without_transition_funding", "without transition funding"),
-        ("with_transition_funding", "with transition funding"),
-    ):
-        m = money[label]
-        by_year = " ".join(f"{v / 1e6:+.1f}" for v in m["incremental_net_cost_gbp"].values())
-        lines.append(f"    {text:27s} {by_year}")
-        lines.append(
-            f"      peak investment gap GBP {m['peak_investment_gap_gbp'] / 1e6:.1f} m;"
-            f" break-even (cumulative): {m['break_even_year']}"
-        )
-    if "decommissioning_needs" in money:
-        lines.append(f"  what decommissioning would need: {money['decommissioning_needs']['text']}")
-    return lines
-
-
 @hydra.main(config_path=SCENARIOS_DIR, config_name="config", version_base="1.3")
 def _main(dcfg: DictConfig) -> None:
     from leftshift.analysis.experiment import is_experiment
-    from leftshift.report.rundir import run_to_directory
+    from leftshift.pipeline import run_to_directory
 
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     try:
@@ -345,7 +136,7 @@ def _main(dcfg: DictConfig) -> None:
         sys.exit(3)
     print(f"Results: {run_dir / 'results'}")
     print("Figures: " + ", ".join(str(p) for p in sorted((run_dir / "results").glob("*.png"))))
-    print("\n".join(_headline(summary)))
+    print("\n".join(headline(summary)))
 
 
 def _discard_empty_run_dir(run_dir: Path) -> None:

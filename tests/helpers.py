@@ -35,6 +35,6 @@ def compose_config(*overrides: str):
 
 def run_to_directory(cfg, run_dir):
     """Run an experiment and write its run directory (the command line's writer)."""
-    from leftshift.report.rundir import run_to_directory as write
+    from leftshift.pipeline import run_to_directory as write
 
     return write(cfg, run_dir)

@@ -165,9 +165,9 @@ def test_life_expectancy_of_a_constant_hazard_is_its_inverse():
 
 @pytest.mark.unit
 def test_break_even_needs_a_gap_to_close():
-    from leftshift.analysis.economics import NO_GAP, _break_even
+    from leftshift.analysis.money import NO_GAP, break_even
 
     years = ["2025/26", "2026/27", "2027/28"]
-    assert _break_even(pd.Series([5.0, 2.0, -1.0], index=years)) == "2027/28"
-    assert _break_even(pd.Series([0.0, 5.0, 9.0], index=years)) is None  # never paid back
-    assert _break_even(pd.Series([0.0, -5.0, -9.0], index=years)) == NO_GAP
+    assert break_even(pd.Series([5.0, 2.0, -1.0], index=years)) == "2027/28"
+    assert break_even(pd.Series([0.0, 5.0, 9.0], index=years)) is None  # never paid back
+    assert break_even(pd.Series([0.0, -5.0, -9.0], index=years)) == NO_GAP

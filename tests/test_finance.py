@@ -7,8 +7,8 @@ import pytest
 from scipy import stats
 
 import leftshift
-from leftshift.analysis.economics import money_comparison, net_cost_by_year
 from leftshift.analysis.experiment import run_experiment
+from leftshift.analysis.money import money_comparison, net_cost_by_year
 from leftshift.config import load
 from leftshift.model.clock import Calendar
 from leftshift.model.invariants import InvariantError
@@ -334,7 +334,7 @@ def test_b3_and_b6_slow_default_place():
 
 @pytest.mark.integration
 def test_decommissioning_search_finds_room_only_where_beds_are_spare():
-    from leftshift.analysis.economics import decommissioning_table
+    from leftshift.analysis.decommissioning import decommissioning_table
 
     def search(beds):
         cfg = small_config(

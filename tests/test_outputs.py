@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import leftshift.report.rundir as runner
+import leftshift.pipeline as runner
 from tests.helpers import small_config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -78,7 +78,7 @@ def test_run_directory_is_complete_and_readable(tmp_path):
 
 @pytest.mark.integration
 def test_failed_run_is_marked_and_not_complete(tmp_path, monkeypatch):
-    def broken(results, directory, progress=None):
+    def broken(bundle, directory):
         directory.mkdir(parents=True)
         (directory / "monthly.parquet").write_text("half written")
         raise OSError("disk full")

@@ -6,11 +6,12 @@ import pytest
 from scipy import stats
 
 from leftshift.analysis.experiment import run_experiment
+from leftshift.analysis.virtual_ward_report import virtual_ward_report
 from leftshift.config import ConfigError
 from leftshift.model import simulate
-from leftshift.model.records import VIRTUAL_WARD
 from leftshift.model.frames import step_mass
-from leftshift.model.virtual_ward import VirtualWard, virtual_ward_report
+from leftshift.model.records import VIRTUAL_WARD
+from leftshift.model.virtual_ward import VirtualWard
 from tests.helpers import compose_config
 
 VW_20 = (
@@ -199,7 +200,7 @@ def test_b7_digital_exclusion_shrinks_benefit_in_q1_and_a_targeted_offer_narrows
 def test_virtual_ward_experiment_writes_its_tables_and_figure(tmp_path):
     import pandas as pd
 
-    from leftshift.report.rundir import is_complete, run_to_directory
+    from leftshift.pipeline import is_complete, run_to_directory
 
     cfg = compose_config(
         "experiment=vw_national_ambition",

@@ -1385,6 +1385,14 @@ class ReportConfig(_Section):
         " scenario arm; none when the scenario's occupancy is already above the threshold)",
     )
     decommission_search_max_wards: int = param(4, source="reporting_convention", ge=0, le=50)
+    decommission_max_occupancy: float = param(
+        0.92,
+        source="nhs_planning_occupancy",
+        gt=0.0,
+        le=1.0,
+        doc="the search accepts a closure only while mean G&A occupancy after it stays at or"
+        " below this share (a reporting limit, apart from hospital.elective_threshold)",
+    )
     decommission_search_year: float = param(
         1.0,
         source="reporting_convention",

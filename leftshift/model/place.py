@@ -31,6 +31,7 @@ from leftshift.model.community import CareFactors, Community
 from leftshift.model.deaths import DeathRegister
 from leftshift.model.decommissioning import Decommissioning
 from leftshift.model.demand import Demand, referral_response
+from leftshift.model.discharge import DischargeService
 from leftshift.model.frames import (
     counts_in_bins,
     episodes_frame,
@@ -41,7 +42,7 @@ from leftshift.model.frames import (
     state_metrics,
     step_mass,
 )
-from leftshift.model.hospital import DischargeService, Hospital, WaitingList
+from leftshift.model.hospital import Hospital, WaitingList
 from leftshift.model.invariants import check_littles_law
 from leftshift.model.ledger import SERVICES, build_ledger, check_ledger
 from leftshift.model.outcomes import (

@@ -1,9 +1,10 @@
-"""Write an experiment's results into a run directory, atomically.
+"""The run directory: write an analysis bundle's tables, summary and figures, atomically.
 
 Everything is written into ``<run_dir>/.results-partial/`` and renamed to ``<run_dir>/results/``
-only when complete; a failed or interrupted run leaves ``<run_dir>/FAILED`` (with the reason)
-and no ``results/`` directory, so nothing half-written can be read as a result. Use
-:func:`is_complete` before reading a run directory.
+only when complete (:func:`atomic_results`); a failed or interrupted run leaves
+``<run_dir>/FAILED`` (with the reason) and no ``results/`` directory, so nothing half-written
+can be read as a result. Use :func:`is_complete` before reading a run directory. Nothing here
+runs the model or computes results: :mod:`leftshift.analysis.bundle` does.
 """
 
 import json
@@ -11,6 +12,8 @@ import platform
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -20,15 +23,8 @@ import pandas as pd
 import yaml
 
 import leftshift
-from leftshift.analysis.economics import (
-    by_organisation_and_year,
-    decommissioning_table,
-    economic_evaluation,
-    money_comparison,
-)
-from leftshift.analysis.experiment import ExperimentResults, run_experiment
-from leftshift.config import Config, to_container
-from leftshift.model.virtual_ward import virtual_ward_report
+from leftshift.analysis.bundle import AnalysisBundle
+from leftshift.config import to_container
 from leftshift.report.figures import (
     backfill_figure,
     ce_plane_figure,
@@ -105,90 +101,54 @@ def provenance() -> dict[str, Any]:
     }
 
 
-def write_results(results: ExperimentResults, directory: Path, progress=None) -> dict[str, Any]:
-    """Write every table, figure and the summary of an experiment into ``directory``.
-
-    ``progress`` reports the extra runs of the decommissioning search, when there is one.
-    """
-    cfg = results.config
+def write_results(bundle: AnalysisBundle, directory: Path) -> dict[str, Any]:
+    """Write every table, figure and the summary of an analysed experiment into ``directory``."""
+    cfg = bundle.config
+    results = bundle.results
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "config.yaml").write_text(yaml.safe_dump(to_container(cfg), sort_keys=False))
-    monthly = results.monthly()
+    monthly = bundle.monthly
     monthly.to_parquet(directory / "monthly.parquet", index=False)
     for arm in results.arm_names:
         full = results.full(arm)
         for name in ("episodes", "presentations", "referrals", "prevalence"):
             getattr(full, name).to_parquet(directory / f"{name}_{arm}.parquet", index=False)
-    ledger = results.ledger()
-    ledger.to_parquet(directory / "ledger.parquet", index=False)
-    organisations = by_organisation_and_year(ledger)
-    organisations.to_parquet(directory / "finance_by_organisation.parquet", index=False)
+    bundle.ledger.to_parquet(directory / "ledger.parquet", index=False)
+    bundle.organisations.to_parquet(directory / "finance_by_organisation.parquet", index=False)
+    bundle.yearly.to_parquet(directory / "comparison.parquet", index=False)
+    if bundle.psa_samples is not None:
+        bundle.psa_samples.to_parquet(directory / "psa_samples.parquet", index=False)
+    if bundle.is_experiment:
+        bundle.comparison.to_parquet(directory / "comparison_summary.parquet", index=False)
+        bundle.backfill["monthly"].to_parquet(directory / "backfill_monthly.parquet", index=False)
+        if bundle.virtual_wards:
+            vw = bundle.virtual_wards
+            pd.DataFrame(vw["by_year"]).to_parquet(
+                directory / "virtual_wards_by_year.parquet", index=False
+            )
+            by_q = pd.DataFrame(vw["by_quintile"]).T.rename_axis("imd_quintile")
+            by_q.reset_index().to_parquet(directory / "virtual_wards_by_quintile.parquet")
+        bundle.money.to_parquet(directory / "money_comparison.parquet", index=False)
+        if bundle.decommissioning is not None:
+            bundle.decommissioning.to_parquet(
+                directory / "decommissioning_table.parquet", index=False
+            )
+        bundle.econ_per_replication.to_parquet(
+            directory / "econ_by_replication.parquet", index=False
+        )
+        bundle.ceac.to_parquet(directory / "ceac.parquet", index=False)
+        (directory / "econ_summary.json").write_text(
+            json.dumps(bundle.econ_summary, indent=2, default=str)
+        )
+    for name, fig in draw_figures(bundle).items():
+        fig.savefig(directory / name, dpi=130)
+        plt.close(fig)
     prov = provenance()
     summary: dict[str, Any] = {
         "leftshift_version": prov["leftshift_version"],
         "git_commit": prov["git_commit"],
-        "master_seed": cfg.run.seed,
-        "place": cfg.place.name,
-        "experiment": cfg.experiment.name,
-        "replications": cfg.run.replications,
-        "arms": {},
+        **bundle.summary,
     }
-    for arm in results.arm_names:
-        reps = [o.summary for o in results.outputs if o.arm == arm]
-        summary["arms"][arm] = _mean_summary(reps)
-    figures = {
-        "occupancy.png": occupancy_figure(monthly, cfg.hospital.elective_threshold, cfg.place.name),
-        "waiting_list.png": waiting_list_figure(monthly, cfg.place.name),
-        "stage_mix.png": stage_mix_figure(monthly, cfg.place.name),
-    }
-    yearly = results.yearly().melt(
-        id_vars=["arm", "replication", "reporting_year"], var_name="metric", value_name="value"
-    )
-    yearly.rename(columns={"reporting_year": "period"}).to_parquet(
-        directory / "comparison.parquet", index=False
-    )
-    if cfg.run.psa:
-        results.psa_samples().to_parquet(directory / "psa_samples.parquet", index=False)
-    comparison = results.comparison()
-    figures["population_health.png"] = population_health_figure(monthly, cfg.place.name, comparison)
-    if not comparison.empty:
-        comparison.to_parquet(directory / "comparison_summary.parquet", index=False)
-        backfill = results.backfill()
-        backfill["monthly"].to_parquet(directory / "backfill_monthly.parquet", index=False)
-        figures["backfill.png"] = backfill_figure(backfill["monthly"], monthly, cfg.place.name)
-        summary["comparison_by_year"] = _comparison_summary(comparison)
-        summary["backfill"] = {k: v for k, v in backfill.items() if k != "monthly"}
-        vw_report = virtual_ward_report(monthly, ledger)
-        if vw_report:
-            summary["virtual_wards"] = vw_report
-            pd.DataFrame(vw_report["by_year"]).to_parquet(
-                directory / "virtual_wards_by_year.parquet", index=False
-            )
-            by_q = pd.DataFrame(vw_report["by_quintile"]).T.rename_axis("imd_quintile")
-            by_q.reset_index().to_parquet(directory / "virtual_wards_by_quintile.parquet")
-            figures["virtual_wards.png"] = virtual_ward_figure(monthly, vw_report, cfg.place.name)
-        money, money_summary = money_comparison(ledger)
-        money.to_parquet(directory / "money_comparison.parquet", index=False)
-        figures["double_running.png"] = double_running_figure(money, money_summary, cfg.place.name)
-        figures["cost_by_organisation.png"] = organisation_figure(organisations, cfg.place.name)
-        summary["money"] = money_summary
-        if cfg.report.decommission_search:
-            table, decommissioning = decommissioning_table(cfg, results, progress)
-            table.to_parquet(directory / "decommissioning_table.parquet", index=False)
-            summary["money"]["decommissioning_needs"] = decommissioning
-        per_rep, econ, curve = economic_evaluation(cfg, results)
-        per_rep.to_parquet(directory / "econ_by_replication.parquet", index=False)
-        curve.to_parquet(directory / "ceac.parquet", index=False)
-        (directory / "econ_summary.json").write_text(json.dumps(econ, indent=2, default=str))
-        summary["economic_evaluation"] = econ
-        wtp = list(cfg.economics.willingness_to_pay_gbp)
-        figures["ce_plane.png"] = ce_plane_figure(per_rep, wtp, cfg.place.name)
-        figures["ceac.png"] = ceac_figure(curve, cfg.place.name, cfg.run.psa)
-        figures["incremental_qalys.png"] = incremental_qalys_figure(per_rep, cfg.place.name)
-    summary["finance_by_organisation"] = _organisation_summary(organisations)
-    for name, fig in figures.items():
-        fig.savefig(directory / name, dpi=130)
-        plt.close(fig)
     (directory / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
     manifest = {
         "status": "complete",
@@ -201,69 +161,36 @@ def write_results(results: ExperimentResults, directory: Path, progress=None) ->
     return summary
 
 
-def _mean_summary(summaries: list[dict[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in summaries[0].items():
-        if isinstance(value, dict):
-            out[key] = _mean_summary([s[key] for s in summaries])
-        elif isinstance(value, int | float) and not isinstance(value, bool):
-            out[key] = float(sum(s[key] for s in summaries) / len(summaries))
-        else:
-            out[key] = value
-    return out
+def draw_figures(bundle: AnalysisBundle) -> dict[str, Any]:
+    """Every figure of an analysed experiment, by file name."""
+    cfg, monthly, place = bundle.config, bundle.monthly, bundle.config.place.name
+    figures = {
+        "occupancy.png": occupancy_figure(monthly, cfg.hospital.elective_threshold, place),
+        "waiting_list.png": waiting_list_figure(monthly, place),
+        "stage_mix.png": stage_mix_figure(monthly, place),
+        "population_health.png": population_health_figure(monthly, place, bundle.comparison),
+    }
+    if not bundle.is_experiment:
+        return figures
+    figures["backfill.png"] = backfill_figure(bundle.backfill["monthly"], monthly, place)
+    if bundle.virtual_wards:
+        figures["virtual_wards.png"] = virtual_ward_figure(monthly, bundle.virtual_wards, place)
+    figures["double_running.png"] = double_running_figure(bundle.money, bundle.money_summary, place)
+    figures["cost_by_organisation.png"] = organisation_figure(bundle.organisations, place)
+    wtp = list(cfg.economics.willingness_to_pay_gbp)
+    figures["ce_plane.png"] = ce_plane_figure(bundle.econ_per_replication, wtp, place)
+    figures["ceac.png"] = ceac_figure(bundle.ceac, place, cfg.run.psa)
+    figures["incremental_qalys.png"] = incremental_qalys_figure(bundle.econ_per_replication, place)
+    return figures
 
 
-def _comparison_summary(comparison) -> dict[str, Any]:
-    keep = [
-        "bed_days",
-        "admissions_emergency",
-        "admissions_elective",
-        "ed_boarding_hours",
-        "waiting_list_size",
-        "occupancy",
-        "admissions_copd_exacerbation",
-        "admissions_heart_failure",
-        "people_copd_severe",
-        "people_heart_failure_severe",
-        "people_frailty_severe",
-        "people_in_a_severe_state",
-        "people_reached_proactive_care",
-        "proactive_care_wte_funded",
-        "proactive_care_wte_in_post",
-        "proactive_care_wte_productive",
-        "open_beds",
-        "delayed_discharge_patients",
-    ]
-    out: dict[str, Any] = {}
-    for metric in keep:
-        rows = comparison[comparison["metric"] == metric]
-        out[metric] = [
-            {
-                "reporting_year": int(r.reporting_year),
-                "baseline": float(r.baseline_mean),
-                "difference": float(r.mean_difference),
-                "ci95": [float(r.ci_low), float(r.ci_high)],
-                "relative": float(r.relative_difference),
-            }
-            for r in rows.itertuples()
-        ]
-    return out
+@contextmanager
+def atomic_results(run_dir: str | Path) -> Iterator[Path]:
+    """Yield a partial results directory; rename it to ``results/`` only if the block succeeds.
 
-
-def _organisation_summary(table) -> dict[str, Any]:
-    """Net cost by arm, financial year and organisation (mean over replications)."""
-    out: dict[str, Any] = {}
-    for r in table.itertuples():
-        out.setdefault(r.arm, {}).setdefault(str(r.financial_year), {})[str(r.organisation)] = {
-            "spend_gbp": float(r.spend),
-            "income_gbp": float(r.income),
-            "net_cost_gbp": float(r.net_cost),
-        }
-    return out
-
-
-def run_to_directory(cfg: Config, run_dir: str | Path, progress=None) -> dict[str, Any]:
-    """Run the experiment a config describes and write it into ``run_dir`` atomically."""
+    Stale results and markers from an earlier run are removed first. On any exception (an
+    interrupt included) the partial directory is removed and ``FAILED`` records the reason.
+    """
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     partial = run_dir / PARTIAL_DIR
@@ -273,10 +200,8 @@ def run_to_directory(cfg: Config, run_dir: str | Path, progress=None) -> dict[st
             shutil.rmtree(stale)
     (run_dir / FAILED_MARKER).unlink(missing_ok=True)
     try:
-        results = run_experiment(cfg, progress=progress)
-        summary = write_results(results, partial, progress)
+        yield partial
         partial.rename(final)
-        return summary
     except BaseException as exc:
         shutil.rmtree(partial, ignore_errors=True)
         (run_dir / FAILED_MARKER).write_text(f"run did not complete: {type(exc).__name__}: {exc}\n")

@@ -1,0 +1,173 @@
+"""One analysis bundle per experiment: every table and summary the report writes, computed once.
+
+:func:`analyse` takes an experiment's results and computes the comparison, backfill, money,
+decommissioning search, economic evaluation and virtual-ward report. The report layer then
+writes and draws the bundle; it never computes or runs the model itself.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from leftshift.analysis.decommissioning import decommissioning_table
+from leftshift.analysis.economics import economic_evaluation
+from leftshift.analysis.experiment import ExperimentResults
+from leftshift.analysis.money import by_organisation_and_year, money_comparison
+from leftshift.analysis.virtual_ward_report import virtual_ward_report
+from leftshift.config import Config
+
+#: metrics whose paired year-by-year differences go into the summary
+SUMMARY_COMPARISON_METRICS = (
+    "bed_days",
+    "admissions_emergency",
+    "admissions_elective",
+    "ed_boarding_hours",
+    "waiting_list_size",
+    "occupancy",
+    "admissions_copd_exacerbation",
+    "admissions_heart_failure",
+    "people_copd_severe",
+    "people_heart_failure_severe",
+    "people_frailty_severe",
+    "people_in_a_severe_state",
+    "people_reached_proactive_care",
+    "proactive_care_wte_funded",
+    "proactive_care_wte_in_post",
+    "proactive_care_wte_productive",
+    "open_beds",
+    "delayed_discharge_patients",
+)
+
+
+@dataclass
+class AnalysisBundle:
+    """Everything computed from one experiment, ready to write and draw."""
+
+    results: ExperimentResults
+    monthly: pd.DataFrame
+    ledger: pd.DataFrame
+    organisations: pd.DataFrame
+    #: yearly value of each compared metric (tidy: arm, replication, period, metric, value)
+    yearly: pd.DataFrame
+    #: paired comparison (empty for a baseline-only run)
+    comparison: pd.DataFrame
+    psa_samples: pd.DataFrame | None = None
+    backfill: dict[str, Any] | None = None
+    virtual_wards: dict[str, Any] | None = None
+    money: pd.DataFrame | None = None
+    money_summary: dict[str, Any] | None = None
+    decommissioning: pd.DataFrame | None = None
+    econ_per_replication: pd.DataFrame | None = None
+    econ_summary: dict[str, Any] | None = None
+    ceac: pd.DataFrame | None = None
+    #: summary.json's content (without the provenance the report adds)
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def config(self) -> Config:
+        """The experiment's (scenario) config."""
+        return self.results.config
+
+    @property
+    def is_experiment(self) -> bool:
+        """True when there is a scenario to compare with the baseline."""
+        return not self.comparison.empty
+
+
+def analyse(
+    results: ExperimentResults, progress: Callable[[int, int], None] | None = None
+) -> AnalysisBundle:
+    """Compute every table and summary of an experiment.
+
+    ``progress`` reports the extra runs of the decommissioning search, when there is one.
+    """
+    cfg = results.config
+    monthly = results.monthly()
+    ledger = results.ledger()
+    organisations = by_organisation_and_year(ledger)
+    yearly = results.yearly().melt(
+        id_vars=["arm", "replication", "reporting_year"], var_name="metric", value_name="value"
+    )
+    bundle = AnalysisBundle(
+        results=results,
+        monthly=monthly,
+        ledger=ledger,
+        organisations=organisations,
+        yearly=yearly.rename(columns={"reporting_year": "period"}),
+        comparison=results.comparison(),
+        psa_samples=results.psa_samples() if cfg.run.psa else None,
+    )
+    summary: dict[str, Any] = {
+        "master_seed": cfg.run.seed,
+        "place": cfg.place.name,
+        "experiment": cfg.experiment.name,
+        "replications": cfg.run.replications,
+        "arms": {
+            arm: _mean_summary([o.summary for o in results.outputs if o.arm == arm])
+            for arm in results.arm_names
+        },
+    }
+    if bundle.is_experiment:
+        backfill = results.backfill()
+        bundle.backfill = backfill
+        summary["comparison_by_year"] = _comparison_summary(bundle.comparison)
+        summary["backfill"] = {k: v for k, v in backfill.items() if k != "monthly"}
+        vw_report = virtual_ward_report(monthly, ledger)
+        if vw_report:
+            bundle.virtual_wards = vw_report
+            summary["virtual_wards"] = vw_report
+        bundle.money, bundle.money_summary = money_comparison(ledger)
+        summary["money"] = bundle.money_summary
+        if cfg.report.decommission_search:
+            table, needs = decommissioning_table(cfg, results, progress)
+            bundle.decommissioning = table
+            summary["money"]["decommissioning_needs"] = needs
+        per_rep, econ, curve = economic_evaluation(cfg, results)
+        bundle.econ_per_replication, bundle.econ_summary, bundle.ceac = per_rep, econ, curve
+        summary["economic_evaluation"] = econ
+    summary["finance_by_organisation"] = _organisation_summary(organisations)
+    bundle.summary = summary
+    return bundle
+
+
+def _mean_summary(summaries: list[dict[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in summaries[0].items():
+        if isinstance(value, dict):
+            out[key] = _mean_summary([s[key] for s in summaries])
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            out[key] = float(sum(s[key] for s in summaries) / len(summaries))
+        else:
+            out[key] = value
+    return out
+
+
+def _comparison_summary(comparison: pd.DataFrame) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for metric in SUMMARY_COMPARISON_METRICS:
+        rows = comparison[comparison["metric"] == metric]
+        out[metric] = [
+            {
+                "reporting_year": int(r.reporting_year),
+                "baseline": float(r.baseline_mean),
+                "difference": float(r.mean_difference),
+                "ci95": [float(r.ci_low), float(r.ci_high)],
+                "relative": float(r.relative_difference),
+            }
+            for r in rows.itertuples()
+        ]
+    return out
+
+
+def _organisation_summary(table: pd.DataFrame) -> dict[str, Any]:
+    """Net cost by arm, financial year and organisation (mean over replications)."""
+    out: dict[str, Any] = {}
+    for r in table.itertuples():
+        out.setdefault(r.arm, {}).setdefault(str(r.financial_year), {})[str(r.organisation)] = {
+            "spend_gbp": float(r.spend),
+            "income_gbp": float(r.income),
+            "net_cost_gbp": float(r.net_cost),
+        }
+    return out

@@ -1,0 +1,121 @@
+"""What decommissioning would need: how many wards could close, and what that would save.
+
+This re-runs the scenario arm with 0, 1, 2, ... wards closed (analysis, not reporting), so the
+run directory only writes the table it returns.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from leftshift.analysis.experiment import ExperimentResults, arms, run_experiment
+from leftshift.analysis.money import net_cost_by_year
+from leftshift.config import Config, load, to_container
+
+
+def _with_closures(cfg: Config, wards: int, year: float) -> Config:
+    raw = to_container(cfg)
+    d = raw["interventions"]["decommissioning"]
+    d["rule"] = "on_dates" if wards else "none"
+    d["close_at_years"] = [year] * wards
+    raw["experiment"]["name"] = f"{cfg.experiment.name}+{wards}_wards"
+    return load(raw)
+
+
+def _judge(cfg: Config, results: ExperimentResults, year: float) -> dict[str, Any]:
+    """Occupancy after the closure date and the list's change, scenario arm, mean over reps."""
+    monthly = results.monthly()
+    scen = monthly[monthly["arm"] == results.arm_names[-1]]
+    after = scen["reporting_year"] > year
+    wide = scen.pivot_table(
+        index=["replication", "reporting_year"], columns="metric", values="value", aggfunc="mean"
+    )
+    occupancy = float(
+        scen[after & (scen["metric"] == "bed_days")]["value"].sum()
+        / scen[after & (scen["metric"] == "open_bed_days")]["value"].sum()
+    )
+    years = wide.index.get_level_values("reporting_year")
+    before_year = max(1, int(np.floor(year)))
+    list_before = float(wide.loc[years == before_year, "waiting_list_size"].mean())
+    list_final = float(wide.loc[years == years.max(), "waiting_list_size"].mean())
+    return {
+        "mean_occupancy_after_closure": occupancy,
+        "waiting_list_year_before_closure": list_before,
+        "waiting_list_final_year": list_final,
+        "ok": occupancy <= cfg.report.decommission_max_occupancy and list_final <= list_before,
+    }
+
+
+def decommissioning_table(
+    cfg: Config,
+    results: ExperimentResults,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """How many wards could close while occupancy and the waiting list stay acceptable.
+
+    For k = 0, 1, ... ``report.decommission_search_max_wards`` wards closed at
+    ``report.decommission_search_year`` (replacing any decommissioning in the scenario), the
+    scenario is run for ``run.replications`` replications with the experiment's seeds; k is
+    acceptable when mean G&A occupancy after the closure stays at or below
+    ``report.decommission_max_occupancy`` (92% by default) and the waiting list in the final
+    year is no longer than in the year before the closure. The search stops at the first k
+    that fails; the answer is the largest acceptable k, with the system net saving it brings
+    against the baseline arm.
+    """
+    rep = cfg.report
+    year = rep.decommission_search_year
+    rows = []
+    baseline_net = net_cost_by_year(results.ledger()).loc["baseline"]
+    for wards in range(rep.decommission_search_max_wards + 1):
+        if wards == 0 and cfg.interventions.decommissioning.rule == "none":
+            trial = results  # the scenario as run
+        else:
+            trial_cfg = _with_closures(cfg, wards, year)
+            arm = "scenario" if len(arms(trial_cfg)) > 1 else "baseline"
+            trial = run_experiment(trial_cfg, progress=progress, only_arm=arm)
+        judged = _judge(cfg, trial, year)
+        net = net_cost_by_year(trial.ledger()).loc[trial.arm_names[-1]]
+        saving = (baseline_net - net).mean(axis=0)
+        rows.append(
+            {
+                "wards_closed": wards,
+                "beds_closed": wards * cfg.interventions.decommissioning.ward_beds,
+                **{k: v for k, v in judged.items() if k != "ok"},
+                "acceptable": judged["ok"],
+                "net_saving_vs_baseline_final_year_gbp": float(saving.iloc[-1]),
+                "net_saving_vs_baseline_total_gbp": float(saving.sum()),
+            }
+        )
+        if not judged["ok"]:
+            break
+    table = pd.DataFrame(rows)
+    ok = table[table["acceptable"]]
+    wards = int(ok["wards_closed"].max()) if len(ok) else None
+    first = table.iloc[0]
+    if wards is None:
+        reasons = []
+        if first.mean_occupancy_after_closure > cfg.report.decommission_max_occupancy:
+            reasons.append(
+                f"occupancy after year {year:g} is {first.mean_occupancy_after_closure:.1%}"
+                f" (limit {cfg.report.decommission_max_occupancy:.0%})"
+            )
+        if first.waiting_list_final_year > first.waiting_list_year_before_closure:
+            reasons.append(
+                f"the waiting list grows ({first.waiting_list_year_before_closure:,.0f} ->"
+                f" {first.waiting_list_final_year:,.0f})"
+            )
+        text = "no closure is safe: even with none, " + " and ".join(reasons)
+    else:
+        text = f"{wards} ward(s) could close at year {year:g}"
+        if wards == rep.decommission_search_max_wards:
+            text += " (the search limit; more may be possible)"
+    summary = {
+        "wards_that_could_close": wards,
+        "closure_year": year,
+        "replications_per_step": cfg.run.replications,
+        "occupancy_limit": cfg.report.decommission_max_occupancy,
+        "text": text,
+    }
+    return table, summary

@@ -1,0 +1,118 @@
+"""The virtual-ward report of an experiment: activity by year, access by quintile, case mix."""
+
+import numpy as np
+import pandas as pd
+
+from leftshift.model.virtual_ward import KINDS
+
+
+def virtual_ward_report(monthly: pd.DataFrame, ledger: pd.DataFrame) -> dict:
+    """What the scenario's virtual wards did, where avoided admissions fell, and the case mix.
+
+    ``monthly`` and ``ledger`` are an experiment's stacked tables (arm and replication first).
+    Figures are means over replications. Per-1,000 rates are per person-year of the quintile.
+    Case mix compares the acute hospital's emergency work in the two arms: the share of
+    complex admissions, the mean stay of emergency discharges, and the acute trust's spending
+    and income per spell (all spells, so electives that refill the beds count).
+    """
+    scen = monthly[monthly["arm"] == "scenario"]
+    if "vw_admissions" not in set(scen["metric"].unique()):
+        return {}
+
+    def by_year(how: str) -> pd.DataFrame:
+        return monthly.pivot_table(
+            index=["arm", "replication", "reporting_year"],
+            columns="metric",
+            values="value",
+            aggfunc=how,
+            observed=True,
+        )
+
+    yearly, mean = by_year("sum"), by_year("mean")
+    s_sum = yearly.loc["scenario"].groupby("reporting_year").mean()
+    s_mean = mean.loc["scenario"].groupby("reporting_year").mean()
+    by_year = []
+    for year in s_sum.index:
+        row_s, row_m = s_sum.loc[year], s_mean.loc[year]
+        by_year.append(
+            {
+                "reporting_year": int(year),
+                "beds_funded": float(row_m["vw_beds_funded"]),
+                "beds_available": float(row_m["vw_beds_available"]),
+                "occupied_beds": float(row_m["vw_occupied_beds"]),
+                "occupancy": float(row_m["vw_occupied_beds"] / row_m["vw_beds_available"])
+                if row_m["vw_beds_available"] > 0
+                else None,
+                **{f"admissions_{k}": float(row_s[f"vw_admissions_{k}"]) for k in KINDS},
+                "escalations": float(row_s["vw_escalations"]),
+                "acute_bed_days_freed": float(
+                    row_s["vw_acute_bed_days_freed_step_up_avoided"]
+                    + row_s["vw_acute_bed_days_freed_step_down"]
+                ),
+            }
+        )
+    totals = s_sum.sum()
+    step_up = totals["vw_admissions_step_up_avoided"] + totals["vw_admissions_step_up_additional"]
+    years = len(s_sum)
+    by_quintile = {}
+    base_sum = yearly.loc["baseline"].groupby("reporting_year").mean().sum()
+    for q in range(1, 6):
+        person_years = float(s_mean[f"population_Q{q}"].sum())  # mean population x years
+        per_1000 = 1000.0 / person_years if person_years > 0 else float("nan")
+        by_quintile[f"Q{q}"] = {
+            "vw_admissions_per_1000_a_year": float(totals[f"vw_admissions_Q{q}"] * per_1000),
+            "referrals_excluded_per_1000_a_year": float(
+                totals[f"vw_referrals_excluded_Q{q}"] * per_1000
+            ),
+            "admissions_avoided_per_1000_a_year": float(
+                totals[f"vw_admissions_avoided_Q{q}"] * per_1000
+            ),
+            # relative to need: per 100 emergency admissions the quintile has without them
+            "admissions_avoided_per_100_emergency_admissions": float(
+                100.0
+                * totals[f"vw_admissions_avoided_Q{q}"]
+                / base_sum[f"admissions_emergency_Q{q}"]
+            )
+            if base_sum[f"admissions_emergency_Q{q}"] > 0
+            else float("nan"),
+            "emergency_admissions_change_per_1000_a_year": float(
+                (totals[f"admissions_emergency_Q{q}"] - base_sum[f"admissions_emergency_Q{q}"])
+                * per_1000
+            ),
+        }
+    case_mix = {}
+    acute = ledger[ledger["organisation"] == "acute_trust"]
+    signed = np.where(acute["direction"] == "spend", 1.0, -1.0) * acute["amount_gbp"]
+    for arm in ("baseline", "scenario"):
+        t = yearly.loc[arm].groupby("reporting_year").mean().sum()
+        a = acute["arm"] == arm
+        n_reps = max(1, acute.loc[a, "replication"].nunique())
+        spend = float(acute.loc[a & (acute["direction"] == "spend"), "amount_gbp"].sum()) / n_reps
+        net = float(signed[a].sum()) / n_reps  # spending minus income
+        spells = float(t["admissions_emergency"] + t["admissions_elective"])
+        case_mix[arm] = {
+            "complex_share_of_emergency_admissions": float(
+                t["admissions_emergency_complex"] / t["admissions_emergency"]
+            ),
+            "mean_emergency_stay_days": float(
+                t["discharged_emergency_los_days_total"] / t["discharges_emergency"]
+            ),
+            "mean_emergency_stay_before_delay_days": float(
+                (
+                    t["discharged_emergency_los_days_total"]
+                    - t["discharged_emergency_delay_days_total"]
+                )
+                / t["discharges_emergency"]
+            ),
+            "acute_spend_per_spell_gbp": spend / spells,
+            "acute_margin_per_spell_gbp": -net / spells,
+        }
+    return {
+        "by_year": by_year,
+        "admissions_avoided_per_step_up": float(totals["vw_admissions_step_up_avoided"] / step_up)
+        if step_up
+        else None,
+        "years": years,
+        "by_quintile": by_quintile,
+        "case_mix": case_mix,
+    }
