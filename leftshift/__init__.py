@@ -9,11 +9,11 @@ def run(config=None, replication=0):
     Parameters
     ----------
     config : Config, mapping, DictConfig or None
-        A full or partial configuration; ``None`` uses the schema's defaults: the
-        ``default`` place and the core model without delayed discharges (the command line's
-        default scenario adds ``social_care=delays``; pass
-        ``{"social_care": {"delayed_discharges": True}, "hospital": {"complex_emergency_los":
-        {"mean_days": 8.5}}}`` to match it).
+        A full or partial configuration; ``None`` uses the schema's defaults, which are the
+        command line's default scenario (the ``default`` place, delayed discharges on), so
+        ``run()`` and ``leftshift`` give the same numbers for the same seed. For the core model
+        without delays pass ``{"social_care": {"delayed_discharges": False},
+        "hospital": {"complex_emergency_los": {"mean_days": 10.5}}}`` (``social_care=none``).
         It is validated (a :class:`~leftshift.config.ConfigError` names every bad key) and
         frozen before anything runs.
     replication : int

@@ -1,5 +1,6 @@
 """Config builders shared by tests."""
 
+import copy
 from pathlib import Path
 
 from leftshift.config import load
@@ -9,6 +10,12 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 SMALL_PLACE = {"name": "small", "population": 100_000, "general_acute_beds": 180}
+#: the core model without delayed discharges (social_care=none): most tests isolate a mechanism
+#: on it; a test that wants delays passes social_care={"delayed_discharges": True}
+CORE_MODEL = {
+    "social_care": {"delayed_discharges": False},
+    "hospital": {"complex_emergency_los": {"mean_days": 10.5}},
+}
 
 
 def small_config(**sections):
@@ -16,6 +23,7 @@ def small_config(**sections):
     base = {
         "place": dict(SMALL_PLACE),
         "run": {"horizon_years": 3, "warmup_months": 12},
+        **copy.deepcopy(CORE_MODEL),
     }
     for group, values in sections.items():
         base.setdefault(group, {}).update(values)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from leftshift.config import tables
-from leftshift.config.dimensions import AGE_BANDS
+from leftshift.config.dimensions import AGE_BANDS, N_AGE, N_IMD
 
 LOS_DISTRIBUTIONS = ("lognormal", "gamma", "exponential", "fixed")
 
@@ -109,7 +109,7 @@ class PlaceConfig(_Section):
         source="ons_census_2021",
         ge=0.0,
         le=1.0,
-        length=6,
+        length=N_AGE,
         sums_to_one=True,
         doc="population share by age band " + ", ".join(AGE_BANDS),
     )
@@ -118,7 +118,7 @@ class PlaceConfig(_Section):
         source="imd_quintile_definition",
         ge=0.0,
         le=1.0,
-        length=5,
+        length=N_IMD,
         sums_to_one=True,
         doc="population share by IMD quintile, Q1 most deprived",
     )
@@ -150,7 +150,7 @@ class CopdConfig(_Section):
         source="copd_prevalence",
         ge=0.0,
         le=1.0,
-        length=6,
+        length=N_AGE,
         doc="share of each age band with diagnosed COPD at the start",
     )
     stage_mix: list[float] = param(
@@ -167,7 +167,7 @@ class CopdConfig(_Section):
         source="simpson_2010",
         ge=0.0,
         le=1000.0,
-        length=6,
+        length=N_AGE,
         unit="new diagnoses per 1,000 person-years without COPD",
     )
     incident_stage_mix: list[float] = param(
@@ -219,7 +219,7 @@ class HeartFailureConfig(_Section):
         source="hf_prevalence",
         ge=0.0,
         le=1.0,
-        length=6,
+        length=N_AGE,
         doc="share of each age band with heart failure at the start",
     )
     class_mix: list[float] = param(
@@ -236,7 +236,7 @@ class HeartFailureConfig(_Section):
         source="hf_incidence",
         ge=0.0,
         le=1000.0,
-        length=6,
+        length=N_AGE,
         unit="new diagnoses per 1,000 person-years without heart failure",
     )
     incident_class_mix: list[float] = param(
@@ -327,7 +327,7 @@ class PopulationConfig(_Section):
         source="ons_life_tables_approx",
         ge=0.0,
         le=1000.0,
-        length=6,
+        length=N_AGE,
         unit="deaths per 1,000 person-years",
     )
     frailty_mortality_hr: list[float] = param(
@@ -343,28 +343,28 @@ class PopulationConfig(_Section):
         source="frailty_prevalence_by_age",
         ge=0.0,
         le=1.0,
-        length=6,
+        length=N_AGE,
     )
     frailty_moderate_share_by_age: list[float] = param(
         [0.0, 0.0, 0.02, 0.07, 0.16, 0.27],
         source="frailty_prevalence_by_age",
         ge=0.0,
         le=1.0,
-        length=6,
+        length=N_AGE,
     )
     frailty_severe_share_by_age: list[float] = param(
         [0.0, 0.0, 0.005, 0.015, 0.05, 0.13],
         source="frailty_prevalence_by_age",
         ge=0.0,
         le=1.0,
-        length=6,
+        length=N_AGE,
     )
     frailty_onset_per_1000_by_age: list[float] = param(
         tables.column(FRAILTY_ONSET_TABLE, "onset_per_1000"),
         source=tables.source(FRAILTY_ONSET_TABLE),
         ge=0.0,
         le=1000.0,
-        length=6,
+        length=N_AGE,
         unit="transitions fit -> mild per 1,000 person-years",
     )
     frailty_progression_per_1000: list[float] = param(
@@ -416,7 +416,7 @@ class DemandConfig(_Section):
         source="emergency_rate_by_age",
         ge=0.0,
         le=5000.0,
-        length=6,
+        length=N_AGE,
         unit="emergency admissions per 1,000 person-years at the reference occupancy",
     )
     frailty_emergency_hr: list[float] = param(
@@ -455,7 +455,7 @@ class DemandConfig(_Section):
         source="calibration_elective_referrals",
         ge=0.0,
         le=5000.0,
-        length=6,
+        length=N_AGE,
         unit="referrals to the admitted list per 1,000 person-years",
     )
     deprivation_elective_ratio_q1_to_q5: float = param(
@@ -575,14 +575,24 @@ class HospitalConfig(_Section):
         " waits for the next window (spread across it in order); null allows any hour",
     )
     routine_emergency_los: LengthOfStayConfig = _los(2.0, 1.2)
-    complex_emergency_los: LengthOfStayConfig = _los(10.5, 0.9)
+    #: the medically necessary stay; with delayed discharges the wait for a pathway comes on top
+    #: (social_care=none uses the core calibration's 10.5 days)
+    complex_emergency_los: LengthOfStayConfig = _los(8.5, 0.9)
     routine_elective_los: LengthOfStayConfig = _los(2.0, 1.0)
     complex_elective_los: LengthOfStayConfig = _los(7.0, 0.9)
     emergency_complex_share_by_age: list[float] = param(
-        [0.08, 0.12, 0.2, 0.28, 0.35, 0.42], source="calibration_case_mix", ge=0.0, le=1.0, length=6
+        [0.08, 0.12, 0.2, 0.28, 0.35, 0.42],
+        source="calibration_case_mix",
+        ge=0.0,
+        le=1.0,
+        length=N_AGE,
     )
     elective_complex_share_by_age: list[float] = param(
-        [0.1, 0.15, 0.2, 0.25, 0.3, 0.35], source="assumption_case_mix", ge=0.0, le=1.0, length=6
+        [0.1, 0.15, 0.2, 0.25, 0.3, 0.35],
+        source="assumption_case_mix",
+        ge=0.0,
+        le=1.0,
+        length=N_AGE,
     )
     frailty_complex_odds_ratio: list[float] = param(
         [1.0, 1.5, 2.2, 3.0], source="assumption_case_mix", gt=0.0, le=100.0, length=4
@@ -814,10 +824,11 @@ class SocialCareConfig(_Section):
     """
 
     delayed_discharges: bool = param(
-        False,
+        True,
         source="model_switch",
-        doc="false: everyone goes home when the clinical stay ends (pathway 0); true: pathways"
-        " 1-3 and their places (social_care=delays turns it on with its calibration)",
+        doc="true (the default scenario): pathways 1-3 and their places, patients wait in bed"
+        " for them; false: everyone goes home when the clinical stay ends (pathway 0;"
+        " social_care=none, which also restores the 10.5-day complex emergency stay)",
     )
     pathway_shares_65_plus: list[float] = param(
         [0.50, 0.45, 0.04, 0.01],
@@ -970,7 +981,7 @@ class VirtualWardConfig(_Section):
         source="digital_exclusion",
         ge=0.0,
         le=1.0,
-        length=5,
+        length=N_IMD,
         doc="share of patients able to use the monitoring (connectivity, device, skills or a"
         " carer's), IMD Q1 (most deprived) .. Q5",
     )
@@ -979,7 +990,7 @@ class VirtualWardConfig(_Section):
         source="ehs_non_decent_homes",
         ge=0.0,
         le=1.0,
-        length=5,
+        length=N_IMD,
         doc="share of patients whose home is suitable for acute care, IMD Q1 .. Q5",
     )
 
@@ -1244,7 +1255,7 @@ class OutcomesConfig(_Section):
         source="ara_brazier_2010",
         ge=0.0,
         le=1.0,
-        length=6,
+        length=N_AGE,
         doc="EQ-5D age norm per age band (0-17 takes the value at 18)",
     )
     copd_utility_multiplier: list[float] = param(

@@ -3,6 +3,7 @@
 from typing import Any
 
 from leftshift.config import Config, load
+from leftshift.config.dimensions import N_AGE
 
 
 def queue_only_config(
@@ -24,13 +25,14 @@ def queue_only_config(
         {
             "place": {"name": "queue", "population": population, "general_acute_beds": beds},
             "population": {"static": True},
+            "social_care": {"delayed_discharges": False},
             "demand": {
-                "emergency_admissions_per_1000_by_age": [rate_per_1000] * 6,
+                "emergency_admissions_per_1000_by_age": [rate_per_1000] * N_AGE,
                 "frailty_emergency_hr": [1.0, 1.0, 1.0, 1.0],
                 "deprivation_emergency_ratio_q1_to_q5": 1.0,
                 "winter_peak_amplitude": 0.0,
                 "routine_marginal_share": 0.0,
-                "elective_referrals_per_1000_by_age": [0.0] * 6,
+                "elective_referrals_per_1000_by_age": [0.0] * N_AGE,
                 "initial_waiting_list_per_1000": 0.0,
                 "referral_wait_elasticity": 0.0,
             },

@@ -13,6 +13,7 @@ import numpy as np
 from scipy import special
 
 from leftshift.config import Config, LengthOfStayConfig
+from leftshift.config.dimensions import N_COPD, N_HF, N_IMD
 from leftshift.model.clock import DAYS_PER_YEAR
 from leftshift.model.population import (
     SHAPE,
@@ -124,7 +125,7 @@ class Demand:
         admissions = self.other_rate + self.copd_rate + self.hf_rate
 
         p_complex = complex_share(h.emergency_complex_share_by_age, h.frailty_complex_odds_ratio)
-        severe = np.zeros((5, 5), bool)
+        severe = np.zeros((N_COPD, N_HF), bool)
         severe[3:, :] = True
         severe[:, 3:] = True
         self.emergency_p_complex = _with_odds(
@@ -176,7 +177,7 @@ class Demand:
         #: whether the scenario funds virtual beds at all (else nobody is "excluded" from them)
         self.vw_funded = cfg.interventions.virtual_wards.funds_beds()
         offer = cfg.interventions.virtual_wards.targeted_offer
-        offered = np.isin(np.arange(5), np.asarray(offer.quintiles, int) - 1)
+        offered = np.isin(np.arange(N_IMD), np.asarray(offer.quintiles, int) - 1)
         digital = np.asarray(v.digital_access_by_imd, float)
         housing = np.asarray(v.suitable_housing_by_imd, float)
         self.vw_digital = np.where(

@@ -32,10 +32,17 @@ import numpy as np
 from scipy import linalg
 
 from leftshift.config import AGE_BAND_WIDTH_YEARS, AGE_BANDS, Config, PopulationConfig
+from leftshift.config.dimensions import (
+    N_AGE,
+    N_COPD,
+    N_FRAILTY,
+    N_HF,
+    N_IMD,
+    SHAPE,
+    severe_state_mask,
+)
 from leftshift.model.invariants import InvariantError
 
-N_AGE, N_IMD, N_FRAILTY, N_COPD, N_HF = 6, 5, 4, 5, 5
-SHAPE = (N_AGE, N_IMD, N_FRAILTY, N_COPD, N_HF)
 MONTHS_PER_YEAR = 12.0
 AGE_75_PLUS = np.array([False, False, False, False, True, True])  # bands 75-84 and 85+
 # outcome columns of the monthly multinomial
@@ -43,12 +50,6 @@ STAY, DIE, AGE_UP, FRAIL_UP = 0, 1, 2, 3
 COPD_TO = 4  # 4..7: to GOLD 1..4
 HF_TO = 8  # 8..11: to NYHA I..IV
 N_OUTCOMES = 12
-
-
-def severe_state_mask() -> np.ndarray:
-    """Cells of people in at least one severe state: severe frailty, GOLD 3-4 or NYHA III-IV."""
-    _, _, frailty, copd, hf = np.indices(SHAPE)
-    return (frailty == N_FRAILTY - 1) | (copd >= 3) | (hf >= 3)
 
 
 def apportion(total: int, weights: np.ndarray) -> np.ndarray:
@@ -81,10 +82,10 @@ def deprivation_gradient(ratio_q1_to_q5: float, imd_shares: np.ndarray) -> np.nd
 def condition_shares(
     prevalence_by_age, mix, ratio_q1_to_q5: float, imd_shares: np.ndarray
 ) -> np.ndarray:
-    """Initial distribution over (none, stage 1-4) by (age, imd), shape (age, imd, 5)."""
+    """Initial distribution over (none, stage 1-4) by (age, imd), shape (age, imd, stages)."""
     dep = deprivation_gradient(ratio_q1_to_q5, imd_shares)
     any_ = np.clip(np.asarray(prevalence_by_age)[:, None] * dep[None, :], 0.0, 0.99)
-    out = np.empty((N_AGE, N_IMD, 5))
+    out = np.empty((N_AGE, N_IMD, 1 + len(mix)))
     out[..., 0] = 1.0 - any_
     out[..., 1:] = any_[..., None] * np.asarray(mix)
     return out
@@ -113,7 +114,7 @@ def copd_generator(cfg: PopulationConfig) -> tuple[np.ndarray, np.ndarray]:
     """
     p = np.asarray(cfg.copd.annual_transitions, dtype=float)
     p = p / p.sum(axis=1, keepdims=True)
-    full = np.zeros((5, 5))
+    full = np.zeros((N_COPD, N_COPD))
     full[:4] = p
     full[4, 4] = 1.0
     q = np.real(linalg.logm(full))
