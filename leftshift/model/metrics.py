@@ -542,6 +542,12 @@ PEOPLE_HEART_FAILURE = _family(
     "People in the NYHA class at the month start",
 )
 PEOPLE_FRAILTY_SEVERE = PEOPLE_FRAILTY.name("severe")
+#: the people-by-state families by health-state dimension (config.dimensions.STATE_LABELS)
+PEOPLE_BY_STATE = {
+    "frailty": PEOPLE_FRAILTY,
+    "copd": PEOPLE_COPD,
+    "heart_failure": PEOPLE_HEART_FAILURE,
+}
 PEOPLE_COPD_SEVERE = _metric(
     "people_copd_severe",
     Unit.PEOPLE,

@@ -25,6 +25,8 @@ import numpy as np
 import pandas as pd
 import simpy
 
+from leftshift.config.dimensions import IMD_QUINTILES
+from leftshift.model import metrics
 from leftshift.model.community import StaffGroup, piecewise
 from leftshift.model.deaths import DeathRegister
 from leftshift.model.frames import counts_in_bins, step_mass
@@ -226,13 +228,13 @@ class VirtualWardPlan:
         """The month's funded and available beds and the staff behind them."""
         s = self.staff
         return {
-            "vw_beds_funded": self.funded,
-            "vw_beds_newly_funded": self.newly_funded,
-            "vw_beds_staffed": self.available,
-            f"wte_funded_{s.name}": s.funded,
-            f"wte_hired_{s.name}": s.hired,
-            f"wte_in_post_{s.name}": s.in_post,
-            f"wte_productive_{s.name}": s.productive_now,
+            metrics.VW_BEDS_FUNDED: self.funded,
+            metrics.VW_BEDS_NEWLY_FUNDED: self.newly_funded,
+            metrics.VW_BEDS_STAFFED: self.available,
+            metrics.WTE_FUNDED.name(s.name): s.funded,
+            metrics.WTE_HIRED.name(s.name): s.hired,
+            metrics.WTE_IN_POST.name(s.name): s.in_post,
+            metrics.WTE_PRODUCTIVE.name(s.name): s.productive_now,
         }
 
 
@@ -248,37 +250,37 @@ def virtual_ward_metrics(
     """Monthly virtual-ward figures from the stay records (exact, like the acute ones)."""
     days = np.diff(bounds)
     m: dict[str, np.ndarray] = {}
-    m["vw_beds_available"] = step_mass(capacity_log, end, bounds) / days
-    m["vw_occupied_beds"] = step_mass(bed_log, end, bounds) / days
-    m["vw_occupancy"] = np.divide(
-        m["vw_occupied_beds"],
-        m["vw_beds_available"],
+    m[metrics.VW_BEDS_AVAILABLE] = step_mass(capacity_log, end, bounds) / days
+    m[metrics.VW_OCCUPIED_BEDS] = step_mass(bed_log, end, bounds) / days
+    m[metrics.VW_OCCUPANCY] = np.divide(
+        m[metrics.VW_OCCUPIED_BEDS],
+        m[metrics.VW_BEDS_AVAILABLE],
         out=np.full(len(days), np.nan),
-        where=m["vw_beds_available"] > 0,
+        where=m[metrics.VW_BEDS_AVAILABLE] > 0,
     )
     start = stays["start_day"].to_numpy()
     kind = stays["kind"].cat.codes.to_numpy()
     for code, name in enumerate(KINDS):
-        m[f"vw_admissions_{name}"] = counts_in_bins(start[kind == code], bounds)
-    m["vw_admissions"] = counts_in_bins(start, bounds)
+        m[metrics.VW_ADMISSIONS_BY_KIND.name(name)] = counts_in_bins(start[kind == code], bounds)
+    m[metrics.VW_ADMISSIONS] = counts_in_bins(start, bounds)
     stop = stays["end_day"].to_numpy()
     escalated = stays["escalated"].to_numpy(bool)
     finished = stop < end
-    m["vw_escalations"] = counts_in_bins(stop[escalated & finished], bounds)
-    m["vw_deaths"] = counts_in_bins(stop[stays["died"].to_numpy(bool) & finished], bounds)
+    m[metrics.VW_ESCALATIONS] = counts_in_bins(stop[escalated & finished], bounds)
+    m[metrics.VW_DEATHS] = counts_in_bins(stop[stays["died"].to_numpy(bool) & finished], bounds)
     freed = stays["acute_days_freed"].to_numpy()
     for code in (STEP_UP_AVOIDED, STEP_DOWN):
-        m[f"vw_acute_bed_days_freed_{KINDS[code]}"] = counts_in_bins(
+        m[metrics.VW_ACUTE_BED_DAYS_FREED.name(KINDS[code])] = counts_in_bins(
             start[kind == code], bounds, freed[kind == code]
         )
     imd = cell_axes(stays["cell"].to_numpy())[1]
     offered = np.isin(imd, np.asarray(offered_quintiles, int) - 1)
-    m["vw_admissions_targeted_offer"] = counts_in_bins(start[offered], bounds)
-    for q in range(5):
-        m[f"vw_admissions_Q{q + 1}"] = counts_in_bins(start[imd == q], bounds)
+    m[metrics.VW_ADMISSIONS_TARGETED_OFFER] = counts_in_bins(start[offered], bounds)
+    for q, label in enumerate(IMD_QUINTILES):
+        m[metrics.VW_ADMISSIONS_BY_IMD.name(label)] = counts_in_bins(start[imd == q], bounds)
         avoided = (imd == q) & (kind == STEP_UP_AVOIDED)
-        m[f"vw_admissions_avoided_Q{q + 1}"] = counts_in_bins(start[avoided], bounds)
-        m[f"population_Q{q + 1}"] = population_by_imd[:, q]
+        m[metrics.VW_ADMISSIONS_AVOIDED_BY_IMD.name(label)] = counts_in_bins(start[avoided], bounds)
+        m[metrics.POPULATION_BY_IMD.name(label)] = population_by_imd[:, q]
     return m
 
 
@@ -292,7 +294,7 @@ def virtual_ward_report(monthly: pd.DataFrame, ledger: pd.DataFrame) -> dict:
     and income per spell (all spells, so electives that refill the beds count).
     """
     scen = monthly[monthly["arm"] == "scenario"]
-    if "vw_admissions" not in set(scen["metric"].unique()):
+    if metrics.VW_ADMISSIONS not in set(scen["metric"].unique()):
         return {}
 
     def by_year(how: str) -> pd.DataFrame:
@@ -307,53 +309,57 @@ def virtual_ward_report(monthly: pd.DataFrame, ledger: pd.DataFrame) -> dict:
     yearly, mean = by_year("sum"), by_year("mean")
     s_sum = yearly.loc["scenario"].groupby("reporting_year").mean()
     s_mean = mean.loc["scenario"].groupby("reporting_year").mean()
+    freed = metrics.VW_ACUTE_BED_DAYS_FREED
     by_year = []
     for year in s_sum.index:
         row_s, row_m = s_sum.loc[year], s_mean.loc[year]
         by_year.append(
             {
                 "reporting_year": int(year),
-                "beds_funded": float(row_m["vw_beds_funded"]),
-                "beds_available": float(row_m["vw_beds_available"]),
-                "occupied_beds": float(row_m["vw_occupied_beds"]),
-                "occupancy": float(row_m["vw_occupied_beds"] / row_m["vw_beds_available"])
-                if row_m["vw_beds_available"] > 0
+                "beds_funded": float(row_m[metrics.VW_BEDS_FUNDED]),
+                "beds_available": float(row_m[metrics.VW_BEDS_AVAILABLE]),
+                "occupied_beds": float(row_m[metrics.VW_OCCUPIED_BEDS]),
+                "occupancy": float(
+                    row_m[metrics.VW_OCCUPIED_BEDS] / row_m[metrics.VW_BEDS_AVAILABLE]
+                )
+                if row_m[metrics.VW_BEDS_AVAILABLE] > 0
                 else None,
-                **{f"admissions_{k}": float(row_s[f"vw_admissions_{k}"]) for k in KINDS},
-                "escalations": float(row_s["vw_escalations"]),
+                **{
+                    f"admissions_{k}": float(row_s[metrics.VW_ADMISSIONS_BY_KIND.name(k)])
+                    for k in KINDS
+                },
+                "escalations": float(row_s[metrics.VW_ESCALATIONS]),
                 "acute_bed_days_freed": float(
-                    row_s["vw_acute_bed_days_freed_step_up_avoided"]
-                    + row_s["vw_acute_bed_days_freed_step_down"]
+                    row_s[freed.name("step_up_avoided")] + row_s[freed.name("step_down")]
                 ),
             }
         )
     totals = s_sum.sum()
-    step_up = totals["vw_admissions_step_up_avoided"] + totals["vw_admissions_step_up_additional"]
+    by_kind = metrics.VW_ADMISSIONS_BY_KIND
+    avoided = totals[by_kind.name("step_up_avoided")]
+    step_up = avoided + totals[by_kind.name("step_up_additional")]
     years = len(s_sum)
     by_quintile = {}
     base_sum = yearly.loc["baseline"].groupby("reporting_year").mean().sum()
-    for q in range(1, 6):
-        person_years = float(s_mean[f"population_Q{q}"].sum())  # mean population x years
+    for label in IMD_QUINTILES:
+        person_years = float(s_mean[metrics.POPULATION_BY_IMD.name(label)].sum())  # x years
         per_1000 = 1000.0 / person_years if person_years > 0 else float("nan")
-        by_quintile[f"Q{q}"] = {
-            "vw_admissions_per_1000_a_year": float(totals[f"vw_admissions_Q{q}"] * per_1000),
-            "referrals_excluded_per_1000_a_year": float(
-                totals[f"vw_referrals_excluded_Q{q}"] * per_1000
-            ),
-            "admissions_avoided_per_1000_a_year": float(
-                totals[f"vw_admissions_avoided_Q{q}"] * per_1000
-            ),
+        admitted = totals[metrics.VW_ADMISSIONS_BY_IMD.name(label)]
+        excluded = totals[metrics.VW_REFERRALS_EXCLUDED_BY_IMD.name(label)]
+        avoided_q = totals[metrics.VW_ADMISSIONS_AVOIDED_BY_IMD.name(label)]
+        emergency = metrics.ADMISSIONS_EMERGENCY_BY_IMD.name(label)
+        by_quintile[label] = {
+            "vw_admissions_per_1000_a_year": float(admitted * per_1000),
+            "referrals_excluded_per_1000_a_year": float(excluded * per_1000),
+            "admissions_avoided_per_1000_a_year": float(avoided_q * per_1000),
             # relative to need: per 100 emergency admissions the quintile has without them
             "admissions_avoided_per_100_emergency_admissions": float(
-                100.0
-                * totals[f"vw_admissions_avoided_Q{q}"]
-                / base_sum[f"admissions_emergency_Q{q}"]
+                100.0 * avoided_q / base_sum[emergency]
             )
-            if base_sum[f"admissions_emergency_Q{q}"] > 0
+            if base_sum[emergency] > 0
             else float("nan"),
             "emergency_admissions_change_per_1000_a_year": float(
-                (totals[f"admissions_emergency_Q{q}"] - base_sum[f"admissions_emergency_Q{q}"])
-                * per_1000
+                (totals[emergency] - base_sum[emergency]) * per_1000
             ),
         }
     case_mix = {}
@@ -365,29 +371,27 @@ def virtual_ward_report(monthly: pd.DataFrame, ledger: pd.DataFrame) -> dict:
         n_reps = max(1, acute.loc[a, "replication"].nunique())
         spend = float(acute.loc[a & (acute["direction"] == "spend"), "amount_gbp"].sum()) / n_reps
         net = float(signed[a].sum()) / n_reps  # spending minus income
-        spells = float(t["admissions_emergency"] + t["admissions_elective"])
+        spells = float(t[metrics.ADMISSIONS_EMERGENCY] + t[metrics.ADMISSIONS_ELECTIVE])
         case_mix[arm] = {
             "complex_share_of_emergency_admissions": float(
-                t["admissions_emergency_complex"] / t["admissions_emergency"]
+                t[metrics.ADMISSIONS_EMERGENCY_COMPLEX] / t[metrics.ADMISSIONS_EMERGENCY]
             ),
             "mean_emergency_stay_days": float(
-                t["discharged_emergency_los_days_total"] / t["discharges_emergency"]
+                t[metrics.DISCHARGED_EMERGENCY_LOS_DAYS_TOTAL] / t[metrics.DISCHARGES_EMERGENCY]
             ),
             "mean_emergency_stay_before_delay_days": float(
                 (
-                    t["discharged_emergency_los_days_total"]
-                    - t["discharged_emergency_delay_days_total"]
+                    t[metrics.DISCHARGED_EMERGENCY_LOS_DAYS_TOTAL]
+                    - t[metrics.DISCHARGED_EMERGENCY_DELAY_DAYS_TOTAL]
                 )
-                / t["discharges_emergency"]
+                / t[metrics.DISCHARGES_EMERGENCY]
             ),
             "acute_spend_per_spell_gbp": spend / spells,
             "acute_margin_per_spell_gbp": -net / spells,
         }
     return {
         "by_year": by_year,
-        "admissions_avoided_per_step_up": float(totals["vw_admissions_step_up_avoided"] / step_up)
-        if step_up
-        else None,
+        "admissions_avoided_per_step_up": float(avoided / step_up) if step_up else None,
         "years": years,
         "by_quintile": by_quintile,
         "case_mix": case_mix,
