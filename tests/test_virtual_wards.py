@@ -8,8 +8,8 @@ from scipy import stats
 from leftshift.analysis.experiment import run_experiment
 from leftshift.config import ConfigError
 from leftshift.model import simulate
-from leftshift.model.records import VIRTUAL_WARD
 from leftshift.model.frames import step_mass
+from leftshift.model.records import VIRTUAL_WARD
 from leftshift.model.virtual_ward import VirtualWard, virtual_ward_report
 from tests.helpers import compose_config
 

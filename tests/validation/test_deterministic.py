@@ -6,8 +6,8 @@ import pytest
 import simpy
 
 from leftshift.config import load
-from leftshift.model.records import ADMITTED, DECLINED, EmergencyBatch, ReferralBatch
 from leftshift.model.hospital import Hospital, WaitingList
+from leftshift.model.records import ADMITTED, DECLINED, EmergencyBatch, ReferralBatch
 
 pytestmark = pytest.mark.unit
 
