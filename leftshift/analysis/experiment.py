@@ -16,60 +16,12 @@ import pandas as pd
 from leftshift.analysis.backfill import backfill_report
 from leftshift.analysis.comparison import paired_comparison
 from leftshift.config import Config, InterventionsConfig, freeze, to_container
-from leftshift.model import simulate
+from leftshift.model import metrics, simulate
 from leftshift.model.results import Results
 from leftshift.model.rng import seed_for
 
-#: Metrics compared year by year, and how each is aggregated over a year.
-YEARLY_METRICS = {
-    "bed_days": "sum",
-    "bed_days_emergency": "sum",
-    "bed_days_emergency_marginal": "sum",
-    "bed_days_elective": "sum",
-    "bed_days_stay_pressure": "sum",
-    "bed_days_awaiting_discharge_window": "sum",
-    "bed_days_delayed_discharge": "sum",
-    "delayed_discharge_patients": "mean",
-    "admissions_emergency": "sum",
-    "admissions_elective": "sum",
-    "emergency_presentations": "sum",
-    "emergency_not_admitted": "sum",
-    "ed_boarding_hours": "sum",
-    "occupancy": "mean",
-    "waiting_list_size": "mean",
-    "waiting_list_18wk_share": "mean",
-    "referrals": "sum",
-    "list_removals": "sum",
-    "mean_los_days": "mean",
-    "admissions_emergency_complex": "sum",
-    "discharges_emergency": "sum",
-    "discharged_emergency_los_days_total": "sum",
-    "discharged_emergency_delay_days_total": "sum",
-    "emergency_to_virtual_ward": "sum",
-    **{f"admissions_emergency_Q{q}": "sum" for q in range(1, 6)},
-    "admissions_copd_exacerbation": "sum",
-    "admissions_heart_failure": "sum",
-    "people_copd_severe": "mean",
-    "people_heart_failure_severe": "mean",
-    "people_frailty_severe": "mean",
-    "people_in_a_severe_state": "mean",
-    "people_reached_proactive_care": "mean",
-    "proactive_care_wte_funded": "mean",
-    "proactive_care_wte_in_post": "mean",
-    "proactive_care_wte_productive": "mean",
-    "open_beds": "mean",
-    "wards_closed": "sum",
-    "qalys": "sum",
-    "life_years": "sum",
-    "deaths_in_hospital": "sum",
-    "deaths_in_population": "sum",
-    "deaths_after_ed_without_admission": "sum",
-    "deaths_after_avoided_presentation": "sum",
-    "years_of_life_lost": "sum",
-    "deaths_expected_from_ed_crowding": "sum",
-    "admissions_delayed_in_ed": "sum",
-    **{f"qalys_Q{q}": "sum" for q in range(1, 6)},
-}
+#: Metrics compared year by year, and how each is aggregated over a year (from the registry).
+YEARLY_METRICS = metrics.yearly_aggregations(metrics.COMPARED_YEAR_BY_YEAR)
 
 
 def is_experiment(cfg: Config) -> bool:

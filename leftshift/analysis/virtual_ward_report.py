@@ -3,6 +3,8 @@
 import numpy as np
 import pandas as pd
 
+from leftshift.config.dimensions import IMD_QUINTILES
+from leftshift.model import metrics
 from leftshift.model.virtual_ward import KINDS
 
 
@@ -16,7 +18,7 @@ def virtual_ward_report(monthly: pd.DataFrame, ledger: pd.DataFrame) -> dict:
     and income per spell (all spells, so electives that refill the beds count).
     """
     scen = monthly[monthly["arm"] == "scenario"]
-    if "vw_admissions" not in set(scen["metric"].unique()):
+    if metrics.VW_ADMISSIONS not in set(scen["metric"].unique()):
         return {}
 
     def by_year(how: str) -> pd.DataFrame:
@@ -31,53 +33,57 @@ def virtual_ward_report(monthly: pd.DataFrame, ledger: pd.DataFrame) -> dict:
     yearly, mean = by_year("sum"), by_year("mean")
     s_sum = yearly.loc["scenario"].groupby("reporting_year").mean()
     s_mean = mean.loc["scenario"].groupby("reporting_year").mean()
+    freed = metrics.VW_ACUTE_BED_DAYS_FREED
     by_year = []
     for year in s_sum.index:
         row_s, row_m = s_sum.loc[year], s_mean.loc[year]
         by_year.append(
             {
                 "reporting_year": int(year),
-                "beds_funded": float(row_m["vw_beds_funded"]),
-                "beds_available": float(row_m["vw_beds_available"]),
-                "occupied_beds": float(row_m["vw_occupied_beds"]),
-                "occupancy": float(row_m["vw_occupied_beds"] / row_m["vw_beds_available"])
-                if row_m["vw_beds_available"] > 0
+                "beds_funded": float(row_m[metrics.VW_BEDS_FUNDED]),
+                "beds_available": float(row_m[metrics.VW_BEDS_AVAILABLE]),
+                "occupied_beds": float(row_m[metrics.VW_OCCUPIED_BEDS]),
+                "occupancy": float(
+                    row_m[metrics.VW_OCCUPIED_BEDS] / row_m[metrics.VW_BEDS_AVAILABLE]
+                )
+                if row_m[metrics.VW_BEDS_AVAILABLE] > 0
                 else None,
-                **{f"admissions_{k}": float(row_s[f"vw_admissions_{k}"]) for k in KINDS},
-                "escalations": float(row_s["vw_escalations"]),
+                **{
+                    f"admissions_{k}": float(row_s[metrics.VW_ADMISSIONS_BY_KIND.name(k)])
+                    for k in KINDS
+                },
+                "escalations": float(row_s[metrics.VW_ESCALATIONS]),
                 "acute_bed_days_freed": float(
-                    row_s["vw_acute_bed_days_freed_step_up_avoided"]
-                    + row_s["vw_acute_bed_days_freed_step_down"]
+                    row_s[freed.name("step_up_avoided")] + row_s[freed.name("step_down")]
                 ),
             }
         )
     totals = s_sum.sum()
-    step_up = totals["vw_admissions_step_up_avoided"] + totals["vw_admissions_step_up_additional"]
+    by_kind = metrics.VW_ADMISSIONS_BY_KIND
+    avoided = totals[by_kind.name("step_up_avoided")]
+    step_up = avoided + totals[by_kind.name("step_up_additional")]
     years = len(s_sum)
     by_quintile = {}
     base_sum = yearly.loc["baseline"].groupby("reporting_year").mean().sum()
-    for q in range(1, 6):
-        person_years = float(s_mean[f"population_Q{q}"].sum())  # mean population x years
+    for label in IMD_QUINTILES:
+        person_years = float(s_mean[metrics.POPULATION_BY_IMD.name(label)].sum())  # x years
         per_1000 = 1000.0 / person_years if person_years > 0 else float("nan")
-        by_quintile[f"Q{q}"] = {
-            "vw_admissions_per_1000_a_year": float(totals[f"vw_admissions_Q{q}"] * per_1000),
-            "referrals_excluded_per_1000_a_year": float(
-                totals[f"vw_referrals_excluded_Q{q}"] * per_1000
-            ),
-            "admissions_avoided_per_1000_a_year": float(
-                totals[f"vw_admissions_avoided_Q{q}"] * per_1000
-            ),
+        admitted = totals[metrics.VW_ADMISSIONS_BY_IMD.name(label)]
+        excluded = totals[metrics.VW_REFERRALS_EXCLUDED_BY_IMD.name(label)]
+        avoided_q = totals[metrics.VW_ADMISSIONS_AVOIDED_BY_IMD.name(label)]
+        emergency = metrics.ADMISSIONS_EMERGENCY_BY_IMD.name(label)
+        by_quintile[label] = {
+            "vw_admissions_per_1000_a_year": float(admitted * per_1000),
+            "referrals_excluded_per_1000_a_year": float(excluded * per_1000),
+            "admissions_avoided_per_1000_a_year": float(avoided_q * per_1000),
             # relative to need: per 100 emergency admissions the quintile has without them
             "admissions_avoided_per_100_emergency_admissions": float(
-                100.0
-                * totals[f"vw_admissions_avoided_Q{q}"]
-                / base_sum[f"admissions_emergency_Q{q}"]
+                100.0 * avoided_q / base_sum[emergency]
             )
-            if base_sum[f"admissions_emergency_Q{q}"] > 0
+            if base_sum[emergency] > 0
             else float("nan"),
             "emergency_admissions_change_per_1000_a_year": float(
-                (totals[f"admissions_emergency_Q{q}"] - base_sum[f"admissions_emergency_Q{q}"])
-                * per_1000
+                (totals[emergency] - base_sum[emergency]) * per_1000
             ),
         }
     case_mix = {}
@@ -89,29 +95,27 @@ def virtual_ward_report(monthly: pd.DataFrame, ledger: pd.DataFrame) -> dict:
         n_reps = max(1, acute.loc[a, "replication"].nunique())
         spend = float(acute.loc[a & (acute["direction"] == "spend"), "amount_gbp"].sum()) / n_reps
         net = float(signed[a].sum()) / n_reps  # spending minus income
-        spells = float(t["admissions_emergency"] + t["admissions_elective"])
+        spells = float(t[metrics.ADMISSIONS_EMERGENCY] + t[metrics.ADMISSIONS_ELECTIVE])
         case_mix[arm] = {
             "complex_share_of_emergency_admissions": float(
-                t["admissions_emergency_complex"] / t["admissions_emergency"]
+                t[metrics.ADMISSIONS_EMERGENCY_COMPLEX] / t[metrics.ADMISSIONS_EMERGENCY]
             ),
             "mean_emergency_stay_days": float(
-                t["discharged_emergency_los_days_total"] / t["discharges_emergency"]
+                t[metrics.DISCHARGED_EMERGENCY_LOS_DAYS_TOTAL] / t[metrics.DISCHARGES_EMERGENCY]
             ),
             "mean_emergency_stay_before_delay_days": float(
                 (
-                    t["discharged_emergency_los_days_total"]
-                    - t["discharged_emergency_delay_days_total"]
+                    t[metrics.DISCHARGED_EMERGENCY_LOS_DAYS_TOTAL]
+                    - t[metrics.DISCHARGED_EMERGENCY_DELAY_DAYS_TOTAL]
                 )
-                / t["discharges_emergency"]
+                / t[metrics.DISCHARGES_EMERGENCY]
             ),
             "acute_spend_per_spell_gbp": spend / spells,
             "acute_margin_per_spell_gbp": -net / spells,
         }
     return {
         "by_year": by_year,
-        "admissions_avoided_per_step_up": float(totals["vw_admissions_step_up_avoided"] / step_up)
-        if step_up
-        else None,
+        "admissions_avoided_per_step_up": float(avoided / step_up) if step_up else None,
         "years": years,
         "by_quintile": by_quintile,
         "case_mix": case_mix,

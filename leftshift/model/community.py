@@ -19,6 +19,7 @@ import numpy as np
 
 from leftshift.config import Config, StaffGroupConfig
 from leftshift.config.dimensions import IMD_AXIS, IMD_QUINTILES, SHAPE
+from leftshift.model import metrics
 
 
 class StaffGroup:
@@ -160,22 +161,22 @@ class Community:
         """The month's workforce and proactive-care figures, for the monthly table."""
         rec: dict[str, float] = {}
         for g in self.groups:
-            rec[f"wte_funded_{g.name}"] = g.funded
-            rec[f"wte_hired_{g.name}"] = g.hired
-            rec[f"wte_in_post_{g.name}"] = g.in_post
-            rec[f"wte_productive_{g.name}"] = g.productive_now
+            rec[metrics.WTE_FUNDED.name(g.name)] = g.funded
+            rec[metrics.WTE_HIRED.name(g.name)] = g.hired
+            rec[metrics.WTE_IN_POST.name(g.name)] = g.in_post
+            rec[metrics.WTE_PRODUCTIVE.name(g.name)] = g.productive_now
         # the proactive-care workforce as a whole (virtual-ward staff are not part of it)
-        rec["proactive_care_wte_funded"] = sum(g.funded for g in self.groups)
-        rec["proactive_care_wte_in_post"] = sum(g.in_post for g in self.groups)
-        rec["proactive_care_wte_productive"] = sum(g.productive_now for g in self.groups)
+        rec[metrics.PROACTIVE_CARE_WTE_FUNDED] = sum(g.funded for g in self.groups)
+        rec[metrics.PROACTIVE_CARE_WTE_IN_POST] = sum(g.in_post for g in self.groups)
+        rec[metrics.PROACTIVE_CARE_WTE_PRODUCTIVE] = sum(g.productive_now for g in self.groups)
         reached = care.reached_share * counts
-        rec["proactive_care_capacity"] = care.capacity
-        rec["proactive_care_maturity"] = care.maturity
-        rec["people_eligible_proactive_care"] = float(counts[self.care.eligible].sum())
-        rec["people_reached_proactive_care"] = float(reached.sum())
+        rec[metrics.PROACTIVE_CARE_CAPACITY] = care.capacity
+        rec[metrics.PROACTIVE_CARE_MATURITY] = care.maturity
+        rec[metrics.PEOPLE_ELIGIBLE_PROACTIVE_CARE] = float(counts[self.care.eligible].sum())
+        rec[metrics.PEOPLE_REACHED_PROACTIVE_CARE] = float(reached.sum())
         by_imd = reached.sum(axis=tuple(a for a in range(reached.ndim) if a != IMD_AXIS))
         for q, label in enumerate(IMD_QUINTILES):
-            rec[f"people_reached_proactive_care_{label}"] = float(by_imd[q])
+            rec[metrics.PEOPLE_REACHED_PROACTIVE_CARE_BY_IMD.name(label)] = float(by_imd[q])
         return rec
 
 

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from leftshift.config import AGE_BANDS, COPD_STAGES, FRAILTY_LEVELS, HF_CLASSES, IMD_QUINTILES
+from leftshift.model import metrics
 from leftshift.model.clock import Calendar
 from leftshift.model.records import (
     ADMITTED,
@@ -272,93 +273,99 @@ def monthly_metrics(
     base = episodes["base_los_days"].to_numpy()
     clinical = episodes["clinical_los_days"].to_numpy()
     beds = IntervalIntegrator(start, stop, bounds)
-    m["bed_days"] = beds.mass()
-    m["bed_days_emergency"] = beds.mass(emerg)
-    m["bed_days_emergency_marginal"] = beds.mass(emerg & marginal)
-    m["bed_days_elective"] = beds.mass(~emerg)
+    m[metrics.BED_DAYS] = beds.mass()
+    m[metrics.BED_DAYS_EMERGENCY] = beds.mass(emerg)
+    m[metrics.BED_DAYS_EMERGENCY_MARGINAL] = beds.mass(emerg & marginal)
+    m[metrics.BED_DAYS_ELECTIVE] = beds.mass(~emerg)
     complex_mix = (episodes["case_mix"] == "complex").to_numpy()
-    m["bed_days_emergency_complex"] = beds.mass(emerg & complex_mix)
-    m["bed_days_elective_complex"] = beds.mass(~emerg & complex_mix)
+    m[metrics.BED_DAYS_EMERGENCY_COMPLEX] = beds.mass(emerg & complex_mix)
+    m[metrics.BED_DAYS_ELECTIVE_COMPLEX] = beds.mass(~emerg & complex_mix)
     delay = episodes["delayed_discharge_days"].to_numpy()
     with np.errstate(invalid="ignore", divide="ignore"):
         pressure_share = np.where(los > 0, (clinical - base) / los, 0.0)
         window_share = np.where(los > 0, (los - clinical - delay) / los, 0.0)
         delay_share = np.where(los > 0, delay / los, 0.0)
         base_share = np.where(los > 0, base / los, 0.0)
-    m["bed_days_stay_pressure"] = beds.mass(pressure_share)
+    m[metrics.BED_DAYS_STAY_PRESSURE] = beds.mass(pressure_share)
     # base-stay bed-time by who used it (base stay = before occupancy and discharge timing)
-    m["bed_days_base_emergency_core"] = beds.mass(base_share * (emerg & ~marginal))
-    m["bed_days_base_emergency_marginal"] = beds.mass(base_share * (emerg & marginal))
-    m["bed_days_base_elective"] = beds.mass(base_share * ~emerg)
-    m["bed_days_awaiting_discharge_window"] = beds.mass(window_share)
-    m["bed_days_delayed_discharge"] = beds.mass(delay_share)
-    m["delayed_discharge_patients"] = m["bed_days_delayed_discharge"] / days
+    m[metrics.BED_DAYS_BASE_EMERGENCY_CORE] = beds.mass(base_share * (emerg & ~marginal))
+    m[metrics.BED_DAYS_BASE_EMERGENCY_MARGINAL] = beds.mass(base_share * (emerg & marginal))
+    m[metrics.BED_DAYS_BASE_ELECTIVE] = beds.mass(base_share * ~emerg)
+    m[metrics.BED_DAYS_AWAITING_DISCHARGE_WINDOW] = beds.mass(window_share)
+    m[metrics.BED_DAYS_DELAYED_DISCHARGE] = beds.mass(delay_share)
+    m[metrics.DELAYED_DISCHARGE_PATIENTS] = m[metrics.BED_DAYS_DELAYED_DISCHARGE] / days
 
-    m["open_bed_days"] = step_mass(bed_stock_log, end, bounds)
-    m["core_bed_days"] = step_mass(core_stock_log, end, bounds)  # without escalation beds
+    m[metrics.OPEN_BED_DAYS] = step_mass(bed_stock_log, end, bounds)
+    m[metrics.CORE_BED_DAYS] = step_mass(core_stock_log, end, bounds)  # without escalation beds
     # escalation beds open, and beds of a closing ward until each falls empty
-    m["escalation_bed_days"] = np.maximum(m["open_bed_days"] - m["core_bed_days"], 0.0)
-    m["open_beds"] = m["open_bed_days"] / days
-    m["occupied_beds"] = m["bed_days"] / days
-    m["occupancy"] = m["occupied_beds"] / m["open_beds"]
+    m[metrics.ESCALATION_BED_DAYS] = np.maximum(
+        m[metrics.OPEN_BED_DAYS] - m[metrics.CORE_BED_DAYS], 0.0
+    )
+    m[metrics.OPEN_BEDS] = m[metrics.OPEN_BED_DAYS] / days
+    m[metrics.OCCUPIED_BEDS] = m[metrics.BED_DAYS] / days
+    m[metrics.OCCUPANCY] = m[metrics.OCCUPIED_BEDS] / m[metrics.OPEN_BEDS]
 
     # admissions and presentations by month of event
     adm = episodes["admission_day"].to_numpy()
-    m["admissions_emergency"] = counts_in_bins(adm[emerg], bounds)
-    m["admissions_emergency_complex"] = counts_in_bins(adm[emerg & complex_mix], bounds)
-    m["admissions_elective_complex"] = counts_in_bins(adm[~emerg & complex_mix], bounds)
-    m["admissions_emergency_marginal"] = counts_in_bins(adm[emerg & marginal], bounds)
-    m["admissions_elective"] = counts_in_bins(adm[~emerg], bounds)
+    m[metrics.ADMISSIONS_EMERGENCY] = counts_in_bins(adm[emerg], bounds)
+    m[metrics.ADMISSIONS_EMERGENCY_COMPLEX] = counts_in_bins(adm[emerg & complex_mix], bounds)
+    m[metrics.ADMISSIONS_ELECTIVE_COMPLEX] = counts_in_bins(adm[~emerg & complex_mix], bounds)
+    m[metrics.ADMISSIONS_EMERGENCY_MARGINAL] = counts_in_bins(adm[emerg & marginal], bounds)
+    m[metrics.ADMISSIONS_ELECTIVE] = counts_in_bins(adm[~emerg], bounds)
     cause = episodes["cause"].to_numpy()
-    m["admissions_copd_exacerbation"] = counts_in_bins(adm[cause == "copd_exacerbation"], bounds)
-    m["admissions_heart_failure"] = counts_in_bins(adm[cause == "heart_failure"], bounds)
+    m[metrics.ADMISSIONS_COPD_EXACERBATION] = counts_in_bins(
+        adm[cause == "copd_exacerbation"], bounds
+    )
+    m[metrics.ADMISSIONS_HEART_FAILURE] = counts_in_bins(adm[cause == "heart_failure"], bounds)
     disc = episodes["discharge_day"].to_numpy()
     done = disc < end
-    m["discharges"] = counts_in_bins(disc[done], bounds)
+    m[metrics.DISCHARGES] = counts_in_bins(disc[done], bounds)
     died = episodes["died_in_hospital"].to_numpy(bool)
-    m["deaths_in_hospital"] = counts_in_bins(disc[done & died], bounds)
+    m[metrics.DEATHS_IN_HOSPITAL] = counts_in_bins(disc[done & died], bounds)
     not_admitted = presentations["died_without_admission"].to_numpy(bool)
-    m["deaths_after_ed_without_admission"] = counts_in_bins(
+    m[metrics.DEATHS_AFTER_ED_WITHOUT_ADMISSION] = counts_in_bins(
         presentations["arrival_day"].to_numpy()[not_admitted], bounds
     )
-    m["discharged_los_days_total"] = counts_in_bins(disc[done], bounds, los[done])
-    m["discharges_emergency"] = counts_in_bins(disc[done & emerg], bounds)
-    m["discharged_emergency_los_days_total"] = counts_in_bins(
+    m[metrics.DISCHARGED_LOS_DAYS_TOTAL] = counts_in_bins(disc[done], bounds, los[done])
+    m[metrics.DISCHARGES_EMERGENCY] = counts_in_bins(disc[done & emerg], bounds)
+    m[metrics.DISCHARGED_EMERGENCY_LOS_DAYS_TOTAL] = counts_in_bins(
         disc[done & emerg], bounds, los[done & emerg]
     )
-    m["discharged_emergency_delay_days_total"] = counts_in_bins(
+    m[metrics.DISCHARGED_EMERGENCY_DELAY_DAYS_TOTAL] = counts_in_bins(
         disc[done & emerg], bounds, delay[done & emerg]
     )
     imd = episodes["imd_quintile"].cat.codes.to_numpy()
-    for q in range(5):
-        m[f"admissions_emergency_Q{q + 1}"] = counts_in_bins(adm[emerg & (imd == q)], bounds)
-    m["mean_los_days"] = np.divide(
-        m["discharged_los_days_total"],
-        m["discharges"],
-        out=np.full_like(m["discharges"], np.nan),
-        where=m["discharges"] > 0,
+    for q, label in enumerate(IMD_QUINTILES):
+        m[metrics.ADMISSIONS_EMERGENCY_BY_IMD.name(label)] = counts_in_bins(
+            adm[emerg & (imd == q)], bounds
+        )
+    m[metrics.MEAN_LOS_DAYS] = np.divide(
+        m[metrics.DISCHARGED_LOS_DAYS_TOTAL],
+        m[metrics.DISCHARGES],
+        out=np.full_like(m[metrics.DISCHARGES], np.nan),
+        where=m[metrics.DISCHARGES] > 0,
     )
     p_time = presentations["arrival_day"].to_numpy()
     outcome = presentations["outcome"].cat.codes.to_numpy()
-    m["emergency_presentations"] = counts_in_bins(p_time, bounds)
-    m["emergency_presentations_marginal"] = counts_in_bins(
+    m[metrics.EMERGENCY_PRESENTATIONS] = counts_in_bins(p_time, bounds)
+    m[metrics.EMERGENCY_PRESENTATIONS_MARGINAL] = counts_in_bins(
         p_time[presentations["marginal"].to_numpy(bool)], bounds
     )
-    m["emergency_to_virtual_ward"] = counts_in_bins(p_time[outcome == VIRTUAL_WARD], bounds)
-    m["emergency_not_admitted"] = counts_in_bins(p_time[outcome == DECLINED], bounds)
-    m["emergency_diverted"] = counts_in_bins(p_time[outcome == DIVERTED], bounds)
+    m[metrics.EMERGENCY_TO_VIRTUAL_WARD] = counts_in_bins(p_time[outcome == VIRTUAL_WARD], bounds)
+    m[metrics.EMERGENCY_NOT_ADMITTED] = counts_in_bins(p_time[outcome == DECLINED], bounds)
+    m[metrics.EMERGENCY_DIVERTED] = counts_in_bins(p_time[outcome == DIVERTED], bounds)
     still_boarding = outcome == BOARDING
     board_end = np.where(still_boarding, end, presentations["bed_start_day"].to_numpy())
     boarded = still_boarding | (outcome == ADMITTED)
-    m["ed_boarding_hours"] = interval_mass(p_time[boarded], board_end[boarded], bounds) * 24.0
-    m["ed_boarders_mean"] = m["ed_boarding_hours"] / 24.0 / days
+    m[metrics.ED_BOARDING_HOURS] = interval_mass(p_time[boarded], board_end[boarded], bounds) * 24.0
+    m[metrics.ED_BOARDERS_MEAN] = m[metrics.ED_BOARDING_HOURS] / 24.0 / days
 
     # waiting list: stock at month end, flows by month
     ref_t = referrals["referral_day"].to_numpy()
     exit_t = referrals["exit_day"].to_numpy()
     removed = (referrals["exit_reason"] == "removed").to_numpy()
-    m["referrals"] = counts_in_bins(ref_t, bounds)
-    m["list_removals"] = counts_in_bins(exit_t[removed], bounds)
+    m[metrics.REFERRALS] = counts_in_bins(ref_t, bounds)
+    m[metrics.LIST_REMOVALS] = counts_in_bins(exit_t[removed], bounds)
     size = np.empty(len(days))
     under_18 = np.empty(len(days))
     mean_wait = np.empty(len(days))
@@ -368,10 +375,10 @@ def monthly_metrics(
         size[k] = live.sum()
         under_18[k] = (waited < EIGHTEEN_WEEKS_DAYS).mean() if size[k] else np.nan
         mean_wait[k] = waited.mean() / 7.0 if size[k] else 0.0
-    m["waiting_list_size"] = size
-    m["waiting_list_18wk_share"] = under_18
-    m["waiting_list_mean_wait_weeks"] = mean_wait
-    m["population"] = population_by_month.astype(float)
+    m[metrics.WAITING_LIST_SIZE] = size
+    m[metrics.WAITING_LIST_18WK_SHARE] = under_18
+    m[metrics.WAITING_LIST_MEAN_WAIT_WEEKS] = mean_wait
+    m[metrics.POPULATION] = population_by_month.astype(float)
     m.update(extra)
 
     keep = slice(calendar.warmup_months, calendar.n_months)
@@ -413,12 +420,11 @@ def state_metrics(
     for name, snap in snapshots.items():
         totals = snap.sum(axis=(1, 2))  # (month, state)
         for k, label in enumerate(STATE_NAMES[name]):
-            out[f"people_{name}_{label}"] = totals[:, k]
-    out["people_copd_severe"] = out["people_copd_GOLD3"] + out["people_copd_GOLD4"]
-    out["people_heart_failure_severe"] = (
-        out["people_heart_failure_NYHA3"] + out["people_heart_failure_NYHA4"]
-    )
-    out["people_in_a_severe_state"] = people_severe
+            out[metrics.PEOPLE_BY_STATE[name].name(label)] = totals[:, k]
+    copd, hf = metrics.PEOPLE_COPD, metrics.PEOPLE_HEART_FAILURE
+    out[metrics.PEOPLE_COPD_SEVERE] = out[copd.name("GOLD3")] + out[copd.name("GOLD4")]
+    out[metrics.PEOPLE_HEART_FAILURE_SEVERE] = out[hf.name("NYHA3")] + out[hf.name("NYHA4")]
+    out[metrics.PEOPLE_IN_A_SEVERE_STATE] = people_severe
     return out
 
 

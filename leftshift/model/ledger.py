@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from leftshift.config import Config
+from leftshift.model import metrics
 from leftshift.model.clock import DAYS_PER_YEAR, Calendar
 from leftshift.model.frames import interval_mass
 from leftshift.model.invariants import InvariantError
@@ -59,7 +60,7 @@ ACTIVITY = "activity"
 ESCALATION = "escalation_beds"
 INTERVENTION = "neighbourhood_teams"  # the intervention that funds community posts
 DISCHARGE_PATHWAYS = "discharge_pathways"
-SERVICES = ("home_support", "intermediate_beds", "care_homes")
+SERVICES = metrics.DISCHARGE_SERVICES
 VIRTUAL_WARDS = "virtual_wards"  # the intervention that funds virtual beds
 
 
@@ -173,14 +174,18 @@ def build_ledger(
             ledger.transfer(m, "icb", payee, category, cause, amount)
 
         # acute trust: fixed costs of the staffed bed stock, then variable costs of activity
-        acute("staffed_beds", ACTIVITY, row["core_bed_days"] * fixed_per_bed_day)
-        acute("staffed_beds", ESCALATION, row["escalation_bed_days"] * fixed_per_bed_day)
+        acute("staffed_beds", ACTIVITY, row[metrics.CORE_BED_DAYS] * fixed_per_bed_day)
+        acute("staffed_beds", ESCALATION, row[metrics.ESCALATION_BED_DAYS] * fixed_per_bed_day)
         for cause, bed_days in stranded:
             acute("staffed_beds", cause, bed_days[m] * fixed_per_bed_day)
-        variable = row["bed_days"] * variable_per_bed_day
-        acute("variable_clinical", ACTIVITY, variable + row["bed_days_elective"] * elective_extra)
+        variable = row[metrics.BED_DAYS] * variable_per_bed_day
+        acute(
+            "variable_clinical",
+            ACTIVITY,
+            variable + row[metrics.BED_DAYS_ELECTIVE] * elective_extra,
+        )
         # the ICB's contract with the acute trust
-        per_head = row["population"] * days[k] / DAYS_PER_YEAR  # person-years in the month
+        per_head = row[metrics.POPULATION] * days[k] / DAYS_PER_YEAR  # person-years in the month
         if f.payment_rule == "activity":
             contract("tariff_income", tariff["emergency"][m] + tariff["elective"][m])
         else:
@@ -200,15 +205,15 @@ def build_ledger(
             ledger.add(m, *community, "recruitment_and_training", INTERVENTION, hiring)
             spend += staff + hiring
         contract("fixed_contract", spend, payee="community_provider")
-        if "vw_beds_funded" in row.index:
+        if metrics.VW_BEDS_FUNDED in row.index:
             spend += _virtual_ward_costs(cfg, ledger, m, row, year_share)
         # local authority: social care places used by discharge pathways 1-3
         for name in SERVICES:
-            place_days = row[f"places_in_use_{name}"] * days[k]
+            place_days = row[metrics.PLACES_IN_USE.name(name)] * days[k]
             cost = place_days * getattr(cfg.social_care, name).cost_per_day_gbp
             ledger.add(m, "local_authority_social_care", "spend", "social_care_packages",
                        DISCHARGE_PATHWAYS, cost)  # fmt: skip
-        offer = _transition_grant(cfg, calendar.years_at_month(m), row["population"], days[k])
+        offer = _transition_grant(cfg, calendar.years_at_month(m), row[metrics.POPULATION], days[k])
         grant = min(offer, spend * (1.0 - f.transition_funding.local_match_share))
         ledger.add(m, "icb", "income", "transition_funding", INTERVENTION, grant, NATIONAL)
     return ledger.frame(calendar)
@@ -218,8 +223,8 @@ def _staff_costs(
     cfg: Config, row: pd.Series, group: str, cost_per_wte: float, year_share: float
 ) -> tuple[float, float]:
     """A staff group's month: funded posts (filled or not) and recruitment per WTE hired."""
-    staff = row[f"wte_funded_{group}"] * cost_per_wte * year_share
-    return staff, row[f"wte_hired_{group}"] * cfg.finance.recruitment_cost_per_hire_gbp
+    staff = row[metrics.WTE_FUNDED.name(group)] * cost_per_wte * year_share
+    return staff, row[metrics.WTE_HIRED.name(group)] * cfg.finance.recruitment_cost_per_hire_gbp
 
 
 def _virtual_ward_costs(cfg: Config, ledger: Ledger, m: int, row: pd.Series, year_share: float):
@@ -234,9 +239,9 @@ def _virtual_ward_costs(cfg: Config, ledger: Ledger, m: int, row: pd.Series, yea
         cfg, row, "virtual_ward_staff", v.staff.cost_per_wte_gbp, year_share
     )
     beds = (
-        row["vw_beds_funded"] * v.technology_cost_per_bed_per_year_gbp * year_share
-        + row["vw_beds_newly_funded"] * v.setup_cost_per_bed_gbp
-        + row["vw_admissions_targeted_offer"] * offer.cost_per_patient_gbp
+        row[metrics.VW_BEDS_FUNDED] * v.technology_cost_per_bed_per_year_gbp * year_share
+        + row[metrics.VW_BEDS_NEWLY_FUNDED] * v.setup_cost_per_bed_gbp
+        + row[metrics.VW_ADMISSIONS_TARGETED_OFFER] * offer.cost_per_patient_gbp
     )
     parts = (("staff", staff), ("recruitment_and_training", hiring), (VIRTUAL_WARDS, beds))
     for category, amount in parts:

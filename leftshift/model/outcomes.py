@@ -19,7 +19,8 @@ QALYs are counted within the horizon only: nothing is extrapolated beyond the la
 import numpy as np
 import pandas as pd
 
-from leftshift.config import AGE_BAND_WIDTH_YEARS, Config
+from leftshift.config import AGE_BAND_WIDTH_YEARS, IMD_QUINTILES, Config
+from leftshift.model import metrics
 from leftshift.model.clock import DAYS_PER_YEAR, Calendar
 from leftshift.model.frames import EIGHTEEN_WEEKS_DAYS, counts_in_bins, interval_mass
 from leftshift.model.population import SHAPE
@@ -105,23 +106,23 @@ def outcome_metrics(
             waiting_loss[:, q] = interval_mass(start[sel], stop[sel], bounds) * per_day
     net_by_imd = lived_by_imd - admission_loss - waiting_loss
     out = {
-        "qalys": net_by_imd.sum(axis=1),
-        "qalys_lived": lived_by_imd.sum(axis=1),
-        "qaly_loss_admissions": admission_loss.sum(axis=1),
-        "qaly_loss_waiting": waiting_loss.sum(axis=1),
+        metrics.QALYS: net_by_imd.sum(axis=1),
+        metrics.QALYS_LIVED: lived_by_imd.sum(axis=1),
+        metrics.QALY_LOSS_ADMISSIONS: admission_loss.sum(axis=1),
+        metrics.QALY_LOSS_WAITING: waiting_loss.sum(axis=1),
     }
-    for q in range(N_IMD):
-        out[f"qalys_Q{q + 1}"] = net_by_imd[:, q]
+    for q, label in enumerate(IMD_QUINTILES):
+        out[metrics.QALYS_BY_IMD.name(label)] = net_by_imd[:, q]
     # ED crowding: admitted patients who waited more than the threshold for a bed
     delayed = (
         (presentations["outcome"] == "admitted").to_numpy()
         & (presentations["boarding_hours"].to_numpy() > o.ed_delay_hours)
         & ~presentations["died_in_hospital"].to_numpy(bool)
     )
-    out["admissions_delayed_in_ed"] = counts_in_bins(
+    out[metrics.ADMISSIONS_DELAYED_IN_ED] = counts_in_bins(
         presentations["arrival_day"].to_numpy()[delayed], bounds
     )
-    out["deaths_expected_from_ed_crowding"] = (
-        out["admissions_delayed_in_ed"] * o.ed_delay_deaths_per_patient.mean
+    out[metrics.DEATHS_EXPECTED_FROM_ED_CROWDING] = (
+        out[metrics.ADMISSIONS_DELAYED_IN_ED] * o.ed_delay_deaths_per_patient.mean
     )
     return out

@@ -25,7 +25,7 @@ from leftshift.config.dimensions import (
     STATE_SIZES,
     severe_state_mask,
 )
-from leftshift.model import psa
+from leftshift.model import metrics, psa
 from leftshift.model.clock import DAYS_PER_YEAR, Calendar
 from leftshift.model.community import CareFactors, Community
 from leftshift.model.deaths import DeathRegister
@@ -352,7 +352,7 @@ def _virtual_ward_metrics(place: Place, dynamics: MonthlyDynamics, presentations
     if vw is None:
         return {}
     bounds, end_day = place.calendar.month_start_days, place.calendar.end_day
-    metrics = virtual_ward_metrics(
+    out = virtual_ward_metrics(
         vw.frame(end_day),
         vw.log,
         vw.capacity_log,
@@ -361,15 +361,15 @@ def _virtual_ward_metrics(place: Place, dynamics: MonthlyDynamics, presentations
         dynamics.population_by_imd,
         place.cfg.interventions.virtual_wards.targeted_offer.quintiles,
     )
-    metrics.update(_columns(dynamics.vw_log))
+    out.update(_columns(dynamics.vw_log))
     # referred for step-up but turned away by the digital or housing check
     excluded = presentations[presentations["virtual_ward_excluded"].to_numpy(bool)]
     quintile = excluded["imd_quintile"].cat.codes.to_numpy()
     for q, label in enumerate(IMD_QUINTILES):
-        metrics[f"vw_referrals_excluded_{label}"] = counts_in_bins(
+        out[metrics.VW_REFERRALS_EXCLUDED_BY_IMD.name(label)] = counts_in_bins(
             excluded["arrival_day"].to_numpy()[quintile == q], bounds
         )
-    return metrics
+    return out
 
 
 def _dynamics_metrics(place: Place, dynamics: MonthlyDynamics) -> dict:
@@ -379,16 +379,19 @@ def _dynamics_metrics(place: Place, dynamics: MonthlyDynamics) -> dict:
     # presentations a community intervention avoided, when they would have come
     avoided_at = np.concatenate([b.avoided_time for b in batches])
     return {
-        "deaths_in_population": d.deaths_by_month,
-        "deaths_from_ed_crowding_in_population": d.crowding_deaths,
-        "years_of_life_lost": d.years_of_life_lost,
-        **{f"deaths_{q}": d.deaths_by_imd[:, k] for k, q in enumerate(IMD_QUINTILES)},
-        "life_years": d.population_by_month * d.days_in_month / DAYS_PER_YEAR,
-        "emergency_presentations_avoided_in_community": counts_in_bins(avoided_at, bounds),
-        "acute_bed_days_freed_by_community": counts_in_bins(
+        metrics.DEATHS_IN_POPULATION: d.deaths_by_month,
+        metrics.DEATHS_FROM_ED_CROWDING_IN_POPULATION: d.crowding_deaths,
+        metrics.YEARS_OF_LIFE_LOST: d.years_of_life_lost,
+        **{
+            metrics.DEATHS_BY_IMD.name(q): d.deaths_by_imd[:, k]
+            for k, q in enumerate(IMD_QUINTILES)
+        },
+        metrics.LIFE_YEARS: d.population_by_month * d.days_in_month / DAYS_PER_YEAR,
+        metrics.EMERGENCY_PRESENTATIONS_AVOIDED_IN_COMMUNITY: counts_in_bins(avoided_at, bounds),
+        metrics.ACUTE_BED_DAYS_FREED_BY_COMMUNITY: counts_in_bins(
             avoided_at, bounds, np.concatenate([b.avoided_base_los for b in batches])
         ),
-        "deaths_after_avoided_presentation": counts_in_bins(
+        metrics.DEATHS_AFTER_AVOIDED_PRESENTATION: counts_in_bins(
             np.array([t for b in batches for t, _ in b.avoided_deaths]), bounds
         ),
     }
@@ -416,17 +419,17 @@ def collect(place: Place, dynamics: MonthlyDynamics) -> Results:
         extra={
             **_dynamics_metrics(place, dynamics),
             **outcomes,
-            "births": dynamics.births_by_month,
-            "emergency_demand_multiplier": dynamics.emergency_multiplier,
-            "referral_response_multiplier": dynamics.referral_multiplier,
+            metrics.BIRTHS: dynamics.births_by_month,
+            metrics.EMERGENCY_DEMAND_MULTIPLIER: dynamics.emergency_multiplier,
+            metrics.REFERRAL_RESPONSE_MULTIPLIER: dynamics.referral_multiplier,
             **{
-                f"places_in_use_{name}": step_mass(
+                metrics.PLACES_IN_USE.name(name): step_mass(
                     services[k].log if services else [(0.0, 0)], end_day, bounds
                 )
                 / np.diff(bounds)
                 for k, name in enumerate(SERVICES, start=1)
             },
-            "wards_closed": counts_in_bins(
+            metrics.WARDS_CLOSED: counts_in_bins(
                 np.array([t for t, _ in hospital.ward_closures]), bounds
             ),
             **state_metrics(dynamics.snapshots, dynamics.people_severe),

@@ -6,6 +6,7 @@ from typing import Any
 import pandas as pd
 
 from leftshift.config import Config
+from leftshift.model import metrics
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ def summarise(cfg: Config, monthly: pd.DataFrame) -> dict[str, Any]:
     """Headline metrics over the reporting years, per 1,000 people where it makes sense."""
     wide = monthly.pivot(index="month", columns="metric", values="value")
     years = cfg.run.horizon_years
-    per_1000 = wide["population"].mean() / 1000.0
+    per_1000 = wide[metrics.POPULATION].mean() / 1000.0
     year = monthly.drop_duplicates("month").set_index("month")["reporting_year"]
 
     def yearly_mean(metric: str, y: int) -> float:
@@ -67,38 +68,43 @@ def summarise(cfg: Config, monthly: pd.DataFrame) -> dict[str, Any]:
 
     out: dict[str, Any] = {
         "place": cfg.place.name,
-        "population_mean": float(wide["population"].mean()),
+        "population_mean": float(wide[metrics.POPULATION].mean()),
         "general_acute_beds": cfg.place.general_acute_beds,
         "reporting_years": years,
-        "mean_occupancy": float(wide["bed_days"].sum() / wide["open_bed_days"].sum()),
+        "mean_occupancy": float(wide[metrics.BED_DAYS].sum() / wide[metrics.OPEN_BED_DAYS].sum()),
         "emergency_admissions_per_1000_per_year": float(
-            wide["admissions_emergency"].sum() / years / per_1000
+            wide[metrics.ADMISSIONS_EMERGENCY].sum() / years / per_1000
         ),
         "elective_admissions_per_1000_per_year": float(
-            wide["admissions_elective"].sum() / years / per_1000
+            wide[metrics.ADMISSIONS_ELECTIVE].sum() / years / per_1000
         ),
-        "bed_days_per_1000_per_year": float(wide["bed_days"].sum() / years / per_1000),
-        "mean_los_days": _ratio(wide["discharged_los_days_total"].sum(), wide["discharges"].sum()),
+        "bed_days_per_1000_per_year": float(wide[metrics.BED_DAYS].sum() / years / per_1000),
+        "mean_los_days": _ratio(
+            wide[metrics.DISCHARGED_LOS_DAYS_TOTAL].sum(), wide[metrics.DISCHARGES].sum()
+        ),
         "complex_share_of_emergency_admissions": _ratio(
-            wide["admissions_emergency_complex"].sum(), wide["admissions_emergency"].sum()
+            wide[metrics.ADMISSIONS_EMERGENCY_COMPLEX].sum(),
+            wide[metrics.ADMISSIONS_EMERGENCY].sum(),
         ),
-        "ed_boarding_hours_per_year": float(wide["ed_boarding_hours"].sum() / years),
-        "delayed_discharge_patients_mean": float(wide["delayed_discharge_patients"].mean()),
+        "ed_boarding_hours_per_year": float(wide[metrics.ED_BOARDING_HOURS].sum() / years),
+        "delayed_discharge_patients_mean": float(wide[metrics.DELAYED_DISCHARGE_PATIENTS].mean()),
         "delayed_discharge_share_of_occupied_beds": _ratio(
-            wide["bed_days_delayed_discharge"].sum(), wide["bed_days"].sum()
+            wide[metrics.BED_DAYS_DELAYED_DISCHARGE].sum(), wide[metrics.BED_DAYS].sum()
         ),
-        "emergency_diverted_per_year": float(wide["emergency_diverted"].sum() / years),
-        "waiting_list_year_1": yearly_mean("waiting_list_size", 1),
-        "waiting_list_final_year": yearly_mean("waiting_list_size", years),
-        "waiting_list_18wk_share": float(wide["waiting_list_18wk_share"].mean()),
+        "emergency_diverted_per_year": float(wide[metrics.EMERGENCY_DIVERTED].sum() / years),
+        "waiting_list_year_1": yearly_mean(metrics.WAITING_LIST_SIZE, 1),
+        "waiting_list_final_year": yearly_mean(metrics.WAITING_LIST_SIZE, years),
+        "waiting_list_18wk_share": float(wide[metrics.WAITING_LIST_18WK_SHARE].mean()),
         "bed_days_per_year_by_channel": {
-            "electives_from_list": float(wide["bed_days_elective"].sum() / years),
+            "electives_from_list": float(wide[metrics.BED_DAYS_ELECTIVE].sum() / years),
             "marginal_emergency_admissions": float(
-                wide["bed_days_emergency_marginal"].sum() / years
+                wide[metrics.BED_DAYS_EMERGENCY_MARGINAL].sum() / years
             ),
-            "stay_length_response": float(wide["bed_days_stay_pressure"].sum() / years),
+            "stay_length_response": float(wide[metrics.BED_DAYS_STAY_PRESSURE].sum() / years),
         },
-        "referral_response_mean_multiplier": float(wide["referral_response_multiplier"].mean()),
+        "referral_response_mean_multiplier": float(
+            wide[metrics.REFERRAL_RESPONSE_MULTIPLIER].mean()
+        ),
     }
     return out
 

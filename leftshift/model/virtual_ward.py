@@ -25,6 +25,8 @@ import numpy as np
 import pandas as pd
 import simpy
 
+from leftshift.config.dimensions import IMD_QUINTILES
+from leftshift.model import metrics
 from leftshift.model.community import StaffGroup, piecewise
 from leftshift.model.deaths import DeathRegister
 from leftshift.model.frames import counts_in_bins, step_mass
@@ -226,13 +228,13 @@ class VirtualWardPlan:
         """The month's funded and available beds and the staff behind them."""
         s = self.staff
         return {
-            "vw_beds_funded": self.funded,
-            "vw_beds_newly_funded": self.newly_funded,
-            "vw_beds_staffed": self.available,
-            f"wte_funded_{s.name}": s.funded,
-            f"wte_hired_{s.name}": s.hired,
-            f"wte_in_post_{s.name}": s.in_post,
-            f"wte_productive_{s.name}": s.productive_now,
+            metrics.VW_BEDS_FUNDED: self.funded,
+            metrics.VW_BEDS_NEWLY_FUNDED: self.newly_funded,
+            metrics.VW_BEDS_STAFFED: self.available,
+            metrics.WTE_FUNDED.name(s.name): s.funded,
+            metrics.WTE_HIRED.name(s.name): s.hired,
+            metrics.WTE_IN_POST.name(s.name): s.in_post,
+            metrics.WTE_PRODUCTIVE.name(s.name): s.productive_now,
         }
 
 
@@ -248,35 +250,35 @@ def virtual_ward_metrics(
     """Monthly virtual-ward figures from the stay records (exact, like the acute ones)."""
     days = np.diff(bounds)
     m: dict[str, np.ndarray] = {}
-    m["vw_beds_available"] = step_mass(capacity_log, end, bounds) / days
-    m["vw_occupied_beds"] = step_mass(bed_log, end, bounds) / days
-    m["vw_occupancy"] = np.divide(
-        m["vw_occupied_beds"],
-        m["vw_beds_available"],
+    m[metrics.VW_BEDS_AVAILABLE] = step_mass(capacity_log, end, bounds) / days
+    m[metrics.VW_OCCUPIED_BEDS] = step_mass(bed_log, end, bounds) / days
+    m[metrics.VW_OCCUPANCY] = np.divide(
+        m[metrics.VW_OCCUPIED_BEDS],
+        m[metrics.VW_BEDS_AVAILABLE],
         out=np.full(len(days), np.nan),
-        where=m["vw_beds_available"] > 0,
+        where=m[metrics.VW_BEDS_AVAILABLE] > 0,
     )
     start = stays["start_day"].to_numpy()
     kind = stays["kind"].cat.codes.to_numpy()
     for code, name in enumerate(KINDS):
-        m[f"vw_admissions_{name}"] = counts_in_bins(start[kind == code], bounds)
-    m["vw_admissions"] = counts_in_bins(start, bounds)
+        m[metrics.VW_ADMISSIONS_BY_KIND.name(name)] = counts_in_bins(start[kind == code], bounds)
+    m[metrics.VW_ADMISSIONS] = counts_in_bins(start, bounds)
     stop = stays["end_day"].to_numpy()
     escalated = stays["escalated"].to_numpy(bool)
     finished = stop < end
-    m["vw_escalations"] = counts_in_bins(stop[escalated & finished], bounds)
-    m["vw_deaths"] = counts_in_bins(stop[stays["died"].to_numpy(bool) & finished], bounds)
+    m[metrics.VW_ESCALATIONS] = counts_in_bins(stop[escalated & finished], bounds)
+    m[metrics.VW_DEATHS] = counts_in_bins(stop[stays["died"].to_numpy(bool) & finished], bounds)
     freed = stays["acute_days_freed"].to_numpy()
     for code in (STEP_UP_AVOIDED, STEP_DOWN):
-        m[f"vw_acute_bed_days_freed_{KINDS[code]}"] = counts_in_bins(
+        m[metrics.VW_ACUTE_BED_DAYS_FREED.name(KINDS[code])] = counts_in_bins(
             start[kind == code], bounds, freed[kind == code]
         )
     imd = cell_axes(stays["cell"].to_numpy())[1]
     offered = np.isin(imd, np.asarray(offered_quintiles, int) - 1)
-    m["vw_admissions_targeted_offer"] = counts_in_bins(start[offered], bounds)
-    for q in range(5):
-        m[f"vw_admissions_Q{q + 1}"] = counts_in_bins(start[imd == q], bounds)
+    m[metrics.VW_ADMISSIONS_TARGETED_OFFER] = counts_in_bins(start[offered], bounds)
+    for q, label in enumerate(IMD_QUINTILES):
+        m[metrics.VW_ADMISSIONS_BY_IMD.name(label)] = counts_in_bins(start[imd == q], bounds)
         avoided = (imd == q) & (kind == STEP_UP_AVOIDED)
-        m[f"vw_admissions_avoided_Q{q + 1}"] = counts_in_bins(start[avoided], bounds)
-        m[f"population_Q{q + 1}"] = population_by_imd[:, q]
+        m[metrics.VW_ADMISSIONS_AVOIDED_BY_IMD.name(label)] = counts_in_bins(start[avoided], bounds)
+        m[metrics.POPULATION_BY_IMD.name(label)] = population_by_imd[:, q]
     return m
