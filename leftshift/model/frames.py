@@ -248,6 +248,11 @@ def episodes_frame(presentations: pd.DataFrame, referrals: pd.DataFrame) -> pd.D
     return ep.sort_values("admission_day", kind="stable").reset_index(drop=True)
 
 
+def by_month(monthly: pd.DataFrame) -> pd.DataFrame:
+    """One replication's long monthly table as one row per month and one column per metric."""
+    return monthly.pivot(index="month", columns="metric", values="value")
+
+
 def monthly_metrics(
     calendar: Calendar,
     episodes: pd.DataFrame,

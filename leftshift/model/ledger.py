@@ -32,7 +32,7 @@ import pandas as pd
 from leftshift.config import Config
 from leftshift.model import metrics
 from leftshift.model.clock import DAYS_PER_YEAR, Calendar
-from leftshift.model.frames import interval_mass
+from leftshift.model.frames import by_month, interval_mass
 from leftshift.model.invariants import InvariantError
 
 ORGANISATIONS = (
@@ -136,7 +136,7 @@ def build_ledger(
 ) -> pd.DataFrame:
     """Price one replication's reporting months into a ledger (see the module docstring)."""
     f = cfg.finance
-    wide = monthly.pivot(index="month", columns="metric", values="value")
+    wide = by_month(monthly)
     months = wide.index.to_numpy(int)
     bounds = calendar.month_start_days
     days = np.diff(bounds)[months]

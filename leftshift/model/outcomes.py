@@ -20,12 +20,10 @@ import numpy as np
 import pandas as pd
 
 from leftshift.config import AGE_BAND_WIDTH_YEARS, IMD_QUINTILES, Config
+from leftshift.config.dimensions import IMD_AXIS, N_IMD, SHAPE
 from leftshift.model import metrics
 from leftshift.model.clock import DAYS_PER_YEAR, Calendar
 from leftshift.model.frames import EIGHTEEN_WEEKS_DAYS, counts_in_bins, interval_mass
-from leftshift.model.population import SHAPE
-
-N_IMD = 5
 
 
 def utility_table(cfg: Config) -> np.ndarray:
@@ -62,7 +60,8 @@ def remaining_life_expectancy(cfg: Config) -> np.ndarray:
 
 def qalys_lived(counts: np.ndarray, utility: np.ndarray, days: float) -> np.ndarray:
     """QALYs lived in a month by IMD quintile, from the stock at the month's start."""
-    return (counts * utility).sum(axis=(0, 2, 3, 4)) * days / DAYS_PER_YEAR
+    others = tuple(a for a in range(len(SHAPE)) if a != IMD_AXIS)
+    return (counts * utility).sum(axis=others) * days / DAYS_PER_YEAR
 
 
 def _by_imd(imd: pd.Series, values: np.ndarray, times: np.ndarray, bounds: np.ndarray):

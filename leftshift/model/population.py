@@ -33,6 +33,9 @@ from scipy import linalg
 
 from leftshift.config import AGE_BAND_WIDTH_YEARS, AGE_BANDS, Config, PopulationConfig
 from leftshift.config.dimensions import (
+    COPD_AXIS,
+    FRAILTY_AXIS,
+    HF_AXIS,
     N_AGE,
     N_COPD,
     N_FRAILTY,
@@ -283,9 +286,9 @@ class Population:
         plus those with it ageing in) balance those leaving it (death and ageing out), at the
         initial structure. There is no recovery, so a negative answer is set to zero.
         """
-        other = tuple(a for a in (2, 3, 4) if a != axis)
-        with_it = np.take(self.structure, range(1, 5), axis=axis)
-        mort = np.take(self.mortality * np.ones(SHAPE), range(1, 5), axis=axis)
+        other = tuple(a for a in (FRAILTY_AXIS, COPD_AXIS, HF_AXIS) if a != axis)
+        with_it = np.take(self.structure, range(1, SHAPE[axis]), axis=axis)
+        mort = np.take(self.mortality * np.ones(SHAPE), range(1, SHAPE[axis]), axis=axis)
         sick = with_it.sum(axis=tuple(a for a in other) + (axis,))  # (age, imd)
         deaths = (with_it * mort).sum(axis=tuple(a for a in other) + (axis,))
         free = np.take(self.structure, 0, axis=axis).sum(
@@ -315,12 +318,12 @@ class Population:
         prog = self.progression_multiplier[..., None]
         copd = self.copd_hazard[:, :, None, :, None, :]
         # progression (to a higher stage) is scaled; incidence and regression are not
-        worse = np.arange(1, 5)[None, :] > np.arange(N_COPD)[:, None]  # (from, to)
+        worse = np.arange(1, N_COPD)[None, :] > np.arange(N_COPD)[:, None]  # (from, to)
         worse[0] = False
         scale = np.where(worse[None, None, None, :, None, :], prog, 1.0)
         h[..., COPD_TO - 1 : COPD_TO + 3] = copd * scale
         hf = self.hf_hazard[:, :, None, None, :, :]
-        worse_hf = np.arange(1, 5)[None, :] > np.arange(N_HF)[:, None]
+        worse_hf = np.arange(1, N_HF)[None, :] > np.arange(N_HF)[:, None]
         worse_hf[0] = False
         scale_hf = np.where(worse_hf[None, None, None, None, :, :], prog, 1.0)
         h[..., HF_TO - 1 : HF_TO + 3] = hf * scale_hf

@@ -7,6 +7,7 @@ import pandas as pd
 
 from leftshift.config import Config
 from leftshift.model import metrics
+from leftshift.model.frames import by_month
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ class Results:
 
 def summarise(cfg: Config, monthly: pd.DataFrame) -> dict[str, Any]:
     """Headline metrics over the reporting years, per 1,000 people where it makes sense."""
-    wide = monthly.pivot(index="month", columns="metric", values="value")
+    wide = by_month(monthly)
     years = cfg.run.horizon_years
     per_1000 = wide[metrics.POPULATION].mean() / 1000.0
     year = monthly.drop_duplicates("month").set_index("month")["reporting_year"]
