@@ -89,13 +89,15 @@ def composition_problem(args: list[str]) -> str | None:
         text = str(exc)
         where = text.split(":", 1)[0]  # e.g. "In 'hospital/typo'"
         lines = [ln.strip() for ln in text.splitlines()[1:] if ln.strip()]
-        key = next((ln.split("full_key:", 1)[1].strip() for ln in lines if "full_key:" in ln), None)
+        full_key = next(
+            (ln.split("full_key:", 1)[1].strip() for ln in lines if "full_key:" in ln), None
+        )
         detail = next((ln for ln in lines if "full_key" not in ln and "_type=" not in ln), "")
-        if key and " not in " in text:
-            hint = suggest_key(key)
-            did_you_mean = f": did you mean {hint!r}?" if hint else ""
-            return f"unknown key {key!r}{did_you_mean} ({where})"
-        return f"{where}: {key + ': ' if key else ''}{detail}"
+        if full_key and " not in " in text:
+            suggestion = suggest_key(full_key)
+            did_you_mean = f": did you mean {suggestion!r}?" if suggestion else ""
+            return f"unknown key {full_key!r}{did_you_mean} ({where})"
+        return f"{where}: {full_key + ': ' if full_key else ''}{detail}"
     return None
 
 

@@ -27,7 +27,9 @@ def load(source: Any = None) -> Config:
                 if not isinstance(source, DictConfig | Mapping):
                     raise ConfigError([f"config must be a mapping, got {type(source).__name__}"])
                 schema = OmegaConf.merge(schema, source)
-            cfg = OmegaConf.to_object(schema)
+            built = OmegaConf.to_object(schema)
+            assert isinstance(built, Config)
+            cfg = built
         except OmegaConfBaseException as exc:
             raise ConfigError([_omegaconf_message(exc)]) from None
     return freeze(validate(cfg))

@@ -9,7 +9,10 @@ same attributes and length of stay: common random numbers at the level of the pa
 actual rate exceeds the dominating one, the excess comes from a separate overflow stream.
 """
 
+from typing import Any
+
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import special
 
 from leftshift.config import Config, LengthOfStayConfig
@@ -69,7 +72,7 @@ def _with_odds(p: np.ndarray, odds_ratio: np.ndarray) -> np.ndarray:
     return odds / (1 + odds)
 
 
-def complex_share(base_by_age: np.ndarray, odds_ratio_by_frailty: np.ndarray) -> np.ndarray:
+def complex_share(base_by_age: ArrayLike, odds_ratio_by_frailty: ArrayLike) -> np.ndarray:
     """P(complex) by (age, frailty): the age band's share for fit people, odds scaled by frailty."""
     base = np.clip(np.asarray(base_by_age, float), 1e-9, 1 - 1e-9)
     odds = base[:, None] / (1 - base[:, None]) * np.asarray(odds_ratio_by_frailty)[None, :]
@@ -286,7 +289,7 @@ class Demand:
 
     def _emergency_attributes(
         self, cells: np.ndarray, case_stream: str, los_stream: str
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    ) -> tuple[np.ndarray, ...]:
         """Case mix, marginality, base stay and admission-decision draw for each candidate."""
         n = len(cells)
         u_complex, u_marginal, u_admit, u_cause, u_death = self.streams[case_stream].random((5, n))
@@ -447,7 +450,7 @@ class Demand:
         )
         cause = self._cause(cells, u_cause, disease_factor, other_factor)
         pathway, u_arrange, u_service = self._pathways(cells, dies, "discharge_pathway")
-        vw = self._virtual_ward_attributes(
+        vw: dict[str, Any] = self._virtual_ward_attributes(
             cells, is_complex, marginal, dies, cause, vw_referral_multiplier
         )
         order = np.argsort(times[kept], kind="stable")

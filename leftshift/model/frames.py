@@ -6,6 +6,8 @@ never by sampling ticks. Stocks (waiting-list size) are read at month ends from 
 times.
 """
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -67,7 +69,7 @@ def interval_mass(
     return IntervalIntegrator(starts, ends, bounds).mass(weights)
 
 
-def step_mass(log: list[tuple[float, float]], end: float, bounds: np.ndarray) -> np.ndarray:
+def step_mass(log: Sequence[tuple[float, float]], end: float, bounds: np.ndarray) -> np.ndarray:
     """Integral over each bin of a step function given as (time it takes the value, value)."""
     times = np.array([t for t, _ in log] + [end], float)
     values = np.array([v for _, v in log], float)

@@ -17,6 +17,7 @@ Capacity-pressure channels (MODEL.md section 3), each switched off by a zero par
 
 import math
 from collections import deque
+from typing import TYPE_CHECKING, Any, cast
 
 import simpy
 
@@ -34,6 +35,9 @@ from leftshift.model.records import (
     EmergencyBatch,
     ReferralBatch,
 )
+
+if TYPE_CHECKING:  # the virtual ward refers back to the hospital
+    from leftshift.model.virtual_ward import VirtualWard
 
 
 class WaitingList:
@@ -161,7 +165,7 @@ class Hospital:
         #: patients medically fit but still in a bed: (batch, i) -> day they became fit
         self.awaiting: dict[tuple[int, int], tuple[EmergencyBatch, int, float]] = {}
         #: virtual wards (none unless a scenario funds them: :meth:`add_virtual_ward`)
-        self.virtual_ward = None
+        self.virtual_ward: VirtualWard | None = None
         vw = cfg.virtual_wards
         self._step_down_days = vw.step_down_acute_days_saved
         self._step_down_min = vw.min_acute_days_before_step_down
@@ -354,8 +358,9 @@ class Hospital:
 
     def _step_down(self, event: simpy.Event) -> None:
         """Move a step-down patient to a free virtual bed, or let the stay run its course."""
-        batch, i, early, value = event.value
+        batch, i, early, value = cast(tuple[EmergencyBatch, int, float, Any], event.value)
         vw = self.virtual_ward
+        assert vw is not None  # step-downs are only scheduled when there is a virtual ward
         if vw.in_use < vw.capacity:
             batch.step_down_days[i] = early
             vw.admit_step_down(batch, i, early)
@@ -397,7 +402,7 @@ class Hospital:
         self._free_bed()
 
     def _arranged(self, event: simpy.Event) -> None:
-        batch, i, since = event.value
+        batch, i, since = cast(tuple[EmergencyBatch, int, float], event.value)
         self.services[batch.pathway_list[i]].request(batch, i, since, self._leave_for_pathway)
 
     def _leave_for_pathway(self, batch: EmergencyBatch, i: int, since: float) -> None:

@@ -314,7 +314,7 @@ def run_place(place: Place, dynamics: MonthlyDynamics) -> None:
         hospital.waiting_list.enqueue_until(0.0)  # the initial list
         hospital.admit_electives()
     else:
-        first_round = place.cfg.hospital.elective_round_hour / 24.0
+        first_round = float(place.cfg.hospital.elective_round_hour or 0.0) / 24.0
         env.process(hospital.elective_rounds(first_round, end_day))
     # The run creates millions of short-lived, acyclic objects (events, records). Python's
     # cyclic collector would rescan them all repeatedly (about a quarter of the run time for

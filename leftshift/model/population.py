@@ -27,6 +27,7 @@ both modes.
 """
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from scipy import linalg
@@ -200,7 +201,11 @@ class Population:
             self.counts = self.counts.astype(float)
         self.initial_total = int(self.counts.sum())
         self.initial_counts = self.counts.copy()
-        self.births = self.migrants_in = self.migrants_out = self.deaths = 0
+        # running totals: whole people in a stochastic cohort, fractional in an expected one
+        self.births: float = 0
+        self.migrants_in: float = 0
+        self.migrants_out: float = 0
+        self.deaths: float = 0
 
         # excess death hazards of the two conditions (per year)
         self.copd_moves, copd_excess = copd_generator(pop)
@@ -329,7 +334,7 @@ class Population:
         h[..., HF_TO - 1 : HF_TO + 3] = hf * scale_hf
         return h
 
-    def step_month(self) -> dict[str, np.ndarray]:
+    def step_month(self) -> dict[str, Any]:
         """Advance one month; return this month's deaths by cell and births/migration counts."""
         if self.cfg.static:
             zeros = np.zeros_like(self.counts)
@@ -359,16 +364,23 @@ class Population:
             new[:, :, :, :, d + 1] += moves[..., HF_TO + d].sum(axis=4)
         expected_births = self.birth_rate * self.total / MONTHS_PER_YEAR
         births = int(rng.poisson(expected_births)) if stochastic else expected_births
-        new[0, :, 0, 0, 0] += (
-            rng.multinomial(births, self.imd_shares) if stochastic else births * self.imd_shares
+        born: np.ndarray = (
+            rng.multinomial(int(births), self.imd_shares)
+            if stochastic
+            else births * self.imd_shares
         )
+        new[0, :, 0, 0, 0] += born
         mig_rate = self.cfg.net_migration_per_1000 / 1000.0 * self.total / MONTHS_PER_YEAR
-        mig_in = mig_out = 0
+        mig_in: float = 0
+        mig_out: float = 0
         if mig_rate > 0:
             mig_in = int(rng.poisson(mig_rate)) if stochastic else mig_rate
-            new[1, :, 0, 0, 0] += (
-                rng.multinomial(mig_in, self.imd_shares) if stochastic else mig_in * self.imd_shares
+            arrived: np.ndarray = (
+                rng.multinomial(int(mig_in), self.imd_shares)
+                if stochastic
+                else mig_in * self.imd_shares
             )
+            new[1, :, 0, 0, 0] += arrived
         elif mig_rate < 0:
             band = new[1]
             p_out = min(1.0, -mig_rate / max(1, band.sum()))

@@ -7,10 +7,14 @@ coordinates.
 """
 
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 
 from leftshift.config.dimensions import SHAPE
+
+#: default of an array field that ``__post_init__`` fills in when it is not given
+_FILLED_LATER = cast(np.ndarray, None)
 
 # Codes held in the batches' ``outcome`` and ``exit_reason`` arrays, and their labels in the
 # result tables (the label of code k is at position k).
@@ -32,30 +36,32 @@ class EmergencyBatch:
     marginal: np.ndarray
     base_los: np.ndarray
     u_admit: np.ndarray
-    cause: np.ndarray = None  # 0 other, 1 COPD exacerbation, 2 heart failure
-    dies: np.ndarray = None  # dies: in hospital at the end of the stay if admitted, else at once
+    cause: np.ndarray = _FILLED_LATER  # 0 other, 1 COPD exacerbation, 2 heart failure
+    dies: np.ndarray = (
+        _FILLED_LATER  # dies: in hospital at the end of the stay if admitted, else at once
+    )
     #: (time, cell) of deaths among presentations an intervention avoided: the person still
     #: dies, out of hospital (avoiding the presentation is not assumed to avoid the death)
     avoided_deaths: list = field(default_factory=list)
     #: presentations an intervention in the community avoided (they are not rows here): when
     #: they would have come, and the base stay of those who would certainly have been admitted
     #: (not marginal; 0 for marginal ones)
-    avoided_time: np.ndarray = None
-    avoided_base_los: np.ndarray = None
+    avoided_time: np.ndarray = _FILLED_LATER
+    avoided_base_los: np.ndarray = _FILLED_LATER
     #: discharge pathway 0-3, and the draws for arranging and using its service
-    pathway: np.ndarray = None
-    u_arrange: np.ndarray = None
-    u_service: np.ndarray = None
+    pathway: np.ndarray = _FILLED_LATER
+    u_arrange: np.ndarray = _FILLED_LATER
+    u_service: np.ndarray = _FILLED_LATER
     #: virtual wards: referred and eligible for step-up (instead of admission) or step-down
     #: (leaving the acute bed early), the virtual-ward stay if they get a bed, when they would
     #: escalate back (NaN: they do not), the acute base stay of an escalation, and whether the
     #: patient was referred for step-up but failed the digital or housing check
-    vw_step_up: np.ndarray = None
-    vw_step_down: np.ndarray = None
-    vw_stay: np.ndarray = None
-    vw_escalate_after: np.ndarray = None
-    vw_escalation_los: np.ndarray = None
-    vw_excluded: np.ndarray = None
+    vw_step_up: np.ndarray = _FILLED_LATER
+    vw_step_down: np.ndarray = _FILLED_LATER
+    vw_stay: np.ndarray = _FILLED_LATER
+    vw_escalate_after: np.ndarray = _FILLED_LATER
+    vw_escalation_los: np.ndarray = _FILLED_LATER
+    vw_excluded: np.ndarray = _FILLED_LATER
     route: int = 0  # index into ROUTES
     outcome: np.ndarray = field(init=False)
     bed_start: np.ndarray = field(init=False)

@@ -159,7 +159,8 @@ class VirtualWard:
         self.env.timeout(length, value=value).callbacks.append(self._leave)
 
     def _leave(self, event: simpy.Event) -> None:
-        end: _StayEnd = event.value
+        end = event.value
+        assert isinstance(end, _StayEnd)
         cell, dies, escalation = end.cell, end.dies, end.escalation
         now = self.env.now
         self.in_use -= 1
