@@ -32,8 +32,12 @@ def test_interval_mass_matches_brute_force():
     grid = np.linspace(0, 44, 440_001)
     dt = grid[1] - grid[0]
     mid = grid[:-1] + dt / 2
-    active = (starts[:, None] <= mid) & (mid < ends[:, None])
-    density = (weights[:, None] * active).sum(axis=0)
+    # the weight active at each grid midpoint (start <= mid < end), summed with a difference
+    # array rather than a 300 x 440,000 mask: the same sums, without a gigabyte of memory
+    first = np.searchsorted(mid, starts, side="left")
+    stop = np.searchsorted(mid, ends, side="left")
+    steps = np.bincount(first, weights, len(mid) + 1) - np.bincount(stop, weights, len(mid) + 1)
+    density = np.cumsum(steps)[:-1]
     brute = np.array(
         [
             density[(mid >= a) & (mid < b)].sum() * dt
