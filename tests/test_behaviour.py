@@ -57,8 +57,14 @@ def check_backfill(ex, years):
     assert t_interval(paired(ex, "ed_boarding_hours", later), LEVEL)[1] < 0
 
 
-def test_b1_backfill_while_the_list_lasts():
-    check_backfill(experiment(reps=4, years=4), 4)
+@pytest.fixture(scope="module")
+def cut_small_place():
+    """The 10% cut on the small place, 4 replications of 4 years: B1 and the decomposition."""
+    return experiment(reps=4, years=4)
+
+
+def test_b1_backfill_while_the_list_lasts(cut_small_place):
+    check_backfill(cut_small_place, 4)
 
 
 def test_b1_conclusion_changes_without_referral_response():
@@ -104,9 +110,8 @@ def test_b2_proportional_with_pressure_channels_off():
     assert lo - 0.01 < -0.10 < hi + 0.01
 
 
-def test_backfill_decomposition_is_an_identity():
-    ex = experiment(reps=2, years=3)
-    m = ex.backfill()["monthly"]
+def test_backfill_decomposition_is_an_identity(cut_small_place):
+    m = cut_small_place.backfill()["monthly"]
     rebuilt = (
         m["avoided_emergency_bed_days"]
         - m["backfilled_by_admission_threshold"]
