@@ -11,7 +11,7 @@ WORKERS ?= 2
 # collection order rather than sending the files with fewest tests (some of the slowest) last.
 FAST_DIST := --dist loadfile --no-loadscope-reorder
 
-.PHONY: run test test-slow lint bench calibrate-finance clean
+.PHONY: run test test-slow lint typecheck bench calibrate-finance clean
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -31,9 +31,14 @@ test: $(STAMP)
 test-slow: $(STAMP)
 	$(BIN)/pytest -m slow -q -n $(WORKERS)
 
+## lint: ruff's rules and its formatter, checked (nothing is rewritten)
 lint: $(STAMP)
 	$(BIN)/ruff check leftshift tests benchmarks
 	$(BIN)/ruff format --check leftshift tests benchmarks
+
+## typecheck: mypy on the package (settings in pyproject.toml, [tool.mypy])
+typecheck: $(STAMP)
+	$(BIN)/mypy leftshift
 
 ## bench: speed figures (ratios measured in one run; not a test)
 bench: $(STAMP)
