@@ -3,8 +3,15 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# pytest-xdist workers for the tests; `make test WORKERS=auto` uses every core.
+WORKERS ?= 2
+# The fast suite keeps each test file on one worker (--dist loadfile), so a module fixture
+# (one experiment several tests share) runs once; loadgroup would be finer, but pytest-xdist
+# 3.8 ignores xdist_group under pytest 9.2 (pytest-xdist#1386). --no-loadscope-reorder keeps
+# collection order rather than sending the files with fewest tests (some of the slowest) last.
+FAST_DIST := --dist loadfile --no-loadscope-reorder
 
-.PHONY: run test test-slow lint bench calibrate-finance clean
+.PHONY: run test test-slow lint typecheck bench calibrate-finance clean
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -18,15 +25,20 @@ run: $(STAMP)
 
 ## test: create .venv if needed and run the fast test suite (slow statistical tests excluded)
 test: $(STAMP)
-	$(BIN)/pytest -m "not slow" -q
+	$(BIN)/pytest -m "not slow" -q -n $(WORKERS) $(FAST_DIST)
 
 ## test-slow: the long statistical versions of the behaviour and validation checks
 test-slow: $(STAMP)
-	$(BIN)/pytest -m slow -q
+	$(BIN)/pytest -m slow -q -n $(WORKERS)
 
+## lint: ruff's rules and its formatter, checked (nothing is rewritten)
 lint: $(STAMP)
 	$(BIN)/ruff check leftshift tests benchmarks
 	$(BIN)/ruff format --check leftshift tests benchmarks
+
+## typecheck: mypy on the package (settings in pyproject.toml, [tool.mypy])
+typecheck: $(STAMP)
+	$(BIN)/mypy leftshift
 
 ## bench: speed figures (ratios measured in one run; not a test)
 bench: $(STAMP)

@@ -6,12 +6,14 @@ Fast versions run the small place for a few years; the slow ones the default pla
 
 import numpy as np
 import pytest
-from scipy import stats
 
 from leftshift.analysis.experiment import run_experiment
+from leftshift.analysis.intervals import t_interval
 from tests.helpers import small_config
 
 pytestmark = pytest.mark.integration
+
+LEVEL = 0.99  # two-sided level of the t intervals over paired replications
 
 CUT = {"emergency_demand_multiplier": {"start_year": 1.0, "value": 0.9}}
 NO_LIST = {"elective_referrals_per_1000_by_age": [0.0] * 6, "initial_waiting_list_per_1000": 0.0}
@@ -29,12 +31,6 @@ def paired(experiment, metric, years):
     return (y["scenario"] / y["baseline"] - 1).to_numpy()
 
 
-def interval(values, level=0.99):
-    n = len(values)
-    half = stats.t.ppf(0.5 + level / 2, n - 1) * np.std(values, ddof=1) / np.sqrt(n)
-    return values.mean() - half, values.mean() + half
-
-
 def experiment(reps, years, place=None, **sections):
     sections.setdefault("interventions", CUT)
     run = {"replications": reps, "horizon_years": years, "n_jobs": 2}
@@ -50,19 +46,25 @@ def check_backfill(ex, years):
     lists = comp[(comp["metric"] == "waiting_list_size") & comp["reporting_year"].isin(later)]
     assert (lists["scenario_mean"] > 0.1 * lists["baseline_mean"]).all()
     # emergency bed-days really fell by about the cut ...
-    lo, hi = interval(paired(ex, "bed_days_emergency", later))
+    lo, hi = t_interval(paired(ex, "bed_days_emergency", later), LEVEL)
     assert hi < -0.06
     # ... but total bed-days stay within a few percent of baseline
-    lo, hi = interval(paired(ex, "bed_days", later))
+    lo, hi = t_interval(paired(ex, "bed_days", later), LEVEL)
     assert -0.03 < lo and hi < 0.03
     # the freed beds went to the list: more electives, a shorter list, less ED boarding
-    assert interval(paired(ex, "admissions_elective", later))[0] > 0.1
-    assert interval(paired(ex, "waiting_list_size", later[1:]))[1] < -0.2
-    assert interval(paired(ex, "ed_boarding_hours", later))[1] < 0
+    assert t_interval(paired(ex, "admissions_elective", later), LEVEL)[0] > 0.1
+    assert t_interval(paired(ex, "waiting_list_size", later[1:]), LEVEL)[1] < -0.2
+    assert t_interval(paired(ex, "ed_boarding_hours", later), LEVEL)[1] < 0
 
 
-def test_b1_backfill_while_the_list_lasts():
-    check_backfill(experiment(reps=4, years=4), 4)
+@pytest.fixture(scope="module")
+def cut_small_place():
+    """The 10% cut on the small place, 4 replications of 4 years: B1 and the decomposition."""
+    return experiment(reps=4, years=4)
+
+
+def test_b1_backfill_while_the_list_lasts(cut_small_place):
+    check_backfill(cut_small_place, 4)
 
 
 def test_b1_conclusion_changes_without_referral_response():
@@ -78,8 +80,8 @@ def test_b1_conclusion_changes_without_referral_response():
     assert report["backfill_ran_out"]["replications_where_it_happened"] >= 6
     late = paired(ex, "bed_days", [4, 5, 6])
     early = paired(ex, "bed_days", [2])
-    assert interval(late)[1] < 0  # bed-days now fall ...
-    assert interval(late - early)[1] < 0  # ... by more than while the list lasted
+    assert t_interval(late, LEVEL)[1] < 0  # bed-days now fall ...
+    assert t_interval(late - early, LEVEL)[1] < 0  # ... by more than while the list lasted
 
 
 def b2_experiment(reps=4, **sections):
@@ -90,7 +92,7 @@ def b2_experiment(reps=4, **sections):
 
 
 def test_b2_no_backfill_without_a_list():
-    lo, hi = interval(paired(b2_experiment(), "bed_days", [2, 3]))
+    lo, hi = t_interval(paired(b2_experiment(), "bed_days", [2, 3]), LEVEL)
     assert hi < -0.05 and lo > -0.13
 
 
@@ -98,19 +100,18 @@ def test_b2_more_than_proportional_when_social_care_is_tight():
     """With delayed discharges on and places near their load, the cut also shortens the queue
     for places, so delayed discharges fall by more than the cut and bed-days by more than 10%."""
     ex = b2_experiment(reps=6, social_care={"delayed_discharges": True})
-    assert interval(paired(ex, "bed_days_delayed_discharge", [2, 3]))[1] < -0.10
+    assert t_interval(paired(ex, "bed_days_delayed_discharge", [2, 3]), LEVEL)[1] < -0.10
     fall = paired(ex, "bed_days", [2, 3])
-    assert interval(fall)[1] < -0.05 and fall.mean() < -0.10
+    assert t_interval(fall, LEVEL)[1] < -0.05 and fall.mean() < -0.10
 
 
 def test_b2_proportional_with_pressure_channels_off():
-    lo, hi = interval(paired(b2_experiment(hospital=NO_PRESSURE), "bed_days", [2, 3]))
+    lo, hi = t_interval(paired(b2_experiment(hospital=NO_PRESSURE), "bed_days", [2, 3]), LEVEL)
     assert lo - 0.01 < -0.10 < hi + 0.01
 
 
-def test_backfill_decomposition_is_an_identity():
-    ex = experiment(reps=2, years=3)
-    m = ex.backfill()["monthly"]
+def test_backfill_decomposition_is_an_identity(cut_small_place):
+    m = cut_small_place.backfill()["monthly"]
     rebuilt = (
         m["avoided_emergency_bed_days"]
         - m["backfilled_by_admission_threshold"]
@@ -143,5 +144,5 @@ def test_b2_default_place_ample_beds():
             run={"replications": 10, "horizon_years": 5, "n_jobs": 2},
         )
     )
-    lo, hi = interval(paired(ex, "bed_days", [2, 3, 4, 5]))
+    lo, hi = t_interval(paired(ex, "bed_days", [2, 3, 4, 5]), LEVEL)
     assert hi < -0.05 and lo > -0.13

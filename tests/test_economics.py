@@ -7,7 +7,7 @@ import pytest
 from scipy import stats
 
 from leftshift.analysis.economics import ceac, discount_factors, economic_evaluation, icer
-from leftshift.analysis.experiment import run_experiment
+from leftshift.analysis.experiment import arm_seed, run_experiment
 from leftshift.cli import compare_arguments
 from leftshift.config import EffectConfig, load
 from leftshift.model.psa import draw, sample, uncertain_parameters
@@ -92,16 +92,34 @@ CUT = {"emergency_demand_multiplier": {"start_year": 0.0, "value": 0.9}}
 
 
 def crn_variance_ratio(reps, years, place=None):
-    """Variance of the paired bed-day difference: independent seeds / common random numbers."""
-    variances = []
+    """Variance of the paired bed-day difference: independent seeds / common random numbers.
+
+    Only the scenario arm's seeds depend on ``run.common_random_numbers``, so the baseline
+    arm is run once and paired with both scenario arms (the same numbers as two full runs).
+    """
+    configs = {}
     for crn in (True, False):
         run = {"replications": reps, "horizon_years": years, "n_jobs": 2}
         sections = {"interventions": CUT, "run": {**run, "common_random_numbers": crn}}
         if place:
             sections["place"] = place
-        ex = run_experiment(small_config(**sections))
-        y = ex.yearly().groupby(["arm", "replication"])["bed_days"].sum()
-        variances.append(np.var(y["scenario"] - y["baseline"], ddof=1))
+        configs[crn] = small_config(**sections)
+    assert [arm_seed(configs[True], "baseline", r) for r in range(reps)] == [
+        arm_seed(configs[False], "baseline", r) for r in range(reps)
+    ]
+    assert [arm_seed(configs[True], "scenario", r) for r in range(reps)] != [
+        arm_seed(configs[False], "scenario", r) for r in range(reps)
+    ]
+
+    def bed_days(ex):
+        return ex.yearly().groupby(["arm", "replication"])["bed_days"].sum()
+
+    paired = bed_days(run_experiment(configs[True]))
+    independent = bed_days(run_experiment(configs[False], only_arm="scenario"))
+    variances = [
+        np.var(scenario["scenario"] - paired["baseline"], ddof=1)
+        for scenario in (paired, independent)
+    ]
     return variances[1] / variances[0], reps
 
 

@@ -4,10 +4,10 @@ and behaviours B3 (double running) and B6 (savings need decommissioning)."""
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import stats
 
 import leftshift
 from leftshift.analysis.experiment import run_experiment
+from leftshift.analysis.intervals import t_interval
 from leftshift.analysis.money import money_comparison, net_cost_by_year
 from leftshift.config import load
 from leftshift.model.clock import Calendar
@@ -250,11 +250,7 @@ def test_evidence_rule_closes_wards_only_where_occupancy_is_low():
 # --------------------------------------------------------------------------------------------
 # behaviours B3 and B6
 # --------------------------------------------------------------------------------------------
-def _ci(values, level=0.99):
-    values = np.asarray(values, float)
-    n = len(values)
-    half = stats.t.ppf(0.5 + level / 2, n - 1) * values.std(ddof=1) / np.sqrt(n)
-    return values.mean() - half, values.mean() + half
+LEVEL = 0.99  # two-sided level of the t intervals over paired replications
 
 
 def _experiment(name, reps, years, place="small"):
@@ -276,7 +272,7 @@ def _incremental(results, with_tf=False):
 def check_b3(results):
     diff = _incremental(results)
     for year in diff.columns[:2]:
-        assert _ci(diff[year])[0] > 0, f"no double running in {year}"
+        assert t_interval(diff[year], LEVEL)[0] > 0, f"no double running in {year}"
 
 
 def check_b6(teams, early):
@@ -286,7 +282,7 @@ def check_b6(teams, early):
     # closing two wards in year 2 does show one, in every later year
     early_diff = _incremental(early)
     for year in early_diff.columns[1:]:
-        assert _ci(early_diff[year])[1] < 0, f"no saving in {year}"
+        assert t_interval(early_diff[year], LEVEL)[1] < 0, f"no saving in {year}"
     # and, with a long list, raises waits and ED boarding against the teams alone
     for metric in ("ed_boarding_hours", "waiting_list_size"):
         a, b = (
@@ -297,7 +293,7 @@ def check_b6(teams, early):
         # replication of the teams alone has almost no boarding)
         teams_alone = a.groupby("replication")[metric].sum()
         rise = b.groupby("replication")[metric].sum() - teams_alone
-        assert _ci(rise.to_numpy())[0] > 0.1 * teams_alone.mean(), metric
+        assert t_interval(rise.to_numpy(), LEVEL)[0] > 0.1 * teams_alone.mean(), metric
 
 
 @pytest.fixture(scope="module")

@@ -4,9 +4,9 @@ over the medium term), with margins from paired replications."""
 import numpy as np
 import pytest
 import yaml
-from scipy import stats
 
 from leftshift.analysis.experiment import run_experiment
+from leftshift.analysis.intervals import t_interval
 from leftshift.config import StaffGroupConfig, load
 from leftshift.model.community import ProactiveCare, StaffGroup, piecewise
 from leftshift.model.population import SHAPE
@@ -124,27 +124,23 @@ def change_over_time(ex, metrics, how):
     return (rel.loc[5:10].mean() - rel.loc[1]).to_numpy()
 
 
-def interval(values, level=0.99):
-    half = stats.t.ppf(0.5 + level / 2, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values))
-    return values.mean() - half, values.mean() + half
-
-
 EXACERBATIONS = ["admissions_copd_exacerbation", "admissions_heart_failure"]
 SEVERE = ["people_in_a_severe_state"]
+LEVEL = 0.99  # two-sided level of the t intervals over paired replications
 
 
 @pytest.mark.integration
 def test_b4_benefit_grows_over_the_medium_term():
     ex = b4_experiment(effects_on=True)
-    assert interval(change_over_time(ex, EXACERBATIONS, "sum"))[1] < 0
-    assert interval(change_over_time(ex, SEVERE, "mean"))[1] < 0
+    assert t_interval(change_over_time(ex, EXACERBATIONS, "sum"), LEVEL)[1] < 0
+    assert t_interval(change_over_time(ex, SEVERE, "mean"), LEVEL)[1] < 0
 
 
 @pytest.mark.integration
 def test_b4_no_effect_means_no_difference_beyond_noise():
     ex = b4_experiment(effects_on=False)
     for metrics, how in ((EXACERBATIONS, "sum"), (SEVERE, "mean")):
-        lo, hi = interval(change_over_time(ex, metrics, how))
+        lo, hi = t_interval(change_over_time(ex, metrics, how), LEVEL)
         assert lo <= 0 <= hi, metrics
 
 
@@ -163,5 +159,5 @@ def test_b4_slow_default_place_with_the_scenarios_own_effects():
             }
         )
     )
-    assert interval(change_over_time(ex, EXACERBATIONS, "sum"))[1] < 0
-    assert interval(change_over_time(ex, SEVERE, "mean"))[1] < 0
+    assert t_interval(change_over_time(ex, EXACERBATIONS, "sum"), LEVEL)[1] < 0
+    assert t_interval(change_over_time(ex, SEVERE, "mean"), LEVEL)[1] < 0

@@ -1,20 +1,15 @@
 """Discharge pathways and social care (issue 5, first part): delayed discharges calibrated to
 about 1 in 7 occupied beds with social_care=delays, and more places cutting them."""
 
-import numpy as np
 import pytest
-from scipy import stats
 
 from leftshift.analysis.experiment import run_experiment
+from leftshift.analysis.intervals import t_interval
 from tests.helpers import compose_config
 
 pytestmark = pytest.mark.integration
 
-
-def _interval(values, level=0.99):
-    values = np.asarray(values, float)
-    half = stats.t.ppf(0.5 + level / 2, len(values) - 1) * values.std(ddof=1)
-    return values.mean() - half / np.sqrt(len(values)), values.mean() + half / np.sqrt(len(values))
+LEVEL = 0.99  # two-sided level of the t intervals over paired replications
 
 
 def test_delayed_discharges_calibration_of_default_place():
@@ -55,4 +50,4 @@ def test_more_social_care_cuts_delayed_discharge_bed_days():
         .sum()
     )
     relative = (y["scenario"] / y["baseline"] - 1).to_numpy()
-    assert _interval(relative)[1] < 0
+    assert t_interval(relative, LEVEL)[1] < 0

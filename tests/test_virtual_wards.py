@@ -3,9 +3,9 @@ exact bed-time accounting, the acute case mix (B5) and the inequality split (B7)
 
 import numpy as np
 import pytest
-from scipy import stats
 
 from leftshift.analysis.experiment import run_experiment
+from leftshift.analysis.intervals import t_interval
 from leftshift.analysis.virtual_ward_report import virtual_ward_report
 from leftshift.config import ConfigError
 from leftshift.model import simulate
@@ -13,6 +13,8 @@ from leftshift.model.frames import step_mass
 from leftshift.model.records import VIRTUAL_WARD
 from leftshift.model.virtual_ward import VirtualWard
 from tests.helpers import compose_config
+
+LEVEL = 0.99  # two-sided level of the t intervals over paired replications
 
 VW_20 = (
     "interventions.virtual_wards.beds_per_100k.years=[0]",
@@ -22,12 +24,6 @@ VW_20 = (
 
 def _wide(monthly):
     return monthly.pivot(index="month", columns="metric", values="value")
-
-
-def _interval(values, level=0.99):
-    values = np.asarray(values, float)
-    half = stats.t.ppf(0.5 + level / 2, len(values) - 1) * values.std(ddof=1)
-    return values.mean() - half / np.sqrt(len(values)), values.mean() + half / np.sqrt(len(values))
 
 
 @pytest.mark.unit
@@ -156,8 +152,8 @@ def test_b5_moving_routine_work_out_makes_the_acute_case_mix_more_complex():
     }
     rise = {k: (v["scenario"] - v["baseline"]).to_numpy() for k, v in measures.items()}
     for key in ("complex share", "mean emergency stay", "spend per spell"):
-        assert _interval(rise[key])[0] > 0, key
-    assert _interval(rise["margin per spell"])[1] < 0
+        assert t_interval(rise[key], LEVEL)[0] > 0, key
+    assert t_interval(rise["margin per spell"], LEVEL)[1] < 0
     # the routine work really left: fewer emergency admissions, many to virtual wards
     assert (y.loc["scenario", "emergency_to_virtual_ward"] > 0).all()
 

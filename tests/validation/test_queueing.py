@@ -9,13 +9,15 @@ from math import factorial
 
 import numpy as np
 import pytest
-from scipy import stats
 
+from leftshift.analysis.intervals import t_half_width
 from leftshift.model import simulate
 from leftshift.model.frames import interval_mass
 from tests.helpers import queue_only_config
 
 pytestmark = pytest.mark.integration
+
+LEVEL = 0.999  # two-sided level of the t intervals over replications
 
 
 def erlang_b(c: int, a: float) -> float:
@@ -35,11 +37,6 @@ def erlang_c(c: int, a: float) -> float:
 def _rate(a: float, mean_los: float, population: int) -> float:
     """Admissions per 1,000 person-years that give offered load ``a`` erlangs."""
     return a / mean_los * 365.25 / population * 1000
-
-
-def _tolerance(samples, level=0.999):
-    n = len(samples)
-    return stats.t.ppf(0.5 + level / 2, n - 1) * np.std(samples, ddof=1) / np.sqrt(n)
 
 
 def _after_warmup(res):
@@ -62,16 +59,16 @@ def _queue_stats(c, a, mean_los, reps, **hospital):
 @pytest.mark.parametrize("c, a", [(20, 16.0), (10, 6.0)])
 def test_erlang_c_probability_of_waiting_and_occupancy(c, a):
     waited, occupancy, _ = _queue_stats(c, a, 5.0, reps=6)
-    assert abs(waited.mean() - erlang_c(c, a)) < _tolerance(waited) + 0.005
-    assert abs(occupancy.mean() - a / c) < _tolerance(occupancy) + 0.002
+    assert abs(waited.mean() - erlang_c(c, a)) < t_half_width(waited, LEVEL) + 0.005
+    assert abs(occupancy.mean() - a / c) < t_half_width(occupancy, LEVEL) + 0.002
 
 
 @pytest.mark.parametrize("c, a", [(20, 16.0), (20, 22.0)])
 def test_erlang_b_loss_when_no_one_may_board(c, a):
     _, occupancy, lost = _queue_stats(c, a, 5.0, reps=6, max_ed_boarders=0)
     b = erlang_b(c, a)
-    assert abs(lost.mean() - b) < _tolerance(lost) + 0.005
-    assert abs(occupancy.mean() - a * (1 - b) / c) < _tolerance(occupancy) + 0.003
+    assert abs(lost.mean() - b) < t_half_width(lost, LEVEL) + 0.005
+    assert abs(occupancy.mean() - a * (1 - b) / c) < t_half_width(occupancy, LEVEL) + 0.003
 
 
 def test_erlang_b_is_insensitive_to_the_stay_distribution():
@@ -89,15 +86,15 @@ def test_erlang_b_is_insensitive_to_the_stay_distribution():
     lost = np.array(
         [(_after_warmup(simulate(cfg, s))["outcome"] == "diverted").mean() for s in range(6)]
     )
-    assert abs(lost.mean() - erlang_b(c, a)) < _tolerance(lost) + 0.005
+    assert abs(lost.mean() - erlang_b(c, a)) < t_half_width(lost, LEVEL) + 0.005
 
 
 @pytest.mark.slow
 def test_erlang_c_large_system():
     c, a = 100, 92.0
     waited, occupancy, _ = _queue_stats(c, a, 5.0, reps=10)
-    assert abs(waited.mean() - erlang_c(c, a)) < _tolerance(waited) + 0.005
-    assert abs(occupancy.mean() - a / c) < _tolerance(occupancy) + 0.002
+    assert abs(waited.mean() - erlang_c(c, a)) < t_half_width(waited, LEVEL) + 0.005
+    assert abs(occupancy.mean() - a / c) < t_half_width(occupancy, LEVEL) + 0.002
 
 
 def littles_law_gap(res) -> float:
@@ -183,6 +180,6 @@ def test_non_preemptive_priority_waits_two_classes():
         elective.append((done["exit_day"] - done["referral_day"]).mean())
     emergency, elective = np.array(emergency), np.array(elective)
     w_e, w_l = cobham_waits(c, a_e, a_l, mean_los)
-    assert abs(emergency.mean() - w_e) < _tolerance(emergency) + 0.02
-    assert abs(elective.mean() - w_l) < _tolerance(elective) + 0.1
+    assert abs(emergency.mean() - w_e) < t_half_width(emergency, LEVEL) + 0.02
+    assert abs(elective.mean() - w_l) < t_half_width(elective, LEVEL) + 0.1
     assert w_l > 3 * w_e  # the classes really differ, so the check has power
