@@ -237,3 +237,51 @@ def test_checker_allows_own_and_lower_layers_and_root_metadata():
 def test_checker_treats_a_public_name_of_the_root_as_the_top_layer():
     violations = check_source("from leftshift import run\n", "leftshift.analysis.fake")
     assert [v.imported for v in violations] == ["from leftshift import run"]
+
+
+# --- what each layer may not do, beyond the order --------------------------------------------
+#: names whose import means "runs the model" (report/ must only write and draw)
+RUNS_THE_MODEL = {
+    "leftshift.model.place",
+    "leftshift.model.simulate",
+    "leftshift.analysis.experiment.run_experiment",
+    "leftshift.analysis.decommissioning",
+    "leftshift.analysis.bundle.analyse",
+    "leftshift.analysis.calibrate",
+}
+#: third-party modules a layer must not touch: the model knows nothing of files, Hydra or
+#: drawing; the analysis never draws
+FORBIDDEN_LIBRARIES = {
+    "model": {"hydra", "omegaconf", "matplotlib", "yaml", "json", "shutil", "pathlib"},
+    "analysis": {"hydra", "matplotlib"},
+}
+
+
+def _imported_names(source: str) -> list[tuple[int, str]]:
+    out = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            out += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            out += [(node.lineno, f"{node.module}.{alias.name}") for alias in node.names]
+            out.append((node.lineno, node.module))
+    return out
+
+
+def test_report_never_runs_the_model():
+    found = []
+    for path in sorted((PACKAGE_DIR / "report").rglob("*.py")):
+        for line, name in _imported_names(path.read_text(encoding="utf-8")):
+            if any(name == r or name.startswith(r + ".") for r in RUNS_THE_MODEL):
+                found.append(f"{path.relative_to(PACKAGE_DIR.parent)}:{line} imports {name}")
+    assert not found, "report/ must not run the model:\n" + "\n".join(found)
+
+
+@pytest.mark.parametrize("layer", sorted(FORBIDDEN_LIBRARIES))
+def test_layer_keeps_off_files_hydra_and_drawing(layer):
+    found = []
+    for path in sorted((PACKAGE_DIR / layer).rglob("*.py")):
+        for line, name in _imported_names(path.read_text(encoding="utf-8")):
+            if name.split(".")[0] in FORBIDDEN_LIBRARIES[layer]:
+                found.append(f"{path.relative_to(PACKAGE_DIR.parent)}:{line} imports {name}")
+    assert not found, f"{layer}/ must not import these:\n" + "\n".join(found)
