@@ -132,3 +132,95 @@ def test_metric_reference_is_up_to_date():
     assert (ROOT / "docs" / "metrics.md").read_text() == metrics.markdown(), (
         "docs/metrics.md is stale: run python -m leftshift.model.metrics > docs/metrics.md"
     )
+
+
+#: strings in analysis/ and report/ equal to (or an f-string that can spell) a registered metric
+#: name but not naming a monthly metric: (file, string) -> (occurrences, why it is not one).
+#: Counted, so a metric name cannot creep back into a file beside a legitimate twin.
+NOT_METRIC_NAMES = {
+    ("leftshift/analysis/decommissioning.py", "wards_closed"): (
+        2,
+        "column of the decommissioning table: wards closed in that trial",
+    ),
+    ("leftshift/analysis/economics.py", "qalys"): (
+        4,
+        "column of the per-replication economics frame (econ_by_replication)",
+    ),
+    ("leftshift/report/figures.py", "qalys"): (
+        1,
+        "column of the per-replication economics frame drawn by incremental_qalys_figure",
+    ),
+    ("leftshift/analysis/virtual_ward_report.py", "occupied_beds"): (
+        1,
+        "key of the virtual-ward report's by_year rows (virtual beds, not G&A)",
+    ),
+    ("leftshift/analysis/virtual_ward_report.py", "occupancy"): (
+        1,
+        "key of the virtual-ward report's by_year rows (virtual-ward occupancy)",
+    ),
+    ("leftshift/analysis/virtual_ward_report.py", "f'admissions_{k}'"): (
+        1,
+        "keys of the virtual-ward report's by_year rows, one per stay kind",
+    ),
+    ("leftshift/report/console.py", "occupancy"): (
+        2,
+        "label and key of the virtual-ward report's by_year rows",
+    ),
+    ("leftshift/report/console.py", "waiting_list_18wk_share"): (
+        1,
+        "key of an arm's summary (results.summarise()), not the monthly table",
+    ),
+    ("leftshift/report/rundir.py", "referrals"): (
+        1,
+        "table name: the referrals_<arm>.parquet stem",
+    ),
+}
+
+
+def _metric_like_strings(path: Path) -> list[tuple[int, str]]:
+    """Strings equal to a registered metric name, and f-strings that can spell one.
+
+    An f-string counts when it starts with text and its text parts, with anything between
+    them, spell a registered name in full (``f"deaths_Q{q}"`` spells ``deaths_Q1``).
+    """
+    import ast
+    import re
+
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            if metrics.is_registered(node.value):
+                found.append((node.lineno, node.value))
+        elif isinstance(node, ast.JoinedStr) and isinstance(node.values[0], ast.Constant):
+            shape = "".join(
+                re.escape(v.value) if isinstance(v, ast.Constant) else ".+" for v in node.values
+            )
+            if any(re.fullmatch(shape, name) for name in REGISTRY):
+                found.append((node.lineno, ast.unparse(node)))
+    return found
+
+
+@pytest.mark.unit
+def test_analysis_and_report_name_metrics_through_the_registry():
+    from collections import Counter
+
+    found: Counter[tuple[str, str]] = Counter()
+    lines: dict[tuple[str, str], list[int]] = {}
+    paths = [*ROOT.glob("leftshift/analysis/*.py"), *ROOT.glob("leftshift/report/*.py")]
+    for path in sorted(paths):
+        rel = path.relative_to(ROOT).as_posix()
+        for line, text in _metric_like_strings(path):
+            found[rel, text] += 1
+            lines.setdefault((rel, text), []).append(line)
+    allowed = {key: count for key, (count, _) in NOT_METRIC_NAMES.items()}
+    stray = [
+        f"{rel}:{','.join(map(str, lines[rel, text]))}: {text}"
+        for (rel, text), n in sorted(found.items())
+        if n > allowed.get((rel, text), 0)
+    ]
+    assert not stray, (
+        "metric names written as strings (use leftshift.model.metrics' constants or families,"
+        " or add a non-metric use to NOT_METRIC_NAMES with the reason): " + "; ".join(stray)
+    )
+    stale = sorted(key for key, n in allowed.items() if found[key] < n)
+    assert not stale, f"NOT_METRIC_NAMES counts more than the code holds: {stale}"

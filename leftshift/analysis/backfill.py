@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from leftshift.config import Config
+from leftshift.model import metrics
 
 
 def backfill_report(cfg: Config, monthly: pd.DataFrame) -> dict[str, Any]:
@@ -41,31 +42,34 @@ def backfill_report(cfg: Config, monthly: pd.DataFrame) -> dict[str, Any]:
         return arm("baseline", metric) - arm("scenario", metric)
 
     ratio = (
-        arm("scenario", "emergency_presentations_marginal")
-        / arm("baseline", "emergency_presentations_marginal").replace(0, np.nan)
+        arm("scenario", metrics.EMERGENCY_PRESENTATIONS_MARGINAL)
+        / arm("baseline", metrics.EMERGENCY_PRESENTATIONS_MARGINAL).replace(0, np.nan)
     ).fillna(1.0)
-    marginal_b = arm("baseline", "bed_days_base_emergency_marginal")
-    marginal_s = arm("scenario", "bed_days_base_emergency_marginal")
+    marginal_b = arm("baseline", metrics.BED_DAYS_BASE_EMERGENCY_MARGINAL)
+    marginal_s = arm("scenario", metrics.BED_DAYS_BASE_EMERGENCY_MARGINAL)
     parts = pd.DataFrame(
         {
-            "avoided_emergency_bed_days": delta("bed_days_base_emergency_core")
+            "avoided_emergency_bed_days": delta(metrics.BED_DAYS_BASE_EMERGENCY_CORE)
             + marginal_b * (1 - ratio),
             "backfilled_by_admission_threshold": marginal_s - marginal_b * ratio,
-            "backfilled_by_electives": -delta("bed_days_base_elective"),
-            "backfilled_by_stay_length": -delta("bed_days_stay_pressure")
-            - delta("bed_days_awaiting_discharge_window"),
-            "backfilled_by_delayed_discharges": -delta("bed_days_delayed_discharge"),
-            "released_bed_days": delta("bed_days"),
-            "boarding_hours_saved": delta("ed_boarding_hours"),
+            "backfilled_by_electives": -delta(metrics.BED_DAYS_BASE_ELECTIVE),
+            "backfilled_by_stay_length": -delta(metrics.BED_DAYS_STAY_PRESSURE)
+            - delta(metrics.BED_DAYS_AWAITING_DISCHARGE_WINDOW),
+            "backfilled_by_delayed_discharges": -delta(metrics.BED_DAYS_DELAYED_DISCHARGE),
+            "released_bed_days": delta(metrics.BED_DAYS),
+            "boarding_hours_saved": delta(metrics.ED_BOARDING_HOURS),
         }
     )
-    list_ratio = wide[("scenario", "waiting_list_size")] / wide[("baseline", "waiting_list_size")]
+    list_ratio = (
+        wide[("scenario", metrics.WAITING_LIST_SIZE)]
+        / wide[("baseline", metrics.WAITING_LIST_SIZE)]
+    )
     per_rep = []
     for rep, grp in parts.groupby(level="replication"):
         g = grp.droplevel("replication")
         roll = g.rolling(rep_cfg.rolling_months, min_periods=rep_cfg.rolling_months).mean()
         baseline_beds = (
-            wide[("baseline", "bed_days")]
+            wide[("baseline", metrics.BED_DAYS)]
             .xs(rep, level="replication")
             .rolling(rep_cfg.rolling_months, min_periods=rep_cfg.rolling_months)
             .mean()

@@ -17,27 +17,28 @@ from leftshift.analysis.experiment import ExperimentResults
 from leftshift.analysis.money import by_organisation_and_year, money_comparison
 from leftshift.analysis.virtual_ward_report import virtual_ward_report
 from leftshift.config import Config
+from leftshift.model import metrics
 
 #: metrics whose paired year-by-year differences go into the summary
 SUMMARY_COMPARISON_METRICS = (
-    "bed_days",
-    "admissions_emergency",
-    "admissions_elective",
-    "ed_boarding_hours",
-    "waiting_list_size",
-    "occupancy",
-    "admissions_copd_exacerbation",
-    "admissions_heart_failure",
-    "people_copd_severe",
-    "people_heart_failure_severe",
-    "people_frailty_severe",
-    "people_in_a_severe_state",
-    "people_reached_proactive_care",
-    "proactive_care_wte_funded",
-    "proactive_care_wte_in_post",
-    "proactive_care_wte_productive",
-    "open_beds",
-    "delayed_discharge_patients",
+    metrics.BED_DAYS,
+    metrics.ADMISSIONS_EMERGENCY,
+    metrics.ADMISSIONS_ELECTIVE,
+    metrics.ED_BOARDING_HOURS,
+    metrics.WAITING_LIST_SIZE,
+    metrics.OCCUPANCY,
+    metrics.ADMISSIONS_COPD_EXACERBATION,
+    metrics.ADMISSIONS_HEART_FAILURE,
+    metrics.PEOPLE_COPD_SEVERE,
+    metrics.PEOPLE_HEART_FAILURE_SEVERE,
+    metrics.PEOPLE_FRAILTY_SEVERE,
+    metrics.PEOPLE_IN_A_SEVERE_STATE,
+    metrics.PEOPLE_REACHED_PROACTIVE_CARE,
+    metrics.PROACTIVE_CARE_WTE_FUNDED,
+    metrics.PROACTIVE_CARE_WTE_IN_POST,
+    metrics.PROACTIVE_CARE_WTE_PRODUCTIVE,
+    metrics.OPEN_BEDS,
+    metrics.DELAYED_DISCHARGE_PATIENTS,
 )
 
 

@@ -12,7 +12,7 @@ prices, per head a year. Run ``make calibrate-finance`` and copy the printed val
 import sys
 
 from leftshift.config import Config, load
-from leftshift.model import simulate
+from leftshift.model import metrics, simulate
 from leftshift.model.clock import DAYS_PER_YEAR, Calendar
 from leftshift.model.ledger import spell_prices
 from leftshift.model.rng import seed_for
@@ -34,13 +34,15 @@ def calibrate_tariffs(cfg: Config, replications: int = 5) -> dict[str, float]:
         fixed = f.bed_day_cost_gbp * f.fixed_share_of_bed_day_cost
         variable = f.bed_day_cost_gbp - fixed
         # the bed stock's fixed cost is shared over occupied bed-days
-        per_bed_day = fixed * wide["core_bed_days"].sum() / wide["bed_days"].sum() + variable
-        totals["em_cost"] += wide["bed_days_emergency"].sum() * per_bed_day
-        totals["el_cost"] += wide["bed_days_elective"].sum() * (
+        per_bed_day = (
+            fixed * wide[metrics.CORE_BED_DAYS].sum() / wide[metrics.BED_DAYS].sum() + variable
+        )
+        totals["em_cost"] += wide[metrics.BED_DAYS_EMERGENCY].sum() * per_bed_day
+        totals["el_cost"] += wide[metrics.BED_DAYS_ELECTIVE].sum() * (
             per_bed_day + f.elective_bed_day_extra_cost_gbp
         )
         days = calendar.days_in_month()[wide.index.to_numpy(int)]
-        totals["person_years"] += float((wide["population"] * days).sum()) / DAYS_PER_YEAR
+        totals["person_years"] += float((wide[metrics.POPULATION] * days).sum()) / DAYS_PER_YEAR
         ep = res.episodes[res.episodes["discharge_day"] >= res.reporting_start_day]
         zero = spell_prices(_with_zero_base(cfg), ep)  # excess-day payments only
         for kind in ("emergency", "elective"):

@@ -13,6 +13,7 @@ import pandas as pd
 from leftshift.analysis.experiment import ExperimentResults, arms, run_experiment
 from leftshift.analysis.money import net_cost_by_year
 from leftshift.config import Config, load, to_container
+from leftshift.model import metrics
 
 
 def _with_closures(cfg: Config, wards: int, year: float) -> Config:
@@ -33,13 +34,13 @@ def _judge(cfg: Config, results: ExperimentResults, year: float) -> dict[str, An
         index=["replication", "reporting_year"], columns="metric", values="value", aggfunc="mean"
     )
     occupancy = float(
-        scen[after & (scen["metric"] == "bed_days")]["value"].sum()
-        / scen[after & (scen["metric"] == "open_bed_days")]["value"].sum()
+        scen[after & (scen["metric"] == metrics.BED_DAYS)]["value"].sum()
+        / scen[after & (scen["metric"] == metrics.OPEN_BED_DAYS)]["value"].sum()
     )
     years = wide.index.get_level_values("reporting_year")
     before_year = max(1, int(np.floor(year)))
-    list_before = float(wide.loc[years == before_year, "waiting_list_size"].mean())
-    list_final = float(wide.loc[years == years.max(), "waiting_list_size"].mean())
+    list_before = float(wide.loc[years == before_year, metrics.WAITING_LIST_SIZE].mean())
+    list_final = float(wide.loc[years == years.max(), metrics.WAITING_LIST_SIZE].mean())
     return {
         "mean_occupancy_after_closure": occupancy,
         "waiting_list_year_before_closure": list_before,

@@ -13,13 +13,20 @@ from leftshift.analysis.comparison import ci_half_width
 from leftshift.analysis.experiment import ExperimentResults
 from leftshift.analysis.money import NO_GAP, NOT_WITHIN_HORIZON, break_even, net_cost_by_year
 from leftshift.config import Config
+from leftshift.config.dimensions import IMD_QUINTILES
+from leftshift.model import metrics
 from leftshift.model.ledger import signed_amounts
 
 CEAC_MAX_GBP = 100_000.0
 CEAC_STEP_GBP = 1_000.0
 BOOTSTRAP_RESAMPLES = 2_000
 #: paired metrics summed over the horizon for the replication guidance
-GUIDANCE_METRICS = ("bed_days", "admissions_emergency", "qalys", "ed_boarding_hours")
+GUIDANCE_METRICS = (
+    metrics.BED_DAYS,
+    metrics.ADMISSIONS_EMERGENCY,
+    metrics.QALYS,
+    metrics.ED_BOARDING_HOURS,
+)
 
 
 def discount_factors(rate: float, years: np.ndarray) -> np.ndarray:
@@ -42,7 +49,7 @@ def incremental_by_replication(cfg: Config, results: ExperimentResults) -> pd.Da
         .sum()
     )
     monthly = results.monthly()
-    qaly_rows = monthly[monthly["metric"] == "qalys"]
+    qaly_rows = monthly[monthly["metric"] == metrics.QALYS]
     qalys = qaly_rows.groupby(["arm", "replication", "reporting_year"])["value"].sum()
     out = pd.DataFrame(
         {
@@ -198,23 +205,24 @@ def _break_even_interval(results: ExperimentResults) -> dict[str, Any]:
 def _outcome_differences(results: ExperimentResults) -> dict[str, Any]:
     """Scenario minus baseline deaths, life-years and QALYs by IMD quintile over the horizon."""
     monthly = results.monthly()
-    metrics = [
-        "deaths_in_hospital",
-        "deaths_in_population",
-        "deaths_after_ed_without_admission",
-        "deaths_after_avoided_presentation",
-        "deaths_from_ed_crowding_in_population",
-        "years_of_life_lost",
-        *[f"deaths_Q{q}" for q in range(1, 6)],
-        "deaths_expected_from_ed_crowding",
-        "life_years",
-        "qalys",
-        *[f"qalys_Q{q}" for q in range(1, 6)],
+    outcome_metrics = [
+        metrics.DEATHS_IN_HOSPITAL,
+        metrics.DEATHS_IN_POPULATION,
+        metrics.DEATHS_AFTER_ED_WITHOUT_ADMISSION,
+        metrics.DEATHS_AFTER_AVOIDED_PRESENTATION,
+        metrics.DEATHS_FROM_ED_CROWDING_IN_POPULATION,
+        metrics.YEARS_OF_LIFE_LOST,
+        *[metrics.DEATHS_BY_IMD.name(q) for q in IMD_QUINTILES],
+        metrics.DEATHS_EXPECTED_FROM_ED_CROWDING,
+        metrics.LIFE_YEARS,
+        metrics.QALYS,
+        *[metrics.QALYS_BY_IMD.name(q) for q in IMD_QUINTILES],
     ]
-    sub = monthly[monthly["metric"].isin(metrics)]
+    sub = monthly[monthly["metric"].isin(outcome_metrics)]
     totals = sub.groupby(["arm", "replication", "metric"])["value"].sum().unstack("metric")
     diff = totals.loc["scenario"] - totals.loc["baseline"]
-    out = {m: _mean_ci(diff[m].to_numpy()) for m in metrics}
-    gap = diff["qalys_Q1"] - diff["qalys_Q5"]
-    out["qaly_gain_gap_Q1_minus_Q5"] = _mean_ci(gap.to_numpy())
+    out = {m: _mean_ci(diff[m].to_numpy()) for m in outcome_metrics}
+    most, least = IMD_QUINTILES[0], IMD_QUINTILES[-1]  # most and least deprived
+    gap = diff[metrics.QALYS_BY_IMD.name(most)] - diff[metrics.QALYS_BY_IMD.name(least)]
+    out[f"qaly_gain_gap_{most}_minus_{least}"] = _mean_ci(gap.to_numpy())
     return out

@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from leftshift.model import metrics
+
 
 def headline(summary: dict) -> list[str]:
     """The lines printed after a run: each arm's headline, then the experiment's differences."""
@@ -33,17 +35,17 @@ def headline(summary: dict) -> list[str]:
             how = "mean of paired replications"
         lines.append(f"  scenario vs baseline, by reporting year ({how}):")
         for metric, label in (
-            ("bed_days", "bed-days"),
-            ("ed_boarding_hours", "ED boarding"),
-            ("waiting_list_size", "waiting list"),
-            ("admissions_elective", "elective admissions"),
-            ("admissions_copd_exacerbation", "COPD exacerbations"),
-            ("admissions_heart_failure", "HF admissions"),
-            ("people_copd_severe", "people GOLD 3-4"),
-            ("people_heart_failure_severe", "people NYHA III-IV"),
-            ("people_frailty_severe", "people severely frail"),
-            ("people_in_a_severe_state", "people in any of these"),
-            ("delayed_discharge_patients", "delayed discharges"),
+            (metrics.BED_DAYS, "bed-days"),
+            (metrics.ED_BOARDING_HOURS, "ED boarding"),
+            (metrics.WAITING_LIST_SIZE, "waiting list"),
+            (metrics.ADMISSIONS_ELECTIVE, "elective admissions"),
+            (metrics.ADMISSIONS_COPD_EXACERBATION, "COPD exacerbations"),
+            (metrics.ADMISSIONS_HEART_FAILURE, "HF admissions"),
+            (metrics.PEOPLE_COPD_SEVERE, "people GOLD 3-4"),
+            (metrics.PEOPLE_HEART_FAILURE_SEVERE, "people NYHA III-IV"),
+            (metrics.PEOPLE_FRAILTY_SEVERE, "people severely frail"),
+            (metrics.PEOPLE_IN_A_SEVERE_STATE, "people in any of these"),
+            (metrics.DELAYED_DISCHARGE_PATIENTS, "delayed discharges"),
         ):
             if metric not in comp or not any(r["baseline"] for r in comp[metric]):
                 continue  # e.g. delayed discharges with social_care.delayed_discharges off
@@ -52,14 +54,14 @@ def headline(summary: dict) -> list[str]:
                 for r in comp[metric]
             )
             lines.append(f"    {label:22s} {rel}")
-        reached = comp["people_reached_proactive_care"]
+        reached = comp[metrics.PEOPLE_REACHED_PROACTIVE_CARE]
         if any(r["difference"] for r in reached):
             lines.append("  proactive care in the scenario (mean by year):")
             for metric, label in (
-                ("proactive_care_wte_funded", "staff WTE funded"),
-                ("proactive_care_wte_in_post", "staff WTE in post"),
-                ("proactive_care_wte_productive", "staff WTE productive"),
-                ("people_reached_proactive_care", "people reached"),
+                (metrics.PROACTIVE_CARE_WTE_FUNDED, "staff WTE funded"),
+                (metrics.PROACTIVE_CARE_WTE_IN_POST, "staff WTE in post"),
+                (metrics.PROACTIVE_CARE_WTE_PRODUCTIVE, "staff WTE productive"),
+                (metrics.PEOPLE_REACHED_PROACTIVE_CARE, "people reached"),
             ):
                 lines.append(
                     f"    {label:22s} "

@@ -16,6 +16,8 @@ import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from leftshift.analysis.intervals import grouped_half_widths, row_half_widths  # noqa: E402
+from leftshift.config.dimensions import IMD_QUINTILES, SEVERE_FROM  # noqa: E402
+from leftshift.model import metrics  # noqa: E402
 
 ARM_STYLE = {"baseline": ("#4d4d4d", "Baseline"), "scenario": ("#d95f02", "Scenario")}
 
@@ -84,7 +86,7 @@ def _top(fig: Figure) -> float:
 def occupancy_figure(monthly: pd.DataFrame, elective_threshold: float, place: str) -> Figure:
     """Monthly G&A bed occupancy and ED boarding hours, by arm."""
     fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(9, 6.2), sharex=True)
-    _plot_metric(ax1, monthly, "occupancy", 100.0)
+    _plot_metric(ax1, monthly, metrics.OCCUPANCY, 100.0)
     ax1.axhline(elective_threshold * 100, color="#1b9e77", ls="--", lw=1)
     ax1.text(
         ax1.get_xlim()[0],
@@ -96,7 +98,7 @@ def occupancy_figure(monthly: pd.DataFrame, elective_threshold: float, place: st
     )
     ax1.set_ylabel("G&A occupancy (%)")
     _legend(ax1)
-    _plot_metric(ax2, monthly, "ed_boarding_hours")
+    _plot_metric(ax2, monthly, metrics.ED_BOARDING_HOURS)
     ax2.set_ylabel("ED boarding (hours a month)")
     ax2.set_xlabel("Month")
     _title(
@@ -111,11 +113,11 @@ def occupancy_figure(monthly: pd.DataFrame, elective_threshold: float, place: st
 def waiting_list_figure(monthly: pd.DataFrame, place: str) -> Figure:
     """Admitted waiting-list size and the share waiting under 18 weeks, by arm."""
     fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(9, 6.2), sharex=True)
-    _plot_metric(ax1, monthly, "waiting_list_size")
+    _plot_metric(ax1, monthly, metrics.WAITING_LIST_SIZE)
     ax1.set_ylabel("People on the admitted list")
     ax1.set_ylim(bottom=0)
     _legend(ax1)
-    _plot_metric(ax2, monthly, "waiting_list_18wk_share", 100.0)
+    _plot_metric(ax2, monthly, metrics.WAITING_LIST_18WK_SHARE, 100.0)
     ax2.axhline(92, color="#1b9e77", ls="--", lw=1)
     ax2.text(
         ax2.get_xlim()[0], 92, " 18-week standard (92%)", va="bottom", fontsize=8, color="#1b9e77"
@@ -167,7 +169,7 @@ def backfill_figure(backfill_monthly: pd.DataFrame, monthly: pd.DataFrame, place
     ax1.axhline(0, color="#999999", lw=0.8)
     ax1.set_ylabel("Bed-days a month (scenario vs baseline)")
     ax1.legend(loc="upper left", frameon=False, fontsize=8)
-    _plot_metric(ax2, monthly, "waiting_list_size")
+    _plot_metric(ax2, monthly, metrics.WAITING_LIST_SIZE)
     ax2.set_ylabel("Admitted waiting list")
     ax2.set_ylim(bottom=0)
     _legend(ax2)
@@ -197,9 +199,9 @@ def virtual_ward_figure(monthly: pd.DataFrame, report: dict, place: str) -> Figu
     fig, axes = plt.subplots(2, 2, figsize=(10, 6.8))
     ax = axes[0, 0]
     for metric, colour, label in (
-        ("vw_beds_funded", "#999999", "Funded"),
-        ("vw_beds_available", "#1b9e77", "Staffed (available)"),
-        ("vw_occupied_beds", "#d95f02", "Occupied"),
+        (metrics.VW_BEDS_FUNDED, "#999999", "Funded"),
+        (metrics.VW_BEDS_AVAILABLE, "#1b9e77", "Staffed (available)"),
+        (metrics.VW_OCCUPIED_BEDS, "#d95f02", "Occupied"),
     ):
         d = _series(scen, metric)
         ax.plot(pd.to_datetime(d["period_start"]), d["mean"], color=colour, label=label, lw=1.6)
@@ -208,10 +210,11 @@ def virtual_ward_figure(monthly: pd.DataFrame, report: dict, place: str) -> Figu
     ax.legend(frameon=False, fontsize=8)
     _concise_dates(ax)
     ax = axes[0, 1]
+    by_kind = metrics.VW_ADMISSIONS_BY_KIND
     kinds = (
-        ("vw_admissions_step_up_avoided", "#d95f02", "Step-up instead of admission"),
-        ("vw_admissions_step_up_additional", "#fdb863", "Step-up, would not have been admitted"),
-        ("vw_admissions_step_down", "#7570b3", "Step-down (early discharge)"),
+        (by_kind.name("step_up_avoided"), "#d95f02", "Step-up instead of admission"),
+        (by_kind.name("step_up_additional"), "#fdb863", "Step-up, would not have been admitted"),
+        (by_kind.name("step_down"), "#7570b3", "Step-down (early discharge)"),
     )
     bottom = None
     for metric, colour, label in kinds:
@@ -219,7 +222,7 @@ def virtual_ward_figure(monthly: pd.DataFrame, report: dict, place: str) -> Figu
         x = pd.to_datetime(d["period_start"])
         ax.bar(x, d["mean"], bottom=bottom, width=25, color=colour, label=label)
         bottom = d["mean"].to_numpy() if bottom is None else bottom + d["mean"].to_numpy()
-    esc = _series(scen, "vw_escalations")
+    esc = _series(scen, metrics.VW_ESCALATIONS)
     ax.plot(pd.to_datetime(esc["period_start"]), esc["mean"], color="#000000", lw=1.2,
             label="Escalated back to hospital")  # fmt: skip
     ax.set_ylabel("Virtual-ward admissions a month")
@@ -234,7 +237,9 @@ def virtual_ward_figure(monthly: pd.DataFrame, report: dict, place: str) -> Figu
            color="#7570b3", label="Virtual-ward admissions")  # fmt: skip
     ax.bar(xs + 0.2, [q[n]["admissions_avoided_per_1000_a_year"] for n in names], 0.4,
            color="#d95f02", label="Acute admissions avoided (step-up)")  # fmt: skip
-    ax.set_xticks(xs, [f"{n}{chr(10) + '(most deprived)' if n == 'Q1' else ''}" for n in names])
+    ax.set_xticks(
+        xs, [f"{n}{chr(10) + '(most deprived)' if n == IMD_QUINTILES[0] else ''}" for n in names]
+    )
     ax.set_ylabel("Per 1,000 people a year (bars)")
     bars_top = max(q[n]["vw_admissions_per_1000_a_year"] for n in names)
     ax.set_ylim(0, 1.6 * max(bars_top, 1e-9))
@@ -277,9 +282,9 @@ def virtual_ward_figure(monthly: pd.DataFrame, report: dict, place: str) -> Figu
     return fig
 
 
-def _combined(monthly: pd.DataFrame, metrics: list[str], name: str) -> pd.DataFrame:
+def _combined(monthly: pd.DataFrame, metric_names: list[str], name: str) -> pd.DataFrame:
     """A derived metric: the sum of several, by arm, replication and month."""
-    sub = monthly[monthly["metric"].isin(metrics)]
+    sub = monthly[monthly["metric"].isin(metric_names)]
     keys = [c for c in ("arm", "replication", "month", "period_start") if c in sub.columns]
     out = sub.groupby(keys, observed=True)["value"].sum().reset_index()
     out["metric"] = name
@@ -287,14 +292,14 @@ def _combined(monthly: pd.DataFrame, metrics: list[str], name: str) -> pd.DataFr
 
 
 SEVERE_GROUPS = {
-    "people_copd_severe": "GOLD 3-4",
-    "people_heart_failure_severe": "NYHA III-IV",
-    "people_frailty_severe": "severely frail",
-    "people_in_a_severe_state": "any of these (each person once)",
+    metrics.PEOPLE_COPD_SEVERE: "GOLD 3-4",
+    metrics.PEOPLE_HEART_FAILURE_SEVERE: "NYHA III-IV",
+    metrics.PEOPLE_FRAILTY_SEVERE: "severely frail",
+    metrics.PEOPLE_IN_A_SEVERE_STATE: "any of these (each person once)",
 }
 DISEASE_ADMISSIONS = {
-    "admissions_copd_exacerbation": "COPD exacerbations",
-    "admissions_heart_failure": "heart-failure admissions",
+    metrics.ADMISSIONS_COPD_EXACERBATION: "COPD exacerbations",
+    metrics.ADMISSIONS_HEART_FAILURE: "heart-failure admissions",
 }
 
 
@@ -337,8 +342,12 @@ def population_health_figure(
     ax = axes[0, 0]
     last_arm = monthly["arm"].unique()[-1]
     arm_rows = monthly[monthly["arm"] == last_arm]
-    for kind, style in (("funded", "--"), ("in_post", "-"), ("productive", ":")):
-        data = arm_rows[arm_rows["metric"] == f"proactive_care_wte_{kind}"]
+    for metric, kind, style in (
+        (metrics.PROACTIVE_CARE_WTE_FUNDED, "funded", "--"),
+        (metrics.PROACTIVE_CARE_WTE_IN_POST, "in_post", "-"),
+        (metrics.PROACTIVE_CARE_WTE_PRODUCTIVE, "productive", ":"),
+    ):
+        data = arm_rows[arm_rows["metric"] == metric]
         series = data.groupby("period_start")["value"].mean()
         ax.plot(
             pd.to_datetime(series.index),
@@ -351,8 +360,8 @@ def population_health_figure(
     ax.set_ylim(bottom=0)
     ax.legend(frameon=False, fontsize=8)
     ax = axes[0, 1]
-    _plot_metric(ax, monthly, "people_reached_proactive_care")
-    eligible = monthly[monthly["metric"] == "people_eligible_proactive_care"]
+    _plot_metric(ax, monthly, metrics.PEOPLE_REACHED_PROACTIVE_CARE)
+    eligible = monthly[monthly["metric"] == metrics.PEOPLE_ELIGIBLE_PROACTIVE_CARE]
     series = eligible.groupby("period_start")["value"].mean()
     ax.plot(
         pd.to_datetime(series.index),
@@ -377,7 +386,7 @@ def population_health_figure(
         )
     else:
         ax = axes[1, 0]
-        _plot_metric(ax, monthly, "people_in_a_severe_state")
+        _plot_metric(ax, monthly, metrics.PEOPLE_IN_A_SEVERE_STATE)
         ax.set_ylabel("People severely frail, GOLD 3-4\nor NYHA III-IV")
         ax = axes[1, 1]
         _plot_metric(ax, _combined(monthly, list(DISEASE_ADMISSIONS), "exac"), "exac")
@@ -411,12 +420,13 @@ def stage_mix_figure(monthly: pd.DataFrame, place: str) -> Figure:
         monthly = monthly.assign(arm="baseline")
     fig, axes = plt.subplots(1, 2, figsize=(10, 4.2), sharex=True)
     panels = (
-        ("copd", "GOLD", "COPD: share at GOLD 3-4 (%)"),
-        ("heart_failure", "NYHA", "Heart failure: share at NYHA III-IV (%)"),
+        ("copd", "COPD: share at GOLD 3-4 (%)"),
+        ("heart_failure", "Heart failure: share at NYHA III-IV (%)"),
     )
-    for ax, (dim, prefix, label) in zip(axes, panels, strict=True):
-        stages = [f"people_{dim}_{prefix}{k}" for k in range(1, 5)]
-        data = _share(monthly, stages[2:], stages, "severe_share")
+    for ax, (dim, label) in zip(axes, panels, strict=True):
+        stages = metrics.PEOPLE_BY_STATE[dim].names()  # first stage "none": without the disease
+        severe = list(stages[SEVERE_FROM[dim] :])
+        data = _share(monthly, severe, list(stages[1:]), "severe_share")
         _plot_metric(ax, data, "severe_share", 100.0)
         ax.set_ylabel(label)
         ax.set_xlabel("Month")
