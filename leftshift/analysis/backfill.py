@@ -93,7 +93,7 @@ def backfill_report(cfg: Config, monthly: pd.DataFrame) -> dict[str, Any]:
     avoided_total = share["avoided_emergency_bed_days"]
 
     def when(key: str) -> dict[str, Any]:
-        hits = [r[key] for r in per_rep if r[key] is not None]
+        hits = [month for r in per_rep if (month := r[key]) is not None]
         first = min(hits) if hits else None
         return {
             "replications_where_it_happened": len(hits),

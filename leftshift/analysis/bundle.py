@@ -43,6 +43,24 @@ SUMMARY_COMPARISON_METRICS = (
 
 
 @dataclass
+class ScenarioAnalysis:
+    """What only an experiment (a scenario against its baseline) has."""
+
+    #: paired comparison by metric and reporting year
+    comparison: pd.DataFrame
+    backfill: dict[str, Any]
+    money: pd.DataFrame
+    money_summary: dict[str, Any]
+    econ_per_replication: pd.DataFrame
+    econ_summary: dict[str, Any]
+    ceac: pd.DataFrame
+    #: the virtual-ward report, when the scenario funds virtual beds
+    virtual_wards: dict[str, Any] | None = None
+    #: the decommissioning search's table, when report.decommission_search is on
+    decommissioning: pd.DataFrame | None = None
+
+
+@dataclass
 class AnalysisBundle:
     """Everything computed from one experiment, ready to write and draw."""
 
@@ -52,17 +70,9 @@ class AnalysisBundle:
     organisations: pd.DataFrame
     #: yearly value of each compared metric (tidy: arm, replication, period, metric, value)
     yearly: pd.DataFrame
-    #: paired comparison (empty for a baseline-only run)
-    comparison: pd.DataFrame
     psa_samples: pd.DataFrame | None = None
-    backfill: dict[str, Any] | None = None
-    virtual_wards: dict[str, Any] | None = None
-    money: pd.DataFrame | None = None
-    money_summary: dict[str, Any] | None = None
-    decommissioning: pd.DataFrame | None = None
-    econ_per_replication: pd.DataFrame | None = None
-    econ_summary: dict[str, Any] | None = None
-    ceac: pd.DataFrame | None = None
+    #: None for a baseline-only run
+    scenario: ScenarioAnalysis | None = None
     #: summary.json's content (without the provenance the report adds)
     summary: dict[str, Any] = field(default_factory=dict)
 
@@ -72,9 +82,9 @@ class AnalysisBundle:
         return self.results.config
 
     @property
-    def is_experiment(self) -> bool:
-        """True when there is a scenario to compare with the baseline."""
-        return not self.comparison.empty
+    def comparison(self) -> pd.DataFrame:
+        """The paired comparison (empty for a baseline-only run)."""
+        return pd.DataFrame() if self.scenario is None else self.scenario.comparison
 
 
 def analyse(
@@ -97,9 +107,9 @@ def analyse(
         ledger=ledger,
         organisations=organisations,
         yearly=yearly.rename(columns={"reporting_year": "period"}),
-        comparison=results.comparison(),
         psa_samples=results.psa_samples() if cfg.run.psa else None,
     )
+    comparison = results.comparison()
     summary: dict[str, Any] = {
         "master_seed": cfg.run.seed,
         "place": cfg.place.name,
@@ -110,24 +120,32 @@ def analyse(
             for arm in results.arm_names
         },
     }
-    if bundle.is_experiment:
+    if not comparison.empty:
         backfill = results.backfill()
-        bundle.backfill = backfill
-        summary["comparison_by_year"] = _comparison_summary(bundle.comparison)
+        summary["comparison_by_year"] = _comparison_summary(comparison)
         summary["backfill"] = {k: v for k, v in backfill.items() if k != "monthly"}
-        vw_report = virtual_ward_report(monthly, ledger)
+        vw_report = virtual_ward_report(monthly, ledger) or None
         if vw_report:
-            bundle.virtual_wards = vw_report
             summary["virtual_wards"] = vw_report
-        bundle.money, bundle.money_summary = money_comparison(ledger)
-        summary["money"] = bundle.money_summary
+        money, money_summary = money_comparison(ledger)
+        summary["money"] = money_summary
+        table = None
         if cfg.report.decommission_search:
             table, needs = decommissioning_table(cfg, results, progress)
-            bundle.decommissioning = table
             summary["money"]["decommissioning_needs"] = needs
         per_rep, econ, curve = economic_evaluation(cfg, results)
-        bundle.econ_per_replication, bundle.econ_summary, bundle.ceac = per_rep, econ, curve
         summary["economic_evaluation"] = econ
+        bundle.scenario = ScenarioAnalysis(
+            comparison=comparison,
+            backfill=backfill,
+            money=money,
+            money_summary=money_summary,
+            econ_per_replication=per_rep,
+            econ_summary=econ,
+            ceac=curve,
+            virtual_wards=vw_report,
+            decommissioning=table,
+        )
     summary["finance_by_organisation"] = _organisation_summary(organisations)
     bundle.summary = summary
     return bundle

@@ -25,7 +25,7 @@ def calibrate_tariffs(cfg: Config, replications: int = 5) -> dict[str, float]:
     """Base prices and fixed payments per head that cover the baseline's costs by type."""
     f = cfg.finance
     totals = {key: 0.0 for key in ("em_cost", "el_cost", "person_years")}
-    counts = {}
+    counts: dict[str, float] = {}
     r = cfg.run
     calendar = Calendar(r.start_date, r.warmup_months + 12 * r.horizon_years, r.warmup_months)
     for rep in range(replications):

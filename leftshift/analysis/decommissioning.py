@@ -93,9 +93,9 @@ def decommissioning_table(
             break
     table = pd.DataFrame(rows)
     ok = table[table["acceptable"]]
-    wards = int(ok["wards_closed"].max()) if len(ok) else None
+    most: int | None = int(ok["wards_closed"].max()) if len(ok) else None
     first = table.iloc[0]
-    if wards is None:
+    if most is None:
         reasons = []
         if first.mean_occupancy_after_closure > cfg.report.decommission_max_occupancy:
             reasons.append(
@@ -109,11 +109,11 @@ def decommissioning_table(
             )
         text = "no closure is safe: even with none, " + " and ".join(reasons)
     else:
-        text = f"{wards} ward(s) could close at year {year:g}"
-        if wards == rep.decommission_search_max_wards:
+        text = f"{most} ward(s) could close at year {year:g}"
+        if most == rep.decommission_search_max_wards:
             text += " (the search limit; more may be possible)"
     summary = {
-        "wards_that_could_close": wards,
+        "wards_that_could_close": most,
         "closure_year": year,
         "replications_per_step": cfg.run.replications,
         "occupancy_limit": cfg.report.decommission_max_occupancy,

@@ -21,7 +21,7 @@ def virtual_ward_report(monthly: pd.DataFrame, ledger: pd.DataFrame) -> dict:
     if metrics.VW_ADMISSIONS not in set(scen["metric"].unique()):
         return {}
 
-    def by_year(how: str) -> pd.DataFrame:
+    def pivot_by_year(how: str) -> pd.DataFrame:
         return monthly.pivot_table(
             index=["arm", "replication", "reporting_year"],
             columns="metric",
@@ -30,7 +30,7 @@ def virtual_ward_report(monthly: pd.DataFrame, ledger: pd.DataFrame) -> dict:
             observed=True,
         )
 
-    yearly, mean = by_year("sum"), by_year("mean")
+    yearly, mean = pivot_by_year("sum"), pivot_by_year("mean")
     s_sum = yearly.loc["scenario"].groupby("reporting_year").mean()
     s_mean = mean.loc["scenario"].groupby("reporting_year").mean()
     freed = metrics.VW_ACUTE_BED_DAYS_FREED

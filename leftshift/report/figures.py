@@ -74,7 +74,7 @@ def _title(fig: Figure, title: str, subtitle: str) -> None:
         fontsize=8.5,
         color="#555555",
     )
-    fig._leftshift_subtitle_lines = len(lines)
+    fig._leftshift_subtitle_lines = len(lines)  # type: ignore[attr-defined]  # read by _top
 
 
 def _top(fig: Figure) -> float:
@@ -461,8 +461,8 @@ def double_running_figure(money: pd.DataFrame, summary: dict, place: str) -> Fig
         for ax, measure in ((ax1, "annual"), (ax2, "cumulative")):
             sub = money[(money["funding"] == label) & (money["measure"] == measure)]
             sub = sub.set_index("financial_year").loc[years, ["mean", "ci_low", "ci_high"]] / 1e6
-            err = np.vstack([sub["mean"] - sub["ci_low"], sub["ci_high"] - sub["mean"]])
-            err = None if np.isnan(err).all() else err
+            bars = np.vstack([sub["mean"] - sub["ci_low"], sub["ci_high"] - sub["mean"]])
+            err = None if np.isnan(bars).all() else bars
             if measure == "annual":
                 ax.bar(x + (k - 0.5) * width, sub["mean"], width, yerr=err, color=colour,
                        label=text, capsize=2, ecolor="#333333")  # fmt: skip

@@ -65,13 +65,13 @@ def is_complete(run_dir: str | Path) -> bool:
 
 def provenance() -> dict[str, Any]:
     """Package version, git commit and dependency versions, for the manifest."""
-    versions = {}
+    versions: dict[str, str | None] = {}
     for name in DEPENDENCIES:
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             versions[name] = None
-    commit = None
+    commit: str | None = None
     try:
         repo = Path(leftshift.__file__).resolve().parents[1]
         out = subprocess.run(
@@ -118,27 +118,25 @@ def write_results(bundle: AnalysisBundle, directory: Path) -> dict[str, Any]:
     bundle.yearly.to_parquet(directory / "comparison.parquet", index=False)
     if bundle.psa_samples is not None:
         bundle.psa_samples.to_parquet(directory / "psa_samples.parquet", index=False)
-    if bundle.is_experiment:
-        bundle.comparison.to_parquet(directory / "comparison_summary.parquet", index=False)
-        bundle.backfill["monthly"].to_parquet(directory / "backfill_monthly.parquet", index=False)
-        if bundle.virtual_wards:
-            vw = bundle.virtual_wards
+    if (scen := bundle.scenario) is not None:
+        scen.comparison.to_parquet(directory / "comparison_summary.parquet", index=False)
+        scen.backfill["monthly"].to_parquet(directory / "backfill_monthly.parquet", index=False)
+        if scen.virtual_wards:
+            vw = scen.virtual_wards
             pd.DataFrame(vw["by_year"]).to_parquet(
                 directory / "virtual_wards_by_year.parquet", index=False
             )
             by_q = pd.DataFrame(vw["by_quintile"]).T.rename_axis("imd_quintile")
             by_q.reset_index().to_parquet(directory / "virtual_wards_by_quintile.parquet")
-        bundle.money.to_parquet(directory / "money_comparison.parquet", index=False)
-        if bundle.decommissioning is not None:
-            bundle.decommissioning.to_parquet(
+        scen.money.to_parquet(directory / "money_comparison.parquet", index=False)
+        if scen.decommissioning is not None:
+            scen.decommissioning.to_parquet(
                 directory / "decommissioning_table.parquet", index=False
             )
-        bundle.econ_per_replication.to_parquet(
-            directory / "econ_by_replication.parquet", index=False
-        )
-        bundle.ceac.to_parquet(directory / "ceac.parquet", index=False)
+        scen.econ_per_replication.to_parquet(directory / "econ_by_replication.parquet", index=False)
+        scen.ceac.to_parquet(directory / "ceac.parquet", index=False)
         (directory / "econ_summary.json").write_text(
-            json.dumps(bundle.econ_summary, indent=2, default=str)
+            json.dumps(scen.econ_summary, indent=2, default=str)
         )
     for name, fig in draw_figures(bundle).items():
         fig.savefig(directory / name, dpi=130)
@@ -170,17 +168,18 @@ def draw_figures(bundle: AnalysisBundle) -> dict[str, Any]:
         "stage_mix.png": stage_mix_figure(monthly, place),
         "population_health.png": population_health_figure(monthly, place, bundle.comparison),
     }
-    if not bundle.is_experiment:
+    scen = bundle.scenario
+    if scen is None:
         return figures
-    figures["backfill.png"] = backfill_figure(bundle.backfill["monthly"], monthly, place)
-    if bundle.virtual_wards:
-        figures["virtual_wards.png"] = virtual_ward_figure(monthly, bundle.virtual_wards, place)
-    figures["double_running.png"] = double_running_figure(bundle.money, bundle.money_summary, place)
+    figures["backfill.png"] = backfill_figure(scen.backfill["monthly"], monthly, place)
+    if scen.virtual_wards:
+        figures["virtual_wards.png"] = virtual_ward_figure(monthly, scen.virtual_wards, place)
+    figures["double_running.png"] = double_running_figure(scen.money, scen.money_summary, place)
     figures["cost_by_organisation.png"] = organisation_figure(bundle.organisations, place)
     wtp = list(cfg.economics.willingness_to_pay_gbp)
-    figures["ce_plane.png"] = ce_plane_figure(bundle.econ_per_replication, wtp, place)
-    figures["ceac.png"] = ceac_figure(bundle.ceac, place, cfg.run.psa)
-    figures["incremental_qalys.png"] = incremental_qalys_figure(bundle.econ_per_replication, place)
+    figures["ce_plane.png"] = ce_plane_figure(scen.econ_per_replication, wtp, place)
+    figures["ceac.png"] = ceac_figure(scen.ceac, place, cfg.run.psa)
+    figures["incremental_qalys.png"] = incremental_qalys_figure(scen.econ_per_replication, place)
     return figures
 
 
