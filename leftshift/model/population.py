@@ -334,6 +334,12 @@ class Population:
         h[..., HF_TO - 1 : HF_TO + 3] = hf * scale_hf
         return h
 
+    def _by_quintile(self, people: float, rng, stochastic: bool) -> np.ndarray:
+        """Split new people over IMD quintiles: a multinomial draw, or their expected shares."""
+        if stochastic:
+            return rng.multinomial(int(people), self.imd_shares)
+        return people * self.imd_shares
+
     def step_month(self) -> dict[str, Any]:
         """Advance one month; return this month's deaths by cell and births/migration counts."""
         if self.cfg.static:
@@ -364,23 +370,13 @@ class Population:
             new[:, :, :, :, d + 1] += moves[..., HF_TO + d].sum(axis=4)
         expected_births = self.birth_rate * self.total / MONTHS_PER_YEAR
         births = int(rng.poisson(expected_births)) if stochastic else expected_births
-        born: np.ndarray = (
-            rng.multinomial(int(births), self.imd_shares)
-            if stochastic
-            else births * self.imd_shares
-        )
-        new[0, :, 0, 0, 0] += born
+        new[0, :, 0, 0, 0] += self._by_quintile(births, rng, stochastic)
         mig_rate = self.cfg.net_migration_per_1000 / 1000.0 * self.total / MONTHS_PER_YEAR
         mig_in: float = 0
         mig_out: float = 0
         if mig_rate > 0:
             mig_in = int(rng.poisson(mig_rate)) if stochastic else mig_rate
-            arrived: np.ndarray = (
-                rng.multinomial(int(mig_in), self.imd_shares)
-                if stochastic
-                else mig_in * self.imd_shares
-            )
-            new[1, :, 0, 0, 0] += arrived
+            new[1, :, 0, 0, 0] += self._by_quintile(mig_in, rng, stochastic)
         elif mig_rate < 0:
             band = new[1]
             p_out = min(1.0, -mig_rate / max(1, band.sum()))
