@@ -25,6 +25,8 @@ LABELS = {
 AGE_AXIS, IMD_AXIS, FRAILTY_AXIS, COPD_AXIS, HF_AXIS = range(5)
 N_AGE, N_IMD, N_FRAILTY, N_COPD, N_HF = (len(v) for v in LABELS.values())
 SHAPE = (N_AGE, N_IMD, N_FRAILTY, N_COPD, N_HF)
+#: stages of people who have the condition (GOLD 1-4, NYHA I-IV): the state less "none"
+N_GOLD, N_NYHA = N_COPD - 1, N_HF - 1
 #: the health-state dimensions, their sizes and the axes summed out to leave (age, imd, state)
 STATE_SIZES = {"frailty": N_FRAILTY, "copd": N_COPD, "heart_failure": N_HF}
 STATE_AXES = {

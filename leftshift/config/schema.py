@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from leftshift.config import tables
-from leftshift.config.dimensions import AGE_BANDS, N_AGE, N_IMD
+from leftshift.config.dimensions import AGE_BANDS, N_AGE, N_FRAILTY, N_GOLD, N_IMD, N_NYHA
 
 LOS_DISTRIBUTIONS = ("lognormal", "gamma", "exponential", "fixed")
 
@@ -158,7 +158,7 @@ class CopdConfig(_Section):
         source="calibration_copd_stage_mix",
         ge=0.0,
         le=1.0,
-        length=4,
+        length=N_GOLD,
         sums_to_one=True,
         doc="initial GOLD 1-4 mix of people with COPD",
     )
@@ -175,7 +175,7 @@ class CopdConfig(_Section):
         source="lambe_2019",
         ge=0.0,
         le=1.0,
-        length=4,
+        length=N_GOLD,
         sums_to_one=True,
         doc="GOLD stage at diagnosis",
     )
@@ -205,7 +205,7 @@ class CopdConfig(_Section):
         source=tables.source(COPD_TABLE),
         ge=0.0,
         le=20.0,
-        length=4,
+        length=N_GOLD,
         doc="severe (hospital) exacerbations per person-year by GOLD stage",
     )
 
@@ -227,7 +227,7 @@ class HeartFailureConfig(_Section):
         source="calibration_nyha_mix",
         ge=0.0,
         le=1.0,
-        length=4,
+        length=N_NYHA,
         sums_to_one=True,
         doc="initial NYHA I-IV mix",
     )
@@ -244,7 +244,7 @@ class HeartFailureConfig(_Section):
         source="assumption_nyha",
         ge=0.0,
         le=1.0,
-        length=4,
+        length=N_NYHA,
         sums_to_one=True,
         doc="NYHA class at diagnosis",
     )
@@ -260,7 +260,7 @@ class HeartFailureConfig(_Section):
         source=tables.source(HF_TABLE),
         ge=0.0,
         le=5.0,
-        length=3,
+        length=N_NYHA - 1,
         doc="NYHA I->II, II->III, III->IV transitions per person-year (no UK table)",
     )
     improvement_per_year: list[float] = param(
@@ -268,7 +268,7 @@ class HeartFailureConfig(_Section):
         source=tables.source(HF_TABLE),
         ge=0.0,
         le=5.0,
-        length=3,
+        length=N_NYHA - 1,
         doc="NYHA II->I, III->II, IV->III transitions per person-year",
     )
     death_monthly_hazard_under_75: float = param(
@@ -292,7 +292,7 @@ class HeartFailureConfig(_Section):
         source=tables.source(HF_TABLE),
         ge=0.0,
         le=20.0,
-        length=4,
+        length=N_NYHA,
         doc="death and admission risk by NYHA class, relative (mean 1 over the initial mix)",
     )
 
@@ -335,7 +335,7 @@ class PopulationConfig(_Section):
         source=tables.source(FRAILTY_HR_TABLE),
         ge=0.0,
         le=50.0,
-        length=4,
+        length=N_FRAILTY,
         doc="1-year mortality hazard ratio by frailty level, relative to fit",
     )
     frailty_mild_share_by_age: list[float] = param(
@@ -372,7 +372,7 @@ class PopulationConfig(_Section):
         source="assumption_frailty_progression",
         ge=0.0,
         le=1000.0,
-        length=2,
+        length=N_FRAILTY - 2,
         unit="per 1,000 person-years",
         doc="mild -> moderate, moderate -> severe",
     )
@@ -424,7 +424,7 @@ class DemandConfig(_Section):
         source=tables.source(FRAILTY_HR_TABLE),
         ge=0.0,
         le=50.0,
-        length=4,
+        length=N_FRAILTY,
         doc="hospitalisation hazard ratio by frailty level, relative to fit",
     )
     deprivation_emergency_ratio_q1_to_q5: float = param(
@@ -595,7 +595,7 @@ class HospitalConfig(_Section):
         length=N_AGE,
     )
     frailty_complex_odds_ratio: list[float] = param(
-        [1.0, 1.5, 2.2, 3.0], source="assumption_case_mix", gt=0.0, le=100.0, length=4
+        [1.0, 1.5, 2.2, 3.0], source="assumption_case_mix", gt=0.0, le=100.0, length=N_FRAILTY
     )
     severe_condition_complex_odds_ratio: float = param(
         1.5,
@@ -605,7 +605,7 @@ class HospitalConfig(_Section):
         doc="odds ratio on the complex share for people with GOLD 3-4 COPD or NYHA III-IV",
     )
     frailty_los_multiplier: list[float] = param(
-        [1.0, 1.1, 1.2, 1.35], source="assumption_frailty_los", gt=0.0, le=10.0, length=4
+        [1.0, 1.1, 1.2, 1.35], source="assumption_frailty_los", gt=0.0, le=10.0, length=N_FRAILTY
     )
     reference_occupancy: float = param(
         0.90,
@@ -971,7 +971,7 @@ class VirtualWardConfig(_Section):
         source="calibration_vw_eligibility",
         ge=0.0,
         le=1.0,
-        length=4,
+        length=N_FRAILTY,
         doc="share of emergency presentations for causes other than COPD and heart failure"
         " (acute respiratory infection, frailty crises) that are suitable, by frailty level"
         " fit .. severe; COPD exacerbations and heart failure are all suitable",
@@ -1263,7 +1263,7 @@ class OutcomesConfig(_Section):
         source="lambe_2019_utilities",
         ge=0.0,
         le=1.0,
-        length=4,
+        length=N_GOLD,
         doc="GOLD 1-4, relative to GOLD 1",
     )
     hf_utility_multiplier: list[float] = param(
@@ -1271,7 +1271,7 @@ class OutcomesConfig(_Section):
         source="griffiths_2014",
         ge=0.0,
         le=1.0,
-        length=4,
+        length=N_NYHA,
         doc="NYHA I-IV, relative to NYHA I",
     )
     frailty_utility_multiplier: list[float] = param(
@@ -1279,7 +1279,7 @@ class OutcomesConfig(_Section):
         source="gap_frailty_utility",
         ge=0.0,
         le=1.0,
-        length=4,
+        length=N_FRAILTY,
         doc="fit, mild, moderate, severe: 1 throughout (no sourced values yet)",
     )
     qaly_loss_per_copd_exacerbation: float = param(
@@ -1294,7 +1294,7 @@ class OutcomesConfig(_Section):
         source="griffiths_2014",
         ge=0.0,
         le=1.0,
-        length=4,
+        length=N_NYHA,
         unit="QALYs per heart-failure admission, NYHA I-IV",
     )
     utility_decrement_waiting_over_18_weeks: float = param(

@@ -40,6 +40,7 @@ from leftshift.config.dimensions import (
     N_AGE,
     N_COPD,
     N_FRAILTY,
+    N_GOLD,
     N_HF,
     N_IMD,
     SHAPE,
@@ -365,7 +366,7 @@ class Population:
         new[N_AGE - 1] += moves[N_AGE - 1, ..., AGE_UP]  # nobody ages out of 85+ (rate 0)
         new[:, :, 1:] += moves[:, :, :-1, ..., FRAIL_UP]
         new[:, :, N_FRAILTY - 1] += moves[:, :, N_FRAILTY - 1, ..., FRAIL_UP]
-        for d in range(4):
+        for d in range(N_GOLD):  # GOLD 1-4 and NYHA I-IV: one loop, as N_GOLD == N_NYHA
             new[:, :, :, d + 1, :] += moves[..., COPD_TO + d].sum(axis=3)
             new[:, :, :, :, d + 1] += moves[..., HF_TO + d].sum(axis=4)
         expected_births = self.birth_rate * self.total / MONTHS_PER_YEAR
