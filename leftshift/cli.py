@@ -6,8 +6,14 @@ Examples::
     leftshift experiment=emergency_demand_cut   # baseline vs scenario, paired
     leftshift place=small run.replications=5 hospital.elective_threshold=0.9
     leftshift compare experiment=neighbourhood_teams replications=50 psa=true
+    leftshift -m experiment=neighbourhood_teams,emergency_demand_cut run.seed=range(1,4)
+
+Every run gets its own directory: a run id made once per command (time and process id) is in
+its name, and the sweep's jobs, which Hydra's joblib launcher runs in other processes, inherit
+it, so two commands never share a folder.
 """
 
+import datetime as dt
 import os
 import sys
 from pathlib import Path
@@ -27,6 +33,33 @@ SCENARIOS_DIR = os.environ.get("LEFTSHIFT_SCENARIOS") or str(
 
 
 GROUPS = ("place", "population", "demand", "hospital", "social_care", "run", "experiment")
+MULTIRUN_FLAGS = ("-m", "--multirun")
+#: environment variable that carries one command's run id to its sweep jobs
+RUN_ID_VARIABLE = "LEFTSHIFT_RUN_ID"
+
+
+def new_run_id() -> str:
+    """Time to the second and this process's id: unique among commands running at once."""
+    return f"{dt.datetime.now():%Y-%m-%d_%H-%M-%S}_p{os.getpid()}"
+
+
+def run_id() -> str:
+    """The run id of this command (made once, then inherited by the processes it starts)."""
+    if RUN_ID_VARIABLE not in os.environ:
+        os.environ[RUN_ID_VARIABLE] = new_run_id()
+    return os.environ[RUN_ID_VARIABLE]
+
+
+def register_resolvers() -> None:
+    """``${leftshift_run_id:}`` for the run and sweep folder names in scenarios/config.yaml."""
+    from omegaconf import OmegaConf
+
+    if not OmegaConf.has_resolver("leftshift_run_id"):
+        OmegaConf.register_new_resolver("leftshift_run_id", run_id)
+
+
+# Sweep jobs run in worker processes that import this module but never call main().
+register_resolvers()
 
 
 def check_overrides(args: list[str]) -> list[str]:
@@ -84,7 +117,10 @@ def composition_problem(args: list[str]) -> str | None:
                 return f"no {group} option {option!r}{hint}; options: {', '.join(options)}"
     try:
         with initialize_config_dir(config_dir=SCENARIOS_DIR, version_base="1.3"):
-            compose("config", overrides=overrides)
+            composed = compose("config", overrides=overrides)
+        load(composed)  # every range and cross-field rule, before Hydra makes a folder
+    except ConfigError as exc:
+        return "; ".join(exc.problems)
     except (ConfigCompositionException, MissingConfigException, OmegaConfBaseException) as exc:
         text = str(exc)
         where = text.split(":", 1)[0]  # e.g. "In 'hospital/typo'"
@@ -98,6 +134,81 @@ def composition_problem(args: list[str]) -> str | None:
             did_you_mean = f": did you mean {suggestion!r}?" if suggestion else ""
             return f"unknown key {full_key!r}{did_you_mean} ({where})"
         return f"{where}: {full_key + ': ' if full_key else ''}{detail}"
+    return None
+
+
+def sweep_values(args: list[str]) -> tuple[list[str], list[str]]:
+    """Problems with each swept value, and the arguments with every sweep at its first value.
+
+    A value list (``a,b``), ``range``, ``choice`` and ``glob`` are expanded with Hydra's own
+    override parser. A group's values must be options in ``scenarios/``; a key's values are
+    checked against the schema one by one (type and range), so a bad value anywhere in a sweep
+    is named before any job runs.
+    """
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.core.override_parser.types import Glob, ValueType
+    from hydra.errors import OverrideParseException
+
+    first: list[str] = []
+    problems: list[str] = []
+    parser = OverridesParser.create()
+    for arg in args:
+        if arg.startswith("-") or "=" not in arg:
+            first.append(arg)
+            continue
+        try:
+            (override,) = parser.parse_overrides([arg])
+        except OverrideParseException as exc:
+            problems.append(f"{arg}: {str(exc).splitlines()[0]}")
+            continue
+        if not override.is_sweep_override():
+            first.append(arg)
+            continue
+        key = override.key_or_group
+        if override.value_type == ValueType.GLOB_CHOICE_SWEEP:
+            options = sorted(p.stem for p in (Path(SCENARIOS_DIR) / key).glob("*.yaml"))
+            glob = override.value()
+            assert isinstance(glob, Glob)
+            values = list(glob.filter(options))
+        else:
+            values = list(override.sweep_string_iterator())
+        if not values:
+            problems.append(f"{arg}: the sweep has no values")
+            continue
+        for value in values:
+            problem = _value_problem(key, value)
+            if problem:
+                problems.append(problem)
+        first.append(f"{override.get_key_element()}={values[0]}")
+    return problems, first
+
+
+def _value_problem(key: str, value: str) -> str | None:
+    """Why ``key=value`` is not a valid single value, or None."""
+    bare = key.lstrip("+~")
+    if bare.startswith("hydra"):
+        return None
+    if bare in GROUPS:
+        options = sorted(p.stem for p in (Path(SCENARIOS_DIR) / bare).glob("*.yaml"))
+        if value not in options and value != "null":
+            return f"no {bare} option {value!r}; options: {', '.join(options)}"
+        return None
+    unknown = check_overrides([f"{bare}={value}"])
+    if unknown:
+        return unknown[0]
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    (parsed,) = OverridesParser.create().parse_overrides([f"{bare}={value}"])
+    tree: dict = {}
+    node = tree
+    *parents, leaf = bare.split(".")
+    for part in parents:
+        node = node.setdefault(part, {})
+    node[leaf] = parsed.value()
+    try:
+        load(tree)
+    except ConfigError as exc:
+        return "; ".join(p for p in exc.problems if bare in p) or "; ".join(exc.problems)
     return None
 
 
@@ -137,7 +248,11 @@ def _main(dcfg: DictConfig) -> None:
         print(f"leftshift: model invariant broken: {exc}", file=sys.stderr)
         sys.exit(3)
     print(f"Results: {run_dir / 'results'}")
-    print("Figures: " + ", ".join(str(p) for p in sorted((run_dir / "results").glob("*.png"))))
+    figures = sorted((run_dir / "results").glob("*.png"))
+    if figures:
+        print("Figures: " + ", ".join(str(p) for p in figures))
+    else:
+        print("Figures: none (run.outputs=summary; set run.outputs=full for tables and figures)")
     print("\n".join(headline(summary)))
 
 
@@ -168,8 +283,30 @@ def compare_arguments(args: list[str]) -> list[str]:
     return out
 
 
+def collect_command(args: list[str]) -> int:
+    """``leftshift collect DIR``: one table of every complete job's summary under DIR."""
+    from leftshift.report.collect import write_collection
+
+    if len(args) != 1 or not Path(args[0]).is_dir():
+        print("leftshift collect: give one folder, e.g. outputs/multirun/<run id>", file=sys.stderr)
+        return 2
+    table, statuses, written = write_collection(args[0])
+    counts = statuses["status"].value_counts()
+    print(
+        f"leftshift collect: {len(statuses)} job(s): "
+        + ", ".join(f"{counts.get(k, 0)} {k}" for k in ("complete", "failed", "incomplete"))
+    )
+    for row in statuses[statuses["status"] != "complete"].itertuples():
+        print(f"  not collected: {row.job}: {row.status}: {row.reason}")
+    for path in written:
+        print(f"Wrote: {path}")
+    return 0 if len(statuses) else 1
+
+
 def main() -> None:
-    """Console-script entry point (``leftshift [compare] [overrides]``)."""
+    """Console-script entry point (``leftshift [compare|collect] [arguments]``)."""
+    if len(sys.argv) > 1 and sys.argv[1] == "collect":
+        sys.exit(collect_command(sys.argv[2:]))
     if len(sys.argv) > 1 and sys.argv[1] == "compare":
         sys.argv = [sys.argv[0], *compare_arguments(sys.argv[2:])]
     if not (Path(SCENARIOS_DIR) / "config.yaml").is_file():
@@ -178,15 +315,25 @@ def main() -> None:
             " project in editable mode from its checkout (make run does) or set"
             " LEFTSHIFT_SCENARIOS"
         )
-    problems = check_overrides(sys.argv[1:])
+    args = sys.argv[1:]
+    problems = check_overrides(args)
+    to_compose = args
+    if any(a in MULTIRUN_FLAGS for a in args):
+        if not any(a.split("=", 1)[0].lstrip("+~") == "run.outputs" for a in args):
+            # sweep points write summaries only, unless asked for more
+            args.append("run.outputs=summary")
+            sys.argv.append("run.outputs=summary")
+        sweep_problems, to_compose = sweep_values(args)
+        problems += sweep_problems
     if problems:
         print(str(ConfigError(problems)).join(["leftshift: ", ""]), file=sys.stderr)
         sys.exit(2)
     register_configs()
-    problem = composition_problem(sys.argv[1:])
+    problem = composition_problem(to_compose)
     if problem:
         print(f"leftshift: invalid configuration: {problem}", file=sys.stderr)
         sys.exit(2)
+    os.environ[RUN_ID_VARIABLE] = new_run_id()
     _main()
 
 

@@ -39,6 +39,7 @@ def param(
     length: int | None = None,
     sums_to_one: bool = False,
     choices: tuple[str, ...] | None = None,
+    label: bool = False,
     unit: str = "",
     doc: str = "",
 ) -> Any:
@@ -56,6 +57,7 @@ def param(
         "length": length,
         "sums_to_one": sums_to_one,
         "choices": choices,
+        "label": label,
         "unit": unit,
         "doc": doc,
     }
@@ -89,7 +91,9 @@ class _Section:
 class PlaceConfig(_Section):
     """A health economy: its population and its acute trust's general and acute (G&A) beds."""
 
-    name: str = param("default", source="scenario_choice", doc="label for outputs")
+    name: str = param(
+        "default", source="scenario_choice", label=True, doc="label for outputs (a folder name)"
+    )
     population: int = param(
         300_000, source="scenario_choice", ge=1_000, le=20_000_000, unit="people"
     )
@@ -1118,6 +1122,7 @@ class InterventionsConfig(_Section):
 # finance
 # --------------------------------------------------------------------------------------------
 PAYMENT_RULES = ("aligned", "block", "activity")
+OUTPUT_LEVELS = ("full", "summary")
 
 
 @dataclass
@@ -1359,6 +1364,14 @@ class RunConfig(_Section):
         doc="replication i of every arm shares its seed; false gives the scenario arm"
         " independent seeds (only to measure what common random numbers buy)",
     )
+    outputs: str = param(
+        "full",
+        source="scenario_choice",
+        choices=OUTPUT_LEVELS,
+        doc="full: every table and figure; summary: summaries, yearly comparison and money"
+        " tables only, no event or monthly tables and no figures (the default for sweep"
+        " points, leftshift -m)",
+    )
 
 
 @dataclass
@@ -1417,7 +1430,9 @@ class ReportConfig(_Section):
 class ExperimentConfig(_Section):
     """Names the scenario; an experiment compares it with the same config minus interventions."""
 
-    name: str = param("baseline", source="scenario_choice", doc="label for outputs")
+    name: str = param(
+        "baseline", source="scenario_choice", label=True, doc="label for outputs (a folder name)"
+    )
     description: str = param("", source="scenario_choice")
 
 

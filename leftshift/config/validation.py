@@ -8,6 +8,7 @@ import copy
 import dataclasses
 import datetime as dt
 import math
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -70,8 +71,19 @@ def _check_number(key: str, value: Any, meta: Mapping[str, Any]) -> list[str]:
     return [f"{key} = {value!r}: must be {_describe_range(meta)}"] if bad else []
 
 
+#: what a label that becomes part of a folder name may hold
+LABEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]{0,63}")
+
+
 def _check_leaf(key: str, value: Any, meta: Mapping[str, Any]) -> list[str]:
     if value is None:
+        return []
+    if meta.get("label"):
+        if not isinstance(value, str) or not LABEL.fullmatch(value) or ".." in value:
+            return [
+                f"{key} = {value!r}: must be a label of 1-64 letters, digits, '_', '-', '+' or"
+                " '.', starting with a letter or digit, without '..' (it names a folder)"
+            ]
         return []
     if meta.get("choices"):
         if value not in meta["choices"]:

@@ -102,18 +102,23 @@ def provenance() -> dict[str, Any]:
 
 
 def write_results(bundle: AnalysisBundle, directory: Path) -> dict[str, Any]:
-    """Write every table, figure and the summary of an analysed experiment into ``directory``."""
+    """Write the tables, figures and summary of an analysed experiment into ``directory``.
+
+    With ``run.outputs=summary`` (sweep points) the monthly, event and ledger tables and the
+    figures are left out; the summaries, the yearly comparison and the money tables stay.
+    """
     cfg = bundle.config
     results = bundle.results
+    full_outputs = cfg.run.outputs == "full"
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "config.yaml").write_text(yaml.safe_dump(to_container(cfg), sort_keys=False))
-    monthly = bundle.monthly
-    monthly.to_parquet(directory / "monthly.parquet", index=False)
-    for arm in results.arm_names:
-        full = results.full(arm)
-        for name in ("episodes", "presentations", "referrals", "prevalence"):
-            getattr(full, name).to_parquet(directory / f"{name}_{arm}.parquet", index=False)
-    bundle.ledger.to_parquet(directory / "ledger.parquet", index=False)
+    if full_outputs:
+        bundle.monthly.to_parquet(directory / "monthly.parquet", index=False)
+        for arm in results.arm_names:
+            full = results.full(arm)
+            for name in ("episodes", "presentations", "referrals", "prevalence"):
+                getattr(full, name).to_parquet(directory / f"{name}_{arm}.parquet", index=False)
+        bundle.ledger.to_parquet(directory / "ledger.parquet", index=False)
     bundle.organisations.to_parquet(directory / "finance_by_organisation.parquet", index=False)
     bundle.yearly.to_parquet(directory / "comparison.parquet", index=False)
     if bundle.psa_samples is not None:
@@ -138,9 +143,10 @@ def write_results(bundle: AnalysisBundle, directory: Path) -> dict[str, Any]:
         (directory / "econ_summary.json").write_text(
             json.dumps(scen.econ_summary, indent=2, default=str)
         )
-    for name, fig in draw_figures(bundle).items():
-        fig.savefig(directory / name, dpi=130)
-        plt.close(fig)
+    if full_outputs:
+        for name, fig in draw_figures(bundle).items():
+            fig.savefig(directory / name, dpi=130)
+            plt.close(fig)
     prov = provenance()
     summary: dict[str, Any] = {
         "leftshift_version": prov["leftshift_version"],

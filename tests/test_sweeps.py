@@ -1,0 +1,165 @@
+"""Sweeps: Hydra multirun forms, run folders that never collide or escape, collecting a sweep."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from leftshift.cli import sweep_values
+from leftshift.pipeline import is_complete
+from leftshift.report.collect import collect
+
+ROOT = Path(__file__).resolve().parents[1]
+LEFTSHIFT = [sys.executable, "-m", "leftshift.cli"]
+#: a short, small run: one year after a 3-month warm-up, no decommissioning search
+QUICK = (
+    "place=small",
+    "run.horizon_years=1",
+    "run.warmup_months=3",
+    "report.decommission_search=false",
+)
+
+
+def _start(tmp_path, *args):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("LEFTSHIFT_RUN_ID", None)
+    return subprocess.Popen(
+        [*LEFTSHIFT, *args],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+
+
+def _run(tmp_path, *args):
+    proc = _start(tmp_path, *args)
+    out, err = proc.communicate(timeout=300)
+    return proc.returncode, out, err
+
+
+# --- the pre-check expands every sweep form and checks each value ------------------------
+@pytest.mark.unit
+def test_every_sweep_form_is_expanded_and_its_first_values_composed():
+    problems, first = sweep_values(
+        [
+            "-m",
+            "social_care=delays,none",
+            "hospital.elective_threshold=0.88,0.92",
+            "run.seed=range(1,4)",
+            "run.replications=choice(1,2)",
+            "experiment=glob(vw_*)",
+            "place=small",
+        ]
+    )
+    assert problems == []
+    assert first == [
+        "-m",
+        "social_care=delays",
+        "hospital.elective_threshold=0.88",
+        "run.seed=1",
+        "run.replications=1",
+        "experiment=vw_national_ambition",
+        "place=small",
+    ]
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    "arg, needle",
+    [
+        ("hospital.elective_threshold=0.9,1.7", "hospital.elective_threshold = 1.7"),
+        ("experiment=neighbourhood_teams,typo", "no experiment option 'typo'"),
+        ("run.replications=range(0,2)", "run.replications = 0"),
+        ("hospital.electve_threshold=0.9,0.92", "did you mean 'hospital.elective_threshold'"),
+        ("experiment=glob(nothing_*)", "the sweep has no values"),
+    ],
+)
+def test_a_bad_value_anywhere_in_a_sweep_is_named(arg, needle):
+    problems, _ = sweep_values(["-m", arg])
+    assert any(needle in p for p in problems), problems
+
+
+# --- end to end: sweeps run, folders are unique and inside outputs/ ------------------------
+@pytest.mark.e2e
+def test_sweep_runs_every_point_in_its_own_folder_and_collects(tmp_path):
+    code, out, err = _run(tmp_path, "-m", "experiment=glob([emergency_*,neighbourhood_*])", *QUICK)
+    assert code == 0, err
+    (sweep,) = list((tmp_path / "outputs" / "multirun").iterdir())
+    jobs = sorted(p for p in sweep.iterdir() if p.is_dir())
+    assert [p.name for p in jobs] == [
+        "0_small_emergency_demand_cut",
+        "1_small_neighbourhood_teams",
+    ]
+    assert all(is_complete(job) for job in jobs)
+    # sweep points write summaries, not event tables or figures
+    files = {p.name for p in (jobs[0] / "results").iterdir()}
+    assert {"summary.json", "comparison_summary.parquet", "money_comparison.parquet"} <= files
+    assert not any(f.endswith(".png") or f.startswith("episodes") for f in files)
+    assert "monthly.parquet" not in files
+    # a failed job is listed, never mixed in
+    failed = sweep / "2_small_broken"
+    (failed / ".hydra").mkdir(parents=True)
+    (failed / "FAILED").write_text("run did not complete: OSError: disk full\n")
+    table, status = collect(sweep)
+    assert dict(zip(status["job"], status["status"], strict=True)) == {
+        "0_small_emergency_demand_cut": "complete",
+        "1_small_neighbourhood_teams": "complete",
+        "2_small_broken": "failed",
+    }
+    assert set(table["job"]) == {"0_small_emergency_demand_cut", "1_small_neighbourhood_teams"}
+    assert set(table["experiment"]) == {"emergency_demand_cut", "neighbourhood_teams"}
+    icer = table[table["metric"] == "economic_evaluation.incremental_qalys.mean"]
+    assert len(icer) == 2 and set(icer["arm"]) == {"scenario_minus_baseline"}
+    # the command writes the same tables into the sweep folder
+    code, out, err = _run(tmp_path, "collect", str(sweep))
+    assert code == 0, err
+    assert "3 job(s): 2 complete, 1 failed" in out
+    written = pd.read_csv(sweep / "collected.csv")
+    assert len(written) == len(table)
+
+
+@pytest.mark.e2e
+def test_value_and_range_sweeps_run_their_product(tmp_path):
+    code, out, err = _run(
+        tmp_path, "-m", "hospital.elective_threshold=0.9,0.95", "run.seed=range(1,3)", *QUICK
+    )
+    assert code == 0, err
+    (sweep,) = list((tmp_path / "outputs" / "multirun").iterdir())
+    assert len([p for p in sweep.iterdir() if p.is_dir()]) == 4
+    table, status = collect(sweep)
+    assert (status["status"] == "complete").all()
+    points = table[["hospital.elective_threshold", "run.seed"]].drop_duplicates()
+    assert len(points) == 4
+
+
+@pytest.mark.e2e
+def test_a_bad_sweep_value_stops_before_anything_is_written(tmp_path):
+    code, out, err = _run(tmp_path, "-m", "hospital.elective_threshold=0.9,1.7", *QUICK)
+    assert code == 2
+    assert "hospital.elective_threshold = 1.7" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.e2e
+def test_two_runs_started_at_once_never_share_a_folder(tmp_path):
+    procs = [_start(tmp_path, *QUICK) for _ in range(2)]
+    results = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [err for _, err in results]
+    runs = sorted((tmp_path / "outputs").iterdir())
+    assert len(runs) == 2 and all(is_complete(r) for r in runs)
+    assert runs[0].name != runs[1].name
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("key", ["place.name", "experiment.name"])
+@pytest.mark.parametrize("value", ["../../x", "a/b", "..", "/tmp/x"])
+def test_no_label_can_point_a_run_outside_its_folder(tmp_path, key, value):
+    code, out, err = _run(tmp_path, f"{key}={value}", *QUICK)
+    assert code == 2
+    assert f"{key} = {value!r}: must be a label" in err
+    assert list(tmp_path.iterdir()) == []
