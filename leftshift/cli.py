@@ -227,7 +227,8 @@ def _progress(done: int, total: int) -> None:
 @hydra.main(config_path=SCENARIOS_DIR, config_name="config", version_base="1.3")
 def _main(dcfg: DictConfig) -> None:
     from leftshift.analysis.experiment import is_experiment
-    from leftshift.pipeline import run_to_directory
+    from leftshift.pipeline import existing_results, run_to_directory
+    from leftshift.report.rundir import RunDirectoryError
 
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     try:
@@ -243,7 +244,14 @@ def _main(dcfg: DictConfig) -> None:
         file=sys.stderr,
     )
     try:
-        summary = run_to_directory(cfg, run_dir, progress=_progress)
+        summary = existing_results(cfg, run_dir)
+        if summary is not None:
+            print("leftshift: complete results of this config are here: kept, not run again")
+        else:
+            summary = run_to_directory(cfg, run_dir, progress=_progress)
+    except RunDirectoryError as exc:
+        print(f"leftshift: {exc}", file=sys.stderr)
+        sys.exit(2)
     except InvariantError as exc:
         print(f"leftshift: model invariant broken: {exc}", file=sys.stderr)
         sys.exit(3)

@@ -2,25 +2,74 @@
 
 This sits above the report layer: it runs the experiment (analysis), analyses it into one
 bundle, and has the report layer write it, all inside one atomic results directory.
+
+Finished replications are checkpointed in ``<run_dir>/.checkpoints/`` while the run goes on,
+so running the same config into the same folder again (after an interrupt, or a sweep re-run
+with ``hydra.sweep.dir`` set to the old sweep folder) simulates only what is missing. The
+checkpoints are removed once the results are complete. A folder with complete results of the
+same config is not run again; one with complete results of another config is refused.
 """
 
+import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from leftshift.analysis.bundle import analyse
 from leftshift.analysis.experiment import run_experiment
-from leftshift.config import Config
-from leftshift.report.rundir import atomic_results, is_complete, write_results
+from leftshift.config import Config, to_container
+from leftshift.report.rundir import (
+    RESULTS_DIR,
+    RunDirectoryError,
+    atomic_results,
+    is_complete,
+    write_results,
+)
 
-__all__ = ["is_complete", "run_to_directory"]
+__all__ = ["CHECKPOINTS_DIR", "existing_results", "is_complete", "run_to_directory"]
+
+CHECKPOINTS_DIR = ".checkpoints"
+#: run settings that do not change what a run produces
+NOT_COMPARED = ("n_jobs",)
+
+
+def _comparable(container: dict[str, Any]) -> dict[str, Any]:
+    plain = yaml.safe_load(yaml.safe_dump(container, sort_keys=True))
+    for key in NOT_COMPARED:
+        plain["run"].pop(key, None)
+    return plain
+
+
+def existing_results(cfg: Config, run_dir: str | Path) -> dict[str, Any] | None:
+    """The summary of complete results of this config in ``run_dir``, or None if there are none.
+
+    Raises :class:`~leftshift.report.rundir.RunDirectoryError` when the folder holds complete
+    results of a different config: they are kept, never overwritten.
+    """
+    run_dir = Path(run_dir)
+    if not is_complete(run_dir):
+        return None
+    stored = yaml.safe_load((run_dir / RESULTS_DIR / "config.yaml").read_text())
+    if _comparable(stored) != _comparable(to_container(cfg)):
+        raise RunDirectoryError(
+            f"{run_dir} holds complete results of a different config; they are kept. Choose"
+            " another folder (a new command gets one) or the same config to reuse them."
+        )
+    return json.loads((run_dir / RESULTS_DIR / "summary.json").read_text())
 
 
 def run_to_directory(
     cfg: Config, run_dir: str | Path, progress: Callable[[int, int], None] | None = None
 ) -> dict[str, Any]:
     """Run the experiment a config describes and write it into ``run_dir`` atomically."""
+    run_dir = Path(run_dir)
+    checkpoint_dir = run_dir / CHECKPOINTS_DIR
     with atomic_results(run_dir) as partial:
-        results = run_experiment(cfg, progress=progress)
-        bundle = analyse(results, progress)
-        return write_results(bundle, partial)
+        results = run_experiment(cfg, progress=progress, checkpoint_dir=checkpoint_dir)
+        bundle = analyse(results, progress, checkpoint_dir)
+        summary = write_results(bundle, partial)
+    shutil.rmtree(checkpoint_dir, ignore_errors=True)
+    return summary

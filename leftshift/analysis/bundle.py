@@ -7,6 +7,7 @@ writes and draws the bundle; it never computes or runs the model itself.
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -88,11 +89,14 @@ class AnalysisBundle:
 
 
 def analyse(
-    results: ExperimentResults, progress: Callable[[int, int], None] | None = None
+    results: ExperimentResults,
+    progress: Callable[[int, int], None] | None = None,
+    checkpoint_dir: Path | None = None,
 ) -> AnalysisBundle:
     """Compute every table and summary of an experiment.
 
-    ``progress`` reports the extra runs of the decommissioning search, when there is one.
+    ``progress`` reports the extra runs of the decommissioning search, when there is one;
+    those runs keep and reuse their replications in ``checkpoint_dir`` when it is given.
     """
     cfg = results.config
     monthly = results.monthly()
@@ -131,7 +135,7 @@ def analyse(
         summary["money"] = money_summary
         table = None
         if cfg.report.decommission_search:
-            table, needs = decommissioning_table(cfg, results, progress)
+            table, needs = decommissioning_table(cfg, results, progress, checkpoint_dir)
             summary["money"]["decommissioning_needs"] = needs
         per_rep, econ, curve = economic_evaluation(cfg, results)
         summary["economic_evaluation"] = econ

@@ -5,6 +5,7 @@ run directory only writes the table it returns.
 """
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -53,6 +54,7 @@ def decommissioning_table(
     cfg: Config,
     results: ExperimentResults,
     progress: Callable[[int, int], None] | None = None,
+    checkpoint_dir: Path | None = None,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """How many wards could close while occupancy and the waiting list stay acceptable.
 
@@ -75,7 +77,9 @@ def decommissioning_table(
         else:
             trial_cfg = _with_closures(cfg, wards, year)
             arm = "scenario" if len(arms(trial_cfg)) > 1 else "baseline"
-            trial = run_experiment(trial_cfg, progress=progress, only_arm=arm)
+            trial = run_experiment(
+                trial_cfg, progress=progress, only_arm=arm, checkpoint_dir=checkpoint_dir
+            )
         judged = _judge(cfg, trial, year)
         net = net_cost_by_year(trial.ledger()).loc[trial.arm_names[-1]]
         saving = (baseline_net - net).mean(axis=0)

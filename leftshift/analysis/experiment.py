@@ -9,10 +9,12 @@ measures the intervention, not the noise.
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from leftshift.analysis import checkpoints
 from leftshift.analysis.backfill import backfill_report
 from leftshift.analysis.comparison import paired_comparison
 from leftshift.config import Config, InterventionsConfig, freeze, to_container
@@ -52,10 +54,31 @@ class ReplicationOutput:
     ledger: pd.DataFrame
     psa_draws: dict[str, float]
     full: Results | None
+    #: taken from a checkpoint rather than simulated
+    reused: bool = False
 
 
-def _run_one(arm: str, cfg: Config, replication: int, seed: int) -> ReplicationOutput:
+def _run_one(
+    arm: str, cfg: Config, replication: int, seed: int, checkpoint_dir: Path | None = None
+) -> ReplicationOutput:
+    keep_full = replication == 0
+    if checkpoint_dir is not None:
+        stored = checkpoints.load(checkpoint_dir, cfg, seed, keep_full)
+        if stored is not None:
+            return ReplicationOutput(
+                arm,
+                replication,
+                seed,
+                stored.monthly,
+                stored.summary,
+                stored.ledger,
+                stored.psa_draws,
+                stored.full,
+                reused=True,
+            )
     res = simulate(cfg, seed)
+    if checkpoint_dir is not None:
+        checkpoints.save(checkpoint_dir, cfg, seed, res, keep_full)
     return ReplicationOutput(
         arm,
         replication,
@@ -64,7 +87,7 @@ def _run_one(arm: str, cfg: Config, replication: int, seed: int) -> ReplicationO
         res.summary,
         res.ledger,
         res.psa_draws,
-        res if replication == 0 else None,
+        res if keep_full else None,
     )
 
 
@@ -76,6 +99,11 @@ class ExperimentResults:
     outputs: list[ReplicationOutput]
     #: stacked tables, built once (the runner, comparison and economics all read them)
     _stacked: dict[str, pd.DataFrame] = field(default_factory=dict, init=False, repr=False)
+
+    @property
+    def replications_simulated(self) -> int:
+        """Replications simulated by this run (the rest came from checkpoints)."""
+        return sum(not o.reused for o in self.outputs)
 
     @property
     def arm_names(self) -> list[str]:
@@ -161,10 +189,13 @@ def run_experiment(
     cfg: Config,
     progress: Callable[[int, int], None] | None = None,
     only_arm: str | None = None,
+    checkpoint_dir: str | Path | None = None,
 ) -> ExperimentResults:
     """Run every arm for ``run.replications`` replications (in parallel with ``run.n_jobs``).
 
-    ``only_arm`` runs one arm alone (its replications keep the experiment's seeds).
+    ``only_arm`` runs one arm alone (its replications keep the experiment's seeds). With a
+    ``checkpoint_dir`` each finished replication is stored there, and one already stored is
+    reused instead of simulated (:mod:`leftshift.analysis.checkpoints`).
     """
     from joblib import Parallel, delayed
 
@@ -172,8 +203,9 @@ def run_experiment(
     if only_arm is not None:
         arm_cfgs = {only_arm: arm_cfgs[only_arm]}
     n = cfg.run.replications
+    store = None if checkpoint_dir is None else Path(checkpoint_dir)
     tasks = [
-        (arm, arm_cfg, rep, arm_seed(cfg, arm, rep))
+        (arm, arm_cfg, rep, arm_seed(cfg, arm, rep), store)
         for rep in range(n)
         for arm, arm_cfg in arm_cfgs.items()
     ]

@@ -55,6 +55,10 @@ DEPENDENCIES = (
 )
 
 
+class RunDirectoryError(RuntimeError):
+    """A run directory cannot be used (it holds complete results of a run)."""
+
+
 def is_complete(run_dir: str | Path) -> bool:
     """True only for a run directory whose results were written in full."""
     run_dir = Path(run_dir)
@@ -158,6 +162,8 @@ def write_results(bundle: AnalysisBundle, directory: Path) -> dict[str, Any]:
         "status": "complete",
         "seeds": sorted({o.seed for o in results.outputs}),
         "master_seed": cfg.run.seed,
+        "replications_simulated": results.replications_simulated,
+        "replications_reused": len(results.outputs) - results.replications_simulated,
         "files": sorted(p.name for p in directory.iterdir()) + ["manifest.json"],
         **prov,
     }
@@ -193,10 +199,14 @@ def draw_figures(bundle: AnalysisBundle) -> dict[str, Any]:
 def atomic_results(run_dir: str | Path) -> Iterator[Path]:
     """Yield a partial results directory; rename it to ``results/`` only if the block succeeds.
 
-    Stale results and markers from an earlier run are removed first. On any exception (an
-    interrupt included) the partial directory is removed and ``FAILED`` records the reason.
+    Complete results are never deleted: a folder that holds them is refused
+    (:class:`RunDirectoryError`). A partial or failed attempt's leftovers are removed first. On
+    any exception (an interrupt included) the partial directory is removed and ``FAILED``
+    records the reason.
     """
     run_dir = Path(run_dir)
+    if is_complete(run_dir):
+        raise RunDirectoryError(f"{run_dir} already holds complete results; they are kept")
     run_dir.mkdir(parents=True, exist_ok=True)
     partial = run_dir / PARTIAL_DIR
     final = run_dir / RESULTS_DIR

@@ -1,0 +1,143 @@
+"""Replication checkpoints: a finished replication is kept on disk and reused, never redone.
+
+Each replication is stored under a key: the SHA-256 of the arm's resolved config (less the
+keys that cannot change a replication: how many run, how many in parallel, what is written,
+the labels and the reporting limits), its seed, and a fingerprint of the package's own source,
+so a code change never reuses an old result. A re-run of an interrupted run or sweep therefore
+simulates only what is missing; a job whose replications all exist simulates nothing.
+
+Entries are parquet and JSON (no pickle) written into a private folder and renamed into place,
+so a reader never sees a half-written entry and two processes can finish the same one.
+"""
+
+import hashlib
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from leftshift.config import Config, to_container
+from leftshift.model.results import Results
+
+#: config keys that do not change a replication's result
+NOT_IN_KEY = {
+    "run": ("n_jobs", "replications", "outputs"),
+    "report": None,  # the whole section: reporting limits only
+    "experiment": None,  # labels
+}
+TABLES = ("monthly", "ledger")
+FULL_TABLES = ("episodes", "presentations", "referrals", "prevalence")
+
+
+@dataclass
+class Stored:
+    """One replication as stored: what an experiment keeps of it."""
+
+    monthly: pd.DataFrame
+    ledger: pd.DataFrame
+    summary: dict[str, Any]
+    psa_draws: dict[str, float]
+    #: replication 0 keeps its record tables, for the run directory
+    full: Results | None
+
+
+@cache
+def code_fingerprint() -> str:
+    """SHA-256 of every source file of the package (the model's code as it is now)."""
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and path.suffix in (".py", ".csv", ".yaml"):
+            digest.update(str(path.relative_to(root)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def key(cfg: Config, seed: int, keep_full: bool) -> str:
+    """The checkpoint key of one replication of an arm's config with a seed."""
+    raw = to_container(cfg)
+    for section, keys in NOT_IN_KEY.items():
+        if keys is None:
+            raw.pop(section, None)
+        else:
+            for k in keys:
+                raw[section].pop(k, None)
+    text = json.dumps(
+        {"config": raw, "seed": seed, "full": keep_full, "code": code_fingerprint()},
+        sort_keys=True,
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def load(directory: Path, cfg: Config, seed: int, keep_full: bool) -> Stored | None:
+    """The stored replication, or None if it has not been stored."""
+    entry = Path(directory) / key(cfg, seed, keep_full)
+    if not (entry / "done.json").is_file():
+        return None
+    meta = json.loads((entry / "done.json").read_text())
+
+    def read(name: str) -> pd.DataFrame:
+        frame = pd.read_parquet(entry / f"{name}.parquet")
+        # parquet has no datetime64[s]: give each column back its own type
+        for column, dtype in meta["dtypes"][name].items():
+            if str(frame[column].dtype) != dtype:
+                frame[column] = frame[column].astype(dtype)
+        return frame
+
+    tables = {name: read(name) for name in TABLES}
+    full = None
+    if keep_full:
+        records = {name: read(name) for name in FULL_TABLES}
+        full = Results(
+            config=cfg,
+            seed=seed,
+            monthly=tables["monthly"],
+            ledger=tables["ledger"],
+            summary=meta["summary"],
+            psa_draws=meta["psa_draws"],
+            reporting_start_day=meta["reporting_start_day"],
+            live_counts=meta["live_counts"],
+            **records,
+        )
+    return Stored(tables["monthly"], tables["ledger"], meta["summary"], meta["psa_draws"], full)
+
+
+def save(directory: Path, cfg: Config, seed: int, res: Results, keep_full: bool) -> None:
+    """Store one replication; a no-op if another process stored it first."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    entry = directory / key(cfg, seed, keep_full)
+    if entry.exists():
+        return
+    partial = directory / f".{entry.name}.{os.getpid()}.partial"
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir()
+    try:
+        names = TABLES + (FULL_TABLES if keep_full else ())
+        dtypes = {}
+        for name in names:
+            frame = getattr(res, name)
+            frame.to_parquet(partial / f"{name}.parquet", index=False)
+            dtypes[name] = {
+                str(c): str(t) for c, t in frame.dtypes.items() if str(t) != "category"
+            }
+        meta = {
+            "dtypes": dtypes,
+            "summary": res.summary,
+            "psa_draws": res.psa_draws,
+            "reporting_start_day": res.reporting_start_day,
+            "live_counts": res.live_counts,
+        }
+        # written last: an entry without it is incomplete and never read
+        (partial / "done.json").write_text(json.dumps(meta))
+        try:
+            partial.rename(entry)
+        except OSError:  # stored meanwhile by another process
+            pass
+    finally:
+        shutil.rmtree(partial, ignore_errors=True)
