@@ -17,6 +17,7 @@ import datetime as dt
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
@@ -36,6 +37,9 @@ GROUPS = ("place", "population", "demand", "hospital", "social_care", "run", "ex
 MULTIRUN_FLAGS = ("-m", "--multirun")
 #: environment variable that carries one command's run id to its sweep jobs
 RUN_ID_VARIABLE = "LEFTSHIFT_RUN_ID"
+#: how many jobs a sweep has, and when it started, for the jobs' progress lines
+SWEEP_JOBS_VARIABLE = "LEFTSHIFT_SWEEP_JOBS"
+SWEEP_START_VARIABLE = "LEFTSHIFT_SWEEP_START"
 
 
 def new_run_id() -> str:
@@ -140,6 +144,9 @@ def composition_problem(args: list[str]) -> str | None:
 def sweep_values(args: list[str]) -> tuple[list[str], list[str]]:
     """Problems with each swept value, and the arguments with every sweep at its first value.
 
+    Also sets how many jobs the sweep has (the product of the sweeps' lengths) for the
+    progress lines the jobs print.
+
     A value list (``a,b``), ``range``, ``choice`` and ``glob`` are expanded with Hydra's own
     override parser. A group's values must be options in ``scenarios/``; a key's values are
     checked against the schema one by one (type and range), so a bad value anywhere in a sweep
@@ -151,6 +158,7 @@ def sweep_values(args: list[str]) -> tuple[list[str], list[str]]:
 
     first: list[str] = []
     problems: list[str] = []
+    jobs = 1
     parser = OverridesParser.create()
     for arg in args:
         if arg.startswith("-") or "=" not in arg:
@@ -180,6 +188,9 @@ def sweep_values(args: list[str]) -> tuple[list[str], list[str]]:
             if problem:
                 problems.append(problem)
         first.append(f"{override.get_key_element()}={values[0]}")
+        jobs *= len(values)
+    os.environ[SWEEP_JOBS_VARIABLE] = str(jobs)
+    os.environ[SWEEP_START_VARIABLE] = str(dt.datetime.now().timestamp())
     return problems, first
 
 
@@ -212,16 +223,41 @@ def _value_problem(key: str, value: str) -> str | None:
     return None
 
 
-def _progress(done: int, total: int) -> None:
-    width = 30
-    filled = int(width * done / total)
-    end = "\n" if done == total else ""
-    print(
-        f"\r  replications [{'#' * filled}{'.' * (width - filled)}] {done}/{total}",
-        end=end,
-        file=sys.stderr,
-        flush=True,
-    )
+class _Progress:
+    """A tqdm bar of replications done (the decommissioning search's runs get their own)."""
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+
+    def __call__(self, done: int, total: int) -> None:
+        from tqdm import tqdm
+
+        if self.bar is None or self.bar.total != total or done < self.bar.n:
+            if self.bar is not None:
+                self.bar.close()
+            self.bar = tqdm(total=total, desc="  replications", file=sys.stderr, leave=False)
+        self.bar.update(done - self.bar.n)
+        if done == total:
+            self.bar.close()
+            self.bar = None
+
+
+def _sweep_progress(run_dir: Path) -> str | None:
+    """In a sweep, how many of its jobs are done, with the time so far and an estimate."""
+    from hydra.types import RunMode
+    from tqdm import tqdm
+
+    from leftshift.pipeline import is_complete
+
+    if HydraConfig.get().mode != RunMode.MULTIRUN:
+        return None
+    total = int(os.environ.get(SWEEP_JOBS_VARIABLE, "0"))
+    started = float(os.environ.get(SWEEP_START_VARIABLE, "0"))
+    if not total or not started:
+        return None
+    done = sum(is_complete(p) for p in run_dir.parent.iterdir() if p.is_dir())
+    elapsed = dt.datetime.now().timestamp() - started
+    return tqdm.format_meter(done, total, elapsed, prefix="sweep jobs", ncols=80)
 
 
 @hydra.main(config_path=SCENARIOS_DIR, config_name="config", version_base="1.3")
@@ -248,7 +284,7 @@ def _main(dcfg: DictConfig) -> None:
         if summary is not None:
             print("leftshift: complete results of this config are here: kept, not run again")
         else:
-            summary = run_to_directory(cfg, run_dir, progress=_progress)
+            summary = run_to_directory(cfg, run_dir, progress=_Progress())
     except RunDirectoryError as exc:
         print(f"leftshift: {exc}", file=sys.stderr)
         sys.exit(2)
@@ -262,6 +298,9 @@ def _main(dcfg: DictConfig) -> None:
     else:
         print("Figures: none (run.outputs=summary; set run.outputs=full for tables and figures)")
     print("\n".join(headline(summary)))
+    sweep = _sweep_progress(run_dir)
+    if sweep:
+        print(sweep, file=sys.stderr)
 
 
 def _discard_empty_run_dir(run_dir: Path) -> None:

@@ -123,9 +123,7 @@ def save(directory: Path, cfg: Config, seed: int, res: Results, keep_full: bool)
         for name in names:
             frame = getattr(res, name)
             frame.to_parquet(partial / f"{name}.parquet", index=False)
-            dtypes[name] = {
-                str(c): str(t) for c, t in frame.dtypes.items() if str(t) != "category"
-            }
+            dtypes[name] = {str(c): str(t) for c, t in frame.dtypes.items() if str(t) != "category"}
         meta = {
             "dtypes": dtypes,
             "summary": res.summary,
