@@ -122,7 +122,14 @@ def composition_problem(args: list[str]) -> str | None:
     try:
         with initialize_config_dir(config_dir=SCENARIOS_DIR, version_base="1.3"):
             composed = compose("config", overrides=overrides)
-        load(composed)  # every range and cross-field rule, before Hydra makes a folder
+        cfg = load(composed)  # every range and cross-field rule, before Hydra makes a folder
+        options = sorted(p.stem for p in (Path(SCENARIOS_DIR) / "experiment").glob("*.yaml"))
+        for arm in cfg.experiment.arms:
+            if arm not in options or arm == cfg.experiment.name:
+                return (
+                    f"experiment.arms: {arm!r} is not another experiment file; options:"
+                    f" {', '.join(o for o in options if o != cfg.experiment.name)}"
+                )
     except ConfigError as exc:
         return "; ".join(exc.problems)
     except (ConfigCompositionException, MissingConfigException, OmegaConfBaseException) as exc:
@@ -273,7 +280,11 @@ def _main(dcfg: DictConfig) -> None:
         _discard_empty_run_dir(run_dir)
         print(f"leftshift: {exc}", file=sys.stderr)
         sys.exit(2)
-    arms = "baseline and scenario" if is_experiment(cfg) else "baseline"
+    scenario_arms = _compose_arms(cfg) if cfg.experiment.arms else None
+    if scenario_arms:
+        arms = "baseline and " + ", ".join(scenario_arms)
+    else:
+        arms = "baseline and scenario" if is_experiment(cfg) else "baseline"
     print(
         f"leftshift: place={cfg.place.name} experiment={cfg.experiment.name}"
         f" ({arms}, {cfg.run.replications} replication(s), {cfg.run.horizon_years} years)",
@@ -284,7 +295,9 @@ def _main(dcfg: DictConfig) -> None:
         if summary is not None:
             print("leftshift: complete results of this config are here: kept, not run again")
         else:
-            summary = run_to_directory(cfg, run_dir, progress=_Progress())
+            summary = run_to_directory(
+                cfg, run_dir, progress=_Progress(), scenario_arms=scenario_arms
+            )
     except RunDirectoryError as exc:
         print(f"leftshift: {exc}", file=sys.stderr)
         sys.exit(2)
@@ -292,15 +305,34 @@ def _main(dcfg: DictConfig) -> None:
         print(f"leftshift: model invariant broken: {exc}", file=sys.stderr)
         sys.exit(3)
     print(f"Results: {run_dir / 'results'}")
-    figures = sorted((run_dir / "results").glob("*.png"))
+    figures = sorted((run_dir / "results").rglob("*.png"))
     if figures:
         print("Figures: " + ", ".join(str(p) for p in figures))
-    else:
+    elif cfg.run.outputs == "summary":
         print("Figures: none (run.outputs=summary; set run.outputs=full for tables and figures)")
-    print("\n".join(headline(summary)))
+    if "scenarios" in summary:  # a multi-arm run: each arm against the shared baseline
+        for name, arm_summary in summary["scenarios"].items():
+            print(f"== {name} against the shared baseline ({run_dir / 'results' / name})")
+            if summary["baseline_differences"].get(name):
+                keys = ", ".join(summary["baseline_differences"][name])
+                print(f"  note: this arm's own baseline would differ in {keys}")
+            print("\n".join(headline(arm_summary)))
+    else:
+        print("\n".join(headline(summary)))
     sweep = _sweep_progress(run_dir)
     if sweep:
         print(sweep, file=sys.stderr)
+
+
+def _compose_arms(cfg: Config) -> dict[str, Config]:
+    """Each arm of a multi-arm experiment, composed with the command's other overrides."""
+    from hydra import compose
+
+    task = [o for o in HydraConfig.get().overrides.task if not o.startswith("experiment=")]
+    return {
+        arm: load(compose("config", overrides=[*task, f"experiment={arm}"]))
+        for arm in cfg.experiment.arms
+    }
 
 
 def _discard_empty_run_dir(run_dir: Path) -> None:

@@ -19,13 +19,14 @@ from typing import Any
 import yaml
 
 from leftshift.analysis.bundle import analyse
-from leftshift.analysis.experiment import run_experiment
+from leftshift.analysis.experiment import baseline_differences, baseline_of, run_experiment
 from leftshift.config import Config, to_container
 from leftshift.report.rundir import (
     RESULTS_DIR,
     RunDirectoryError,
     atomic_results,
     is_complete,
+    write_arms,
     write_results,
 )
 
@@ -62,14 +63,36 @@ def existing_results(cfg: Config, run_dir: str | Path) -> dict[str, Any] | None:
 
 
 def run_to_directory(
-    cfg: Config, run_dir: str | Path, progress: Callable[[int, int], None] | None = None
+    cfg: Config,
+    run_dir: str | Path,
+    progress: Callable[[int, int], None] | None = None,
+    scenario_arms: dict[str, Config] | None = None,
 ) -> dict[str, Any]:
-    """Run the experiment a config describes and write it into ``run_dir`` atomically."""
+    """Run the experiment a config describes and write it into ``run_dir`` atomically.
+
+    With ``scenario_arms`` (name -> composed config of each arm) it is a multi-arm run: every
+    arm against one shared baseline with the same seeds, each written as a two-arm experiment
+    into ``results/<arm>/``.
+    """
     run_dir = Path(run_dir)
     checkpoint_dir = run_dir / CHECKPOINTS_DIR
     with atomic_results(run_dir) as partial:
-        results = run_experiment(cfg, progress=progress, checkpoint_dir=checkpoint_dir)
-        bundle = analyse(results, progress, checkpoint_dir)
-        summary = write_results(bundle, partial)
+        results = run_experiment(
+            cfg, progress=progress, checkpoint_dir=checkpoint_dir, scenario_arms=scenario_arms
+        )
+        if scenario_arms:
+            shared = baseline_of(next(iter(scenario_arms.values())))
+            bundles = {
+                name: analyse(results.pair(name, arm_cfg), progress, checkpoint_dir)
+                for name, arm_cfg in scenario_arms.items()
+            }
+            differences = {
+                name: baseline_differences(shared, arm_cfg)
+                for name, arm_cfg in scenario_arms.items()
+            }
+            summary = write_arms(cfg, bundles, partial, differences)
+        else:
+            bundle = analyse(results, progress, checkpoint_dir)
+            summary = write_results(bundle, partial)
     shutil.rmtree(checkpoint_dir, ignore_errors=True)
     return summary

@@ -163,3 +163,42 @@ def test_no_label_can_point_a_run_outside_its_folder(tmp_path, key, value):
     assert code == 2
     assert f"{key} = {value!r}: must be a label" in err
     assert list(tmp_path.iterdir()) == []
+
+
+# --- several scenarios against one baseline ---------------------------------------------
+@pytest.mark.integration
+def test_multi_arm_run_shares_one_baseline_and_matches_two_arm_runs(tmp_path):
+    import hashlib
+    import json
+
+    from leftshift.pipeline import run_to_directory
+    from tests.helpers import compose_config
+
+    quick = ("place=small", "run.horizon_years=1", "run.warmup_months=3")
+    quick += ("report.decommission_search=false", "run.replications=2")
+    cfg = compose_config("experiment=compare_teams_virtual_wards", *quick)
+    arms = {
+        name: compose_config(f"experiment={name}", *quick)
+        for name in ("emergency_demand_cut", "vw_national_ambition")
+    }
+    summary = run_to_directory(cfg, tmp_path / "multi", scenario_arms=arms)
+    results = tmp_path / "multi" / "results"
+    manifest = json.loads((results / "manifest.json").read_text())
+    assert manifest["arms"] == ["baseline", "emergency_demand_cut", "vw_national_ambition"]
+    assert set(summary["scenarios"]) == set(arms)
+    both = pd.read_parquet(results / "comparison_summary.parquet")
+    assert set(both["arm"]) == set(arms)
+    # the baseline ran once for all arms: 2 replications x 3 arms
+    per_arm = json.loads((results / "emergency_demand_cut" / "manifest.json").read_text())
+    assert per_arm["replications_simulated"] + per_arm["replications_reused"] == 4
+    # the first arm's own baseline is the shared one: its tables are a two-arm run's
+    run_to_directory(arms["emergency_demand_cut"], tmp_path / "single")
+
+    def hashes(folder):
+        return {
+            p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.glob("*.parquet"))
+        }
+
+    assert hashes(results / "emergency_demand_cut") == hashes(tmp_path / "single" / "results")
+    assert summary["baseline_differences"]["emergency_demand_cut"] == []

@@ -31,12 +31,28 @@ def is_experiment(cfg: Config) -> bool:
     return to_container(cfg.interventions) != to_container(InterventionsConfig())
 
 
+def baseline_of(cfg: Config) -> Config:
+    """The config without any intervention: what a scenario is compared with."""
+    return freeze(dataclasses.replace(cfg, interventions=InterventionsConfig()))
+
+
+def baseline_differences(shared: Config, cfg: Config) -> list[str]:
+    """Keys where an arm's own baseline differs from the shared one (empty when none)."""
+    from leftshift.config import iter_leaves
+
+    own = dict((k, v) for k, v, _ in iter_leaves(baseline_of(cfg)))
+    return sorted(
+        k
+        for k, v, _ in iter_leaves(shared)
+        if own.get(k) != v and not k.startswith(("experiment.", "report.", "run."))
+    )
+
+
 def arms(cfg: Config) -> dict[str, Config]:
     """The arms to run: ``baseline`` alone, or ``baseline`` and ``scenario``."""
     if not is_experiment(cfg):
         return {"baseline": cfg}
-    baseline = dataclasses.replace(cfg, interventions=InterventionsConfig())
-    return {"baseline": freeze(baseline), "scenario": cfg}
+    return {"baseline": baseline_of(cfg), "scenario": cfg}
 
 
 @dataclass
@@ -99,6 +115,15 @@ class ExperimentResults:
     outputs: list[ReplicationOutput]
     #: stacked tables, built once (the runner, comparison and economics all read them)
     _stacked: dict[str, pd.DataFrame] = field(default_factory=dict, init=False, repr=False)
+
+    def pair(self, arm: str, cfg: Config) -> "ExperimentResults":
+        """The baseline and one scenario arm (renamed ``scenario``) of a multi-arm run."""
+        outputs = [
+            o if o.arm == "baseline" else dataclasses.replace(o, arm="scenario")
+            for o in self.outputs
+            if o.arm in ("baseline", arm)
+        ]
+        return ExperimentResults(cfg, outputs)
 
     @property
     def replications_simulated(self) -> int:
@@ -190,16 +215,22 @@ def run_experiment(
     progress: Callable[[int, int], None] | None = None,
     only_arm: str | None = None,
     checkpoint_dir: str | Path | None = None,
+    scenario_arms: dict[str, Config] | None = None,
 ) -> ExperimentResults:
     """Run every arm for ``run.replications`` replications (in parallel with ``run.n_jobs``).
 
     ``only_arm`` runs one arm alone (its replications keep the experiment's seeds). With a
     ``checkpoint_dir`` each finished replication is stored there, and one already stored is
-    reused instead of simulated (:mod:`leftshift.analysis.checkpoints`).
+    reused instead of simulated (:mod:`leftshift.analysis.checkpoints`). With
+    ``scenario_arms`` (name -> config) every one of them runs against one shared baseline,
+    the first arm's config without interventions, with the same seeds.
     """
     from joblib import Parallel, delayed
 
     arm_cfgs = arms(cfg)
+    if scenario_arms:
+        first = next(iter(scenario_arms.values()))
+        arm_cfgs = {"baseline": baseline_of(first), **scenario_arms}
     if only_arm is not None:
         arm_cfgs = {only_arm: arm_cfgs[only_arm]}
     n = cfg.run.replications

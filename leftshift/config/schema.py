@@ -1434,6 +1434,13 @@ class ExperimentConfig(_Section):
         "baseline", source="scenario_choice", label=True, doc="label for outputs (a folder name)"
     )
     description: str = param("", source="scenario_choice")
+    arms: list[str] = param(
+        [],
+        source="scenario_choice",
+        label=True,
+        doc="several scenarios against one baseline in one paired run: names of experiment"
+        " files, each an arm (empty: this file is the one scenario)",
+    )
 
 
 @dataclass

@@ -79,7 +79,9 @@ def _check_leaf(key: str, value: Any, meta: Mapping[str, Any]) -> list[str]:
     if value is None:
         return []
     if meta.get("label"):
-        if not isinstance(value, str) or not LABEL.fullmatch(value) or ".." in value:
+        labels = list(value) if isinstance(value, list | tuple) else [value]
+        bad = [v for v in labels if not isinstance(v, str) or not LABEL.fullmatch(v) or ".." in v]
+        if bad:
             return [
                 f"{key} = {value!r}: must be a label of 1-64 letters, digits, '_', '-', '+' or"
                 " '.', starting with a letter or digit, without '..' (it names a folder)"

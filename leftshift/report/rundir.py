@@ -24,7 +24,7 @@ import yaml
 
 import leftshift
 from leftshift.analysis.bundle import AnalysisBundle
-from leftshift.config import to_container
+from leftshift.config import Config, to_container
 from leftshift.report.figures import (
     backfill_figure,
     ce_plane_figure,
@@ -164,6 +164,50 @@ def write_results(bundle: AnalysisBundle, directory: Path) -> dict[str, Any]:
         "master_seed": cfg.run.seed,
         "replications_simulated": results.replications_simulated,
         "replications_reused": len(results.outputs) - results.replications_simulated,
+        "files": sorted(p.name for p in directory.iterdir()) + ["manifest.json"],
+        **prov,
+    }
+    (directory / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    return summary
+
+
+def write_arms(
+    cfg: Config,
+    bundles: dict[str, AnalysisBundle],
+    directory: Path,
+    baseline_differences: dict[str, list[str]],
+) -> dict[str, Any]:
+    """A multi-arm run: each arm against the shared baseline in ``<arm>/``, and a summary.
+
+    The top level holds the run's config, every arm's comparison in one table (with an
+    ``arm`` column), a summary with each arm's summary and the keys where an arm's own
+    baseline would differ from the shared one, and the manifest.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "config.yaml").write_text(yaml.safe_dump(to_container(cfg), sort_keys=False))
+    for name, bundle in bundles.items():
+        write_results(bundle, directory / name)
+    comparison = pd.concat(
+        [b.comparison.assign(arm=name) for name, b in bundles.items()], ignore_index=True
+    )
+    comparison.to_parquet(directory / "comparison_summary.parquet", index=False)
+    prov = provenance()
+    summary: dict[str, Any] = {
+        "leftshift_version": prov["leftshift_version"],
+        "git_commit": prov["git_commit"],
+        "master_seed": cfg.run.seed,
+        "experiment": cfg.experiment.name,
+        "replications": cfg.run.replications,
+        "scenarios": {name: b.summary for name, b in bundles.items()},
+        "baseline_differences": baseline_differences,
+    }
+    (directory / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
+    results = next(iter(bundles.values())).results
+    manifest = {
+        "status": "complete",
+        "arms": ["baseline", *bundles],
+        "seeds": sorted({o.seed for o in results.outputs}),
+        "master_seed": cfg.run.seed,
         "files": sorted(p.name for p in directory.iterdir()) + ["manifest.json"],
         **prov,
     }
