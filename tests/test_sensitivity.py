@@ -71,6 +71,31 @@ def test_oneway_swings_of_a_linear_function():
 
 
 @pytest.mark.unit
+def test_oneway_swing_counts_an_effect_equal_at_both_ends():
+    problem = {"num_vars": 2, "names": ["even", "flat"], "bounds": [[-1.0, 1.0], [-1.0, 1.0]]}
+    x = sample("oneway", problem, 0, 0, base=[0.0, 0.0])
+    y = pd.DataFrame({"y": x[:, 0] ** 2})
+    indices = analyse("oneway", problem, x, y, 0).set_index("parameter")
+    assert indices.loc["even", "swing"] == 1.0 and indices.loc["even", "rank"] == 1
+    assert indices.loc["flat", "swing"] == 0.0
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("method", ["oneway", "morris", "sobol"])
+def test_a_ranked_bar_chart_is_drawn_for_each_method(method):
+    import matplotlib.pyplot as plt
+
+    from leftshift.report.sensitivity_figures import sensitivity_figure
+
+    x = sample(method, ISHIGAMI, 64, 1, base=[1.0, 1.0, 1.0, 0.0])
+    y = pd.DataFrame({"y": Ishigami.evaluate(x[:, :3])})
+    fig = sensitivity_figure(method, analyse(method, ISHIGAMI, x, y, 1), "y", "Ishigami", "", "t")
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert len(labels) == 4 and labels[0] == "dummy"  # least influential at the bottom
+    plt.close(fig)
+
+
+@pytest.mark.unit
 def test_parameter_set_declares_ranges_and_their_sources():
     cfg = load()
     params = {p.key: p for p in parameter_set(cfg)}
@@ -122,3 +147,35 @@ def test_oneway_on_the_small_place_with_two_parameters():
     # a larger cut in exacerbations avoids more bed-days
     effect = by.loc[("bed_days", "community.proactive_care.exacerbation_reduction")]
     assert effect["at_high"] < effect["at_low"]
+
+
+@pytest.mark.unit
+def test_sensitivity_command_splits_its_own_arguments_from_overrides():
+    from leftshift.sensitivity_cli import split_arguments
+
+    own, overrides = split_arguments(["method=sobol", "n=8", "place=small", "run.seed=3"])
+    assert own == {"method": "sobol", "n": "8", "replications": "1"}
+    assert overrides == ["place=small", "run.seed=3"]
+
+
+@pytest.mark.e2e
+def test_sensitivity_command_writes_a_complete_results_folder(tmp_path, monkeypatch):
+    import json
+
+    from leftshift.report.rundir import is_complete
+    from leftshift.sensitivity_cli import sensitivity_command
+
+    monkeypatch.chdir(tmp_path)
+    args = ["method=oneway", "experiment=neighbourhood_teams", "n_jobs=1", *SMALL[:-1]]
+    assert sensitivity_command([*args, "params=finance.bed_day_cost"]) == 2  # not declared
+    assert not (tmp_path / "outputs").exists()  # rejected before any folder is made
+    assert sensitivity_command([*args, "params=finance.bed_day_cost_gbp"]) == 0
+    (run_dir,) = (tmp_path / "outputs" / "sensitivity").iterdir()
+    assert is_complete(run_dir)
+    results = run_dir / "results"
+    manifest = json.loads((results / "manifest.json").read_text())
+    assert manifest["points"] == 3 and manifest["qaly_year"] == 2
+    for name in ("indices.parquet", "indices.csv", "samples.parquet", "oneway_bed_days.png"):
+        assert (results / name).is_file()
+    indices = pd.read_csv(results / "indices.csv")
+    assert len(indices) == len(OUTPUTS)

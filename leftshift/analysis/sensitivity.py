@@ -70,7 +70,7 @@ NET_COST = Output(
 )
 QALYS = Output(
     "incremental_qalys",
-    f"Incremental QALYs to reporting year {QALY_YEAR}, discounted (scenario - baseline)",
+    "Incremental QALYs to reporting year {qaly_year}, discounted (scenario - baseline)",
     "QALYs",
 )
 BED_DAYS = Output(
@@ -82,6 +82,11 @@ WAITING_LIST = Output(
     "people",
 )
 OUTPUTS = (NET_COST, QALYS, BED_DAYS, WAITING_LIST)
+
+
+def output_label(output: Output, qaly_year: int) -> str:
+    """An output's label, with the last year of the QALY sum filled in."""
+    return output.label.format(qaly_year=qaly_year)
 
 
 # --- the declared parameter set -----------------------------------------------------------
@@ -246,7 +251,8 @@ def analyse(
     """Indices of every parameter for every output column, ranked within each output.
 
     One table with columns ``output, parameter, rank`` and the method's measures: one-way
-    ``base, at_low, at_high, swing`` (swing = |at_high - at_low|, the rank's key); Morris
+    ``base, at_low, at_high, swing`` (swing: the span of the three values, so an effect that
+    is the same at both ends but not at base still counts; the rank's key); Morris
     ``mu, mu_star, sigma, mu_star_conf`` (ranked by mu*); Sobol ``S1, S1_conf, ST, ST_conf``
     (ranked by ST). ``outputs`` has one row per sample row.
     """
@@ -292,12 +298,14 @@ def analyse(
 
 def _oneway(problem_: dict[str, Any], y: np.ndarray) -> pd.DataFrame:
     at_low, at_high = y[1::2], y[2::2]
+    base = np.full(problem_["num_vars"], y[0])
     return pd.DataFrame(
         {
-            "base": np.full(problem_["num_vars"], y[0]),
+            "base": base,
             "at_low": at_low,
             "at_high": at_high,
-            "swing": np.abs(at_high - at_low),
+            "swing": np.maximum.reduce([at_low, at_high, base])
+            - np.minimum.reduce([at_low, at_high, base]),
         }
     )
 
