@@ -383,9 +383,13 @@ def collect_command(args: list[str]) -> int:
 
 
 def main() -> None:
-    """Console-script entry point (``leftshift [compare|collect] [arguments]``)."""
+    """Console-script entry point (``leftshift [compare|collect|sensitivity] [arguments]``)."""
     if len(sys.argv) > 1 and sys.argv[1] == "collect":
         sys.exit(collect_command(sys.argv[2:]))
+    if len(sys.argv) > 1 and sys.argv[1] == "sensitivity":
+        from leftshift.sensitivity_cli import sensitivity_command
+
+        sys.exit(sensitivity_command(sys.argv[2:]))
     if len(sys.argv) > 1 and sys.argv[1] == "compare":
         sys.argv = [sys.argv[0], *compare_arguments(sys.argv[2:])]
     if not (Path(SCENARIOS_DIR) / "config.yaml").is_file():

@@ -10,6 +10,7 @@ from leftshift.analysis.economics import ceac, discount_factors, economic_evalua
 from leftshift.analysis.experiment import arm_seed, run_experiment
 from leftshift.cli import compare_arguments
 from leftshift.config import EffectConfig, load
+from leftshift.model.psa import distribution as psa_distribution
 from leftshift.model.psa import draw, sample, uncertain_parameters
 from tests.helpers import small_config
 
@@ -66,6 +67,18 @@ def test_effect_distributions_have_the_configured_mean_and_bounds(distribution):
         assert np.mean(x < low) == pytest.approx(0.025, abs=0.005)
     else:
         assert x.min() >= low and x.max() <= high
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("distribution", ["triangular", "uniform", "normal"])
+def test_effect_distributions_are_scipy_ones_with_the_configured_mean(distribution):
+    effect = EffectConfig(0.1, -0.1, 0.3, distribution)
+    dist = psa_distribution(effect)
+    assert dist.mean() == pytest.approx(0.1)
+    if distribution == "normal":
+        assert dist.ppf([0.025, 0.975]) == pytest.approx([-0.1, 0.3])
+    else:
+        assert dist.support() == pytest.approx((-0.1, 0.3))
 
 
 @pytest.mark.unit

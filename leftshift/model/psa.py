@@ -4,8 +4,10 @@ Every config section of type :class:`~leftshift.config.EffectConfig` is a parame
 distribution (its source is named in the registry). With ``run.psa`` on, each replication draws
 all of them from its own ``psa`` stream of the replication seed, in a fixed order, before the
 run. Replication ``i`` of every arm has the same seed, so every arm gets the same draws, and the
-draws are reproducible from the seed. The draw replaces the effect's mean (the value the model
-uses); the draws are returned so the runner can save them beside the results.
+draws are reproducible from the seed. The distributions are scipy.stats ones
+(:func:`distribution`), sampled with the replication's generator. The draw replaces the
+effect's mean (the value the model uses); the draws are returned so the runner can save them
+beside the results.
 
 Distributions are parameterised so that ``mean`` is the distribution's mean: a triangular one
 has its mode at ``3 mean - low - high`` (validation checks it lies in [low, high]); a uniform one
@@ -16,6 +18,7 @@ centiles.
 from typing import Any
 
 import numpy as np
+from scipy import stats
 
 from leftshift.config import Config, EffectConfig, iter_sections, load, to_container
 from leftshift.model.rng import Streams
@@ -28,17 +31,29 @@ def uncertain_parameters(cfg: Config) -> list[tuple[str, EffectConfig]]:
     return [(k, v) for k, v in iter_sections(cfg) if isinstance(v, EffectConfig)]
 
 
-def draw(effect: EffectConfig, rng: np.random.Generator) -> float:
-    """One draw from an effect's distribution."""
-    if effect.distribution == "fixed" or effect.low == effect.high:
-        return float(effect.mean)
+def distribution(effect: EffectConfig) -> Any:
+    """The scipy.stats (frozen) distribution of an effect, with ``mean`` as its mean.
+
+    Triangular: ``stats.triang`` with ``c`` the mode's position in [low, high]; uniform:
+    ``stats.uniform`` on [low, high]; normal: ``stats.norm`` with low and high as its 2.5th and
+    97.5th centiles. Not for ``fixed`` effects (see :func:`draw`).
+    """
+    width = effect.high - effect.low
     if effect.distribution == "triangular":
         mode = 3.0 * effect.mean - effect.low - effect.high
-        return float(rng.triangular(effect.low, mode, effect.high))
+        return stats.triang(c=(mode - effect.low) / width, loc=effect.low, scale=width)
     if effect.distribution == "uniform":
-        return float(rng.uniform(effect.low, effect.high))
-    sd = (effect.high - effect.low) / (2.0 * NORMAL_95)
-    return float(rng.normal(effect.mean, sd))
+        return stats.uniform(loc=effect.low, scale=width)
+    if effect.distribution == "normal":
+        return stats.norm(loc=effect.mean, scale=width / (2.0 * NORMAL_95))
+    raise ValueError(f"no distribution for {effect.distribution!r}")
+
+
+def draw(effect: EffectConfig, rng: np.random.Generator) -> float:
+    """One draw from an effect's distribution, from ``rng`` (the replication's psa stream)."""
+    if effect.distribution == "fixed" or effect.low == effect.high:
+        return float(effect.mean)
+    return float(distribution(effect).rvs(random_state=rng))
 
 
 def sample(cfg: Config, seed: int) -> tuple[Config, dict[str, float]]:
