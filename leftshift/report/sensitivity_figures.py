@@ -30,9 +30,10 @@ def _size(n_parameters: int) -> tuple[float, float]:
 
 
 def _plain_numbers(ax) -> None:
-    """Tick labels with thousands separators and no offset (1e6) text."""
-    from matplotlib.ticker import FuncFormatter
+    """At most five ticks, labelled with thousands separators and no offset (1e6) text."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+    ax.xaxis.set_major_locator(MaxNLocator(5))
     ax.xaxis.set_major_formatter(
         FuncFormatter(lambda v, _: f"{v:,.4g}" if abs(v) < 10 else f"{v:,.0f}")
     )
