@@ -195,9 +195,13 @@ def test_every_experiment_scenario_runs_briefly(name):
     from leftshift.analysis.experiment import run_experiment
     from tests.helpers import compose_config
 
-    cfg = compose_config(
-        f"experiment={name}", "place=small", "run.horizon_years=2", "run.warmup_months=1"
-    )
-    results = run_experiment(cfg)
-    assert results.arm_names == ["baseline", "scenario"]
+    quick = ("place=small", "run.horizon_years=2", "run.warmup_months=1")
+    cfg = compose_config(f"experiment={name}", *quick)
+    if cfg.experiment.arms:  # several scenarios against one baseline
+        arms = {arm: compose_config(f"experiment={arm}", *quick) for arm in cfg.experiment.arms}
+        results = run_experiment(cfg, scenario_arms=arms)
+        assert results.arm_names == ["baseline", *cfg.experiment.arms]
+    else:
+        results = run_experiment(cfg)
+        assert results.arm_names == ["baseline", "scenario"]
     assert not results.ledger().empty
