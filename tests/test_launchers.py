@@ -1,8 +1,12 @@
-"""Launchers for sweeps: the local default, and the SLURM config shipped for clusters."""
+"""Launchers for sweeps: the local default, and the SLURM and Ray configs shipped for clusters."""
 
+import contextlib
 import os
+import signal
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -11,10 +15,18 @@ from hydra import compose, initialize_config_dir
 
 from leftshift.cli import check_overrides, composition_problem, sweep_values
 from leftshift.config import register_configs
+from leftshift.pipeline import is_complete
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
 LEFTSHIFT = [sys.executable, "-m", "leftshift.cli"]
+#: a short, small run: one year after a 3-month warm-up, no decommissioning search
+QUICK = (
+    "place=small",
+    "run.horizon_years=1",
+    "run.warmup_months=3",
+    "report.decommission_search=false",
+)
 SLURM_LAUNCHER = "hydra_plugins.hydra_submitit_launcher.submitit_launcher.SlurmLauncher"
 
 
@@ -82,3 +94,72 @@ def test_the_command_shows_the_slurm_launcher_without_submitting(tmp_path):
     assert out.returncode == 0, out.stderr
     assert SLURM_LAUNCHER in out.stdout
     assert list(tmp_path.iterdir()) == []
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def _local_ray_cluster(env, folder):
+    """A Ray head on this machine for this test alone; ending its ``ray start`` stops it.
+
+    (``ray stop`` would end every Ray on the machine, other people's too.) Ray's workers run
+    in the folder ``ray start`` ran in, and write the sweep's (relative) folder there.
+    """
+    log_path = folder / "ray.log"
+    port = _free_port()
+    with open(log_path, "w") as log:
+        head = subprocess.Popen(
+            [str(Path(sys.executable).with_name("ray")), "start", "--head", "--block"]
+            + [f"--port={port}", "--num-cpus=2", "--include-dashboard=false"]
+            + ["--disable-usage-stats"],
+            cwd=folder,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 120
+        while "block forever" not in log_path.read_text():
+            assert head.poll() is None and time.monotonic() < deadline, "Ray did not start"
+            time.sleep(0.5)
+        # Ray itself turns 127.0.0.1 into this machine's own address
+        yield f"127.0.0.1:{port}"
+    finally:
+        head.terminate()  # ray start --block stops the head's processes, then exits
+        try:
+            head.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(head.pid, signal.SIGKILL)
+            head.wait()
+
+
+@pytest.mark.e2e
+def test_a_sweep_runs_on_a_ray_cluster_in_one_run_folder(tmp_path):
+    pytest.importorskip(
+        "hydra_plugins.hydra_ray_launcher",
+        reason="hydra-ray-launcher is not installed (it conflicts with the lock's pins)",
+    )
+    # a throwaway cluster on this machine: no usage reports, and no token whatever ~/.ray holds
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "RAY_USAGE_STATS_ENABLED": "0"}
+    env |= {"RAY_AUTH_MODE": "disabled"}
+    env.pop("LEFTSHIFT_RUN_ID", None)
+    with _local_ray_cluster(env, tmp_path) as address:
+        out = subprocess.run(
+            [*LEFTSHIFT, "-m", "hydra/launcher=ray_cluster"]
+            + [f"hydra.launcher.ray.init.address={address}", "run.seed=1,2", *QUICK],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=300,
+        )
+    assert out.returncode == 0, out.stderr
+    (sweep,) = (tmp_path / "outputs" / "multirun").iterdir()  # the run id reached the workers
+    jobs = sorted(p for p in sweep.iterdir() if p.is_dir())
+    assert [p.name for p in jobs] == ["0_small_baseline", "1_small_baseline"]
+    assert all(is_complete(job) for job in jobs)
