@@ -16,7 +16,7 @@ FAST_DIST := --dist loadfile --no-loadscope-reorder
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c requirements.lock -e '.[dev]'
+	$(BIN)/pip install --quiet -c requirements.lock -e '.[dev,cluster]'
 	touch $(STAMP)
 
 ## run: create .venv, install, run the default scenario, print where results and figures are

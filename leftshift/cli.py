@@ -403,9 +403,11 @@ def main() -> None:
     to_compose = args
     if any(a in MULTIRUN_FLAGS for a in args):
         if not any(a.split("=", 1)[0].lstrip("+~") == "run.outputs" for a in args):
-            # sweep points write summaries only, unless asked for more
-            args.append("run.outputs=summary")
-            sys.argv.append("run.outputs=summary")
+            # sweep points write summaries only, unless asked for more; placed beside the
+            # other overrides, which Hydra's argument parser needs in one block
+            at = next((k for k, a in enumerate(args) if "=" in a and a[0] != "-"), len(args))
+            args.insert(at, "run.outputs=summary")
+            sys.argv.insert(at + 1, "run.outputs=summary")
         sweep_problems, to_compose = sweep_values(args)
         problems += sweep_problems
     if problems:

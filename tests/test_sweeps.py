@@ -125,8 +125,15 @@ def test_sweep_runs_every_point_in_its_own_folder_and_collects(tmp_path):
 
 @pytest.mark.e2e
 def test_value_and_range_sweeps_run_their_product(tmp_path):
+    # an option after the overrides (Hydra needs the overrides in one block)
     code, out, err = _run(
-        tmp_path, "-m", "hospital.elective_threshold=0.9,0.95", "run.seed=range(1,3)", *QUICK
+        tmp_path,
+        "-m",
+        "hospital.elective_threshold=0.9,0.95",
+        "run.seed=range(1,3)",
+        *QUICK,
+        "--config-dir",
+        str(ROOT / "scenarios"),
     )
     assert code == 0, err
     (sweep,) = list((tmp_path / "outputs" / "multirun").iterdir())
