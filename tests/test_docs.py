@@ -23,7 +23,7 @@ def _readme_commands() -> list[list[str]]:
     blocks = re.findall(r"```bash\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
     commands = []
     for block in blocks:
-        for line in block.splitlines():
+        for line in block.replace("\\\n", " ").splitlines():
             line = line.split("#", 1)[0].strip()
             if line.startswith("leftshift"):
                 commands.append(shlex.split(line)[1:])
