@@ -70,7 +70,7 @@ def decommissioning_table(
     rep = cfg.report
     year = rep.decommission_search_year
     rows = []
-    baseline_net = net_cost_by_year(results.ledger()).loc["baseline"]
+    baseline_net = net_cost_by_year(results.ledger(), grid=results.monthly()).loc["baseline"]
     for wards in range(rep.decommission_search_max_wards + 1):
         if wards == 0 and cfg.interventions.decommissioning.rule == "none":
             trial = results  # the scenario as run
@@ -81,7 +81,7 @@ def decommissioning_table(
                 trial_cfg, progress=progress, only_arm=arm, checkpoint_dir=checkpoint_dir
             )
         judged = _judge(cfg, trial, year)
-        net = net_cost_by_year(trial.ledger()).loc[trial.arm_names[-1]]
+        net = net_cost_by_year(trial.ledger(), grid=trial.monthly()).loc[trial.arm_names[-1]]
         saving = (baseline_net - net).mean(axis=0)
         rows.append(
             {
