@@ -1417,7 +1417,13 @@ class ReportConfig(_Section):
         doc="in an experiment, search for how many wards could close (extra runs of the"
         " scenario arm; none when the scenario's occupancy is already above the threshold)",
     )
-    decommission_search_max_wards: int = param(4, source="reporting_convention", ge=0, le=50)
+    decommission_search_max_wards: int = param(
+        4,
+        source="reporting_convention",
+        ge=0,
+        le=50,
+        doc="the search stops earlier if closing more would leave no G&A bed",
+    )
     decommission_max_occupancy: float = param(
         0.92,
         source="nhs_planning_occupancy",
