@@ -15,6 +15,7 @@ it, so two commands never share a folder.
 
 import datetime as dt
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -146,12 +147,19 @@ def composition_problem(args: list[str]) -> str | None:
         ):
             raise
         text = str(exc)
-        where = text.split(":", 1)[0]  # e.g. "In 'hospital/typo'"
+        where, _, first = text.splitlines()[0].partition(":")  # e.g. "In 'hospital/typo'"
+        named = re.fullmatch(r"In '([\w/.+-]+)'", where)
+        if named and (Path(SCENARIOS_DIR) / f"{named[1]}.yaml").is_file():
+            where = f"In {Path(SCENARIOS_DIR) / named[1]}.yaml"
         lines = [ln.strip() for ln in text.splitlines()[1:] if ln.strip()]
         full_key = next(
             (ln.split("full_key:", 1)[1].strip() for ln in lines if "full_key:" in ln), None
         )
-        detail = next((ln for ln in lines if "full_key" not in ln and "_type=" not in ln), "")
+        cause = str(exc.__cause__ or "").splitlines()
+        detail = next(
+            (ln for ln in lines if "full_key" not in ln and "_type=" not in ln),
+            first.strip() or (cause[0] if cause else ""),
+        )
         if full_key and " not in " in text:
             suggestion = suggest_key(full_key)
             did_you_mean = f": did you mean {suggestion!r}?" if suggestion else ""

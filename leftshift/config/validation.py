@@ -145,8 +145,12 @@ def _cross_checks(cfg: Config) -> list[str]:
         )
         if frail > 1.0 + 1e-9:
             problems.append(
-                f"population.frailty_*_share_by_age[{i}] (age {band}) sum to {frail:.3g}:"
-                " the frail shares of an age band must sum to at most 1"
+                " + ".join(
+                    f"population.frailty_{level}_share_by_age[{i}]"
+                    for level in ("mild", "moderate", "severe")
+                )
+                + f" (age {band}) sum to {frail:.3g}: the frail shares of an age band must sum"
+                " to at most 1"
             )
     problems += _normalisation_checks(cfg)
     if cfg.run.n_jobs == 0:
