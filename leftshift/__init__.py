@@ -3,6 +3,10 @@
 __version__ = "0.1.0"
 
 
+#: replications are numbered from 0; run.replications allows at most 100,000
+MAX_REPLICATIONS = 100_000
+
+
 def run(config=None, replication=0):
     """Run one replication and return its :class:`~leftshift.results.Results`.
 
@@ -19,12 +23,24 @@ def run(config=None, replication=0):
     replication : int
         Which replication: its seed is spawned from ``run.seed`` exactly as in an experiment,
         so ``run(cfg, i)`` reproduces replication ``i`` of ``leftshift`` on the command line.
+        A negative or non-integer value raises :class:`~leftshift.config.ConfigError`.
     """
-    from leftshift.config import load
+    import numbers
+
+    from leftshift.config import ConfigError, load
     from leftshift.model import simulate
     from leftshift.model.rng import seed_for
 
     cfg = load(config)
+    if (
+        isinstance(replication, bool)
+        or not isinstance(replication, numbers.Integral)
+        or not 0 <= replication < MAX_REPLICATIONS
+    ):
+        raise ConfigError(
+            [f"replication = {replication!r}: must be a whole number >= 0 and < {MAX_REPLICATIONS}"]
+        )
+    replication = int(replication)
     return simulate(cfg, seed_for(cfg.run.seed, replication))
 
 

@@ -15,6 +15,7 @@ it, so two commands never share a folder.
 
 import datetime as dt
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -122,30 +123,109 @@ def composition_problem(args: list[str]) -> str | None:
     try:
         with initialize_config_dir(config_dir=SCENARIOS_DIR, version_base="1.3"):
             composed = compose("config", overrides=overrides)
-        cfg = load(composed)  # every range and cross-field rule, before Hydra makes a folder
-        options = sorted(p.stem for p in (Path(SCENARIOS_DIR) / "experiment").glob("*.yaml"))
-        for arm in cfg.experiment.arms:
-            if arm not in options or arm == cfg.experiment.name:
-                return (
-                    f"experiment.arms: {arm!r} is not another experiment file; options:"
-                    f" {', '.join(o for o in options if o != cfg.experiment.name)}"
-                )
+            cfg = load(composed)  # every range and cross-field rule, before a folder exists
+            options = sorted(p.stem for p in (Path(SCENARIOS_DIR) / "experiment").glob("*.yaml"))
+            others = [a for a in overrides if a.split("=", 1)[0].lstrip("+~") != "experiment"]
+            for arm in cfg.experiment.arms:
+                if arm not in options or arm == cfg.experiment.name:
+                    return (
+                        f"experiment.arms: {arm!r} is not another experiment file; options:"
+                        f" {', '.join(o for o in options if o != cfg.experiment.name)}"
+                    )
+                try:  # each arm as _compose_arms will compose it
+                    load(compose("config", overrides=[*others, f"experiment={arm}"]))
+                except ConfigError as exc:
+                    return f"experiment.arms: {arm!r}: " + "; ".join(exc.problems)
     except ConfigError as exc:
         return "; ".join(exc.problems)
-    except (ConfigCompositionException, MissingConfigException, OmegaConfBaseException) as exc:
+    except Exception as exc:
+        unreadable = yaml_problem(exc)
+        if unreadable:
+            return unreadable
+        if not isinstance(
+            exc, ConfigCompositionException | MissingConfigException | OmegaConfBaseException
+        ):
+            raise
         text = str(exc)
-        where = text.split(":", 1)[0]  # e.g. "In 'hospital/typo'"
+        where, _, first = text.splitlines()[0].partition(":")  # e.g. "In 'hospital/typo'"
+        named = re.fullmatch(r"In '([\w/.+-]+)'", where)
+        if named and (Path(SCENARIOS_DIR) / f"{named[1]}.yaml").is_file():
+            where = f"In {Path(SCENARIOS_DIR) / named[1]}.yaml"
         lines = [ln.strip() for ln in text.splitlines()[1:] if ln.strip()]
         full_key = next(
             (ln.split("full_key:", 1)[1].strip() for ln in lines if "full_key:" in ln), None
         )
-        detail = next((ln for ln in lines if "full_key" not in ln and "_type=" not in ln), "")
+        cause = str(exc.__cause__ or "").splitlines()
+        detail = next(
+            (ln for ln in lines if "full_key" not in ln and "_type=" not in ln),
+            first.strip() or (cause[0] if cause else ""),
+        )
         if full_key and " not in " in text:
             suggestion = suggest_key(full_key)
             did_you_mean = f": did you mean {suggestion!r}?" if suggestion else ""
             return f"unknown key {full_key!r}{did_you_mean} ({where})"
         return f"{where}: {full_key + ': ' if full_key else ''}{detail}"
     return None
+
+
+def yaml_problem(exc: BaseException) -> str | None:
+    """A YAML or encoding error anywhere in an exception's chain, as file, line and column.
+
+    Hydra passes some errors from reading a scenario file on as they are and wraps others;
+    the :class:`yaml.MarkedYAMLError` (or a :class:`UnicodeDecodeError`) is found in the chain.
+    """
+    import yaml
+
+    seen: set[int] = set()
+    error: BaseException | None = exc
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, yaml.MarkedYAMLError):
+            mark = error.problem_mark or error.context_mark
+            what = "; ".join(str(p) for p in (error.context, error.problem) if p)
+            if mark is None:
+                return f"unreadable YAML: {what}"
+            return f"{mark.name}, line {mark.line + 1}, column {mark.column + 1}: {what}"
+        if isinstance(error, yaml.reader.ReaderError):
+            where = f"{error.name}, character {error.position}"
+            return f"{where}: {error.reason} (a YAML file holds printable UTF-8 text)"
+        if isinstance(error, UnicodeDecodeError):
+            return _not_utf8(error)
+        if isinstance(error, OSError) and "Invalid loaded object type" in str(error):
+            return _not_a_mapping(error)
+        error = error.__cause__ or error.__context__
+    return None
+
+
+def _not_utf8(error: UnicodeDecodeError) -> str:
+    """Which scenario files are not UTF-8 text, with the line and column of the first bad byte."""
+    places = []
+    for path in sorted(Path(SCENARIOS_DIR).rglob("*.yaml")):
+        data = path.read_bytes()
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as bad:
+            line = data.count(b"\n", 0, bad.start) + 1
+            column = bad.start - (data.rfind(b"\n", 0, bad.start) + 1) + 1
+            places.append(f"{path}, line {line}, column {column}: {bad.reason}")
+    found = "; ".join(places) or error.reason
+    return f"{found} (a YAML file must be UTF-8 text)"
+
+
+def _not_a_mapping(error: OSError) -> str:
+    """Which scenario files hold something other than a mapping of keys (a number, a list)."""
+    import yaml
+
+    places = []
+    for path in sorted(Path(SCENARIOS_DIR).rglob("*.yaml")):
+        try:
+            loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (yaml.YAMLError, UnicodeDecodeError):
+            continue
+        if not isinstance(loaded, dict | None):
+            places.append(f"{path}, line 1, column 1: holds a {type(loaded).__name__}")
+    found = "; ".join(places) or str(error)
+    return f"{found} (a scenario file must be a mapping of keys to values)"
 
 
 def sweep_values(args: list[str]) -> tuple[list[str], list[str]]:

@@ -101,7 +101,7 @@ def analyse(
     cfg = results.config
     monthly = results.monthly()
     ledger = results.ledger()
-    organisations = by_organisation_and_year(ledger)
+    organisations = by_organisation_and_year(ledger, monthly)
     yearly = results.yearly().melt(
         id_vars=["arm", "replication", "reporting_year"], var_name="metric", value_name="value"
     )
@@ -131,7 +131,7 @@ def analyse(
         vw_report = virtual_ward_report(monthly, ledger) or None
         if vw_report:
             summary["virtual_wards"] = vw_report
-        money, money_summary = money_comparison(ledger)
+        money, money_summary = money_comparison(ledger, monthly)
         summary["money"] = money_summary
         table = None
         if cfg.report.decommission_search:

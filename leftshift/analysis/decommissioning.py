@@ -50,6 +50,17 @@ def _judge(cfg: Config, results: ExperimentResults, year: float) -> dict[str, An
     }
 
 
+def search_limit(cfg: Config) -> int:
+    """Most wards the search closes: ``report.decommission_search_max_wards``, capped.
+
+    The cap leaves at least one G&A bed open: a small place cannot close four 28-bed wards.
+    """
+    ward_beds = cfg.interventions.decommissioning.ward_beds
+    return min(
+        cfg.report.decommission_search_max_wards, (cfg.place.general_acute_beds - 1) // ward_beds
+    )
+
+
 def decommissioning_table(
     cfg: Config,
     results: ExperimentResults,
@@ -70,8 +81,8 @@ def decommissioning_table(
     rep = cfg.report
     year = rep.decommission_search_year
     rows = []
-    baseline_net = net_cost_by_year(results.ledger()).loc["baseline"]
-    for wards in range(rep.decommission_search_max_wards + 1):
+    baseline_net = net_cost_by_year(results.ledger(), grid=results.monthly()).loc["baseline"]
+    for wards in range(search_limit(cfg) + 1):
         if wards == 0 and cfg.interventions.decommissioning.rule == "none":
             trial = results  # the scenario as run
         else:
@@ -81,7 +92,7 @@ def decommissioning_table(
                 trial_cfg, progress=progress, only_arm=arm, checkpoint_dir=checkpoint_dir
             )
         judged = _judge(cfg, trial, year)
-        net = net_cost_by_year(trial.ledger()).loc[trial.arm_names[-1]]
+        net = net_cost_by_year(trial.ledger(), grid=trial.monthly()).loc[trial.arm_names[-1]]
         saving = (baseline_net - net).mean(axis=0)
         rows.append(
             {

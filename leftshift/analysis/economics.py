@@ -51,6 +51,7 @@ def incremental_by_replication(cfg: Config, results: ExperimentResults) -> pd.Da
     monthly = results.monthly()
     qaly_rows = monthly[monthly["metric"] == metrics.QALYS]
     qalys = qaly_rows.groupby(["arm", "replication", "reporting_year"])["value"].sum()
+    cost = cost.reindex(qalys.index.union(cost.index), fill_value=0.0)  # all prices 0: no rows
     out = pd.DataFrame(
         {
             "cost": cost.loc["scenario"] - cost.loc["baseline"],
@@ -177,7 +178,7 @@ def _break_even_interval(results: ExperimentResults) -> dict[str, Any]:
     Undiscounted, without transition funding; replications that never break even count as
     beyond the horizon.
     """
-    net = net_cost_by_year(results.ledger(), with_transition_funding=False)
+    net = net_cost_by_year(results.ledger(), False, results.monthly())
     cumulative = (net.loc["scenario"] - net.loc["baseline"]).cumsum(axis=1)
     years = list(cumulative.columns)
 

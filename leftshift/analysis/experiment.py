@@ -26,6 +26,19 @@ from leftshift.model.rng import seed_for
 YEARLY_METRICS = metrics.yearly_aggregations(metrics.COMPARED_YEAR_BY_YEAR)
 
 
+def parallel_workers(n_jobs: int, tasks: int) -> int:
+    """Worker processes for ``tasks`` replications: ``n_jobs`` (-1: every core), capped at both.
+
+    More workers than tasks or cores only costs start-up time; results do not depend on it.
+    """
+    import os
+
+    cores = os.cpu_count() or 1
+    if n_jobs == 0:
+        raise ValueError("run.n_jobs = 0: must be -1 (every core) or at least 1")
+    return max(1, min(n_jobs if n_jobs > 0 else cores, cores, tasks))
+
+
 def is_experiment(cfg: Config) -> bool:
     """True when the config has any intervention, so a baseline arm is needed."""
     return to_container(cfg.interventions) != to_container(InterventionsConfig())
@@ -241,13 +254,14 @@ def run_experiment(
         for arm, arm_cfg in arm_cfgs.items()
     ]
     outputs: list[ReplicationOutput] = []
-    if cfg.run.n_jobs == 1 or len(tasks) == 1:
+    workers = parallel_workers(cfg.run.n_jobs, len(tasks))
+    if workers == 1:
         for k, task in enumerate(tasks):
             outputs.append(_run_one(*task))
             if progress:
                 progress(k + 1, len(tasks))
     else:
-        parallel = Parallel(n_jobs=cfg.run.n_jobs, return_as="generator")
+        parallel = Parallel(n_jobs=workers, return_as="generator")
         for k, out in enumerate(parallel(delayed(_run_one)(*t) for t in tasks)):
             outputs.append(out)
             if progress:

@@ -18,8 +18,15 @@ from leftshift.model.ledger import ORGANISATIONS, signed_amounts
 NOT_WITHIN_HORIZON = "not within the horizon"
 
 
-def net_cost_by_year(ledger: pd.DataFrame, with_transition_funding: bool = True) -> pd.DataFrame:
-    """System net cost by arm, replication and financial year (columns: financial years)."""
+def net_cost_by_year(
+    ledger: pd.DataFrame, with_transition_funding: bool = True, grid: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """System net cost by arm, replication and financial year (columns: financial years).
+
+    ``grid``, a table with arm, replication and financial_year columns (the monthly table),
+    names every arm, replication and year, so that one without any money (every price 0)
+    is a row or column of zeros rather than missing.
+    """
     keep = ledger
     if not with_transition_funding:
         keep = ledger[ledger["category"] != "transition_funding"]
@@ -28,7 +35,12 @@ def net_cost_by_year(ledger: pd.DataFrame, with_transition_funding: bool = True)
         .groupby([keep["arm"], keep["replication"], keep["financial_year"]])
         .sum()
     )
-    return net.unstack("financial_year").fillna(0.0)
+    table = net.unstack("financial_year") if len(net) else pd.DataFrame()
+    if grid is not None:
+        rows = pd.MultiIndex.from_frame(grid[["arm", "replication"]].drop_duplicates())
+        years = sorted(set(grid["financial_year"].unique()) | set(table.columns))
+        table = table.reindex(index=rows.sort_values(), columns=years)
+    return table.fillna(0.0)
 
 
 def _paired(diff: pd.DataFrame) -> pd.DataFrame:
@@ -59,13 +71,16 @@ def break_even(cumulative: pd.Series) -> str | None:
     return None if opened else NO_GAP
 
 
-def money_comparison(ledger: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any]]:
+def money_comparison(
+    ledger: pd.DataFrame, grid: pd.DataFrame | None = None
+) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Incremental system net cost by financial year, with and without transition funding.
 
     Returns a tidy table (funding, financial_year, measure, mean, ci_low, ci_high; measures
     ``annual`` and ``cumulative``) and a summary with the break-even year: the first financial
     year in which the cumulative incremental net cost is at or below zero (the investment has
-    been paid back), judged on the mean and counted per replication.
+    been paid back), judged on the mean and counted per replication. ``grid`` as for
+    :func:`net_cost_by_year`.
     """
     rows = []
     summary: dict[str, Any] = {}
@@ -73,7 +88,7 @@ def money_comparison(ledger: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any]
         ("with_transition_funding", True),
         ("without_transition_funding", False),
     ):
-        net = net_cost_by_year(ledger, with_tf)
+        net = net_cost_by_year(ledger, with_tf, grid)
         diff = net.loc["scenario"] - net.loc["baseline"]  # rows: replications
         cumulative = diff.cumsum(axis=1)
         for measure, table in (("annual", diff), ("cumulative", cumulative)):
@@ -96,8 +111,22 @@ def money_comparison(ledger: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any]
     return pd.concat(rows, ignore_index=True), summary
 
 
-def by_organisation_and_year(ledger: pd.DataFrame) -> pd.DataFrame:
-    """Mean spending, income and net cost per arm, financial year and organisation."""
+def by_organisation_and_year(
+    ledger: pd.DataFrame, grid: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Mean spending, income and net cost per arm, financial year and organisation.
+
+    ``grid`` as for :func:`net_cost_by_year`: arms, replications and years without any money
+    count as zeros.
+    """
+    if grid is not None:
+        keys = ["arm", "replication", "financial_year"]
+        wanted = grid[keys].drop_duplicates()
+        missing = wanted.merge(ledger[keys].drop_duplicates(), how="left", indicator=True)
+        missing = missing[missing["_merge"] == "left_only"][keys]
+        if len(missing):
+            zeros = missing.assign(organisation=ORGANISATIONS[0], direction="spend", amount_gbp=0.0)
+            ledger = pd.concat([ledger, zeros], ignore_index=True)
     d = ledger.assign(
         spend=np.where(ledger["direction"] == "spend", ledger["amount_gbp"], 0.0),
         income=np.where(ledger["direction"] == "income", ledger["amount_gbp"], 0.0),

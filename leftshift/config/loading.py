@@ -1,17 +1,27 @@
 """Loading a config from a mapping, a DictConfig or nothing, and registering it with Hydra."""
 
+import os
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from leftshift.config.schema import Config, ConfigError
-from leftshift.config.validation import freeze, iter_leaves, validate
+from leftshift.config.validation import freeze, iter_leaves, to_container, validate
+
+#: set to 1 to let config values call OmegaConf resolvers such as ``${oc.env:NAME}``
+ALLOW_RESOLVERS_VARIABLE = "LEFTSHIFT_ALLOW_RESOLVERS"
+#: an interpolation that calls a resolver, ``${name:...}`` (``${a.b}`` only refers to a key)
+RESOLVER_CALL = re.compile(r"(?<!\\)\$\{\s*[A-Za-z_][\w.\-]*\s*:")
 
 
 def load(source: Any = None) -> Config:
     """Build a validated, frozen :class:`Config` from a dataclass, mapping, DictConfig or None.
 
     ``None`` gives the schema defaults (the ``default`` place). Mappings may be partial; unknown
-    keys and wrong types raise :class:`ConfigError` naming the key.
+    keys and wrong types raise :class:`ConfigError` naming the key. An unfrozen :class:`Config`
+    goes through the same type checks as a mapping; numpy scalars and arrays count as the
+    Python numbers and lists they hold. Values that call a resolver (``${oc.env:HOME}``) are
+    refused unless ``LEFTSHIFT_ALLOW_RESOLVERS=1``.
     """
     from omegaconf import DictConfig, OmegaConf
     from omegaconf.errors import OmegaConfBaseException
@@ -19,20 +29,63 @@ def load(source: Any = None) -> Config:
     if isinstance(source, Config):
         if source._frozen:
             return source
-        cfg = source
-    else:
-        try:
-            schema = OmegaConf.structured(Config)
-            if source is not None:
-                if not isinstance(source, DictConfig | Mapping):
-                    raise ConfigError([f"config must be a mapping, got {type(source).__name__}"])
-                schema = OmegaConf.merge(schema, source)
-            built = OmegaConf.to_object(schema)
-            assert isinstance(built, Config)
-            cfg = built
-        except OmegaConfBaseException as exc:
-            raise ConfigError([_omegaconf_message(exc)]) from None
+        source = to_container(source)
+    if source is not None and not isinstance(source, DictConfig | Mapping):
+        raise ConfigError([f"config must be a mapping, got {type(source).__name__}"])
+    try:
+        schema = OmegaConf.structured(Config)
+        if source is not None:
+            if isinstance(source, DictConfig):
+                raw = OmegaConf.to_container(source, resolve=False)
+            else:
+                source = raw = plain(source)
+            if os.environ.get(ALLOW_RESOLVERS_VARIABLE) != "1":
+                problems = resolver_problems(raw)
+                if problems:
+                    raise ConfigError(problems)
+            schema = OmegaConf.merge(schema, source)
+        built = OmegaConf.to_object(schema)
+        assert isinstance(built, Config)
+        cfg = built
+    except OmegaConfBaseException as exc:
+        raise ConfigError([_omegaconf_message(exc)]) from None
     return freeze(validate(cfg))
+
+
+def plain(value: Any) -> Any:
+    """A mapping's values as plain Python: numpy scalars and arrays become numbers and lists."""
+    if isinstance(value, Mapping):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if type(value).__module__ == "numpy" and hasattr(value, "tolist"):
+        return value.tolist()  # a numpy scalar's tolist() is its Python value
+    return value
+
+
+def resolver_problems(container: Any, prefix: str = "") -> list[str]:
+    """Keys whose values call a resolver (``${oc.env:...}``), each named; ``hydra.*`` is exempt.
+
+    A resolver reads from outside the config (the environment, a file, the clock), so the
+    value would depend on the machine and be written into the outputs.
+    """
+    problems = []
+    if isinstance(container, Mapping):
+        items = [(f"{prefix}{k}", v) for k, v in container.items() if prefix or k != "hydra"]
+    elif isinstance(container, list):
+        items = [(f"{prefix.rstrip('.')}[{i}]", v) for i, v in enumerate(container)]
+    else:
+        items = []
+    for key, value in items:
+        if isinstance(value, str) and RESOLVER_CALL.search(value):
+            problems.append(
+                f"{key} = {value!r}: a resolver call (${{name:...}}) reads from outside the"
+                " config, such as the environment, so the run depends on the machine; write"
+                f" the value itself, or set {ALLOW_RESOLVERS_VARIABLE}=1 to allow resolvers"
+            )
+        elif isinstance(value, Mapping | list):
+            problems += resolver_problems(value, f"{key}.")
+    return problems
 
 
 def _omegaconf_message(exc: Exception) -> str:

@@ -671,10 +671,11 @@ class EffectConfig(_Section):
     distribution: str = param("triangular", source="scenario_choice", choices=EFFECT_DISTRIBUTIONS)
 
 
-def _effect(mean: float, low: float, high: float, source: str) -> Any:
+def _effect(mean: float, low: float, high: float, source: str, probability: bool = False) -> Any:
+    """An effect field; a ``probability`` effect's mean, low and high must lie in [0, 1]."""
     return field(
         default_factory=lambda: EffectConfig(mean, low, high, "triangular"),
-        metadata={"source": source},
+        metadata={"source": source, "probability": probability},
     )
 
 
@@ -968,7 +969,12 @@ class VirtualWardConfig(_Section):
         " is short)",
     )
     min_acute_days_before_step_down: float = param(
-        1.0, source="assumption_vw_step_down", ge=0.0, le=60.0, unit="days"
+        1.0,
+        source="assumption_vw_step_down",
+        gt=0.0,
+        le=60.0,
+        unit="days",
+        doc="a step-down follows some acute care: > 0 (at 0 it would be a step-up)",
     )
     other_cause_eligible_share_by_frailty: list[float] = param(
         [0.0, 0.0, 0.02, 0.04],
@@ -1312,7 +1318,9 @@ class OutcomesConfig(_Section):
     ed_delay_hours: float = param(
         6.0, source="jones_2022", ge=0.0, le=72.0, unit="hours from arrival to a bed"
     )
-    ed_delay_deaths_per_patient: EffectConfig = _effect(0.0122, 0.0, 0.025, "jones_2022")
+    ed_delay_deaths_per_patient: EffectConfig = _effect(
+        0.0122, 0.0, 0.025, "jones_2022", probability=True
+    )
 
 
 @dataclass
@@ -1345,7 +1353,8 @@ class RunConfig(_Section):
         source="scenario_choice",
         ge=-1,
         le=1024,
-        doc="parallel workers for replications; -1 uses every core",
+        doc="parallel workers for replications; -1 uses every core, 0 is refused (never more"
+        " workers than replications x arms or cores)",
     )
     start_date: str = param(
         "2024-04-01", source="scenario_choice", doc="calendar date at simulation time 0 (ISO)"
@@ -1408,7 +1417,13 @@ class ReportConfig(_Section):
         doc="in an experiment, search for how many wards could close (extra runs of the"
         " scenario arm; none when the scenario's occupancy is already above the threshold)",
     )
-    decommission_search_max_wards: int = param(4, source="reporting_convention", ge=0, le=50)
+    decommission_search_max_wards: int = param(
+        4,
+        source="reporting_convention",
+        ge=0,
+        le=50,
+        doc="the search stops earlier if closing more would leave no G&A bed",
+    )
     decommission_max_occupancy: float = param(
         0.92,
         source="nhs_planning_occupancy",

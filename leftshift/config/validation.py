@@ -26,12 +26,28 @@ def iter_leaves(obj: Any, prefix: str = "", source: str | None = None) -> Any:
         value = getattr(obj, f.name)
         key = f"{prefix}{f.name}"
         if dataclasses.is_dataclass(value):
-            yield from iter_leaves(value, key + ".", f.metadata.get("source", source))
+            inner = iter_leaves(value, key + ".", f.metadata.get("source", source))
+            if f.metadata.get("probability"):
+                inner = (
+                    (
+                        k,
+                        v,
+                        {**m, "ge": 0.0, "le": 1.0}
+                        if k.rsplit(".", 1)[1] in PROBABILITY_LEAVES
+                        else m,
+                    )
+                    for k, v, m in inner
+                )
+            yield from inner
         else:
             meta = dict(f.metadata)
             if source is not None and meta.get("source") == "scenario_choice":
                 meta["source"] = source
             yield key, value, meta
+
+
+#: the leaves of a probability effect (see ``schema._effect``) held to [0, 1]
+PROBABILITY_LEAVES = ("mean", "low", "high")
 
 
 def iter_sections(obj: Any, prefix: str = "") -> Any:
@@ -129,9 +145,23 @@ def _cross_checks(cfg: Config) -> list[str]:
         )
         if frail > 1.0 + 1e-9:
             problems.append(
-                f"population.frailty_*_share_by_age[{i}] (age {band}) sum to {frail:.3g}:"
-                " the frail shares of an age band must sum to at most 1"
+                " + ".join(
+                    f"population.frailty_{level}_share_by_age[{i}]"
+                    for level in ("mild", "moderate", "severe")
+                )
+                + f" (age {band}) sum to {frail:.3g}: the frail shares of an age band must sum"
+                " to at most 1"
             )
+    problems += _normalisation_checks(cfg)
+    if cfg.run.n_jobs == 0:
+        problems.append("run.n_jobs = 0: must be -1 (every core) or at least 1")
+    effect = cfg.outcomes.ed_delay_deaths_per_patient
+    if effect.distribution == "normal":
+        problems.append(
+            "outcomes.ed_delay_deaths_per_patient.distribution = 'normal': a probability needs"
+            " a bounded distribution (triangular, uniform or fixed); a normal draw can be"
+            " negative"
+        )
     try:
         dt.date.fromisoformat(cfg.run.start_date)
     except ValueError:
@@ -163,6 +193,37 @@ def _cross_checks(cfg: Config) -> list[str]:
                 f"hospital.{name}.cv = {los.cv}: a {los.distribution} stay needs cv > 0"
                 " (use distribution=fixed for a constant stay)"
             )
+    return problems
+
+
+def _normalisation_checks(cfg: Config) -> list[str]:
+    """Relative risks are rescaled to mean 1 over a mix: the mix-weighted sum must be > 0."""
+    pop = cfg.population
+    problems = []
+    for key in ("population.frailty_mortality_hr", "demand.frailty_emergency_hr"):
+        section, name = key.split(".")
+        hr = getattr(getattr(cfg, section), name)
+        for i, band in enumerate(AGE_BANDS):
+            frail = (
+                pop.frailty_mild_share_by_age[i],
+                pop.frailty_moderate_share_by_age[i],
+                pop.frailty_severe_share_by_age[i],
+            )
+            shares = (1.0 - sum(frail), *frail)
+            if sum(s * h for s, h in zip(shares, hr, strict=True)) <= 0:
+                problems.append(
+                    f"{key} = {list(hr)}: every frailty level present in age {band} has a"
+                    " hazard ratio of 0, so the ratios cannot be scaled to the band's rate"
+                    " (the ratio of a level present, usually fit, must be > 0)"
+                )
+                break
+    hf = pop.heart_failure
+    if sum(m * s for m, s in zip(hf.class_risk_multiplier, hf.class_mix, strict=True)) <= 0:
+        problems.append(
+            f"population.heart_failure.class_risk_multiplier = {list(hf.class_risk_multiplier)}:"
+            " every NYHA class in population.heart_failure.class_mix has a multiplier of 0, so"
+            " they cannot be scaled to mean 1"
+        )
     return problems
 
 

@@ -109,7 +109,7 @@ class Demand:
         # initial structure, times frailty (Clegg 2016) and deprivation (Asaria 2016)
         # multipliers that average 1 within the band, so band rates stay as configured.
         mean_disease = (structure * (self.copd_rate + self.hf_rate)).sum(axis=(1, 2, 3, 4))
-        mean_disease = mean_disease / by_age
+        mean_disease = mean_disease / np.where(by_age > 0, by_age, 1.0)  # an empty band: 0
         # where disease alone would exceed a band's configured rate, scale it down to that rate
         fit = np.where(
             mean_disease > band_rate, band_rate / np.where(mean_disease > 0, mean_disease, 1.0), 1.0

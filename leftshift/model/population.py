@@ -223,7 +223,11 @@ class Population:
         excess = (
             self.copd_excess[None, None, None, :, None] + self.hf_excess[:, None, None, None, :]
         )
-        mean_excess = (self.structure * excess).sum(axis=(1, 2, 3, 4)) / by_age
+        # an age band with nobody in it yet (a zero share) has no excess: its background is
+        # the life-table rate
+        mean_excess = (self.structure * excess).sum(axis=(1, 2, 3, 4)) / np.where(
+            by_age > 0, by_age, 1.0
+        )
         mean_hr = (frail * hr).sum(axis=1)
         background_band = np.clip(band_rate - mean_excess, 0.0, None)
         self.background = (background_band / mean_hr)[:, None] * hr[None, :]  # (age, frailty)
@@ -435,12 +439,13 @@ class Population:
 
     def check_conservation(self) -> None:
         """Raise if alive + dead != initial + births + net migration, or a stock is negative."""
-        if (self.counts < 0).any():
-            raise InvariantError("population: a cohort stock went negative")
+        # written so that NaN fails too (NaN compares false both ways)
+        if not (self.counts >= 0).all():
+            raise InvariantError("population: a cohort stock went negative or NaN")
         expected = (
             self.initial_total + self.births + self.migrants_in - self.migrants_out - self.deaths
         )
-        if abs(self.total - expected) > 1e-9 * max(1.0, self.initial_total):
+        if not abs(self.total - expected) <= 1e-9 * max(1.0, self.initial_total):
             raise InvariantError(
                 f"population not conserved: alive {self.total} != initial {self.initial_total}"
                 f" + births {self.births} + migrants in {self.migrants_in}"

@@ -1,0 +1,427 @@
+"""Bad input, one table: every case must fail before a run with a message naming the key.
+
+Cases come through the API (``load``, a ``Config`` object, ``leftshift.run``), through the
+command line's own checks in-process (``check_overrides``, ``sweep_values``,
+``composition_problem``, with scenario files written to a temporary scenarios folder), and
+through the command line itself in a subprocess. Every case asserts that the named key (or
+file) is in the message and that no ``outputs/`` folder was made. The counts are in
+docs/validation.md; below the table, configs that used to crash are run to show they work.
+"""
+
+import dataclasses
+import os
+import shutil
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import leftshift
+from leftshift import cli
+from leftshift.config import Config, ConfigError, load, register_configs
+from leftshift.model import metrics
+
+ROOT = Path(__file__).resolve().parents[1]
+SMALL = {
+    "place": {"population": 20_000, "general_acute_beds": 40},
+    "run": {"horizon_years": 1, "warmup_months": 3},
+}
+unit, integration, e2e = pytest.mark.unit, pytest.mark.integration, pytest.mark.e2e
+
+#: scenario files with bad YAML or bad values, written next to a copy of scenarios/
+BAD_FILES = {
+    "place/malformed.yaml": b"name: bad\npopulation: [1, 2\n",
+    "place/duplicate.yaml": b"name: dup\nname: dup2\n",
+    "place/latin1.yaml": b"name: caf\xe9\n",
+    "place/python_tag.yaml": b'name: !!python/object/apply:os.system ["echo pwned"]\n',
+    "place/scalar.yaml": b"42\n",
+    "place/a_list.yaml": b"- 1\n- 2\n",
+    "place/control_char.yaml": b"name: c\x01x\n",
+    "place/tab_indent.yaml": b"name: tab\n\tpopulation: 5000\n",
+    "place/env.yaml": b"name: envy\npopulation: ${oc.env:LEFTSHIFT_TEST_POP,5000}\n",
+    "place/decode.yaml": b"name: dec\npopulation: \"${oc.decode:'5000'}\"\n",
+    "hospital/misspelt.yaml": b"elective_treshold: 0.9\n",
+    "hospital/wrong_type.yaml": b"elective_threshold: high\n",
+    "run/zero_jobs.yaml": b"n_jobs: 0\n",
+    "experiment/negative_deaths.yaml": (
+        b"# @package _global_\nexperiment:\n  name: negative_deaths\n"
+        b"outcomes:\n  ed_delay_deaths_per_patient: {mean: -0.01, low: -0.02, high: 0.0}\n"
+    ),
+    "experiment/bad_arm.yaml": (
+        b"# @package _global_\nexperiment:\n  name: bad_arm\n  arms: [zero_step_down]\n"
+    ),
+    "experiment/zero_step_down.yaml": (
+        b"# @package _global_\nexperiment:\n  name: zero_step_down\n"
+        b"virtual_wards:\n  min_acute_days_before_step_down: 0\n"
+        b"interventions:\n  virtual_wards:\n    beds_per_100k: {years: [0], values: [40]}\n"
+    ),
+    "experiment/env_in_experiment.yaml": (
+        b"# @package _global_\nexperiment:\n  name: env_in_experiment\n"
+        b"run:\n  seed: ${oc.env:LEFTSHIFT_TEST_SEED,1}\n"
+    ),
+}
+
+
+def case(kind, args, key, mark):
+    return pytest.param(kind, args, key, marks=mark, id=f"{kind}:{key}:{args!r}"[:90])
+
+
+def nested(dotted, value):
+    tree: dict = {}
+    node = tree
+    *parents, leaf = dotted.split(".")
+    for part in parents:
+        node = node.setdefault(part, {})
+    node[leaf] = value
+    return tree
+
+
+# (dotted key, bad value): load() of {key: value} must name the key
+API_VALUES = [
+    ("place.population", 500),
+    ("place.population", "many"),
+    ("place.general_acute_beds", 0),
+    ("place.escalation_beds", -1),
+    ("place.age_shares", [0.5, 0.5, 0.5, 0.0, 0.0, 0.0]),
+    ("place.age_shares", [0.2, 0.2, 0.2, 0.2, 0.2]),
+    ("place.imd_shares", [-0.2, 0.3, 0.3, 0.3, 0.3]),
+    ("place.imd_shares", np.array([0.5, 0.5])),
+    ("place.name", "../elsewhere"),
+    ("place.name", ""),
+    ("population.frailty_mortality_hr", [0.0, 1.5, 2.0, 3.0]),
+    ("population.frailty_mortality_hr", [1.0, -1.0, 2.0, 3.0]),
+    ("demand.frailty_emergency_hr", [0.0, 1.5, 2.0, 3.0]),
+    ("population.heart_failure.class_risk_multiplier", [0.0, 0.0, 0.0, 0.0]),
+    ("population.frailty_severe_share_by_age", [0.0, 0.0, 0.005, 0.015, 0.05, 0.9]),
+    ("population.births_per_1000", -1.0),
+    ("population.in_hospital_death_share", 1.0),
+    ("population.transitions", "magic"),
+    ("population.heart_failure.class_mix", [0.5, 0.5, 0.5, 0.5]),
+    ("population.copd.stage_mix", [1.0, 1.0, 0.0, 0.0]),
+    ("demand.winter_peak_month", 13),
+    ("demand.urgent_share", float("nan")),
+    ("demand.routine_target_days", float("inf")),
+    ("demand.emergency_admissions_per_1000_by_age", [45, 50, -85, 155, 280, 500]),
+    ("hospital.elective_threshold", 1.5),
+    ("hospital.elective_threshold", np.float64("nan")),
+    ("hospital.stay_multiplier_min", 0.0),
+    ("hospital.discharge_window_hours", [20, 8]),
+    ("hospital.routine_emergency_los", {"cv": 0.0}),
+    ("hospital.routine_emergency_los.distribution", "weibull"),
+    ("hospital.complex_emergency_los.mean_days", 0),
+    ("hospital.max_ed_boarders", -1),
+    ("virtual_wards.min_acute_days_before_step_down", 0),
+    ("virtual_wards.min_acute_days_before_step_down", -1.0),
+    ("virtual_wards.escalation_share", 1.5),
+    ("outcomes.ed_delay_deaths_per_patient", {"mean": -0.01, "low": -0.02, "high": 0.0}),
+    ("outcomes.ed_delay_deaths_per_patient", {"distribution": "normal"}),
+    ("outcomes.ed_delay_deaths_per_patient.high", 1.5),
+    ("community.proactive_care.exacerbation_reduction", {"mean": 0.5, "low": 0.0, "high": 0.3}),
+    ("community.proactive_care.progression_reduction", {"mean": 0.0, "low": 0.0, "high": 0.3}),
+    ("interventions.decommissioning", {"rule": "on_dates", "close_at_years": []}),
+    ("interventions.decommissioning", {"rule": "on_occupancy", "max_wards": 20}),
+    ("interventions.decommissioning.rule", "sometimes"),
+    ("interventions.virtual_wards.beds_per_100k", {"years": [0, 1], "values": [20]}),
+    ("interventions.virtual_wards.beds_per_100k", {"years": [2, 1], "values": [20, 30]}),
+    ("interventions.emergency_demand_multiplier.value", -1),
+    ("run.n_jobs", 0),
+    ("run.n_jobs", -2),
+    ("run.replications", 0),
+    ("run.replications", np.int64(0)),
+    ("run.seed", -1),
+    ("run.start_date", "2024-02-30"),
+    ("run.horizon_years", 0),
+    ("run.warmup_months", 1.5),
+    ("run.psa", "maybe"),
+    ("run.outputs", "everything"),
+    ("finance.payment_rule", "free"),
+    ("finance.bed_day_cost_gbp", -5.0),
+    ("economics.discount_rate", 0.5),
+    ("economics.willingness_to_pay_gbp", [-1.0]),
+    ("report.rolling_months", 0),
+    ("experiment.name", "a/b"),
+    ("experiment.arms", ["../x"]),
+    ("social_care.pathway_shares_65_plus", [0.9, 0.9, 0.9, 0.9]),
+    ("hospital.elective_treshold", 0.9),  # unknown key
+    ("hopsital", {"elective_threshold": 0.9}),  # unknown section
+    ("place.name", "${oc.env:USER}"),  # resolver
+    ("place.population", "${oc.decode:'5000'}"),
+    ("experiment.description", "built by ${oc.env:USER,someone}"),
+]
+
+# a Config object, changed in place, is checked like a mapping
+CONFIG_OBJECT = [
+    ("run.psa", "maybe"),
+    ("run.replications", "many"),
+    ("place.population", 2.5),
+    ("hospital.elective_threshold", 7.0),
+    ("run.n_jobs", 0),
+    ("virtual_wards.min_acute_days_before_step_down", 0.0),
+    ("outcomes.ed_delay_deaths_per_patient.mean", -0.5),
+]
+
+OVERRIDES = [  # check_overrides: keys the schema does not have
+    ("hospital.elective_treshold=0.9", "hospital.elective_treshold"),
+    ("run.replication=3", "run.replication"),
+    ("plce.population=5000", "plce.population"),
+    ("+hospital.new_key=1", "hospital.new_key"),
+    ("virtual_wards.min_acute_day_before_step_down=1", "virtual_wards.min_acute_day"),
+]
+
+SWEEPS = [  # sweep_values: every swept value checked
+    (["-m", "run.n_jobs=1,0"], "run.n_jobs"),
+    (["-m", "place=small,nowhere"], "place"),
+    (["-m", "hospital.elective_threshold=0.9,1.5"], "hospital.elective_threshold"),
+    (["-m", "run.seed=range(-2,1)"], "run.seed"),
+    (["-m", "virtual_wards.min_acute_days_before_step_down=1,0"], "min_acute_days"),
+    (["-m", "run.horizon_years=range(0,2)"], "run.horizon_years"),
+    (["-m", "run.psa=true,maybe"], "run.psa"),
+]
+
+COMPOSE = [  # composition_problem with the shipped scenarios
+    (["run.n_jobs=0"], "run.n_jobs"),
+    (["virtual_wards.min_acute_days_before_step_down=0"], "min_acute_days_before_step_down"),
+    (["place.population=10"], "place.population"),
+    (["run.psa=maybe"], "run.psa"),
+    (["place=nowhere"], "place"),
+    (["experiment=nothing_like_it"], "experiment"),
+    (["demand.frailty_emergency_hr=[0,1.5,2,3]"], "demand.frailty_emergency_hr"),
+    (["population.frailty_mortality_hr=[0,1,1,1]"], "population.frailty_mortality_hr"),
+    (["outcomes.ed_delay_deaths_per_patient.low=-0.01"], "outcomes.ed_delay_deaths_per"),
+    (["run.start_date=yesterday"], "run.start_date"),
+    (["place.name=${oc.env:HOME}"], "place.name"),
+    (["hospital.elective_threshold=high"], "hospital.elective_threshold"),
+    (["experiment.arms=[nonexistent]"], "experiment.arms"),
+    (["run.horizon_years=0"], "run.horizon_years"),
+    (["report.rolling_months=0"], "report.rolling_months"),
+    (
+        [
+            "place=small",
+            "interventions.decommissioning.rule=on_evidence",
+            "interventions.decommissioning.max_wards=7",
+        ],
+        "interventions.decommissioning",
+    ),
+]
+
+YAML = [  # composition_problem with bad scenario files
+    (["place=malformed"], "malformed.yaml, line 3, column 1"),
+    (["place=duplicate"], "duplicate.yaml, line 2, column 1"),
+    (["place=latin1"], "latin1.yaml, line 1, column 10"),
+    (["place=python_tag"], "python_tag.yaml, line 1, column 7"),
+    (["place=scalar"], "scalar.yaml"),
+    (["place=a_list"], "a_list.yaml: Merge error"),
+    (["place=control_char"], "control_char.yaml"),
+    (["place=tab_indent"], "tab_indent.yaml, line 2"),
+    (["place=env"], "place.population"),
+    (["place=decode"], "place.population"),
+    (["hospital=misspelt"], "hospital.elective_treshold"),
+    (["hospital=wrong_type"], "hospital.elective_threshold"),
+    (["run=zero_jobs"], "run.n_jobs"),
+    (["experiment=negative_deaths"], "outcomes.ed_delay_deaths_per_patient"),
+    (["experiment=bad_arm"], "min_acute_days_before_step_down"),
+    (["experiment=zero_step_down"], "min_acute_days_before_step_down"),
+    (["experiment=env_in_experiment"], "run.seed"),
+]
+
+RUN = [-1, 1.5, True, "2", 10**6, np.int64(-3)]  # leftshift.run(cfg, replication)
+
+CLI = [  # the command in a subprocess (exit 2, no traceback, no outputs/)
+    (["run.n_jobs=0"], "run.n_jobs"),
+    (["virtual_wards.min_acute_days_before_step_down=0"], "min_acute_days_before_step_down"),
+    (["hospital.elective_treshold=0.9"], "hospital.elective_treshold"),
+    (["place=nowhere"], "place"),
+    (["place.name=${oc.env:HOME}"], "place.name"),
+    (["-m", "run.n_jobs=1,0"], "run.n_jobs"),
+    (["compare", "replications=0"], "run.replications"),
+    (["place=malformed"], "malformed.yaml, line 3, column 1"),
+    (["place=duplicate"], "duplicate.yaml, line 2"),
+    (["place=python_tag"], "python_tag.yaml, line 1"),
+    (["place=env"], "place.population"),
+    (["experiment=bad_arm"], "min_acute_days_before_step_down"),
+]
+
+CASES = (
+    [case("api", {"value": v, "key": k}, k.split("[")[0], unit) for k, v in API_VALUES]
+    + [case("config_object", (k, v), k, unit) for k, v in CONFIG_OBJECT]
+    + [case("override", a, k, unit) for a, k in OVERRIDES]
+    + [case("sweep", a, k, integration) for a, k in SWEEPS]
+    + [case("compose", a, k, integration) for a, k in COMPOSE]
+    + [case("yaml", a, k, integration) for a, k in YAML]
+    + [case("run", r, "replication", unit) for r in RUN]
+    + [case("cli", a, k, e2e) for a, k in CLI]
+)
+
+
+@pytest.fixture(scope="module")
+def bad_scenarios(tmp_path_factory):
+    """A copy of scenarios/ with the bad files added."""
+    root = tmp_path_factory.mktemp("scenarios") / "scenarios"
+    shutil.copytree(ROOT / "scenarios", root)
+    for name, content in BAD_FILES.items():
+        (root / name).write_bytes(content)
+    return root
+
+
+@pytest.fixture(scope="module")
+def cli_results(bad_scenarios, tmp_path_factory):
+    """Every command-line case run once, two at a time, each in its own empty folder."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "LEFTSHIFT_SCENARIOS": str(bad_scenarios)}
+    env.pop(cli.RUN_ID_VARIABLE, None)
+
+    def run(args):
+        cwd = tmp_path_factory.mktemp("cli")
+        done = subprocess.run(
+            [sys.executable, "-m", "leftshift.cli", *args],
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        return tuple(args), (done, cwd)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return dict(pool.map(run, [a for a, _ in CLI]))
+
+
+def _message(kind, args, request, monkeypatch) -> str:
+    if kind == "api":
+        with pytest.raises(ConfigError) as info:
+            load({**nested(args["key"], args["value"])})
+        return str(info.value)
+    if kind == "config_object":
+        cfg = Config()
+        *parents, leaf = args[0].split(".")
+        node = cfg
+        for part in parents:
+            node = getattr(node, part)
+        setattr(node, leaf, args[1])
+        with pytest.raises(ConfigError) as info:
+            load(cfg)
+        return str(info.value)
+    if kind == "run":
+        with pytest.raises(ConfigError) as info:
+            leftshift.run(SMALL, replication=args)
+        return str(info.value)
+    if kind == "override":
+        return "; ".join(cli.check_overrides([args]))
+    register_configs()
+    if kind in ("yaml", "sweep"):
+        monkeypatch.setattr(cli, "SCENARIOS_DIR", str(request.getfixturevalue("bad_scenarios")))
+    if kind == "sweep":
+        return "; ".join(cli.sweep_values(args)[0])
+    if kind in ("compose", "yaml"):
+        return cli.composition_problem(args) or ""
+    done, _ = request.getfixturevalue("cli_results")[tuple(args)]
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    return done.stderr
+
+
+@pytest.mark.parametrize("kind, args, key", CASES)
+def test_bad_input_names_the_key_and_writes_nothing(kind, args, key, request, monkeypatch):
+    monkeypatch.chdir(request.getfixturevalue("tmp_path"))
+    monkeypatch.delenv("LEFTSHIFT_ALLOW_RESOLVERS", raising=False)
+    message = _message(kind, args, request, monkeypatch)
+    assert key in message, message
+    where = Path.cwd()
+    if kind == "cli":
+        where = request.getfixturevalue("cli_results")[tuple(args)][1]
+    assert not (where / "outputs").exists()
+
+
+@unit
+def test_the_table_has_at_least_100_cases():
+    assert len(CASES) >= 100
+    assert len(CLI) <= 20
+
+
+# -- what used to crash or be refused, and now runs ------------------------------------------
+def _finite(results):
+    """Every monthly value is finite, but a share of an empty list (NaN: nobody waits)."""
+    monthly = results.monthly[results.monthly["metric"] != metrics.WAITING_LIST_18WK_SHARE]
+    return bool(np.isfinite(monthly["value"].to_numpy(float)).all())
+
+
+@integration
+@pytest.mark.parametrize(
+    "age_shares",
+    [[0.25, 0.45, 0.2, 0.1, 0.0, 0.0], [0.0, 0.5, 0.25, 0.15, 0.07, 0.03]],
+)
+def test_an_age_band_with_no_one_in_it_runs(age_shares):
+    results = leftshift.run({**SMALL, "place": {**SMALL["place"], "age_shares": age_shares}})
+    assert _finite(results)
+
+
+@unit
+def test_numpy_scalars_and_arrays_are_accepted():
+    cfg = load(
+        {
+            "hospital": {"elective_threshold": np.float64(0.9)},
+            "run": {"replications": np.int64(2), "psa": np.bool_(False)},
+            "place": {"imd_shares": np.full(5, 0.2)},
+        }
+    )
+    assert cfg.run.replications == 2 and type(cfg.run.replications) is int
+    assert cfg.place.imd_shares == (0.2,) * 5
+
+
+@unit
+def test_a_config_object_gets_the_same_conversions_as_a_dict():
+    cfg = Config()
+    cfg.run.psa = "no"  # type: ignore[assignment]
+    assert load(cfg).run.psa is False
+    assert load({"run": {"psa": "no"}}).run.psa is False
+    assert dataclasses.asdict(load(Config())) == dataclasses.asdict(load())
+
+
+@unit
+def test_resolvers_only_when_allowed(monkeypatch):
+    monkeypatch.setenv("LEFTSHIFT_TEST_NAME", "from_env")
+    monkeypatch.setenv("LEFTSHIFT_ALLOW_RESOLVERS", "1")
+    assert load({"place": {"name": "${oc.env:LEFTSHIFT_TEST_NAME}"}}).place.name == "from_env"
+    monkeypatch.delenv("LEFTSHIFT_ALLOW_RESOLVERS")
+    with pytest.raises(ConfigError, match="place.name"):
+        load({"place": {"name": "${oc.env:LEFTSHIFT_TEST_NAME}"}})
+    # a plain interpolation refers to another key and stays allowed
+    assert load({"experiment": {"description": "${place.name}"}}).experiment.description
+
+
+@integration
+def test_every_price_zero_runs_an_experiment_to_its_money_tables(tmp_path):
+    from leftshift.config import iter_leaves
+    from leftshift.pipeline import run_to_directory
+
+    tree = {
+        **SMALL,
+        "interventions": {"emergency_demand_multiplier": {"value": 0.9}},
+        "experiment": {"name": "free"},
+        "report": {"decommission_search": False},
+        "run": {**SMALL["run"], "outputs": "summary"},
+    }
+    for key, value, meta in iter_leaves(Config()):
+        if key.endswith("_gbp") and isinstance(value, float) and meta.get("gt") is None:
+            node = tree
+            *parents, leaf = key.split(".")
+            for part in parents:
+                node = node.setdefault(part, {})
+            node[leaf] = 0.0
+    summary = run_to_directory(load(tree), tmp_path / "run")
+    gap = summary["money"]["with_transition_funding"]["peak_investment_gap_gbp"]
+    assert gap == 0.0
+
+
+@unit
+def test_parallel_workers_are_capped_at_the_work_and_the_cores():
+    from leftshift.analysis.experiment import parallel_workers
+
+    cores = os.cpu_count() or 1
+    assert parallel_workers(-1, 1) == 1
+    assert parallel_workers(64, 3) == min(3, cores)
+    assert parallel_workers(-1, 10_000) == cores
+    with pytest.raises(ValueError, match="run.n_jobs"):
+        parallel_workers(0, 4)
