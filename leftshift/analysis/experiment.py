@@ -17,6 +17,7 @@ import pandas as pd
 from leftshift.analysis import checkpoints
 from leftshift.analysis.backfill import backfill_report
 from leftshift.analysis.comparison import paired_comparison
+from leftshift.analysis.workers import dying_with_parent, worker_count
 from leftshift.config import Config, InterventionsConfig, freeze, to_container
 from leftshift.model import metrics, simulate
 from leftshift.model.results import Results
@@ -219,6 +220,9 @@ def run_experiment(
 ) -> ExperimentResults:
     """Run every arm for ``run.replications`` replications (in parallel with ``run.n_jobs``).
 
+    At most one process per usable core (:func:`~leftshift.analysis.workers.worker_count`),
+    and the workers die with this process.
+
     ``only_arm`` runs one arm alone (its replications keep the experiment's seeds). With a
     ``checkpoint_dir`` each finished replication is stored there, and one already stored is
     reused instead of simulated (:mod:`leftshift.analysis.checkpoints`). With
@@ -241,15 +245,25 @@ def run_experiment(
         for arm, arm_cfg in arm_cfgs.items()
     ]
     outputs: list[ReplicationOutput] = []
-    if cfg.run.n_jobs == 1 or len(tasks) == 1:
+    n_workers = worker_count(cfg.run.n_jobs, len(tasks))
+    if n_workers == 1:
         for k, task in enumerate(tasks):
             outputs.append(_run_one(*task))
             if progress:
                 progress(k + 1, len(tasks))
-    else:
-        parallel = Parallel(n_jobs=cfg.run.n_jobs, return_as="generator")
-        for k, out in enumerate(parallel(delayed(_run_one)(*t) for t in tasks)):
-            outputs.append(out)
-            if progress:
-                progress(k + 1, len(tasks))
+        return ExperimentResults(cfg, outputs)
+    # Each worker checkpoints its own replications, so a killed worker or an interrupt loses
+    # only the replications still running; closing the generator on the way out kills the
+    # workers at once instead of leaving them to finish work nobody will read.
+    with dying_with_parent():
+        finished = Parallel(n_jobs=n_workers, return_as="generator")(
+            delayed(_run_one)(*t) for t in tasks
+        )
+        try:
+            for k, out in enumerate(finished):
+                outputs.append(out)
+                if progress:
+                    progress(k + 1, len(tasks))
+        finally:
+            finished.close()
     return ExperimentResults(cfg, outputs)
