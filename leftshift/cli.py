@@ -272,9 +272,11 @@ def _sweep_progress(run_dir: Path) -> str | None:
 @hydra.main(config_path=SCENARIOS_DIR, config_name="config", version_base="1.3")
 def _main(dcfg: DictConfig) -> None:
     from leftshift.analysis.experiment import is_experiment
+    from leftshift.analysis.workers import die_with_launcher
     from leftshift.pipeline import existing_results, run_to_directory
     from leftshift.report.rundir import RunDirectoryError
 
+    die_with_launcher()
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     try:
         cfg = load(dcfg)

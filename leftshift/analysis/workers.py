@@ -48,6 +48,18 @@ def die_with_parent(parent_pid: int) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
+def die_with_launcher() -> None:
+    """In a sweep job that Hydra's joblib launcher runs in a loky worker: die with the sweep.
+
+    The launcher starts its workers itself, so they cannot be given an initializer; a job
+    calls this first, and its own replication workers die with it in turn.
+    """
+    import multiprocessing
+
+    if multiprocessing.current_process().name.startswith("LokyProcess"):
+        die_with_parent(os.getppid())
+
+
 @contextmanager
 def dying_with_parent() -> Iterator[None]:
     """Inside the block, Parallel uses loky workers that die when this process dies."""
