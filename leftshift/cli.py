@@ -16,15 +16,17 @@ it, so two commands never share a folder.
 import datetime as dt
 import os
 import re
+import signal
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
 from leftshift.config import Config, ConfigError, iter_leaves, load, register_configs, suggest_key
+from leftshift.interrupts import Terminated, signals_interrupt
 from leftshift.model.invariants import InvariantError
 from leftshift.report.console import headline
 
@@ -350,9 +352,11 @@ def _sweep_progress(run_dir: Path) -> str | None:
 @hydra.main(config_path=SCENARIOS_DIR, config_name="config", version_base="1.3")
 def _main(dcfg: DictConfig) -> None:
     from leftshift.analysis.experiment import is_experiment
+    from leftshift.analysis.workers import die_with_launcher
     from leftshift.pipeline import existing_results, run_to_directory
     from leftshift.report.rundir import RunDirectoryError
 
+    die_with_launcher()
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     try:
         cfg = load(dcfg)
@@ -371,19 +375,25 @@ def _main(dcfg: DictConfig) -> None:
         file=sys.stderr,
     )
     try:
-        summary = existing_results(cfg, run_dir)
-        if summary is not None:
-            print("leftshift: complete results of this config are here: kept, not run again")
-        else:
-            summary = run_to_directory(
-                cfg, run_dir, progress=_Progress(), scenario_arms=scenario_arms
-            )
+        with signals_interrupt():
+            summary = existing_results(cfg, run_dir)
+            if summary is not None:
+                print("leftshift: complete results of this config are here: kept, not run again")
+            else:
+                summary = run_to_directory(
+                    cfg, run_dir, progress=_Progress(), scenario_arms=scenario_arms
+                )
     except RunDirectoryError as exc:
         print(f"leftshift: {exc}", file=sys.stderr)
         sys.exit(2)
     except InvariantError as exc:
         print(f"leftshift: model invariant broken: {exc}", file=sys.stderr)
         sys.exit(3)
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM / SIGHUP as Terminated
+        _stopped(exc, run_dir)
+    except OSError as exc:
+        print(f"leftshift: could not write results: {exc}", file=sys.stderr)
+        sys.exit(4)
     print(f"Results: {run_dir / 'results'}")
     figures = sorted((run_dir / "results").rglob("*.png"))
     if figures:
@@ -402,6 +412,24 @@ def _main(dcfg: DictConfig) -> None:
     sweep = _sweep_progress(run_dir)
     if sweep:
         print(sweep, file=sys.stderr)
+
+
+def _stopped(exc: KeyboardInterrupt, run_dir: Path) -> NoReturn:
+    """Say why a run stopped and how to resume it; exit with the shell's code for the signal."""
+    code = exc.exit_code if isinstance(exc, Terminated) else 128 + signal.SIGINT
+    reason = exc if isinstance(exc, Terminated) else "interrupted by SIGINT"
+    from hydra.types import RunMode
+
+    if HydraConfig.get().mode == RunMode.MULTIRUN:
+        again = f"hydra.sweep.dir={run_dir.parent}"
+    else:
+        again = f"hydra.run.dir={run_dir}"
+    print(
+        f"\nleftshift: {reason}; {run_dir} is marked FAILED and its finished replications are"
+        f" kept: run the same command with {again} to simulate only the rest",
+        file=sys.stderr,
+    )
+    sys.exit(code)
 
 
 def _compose_arms(cfg: Config) -> dict[str, Config]:

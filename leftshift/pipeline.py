@@ -11,6 +11,7 @@ same config is not run again; one with complete results of another config is ref
 """
 
 import json
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -30,7 +31,13 @@ from leftshift.report.rundir import (
     write_results,
 )
 
-__all__ = ["CHECKPOINTS_DIR", "existing_results", "is_complete", "run_to_directory"]
+__all__ = [
+    "CHECKPOINTS_DIR",
+    "check_writable",
+    "existing_results",
+    "is_complete",
+    "run_to_directory",
+]
 
 CHECKPOINTS_DIR = ".checkpoints"
 #: run settings that do not change what a run produces
@@ -62,6 +69,23 @@ def existing_results(cfg: Config, run_dir: str | Path) -> dict[str, Any] | None:
     return json.loads((run_dir / RESULTS_DIR / "summary.json").read_text())
 
 
+def check_writable(run_dir: Path) -> None:
+    """Fail before a long run, not after it, if ``run_dir`` cannot be created or written.
+
+    Creates the folder and a probe file in it, then removes the probe. Raises
+    :class:`~leftshift.report.rundir.RunDirectoryError` naming the folder and the reason.
+    """
+    probe = run_dir / f".write-probe-{os.getpid()}"
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise RunDirectoryError(
+            f"cannot write to the run directory {run_dir}: {exc.strerror or exc}"
+        ) from exc
+
+
 def run_to_directory(
     cfg: Config,
     run_dir: str | Path,
@@ -72,9 +96,10 @@ def run_to_directory(
 
     With ``scenario_arms`` (name -> composed config of each arm) it is a multi-arm run: every
     arm against one shared baseline with the same seeds, each written as a two-arm experiment
-    into ``results/<arm>/``.
+    into ``results/<arm>/``. The folder is checked writable before anything is simulated.
     """
     run_dir = Path(run_dir)
+    check_writable(run_dir)
     checkpoint_dir = run_dir / CHECKPOINTS_DIR
     with atomic_results(run_dir) as partial:
         results = run_experiment(

@@ -413,15 +413,3 @@ def test_every_price_zero_runs_an_experiment_to_its_money_tables(tmp_path):
     summary = run_to_directory(load(tree), tmp_path / "run")
     gap = summary["money"]["with_transition_funding"]["peak_investment_gap_gbp"]
     assert gap == 0.0
-
-
-@unit
-def test_parallel_workers_are_capped_at_the_work_and_the_cores():
-    from leftshift.analysis.experiment import parallel_workers
-
-    cores = os.cpu_count() or 1
-    assert parallel_workers(-1, 1) == 1
-    assert parallel_workers(64, 3) == min(3, cores)
-    assert parallel_workers(-1, 10_000) == cores
-    with pytest.raises(ValueError, match="run.n_jobs"):
-        parallel_workers(0, 4)

@@ -17,6 +17,7 @@ import pandas as pd
 from leftshift.analysis import checkpoints
 from leftshift.analysis.backfill import backfill_report
 from leftshift.analysis.comparison import paired_comparison
+from leftshift.analysis.workers import dying_with_parent, worker_count
 from leftshift.config import Config, InterventionsConfig, freeze, to_container
 from leftshift.model import metrics, simulate
 from leftshift.model.results import Results
@@ -24,19 +25,6 @@ from leftshift.model.rng import seed_for
 
 #: Metrics compared year by year, and how each is aggregated over a year (from the registry).
 YEARLY_METRICS = metrics.yearly_aggregations(metrics.COMPARED_YEAR_BY_YEAR)
-
-
-def parallel_workers(n_jobs: int, tasks: int) -> int:
-    """Worker processes for ``tasks`` replications: ``n_jobs`` (-1: every core), capped at both.
-
-    More workers than tasks or cores only costs start-up time; results do not depend on it.
-    """
-    import os
-
-    cores = os.cpu_count() or 1
-    if n_jobs == 0:
-        raise ValueError("run.n_jobs = 0: must be -1 (every core) or at least 1")
-    return max(1, min(n_jobs if n_jobs > 0 else cores, cores, tasks))
 
 
 def is_experiment(cfg: Config) -> bool:
@@ -232,6 +220,9 @@ def run_experiment(
 ) -> ExperimentResults:
     """Run every arm for ``run.replications`` replications (in parallel with ``run.n_jobs``).
 
+    At most one process per usable core (:func:`~leftshift.analysis.workers.worker_count`),
+    and the workers die with this process.
+
     ``only_arm`` runs one arm alone (its replications keep the experiment's seeds). With a
     ``checkpoint_dir`` each finished replication is stored there, and one already stored is
     reused instead of simulated (:mod:`leftshift.analysis.checkpoints`). With
@@ -254,16 +245,25 @@ def run_experiment(
         for arm, arm_cfg in arm_cfgs.items()
     ]
     outputs: list[ReplicationOutput] = []
-    workers = parallel_workers(cfg.run.n_jobs, len(tasks))
-    if workers == 1:
+    n_workers = worker_count(cfg.run.n_jobs, len(tasks))
+    if n_workers == 1:
         for k, task in enumerate(tasks):
             outputs.append(_run_one(*task))
             if progress:
                 progress(k + 1, len(tasks))
-    else:
-        parallel = Parallel(n_jobs=workers, return_as="generator")
-        for k, out in enumerate(parallel(delayed(_run_one)(*t) for t in tasks)):
-            outputs.append(out)
-            if progress:
-                progress(k + 1, len(tasks))
+        return ExperimentResults(cfg, outputs)
+    # Each worker checkpoints its own replications, so a killed worker or an interrupt loses
+    # only the replications still running; closing the generator on the way out kills the
+    # workers at once instead of leaving them to finish work nobody will read.
+    with dying_with_parent():
+        finished = Parallel(n_jobs=n_workers, return_as="generator")(
+            delayed(_run_one)(*t) for t in tasks
+        )
+        try:
+            for k, out in enumerate(finished):
+                outputs.append(out)
+                if progress:
+                    progress(k + 1, len(tasks))
+        finally:
+            finished.close()
     return ExperimentResults(cfg, outputs)

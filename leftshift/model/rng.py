@@ -12,9 +12,17 @@ import numpy as np
 
 
 def replication_seeds(master_seed: int, replications: int) -> list[int]:
-    """Per-replication seeds spawned from a master seed (no collisions, unlike random integers)."""
+    """Per-replication seeds spawned from a master seed (no collisions, unlike random integers).
+
+    One ``SeedSequence(master_seed).spawn(replications)``: linear in the replication count.
+    """
     children = np.random.SeedSequence(master_seed).spawn(replications)
-    return [int(child.generate_state(2, dtype=np.uint64)[0] >> np.uint64(1)) for child in children]
+    return [_seed_of(child) for child in children]
+
+
+def _seed_of(child: np.random.SeedSequence) -> int:
+    """A replication's integer seed: the first 63 bits of its spawned sequence's state."""
+    return int(child.generate_state(2, dtype=np.uint64)[0] >> np.uint64(1))
 
 
 class Streams:
@@ -44,5 +52,10 @@ class Streams:
 
 
 def seed_for(master_seed: int, replication: int) -> int:
-    """Seed of replication ``replication`` (the same in every arm of an experiment)."""
-    return replication_seeds(master_seed, replication + 1)[replication]
+    """Seed of replication ``replication`` (the same in every arm of an experiment).
+
+    Equal to ``replication_seeds(master_seed, n)[replication]`` for any ``n > replication``:
+    the ``i``-th child of ``SeedSequence(m).spawn(n)`` is ``SeedSequence(m, spawn_key=(i,))``,
+    built here directly, so one seed costs the same whatever the replication number.
+    """
+    return _seed_of(np.random.SeedSequence(master_seed, spawn_key=(replication,)))
