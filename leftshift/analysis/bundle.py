@@ -19,6 +19,7 @@ from leftshift.analysis.money import by_organisation_and_year, money_comparison
 from leftshift.analysis.virtual_ward_report import virtual_ward_report
 from leftshift.config import Config
 from leftshift.model import metrics
+from leftshift.model.invariants import InvariantError
 
 #: metrics whose paired year-by-year differences go into the summary
 SUMMARY_COMPARISON_METRICS = (
@@ -76,6 +77,8 @@ class AnalysisBundle:
     scenario: ScenarioAnalysis | None = None
     #: summary.json's content (without the provenance the report adds)
     summary: dict[str, Any] = field(default_factory=dict)
+    #: what could not be computed from this run's data, and why (``key``, ``reason``)
+    not_available: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def config(self) -> Config:
@@ -124,21 +127,31 @@ def analyse(
             for arm in results.arm_names
         },
     }
+    missing = bundle.not_available
     if not comparison.empty:
         backfill = results.backfill()
         summary["comparison_by_year"] = _comparison_summary(comparison)
         summary["backfill"] = {k: v for k, v in backfill.items() if k != "monthly"}
-        vw_report = virtual_ward_report(monthly, ledger) or None
+        vw_report = _attempt(missing, "virtual_wards", lambda: virtual_ward_report(monthly, ledger))
         if vw_report:
             summary["virtual_wards"] = vw_report
         money, money_summary = money_comparison(ledger, monthly)
         summary["money"] = money_summary
         table = None
         if cfg.report.decommission_search:
-            table, needs = decommissioning_table(cfg, results, progress, checkpoint_dir)
-            summary["money"]["decommissioning_needs"] = needs
-        per_rep, econ, curve = economic_evaluation(cfg, results)
-        summary["economic_evaluation"] = econ
+            found = _attempt(
+                missing,
+                "money.decommissioning_needs",
+                lambda: decommissioning_table(cfg, results, progress, checkpoint_dir),
+            )
+            if found is not None:
+                table, summary["money"]["decommissioning_needs"] = found
+        evaluation = _attempt(
+            missing, "economic_evaluation", lambda: economic_evaluation(cfg, results)
+        )
+        per_rep, econ, curve = evaluation or (pd.DataFrame(), {}, pd.DataFrame())
+        if evaluation is not None:
+            summary["economic_evaluation"] = econ
         bundle.scenario = ScenarioAnalysis(
             comparison=comparison,
             backfill=backfill,
@@ -147,12 +160,27 @@ def analyse(
             econ_per_replication=per_rep,
             econ_summary=econ,
             ceac=curve,
-            virtual_wards=vw_report,
+            virtual_wards=vw_report or None,
             decommissioning=table,
         )
     summary["finance_by_organisation"] = _organisation_summary(organisations)
     bundle.summary = summary
     return bundle
+
+
+def _attempt(missing: list[dict[str, str]], key: str, step: Callable[[], Any]) -> Any:
+    """Run one optional analysis step; on failure note ``key`` as not available and go on.
+
+    A finished simulation is worth keeping even when one derived table cannot be made from it.
+    A broken model invariant is never hidden: :class:`InvariantError` still fails the run.
+    """
+    try:
+        return step()
+    except InvariantError:
+        raise
+    except Exception as exc:  # noqa: BLE001  (reported in summary.json and on the console)
+        missing.append({"key": key, "reason": f"error: {type(exc).__name__}: {exc}"})
+        return None
 
 
 def _mean_summary(summaries: list[dict[str, Any]]) -> dict[str, Any]:

@@ -34,10 +34,9 @@ def _judge(cfg: Config, results: ExperimentResults, year: float) -> dict[str, An
     wide = scen.pivot_table(
         index=["replication", "reporting_year"], columns="metric", values="value", aggfunc="mean"
     )
-    occupancy = float(
-        scen[after & (scen["metric"] == metrics.BED_DAYS)]["value"].sum()
-        / scen[after & (scen["metric"] == metrics.OPEN_BED_DAYS)]["value"].sum()
-    )
+    open_bed_days = float(scen[after & (scen["metric"] == metrics.OPEN_BED_DAYS)]["value"].sum())
+    bed_days = float(scen[after & (scen["metric"] == metrics.BED_DAYS)]["value"].sum())
+    occupancy = bed_days / open_bed_days if open_bed_days > 0 else float("nan")
     years = wide.index.get_level_values("reporting_year")
     before_year = max(1, int(np.floor(year)))
     list_before = float(wide.loc[years == before_year, metrics.WAITING_LIST_SIZE].mean())
@@ -80,9 +79,23 @@ def decommissioning_table(
     """
     rep = cfg.report
     year = rep.decommission_search_year
+    summary: dict[str, Any] = {
+        "wards_that_could_close": None,
+        "closure_year": year,
+        "replications_per_step": cfg.run.replications,
+        "occupancy_limit": rep.decommission_max_occupancy,
+    }
+    horizon = cfg.run.horizon_years
+    if year >= horizon:
+        summary["text"] = (
+            f"not searched: report.decommission_search_year = {year:g} is not before the end of"
+            f" the run (run.horizon_years = {horizon}), so nothing after a closure can be judged"
+        )
+        return pd.DataFrame(), summary
+    limit = search_limit(cfg)  # at least one G&A bed stays open
     rows = []
     baseline_net = net_cost_by_year(results.ledger(), grid=results.monthly()).loc["baseline"]
-    for wards in range(search_limit(cfg) + 1):
+    for wards in range(limit + 1):
         if wards == 0 and cfg.interventions.decommissioning.rule == "none":
             trial = results  # the scenario as run
         else:
@@ -111,27 +124,36 @@ def decommissioning_table(
     most: int | None = int(ok["wards_closed"].max()) if len(ok) else None
     first = table.iloc[0]
     if most is None:
-        reasons = []
-        if first.mean_occupancy_after_closure > cfg.report.decommission_max_occupancy:
-            reasons.append(
-                f"occupancy after year {year:g} is {first.mean_occupancy_after_closure:.1%}"
-                f" (limit {cfg.report.decommission_max_occupancy:.0%})"
-            )
-        if first.waiting_list_final_year > first.waiting_list_year_before_closure:
-            reasons.append(
-                f"the waiting list grows ({first.waiting_list_year_before_closure:,.0f} ->"
-                f" {first.waiting_list_final_year:,.0f})"
-            )
-        text = "no closure is safe: even with none, " + " and ".join(reasons)
+        summary["text"] = "no closure is safe: even with none, " + _why_not(rep, first, year)
     else:
         text = f"{most} ward(s) could close at year {year:g}"
-        if most == rep.decommission_search_max_wards:
+        if most == limit == rep.decommission_search_max_wards:
             text += " (the search limit; more may be possible)"
-    summary = {
-        "wards_that_could_close": most,
-        "closure_year": year,
-        "replications_per_step": cfg.run.replications,
-        "occupancy_limit": cfg.report.decommission_max_occupancy,
-        "text": text,
-    }
+        elif most == limit:
+            beds = cfg.interventions.decommissioning.ward_beds
+            text += (
+                f" (all the place's wards of {beds} beds but one bed:"
+                f" place.general_acute_beds = {cfg.place.general_acute_beds})"
+            )
+        summary["wards_that_could_close"] = most
+        summary["text"] = text
     return table, summary
+
+
+def _why_not(rep: Any, first: Any, year: float) -> str:
+    """Why the search's first step (no closure) already fails, as a whole clause."""
+    occupancy = first.mean_occupancy_after_closure
+    before, final = first.waiting_list_year_before_closure, first.waiting_list_final_year
+    reasons = []
+    if not np.isfinite(occupancy):
+        reasons.append(f"occupancy after year {year:g} cannot be measured")
+    elif occupancy > rep.decommission_max_occupancy:
+        reasons.append(
+            f"occupancy after year {year:g} is {occupancy:.1%}"
+            f" (limit {rep.decommission_max_occupancy:.0%})"
+        )
+    if not (np.isfinite(before) and np.isfinite(final)):
+        reasons.append("the waiting list's change cannot be measured")
+    elif final > before:
+        reasons.append(f"the waiting list grows ({before:,.0f} -> {final:,.0f})")
+    return " and ".join(reasons) or "the first step was not judged acceptable"

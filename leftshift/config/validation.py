@@ -193,6 +193,7 @@ def _cross_checks(cfg: Config) -> list[str]:
                 f"hospital.{name}.cv = {los.cv}: a {los.distribution} stay needs cv > 0"
                 " (use distribution=fixed for a constant stay)"
             )
+    problems += _stationary_mortality_checks(cfg)
     return problems
 
 
@@ -225,6 +226,29 @@ def _normalisation_checks(cfg: Config) -> list[str]:
             " they cannot be scaled to mean 1"
         )
     return problems
+
+
+#: highest death rate (per 1,000 a year) a stationary population's monthly step holds steady
+STATIONARY_MAX_MORTALITY_PER_1000 = 300.0
+
+
+def _stationary_mortality_checks(cfg: Config) -> list[str]:
+    """Refuse death rates a stationary population cannot hold steady.
+
+    Its births balance deaths as rates (per year), but it steps a month at a time; at very
+    high death rates the month's deaths fall short of the rate and the population grows (about
+    20% in two years at 1,000 per 1,000).
+    """
+    pop = cfg.population
+    worst = max(pop.mortality_per_1000_by_age, default=0.0)
+    if pop.transitions != "stationary" or worst <= STATIONARY_MAX_MORTALITY_PER_1000:
+        return []
+    return [
+        f"population.mortality_per_1000_by_age = {list(pop.mortality_per_1000_by_age)}: with"
+        f" population.transitions = stationary every band must be at most"
+        f" {STATIONARY_MAX_MORTALITY_PER_1000:g} per 1,000 a year (a monthly step cannot hold"
+        " a population steady at higher death rates); use population.transitions=published"
+    ]
 
 
 def _decommissioning_checks(cfg: Config) -> list[str]:

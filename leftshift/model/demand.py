@@ -118,7 +118,9 @@ class Demand:
         self.hf_rate = self.hf_rate * fit[:, None, None, None, None]
         base = np.clip(band_rate - mean_disease * fit, 0.0, None)
         hr = np.asarray(d.frailty_emergency_hr)
-        frailty_mult = hr[None, :] / (frail * hr[None, :]).sum(axis=1, keepdims=True)
+        mean_hr = (frail * hr[None, :]).sum(axis=1, keepdims=True)
+        # a band whose people all have hazard ratio 0 keeps the band's rate at every level
+        frailty_mult = np.where(mean_hr > 0, hr[None, :] / np.where(mean_hr > 0, mean_hr, 1.0), 1.0)
         dep = deprivation_gradient(d.deprivation_emergency_ratio_q1_to_q5, imd_shares)
         self.other_rate = (
             base[:, None, None, None, None]
@@ -159,6 +161,13 @@ class Demand:
             self.death_probability = np.where(
                 admissions > 0, np.clip(share * population.mortality / admissions, 0.0, 0.9), 0.0
             )
+        # a cell whose admissions cannot carry its in-hospital deaths (none, or a probability
+        # above 0.9 an admission) leaves the rest to the population's own death hazard
+        carried = share * population.mortality * np.ones(SHAPE)
+        short = admissions * self.death_probability < carried * (1 - 1e-12)
+        population.hospital_death_shortfall = np.where(
+            short, carried - admissions * self.death_probability, 0.0
+        )
         self.frailty_los = np.asarray(h.frailty_los_multiplier)
         self.reference_counts = population.initial_counts.astype(float)
         self._init_virtual_wards(cfg, admissions)

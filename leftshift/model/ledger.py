@@ -209,7 +209,8 @@ def build_ledger(
             spend += _virtual_ward_costs(cfg, ledger, m, row, year_share)
         # local authority: social care places used by discharge pathways 1-3
         for name in SERVICES:
-            place_days = row[metrics.PLACES_IN_USE.name(name)] * days[k]
+            # a time-weighted mean of places in use can round to a hair below zero
+            place_days = max(0.0, row[metrics.PLACES_IN_USE.name(name)] * days[k])
             cost = place_days * getattr(cfg.social_care, name).cost_per_day_gbp
             ledger.add(m, "local_authority_social_care", "spend", "social_care_packages",
                        DISCHARGE_PATHWAYS, cost)  # fmt: skip

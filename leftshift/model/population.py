@@ -125,7 +125,8 @@ def copd_generator(cfg: PopulationConfig) -> tuple[np.ndarray, np.ndarray]:
     q = np.real(linalg.logm(full))
     moves = np.clip(q[:4, :4], 0.0, None)
     np.fill_diagonal(moves, 0.0)
-    background = -np.log1p(-cfg.copd.background_mortality_at_source)
+    # a source death rate of 1 (everyone dies) leaves no excess: cap it short of 1
+    background = -np.log1p(-min(cfg.copd.background_mortality_at_source, 1 - 1e-12))
     excess = np.clip(q[:4, 4] - background, 0.0, None)
     return moves, excess
 
@@ -223,14 +224,14 @@ class Population:
         excess = (
             self.copd_excess[None, None, None, :, None] + self.hf_excess[:, None, None, None, :]
         )
-        # an age band with nobody in it yet (a zero share) has no excess: its background is
-        # the life-table rate
-        mean_excess = (self.structure * excess).sum(axis=(1, 2, 3, 4)) / np.where(
-            by_age > 0, by_age, 1.0
-        )
+        # an empty age band (age_shares 0) has no mean; a band whose people all have hazard
+        # ratio 0 (frailty_mortality_hr) keeps the band's rate for every frailty level
+        people = np.where(by_age > 0, by_age, 1.0)
+        mean_excess = (self.structure * excess).sum(axis=(1, 2, 3, 4)) / people
         mean_hr = (frail * hr).sum(axis=1)
         background_band = np.clip(band_rate - mean_excess, 0.0, None)
-        self.background = (background_band / mean_hr)[:, None] * hr[None, :]  # (age, frailty)
+        scaled = (background_band / np.where(mean_hr > 0, mean_hr, 1.0))[:, None] * hr[None, :]
+        self.background = np.where(mean_hr[:, None] > 0, scaled, background_band[:, None])
         self.mortality = (
             self.background[:, None, :, None, None]
             + self.copd_excess[None, None, None, :, None]
@@ -288,6 +289,10 @@ class Population:
         self.hf_hazard[:, :, 1:, :] = hf_moves[None, None]
         #: multipliers a scenario may apply to progression (set each month by the model)
         self.progression_multiplier = np.ones(SHAPE)
+        #: death hazard (per year) of the in-hospital share that emergency admissions cannot
+        #: carry (a cell with too few admissions); the demand sets it, and the population's own
+        #: death hazard takes it back so that no death is lost
+        self.hospital_death_shortfall = np.zeros(SHAPE)
 
     def _holding_incidence(self, axis: int) -> np.ndarray:
         """Incidence by (age, imd) that holds each band's initial prevalence of a condition.
@@ -320,7 +325,10 @@ class Population:
     def hazards(self) -> np.ndarray:
         """Annual hazards of every outcome but 'stay', shape SHAPE + (11,)."""
         h = np.zeros(SHAPE + (N_OUTCOMES - 1,))
-        h[..., DIE - 1] = self.mortality * (1.0 - self.cfg.in_hospital_death_share)
+        h[..., DIE - 1] = (
+            self.mortality * (1.0 - self.cfg.in_hospital_death_share)
+            + self.hospital_death_shortfall
+        )
         h[..., AGE_UP - 1] = self.ageing_rate[:, None, None, None, None]
         h[..., FRAIL_UP - 1] = self.frailty_rate[:, None, :, None, None] * (
             self.progression_multiplier
@@ -438,10 +446,18 @@ class Population:
         return removed
 
     def check_conservation(self) -> None:
-        """Raise if alive + dead != initial + births + net migration, or a stock is negative."""
-        # written so that NaN fails too (NaN compares false both ways)
-        if not (self.counts >= 0).all():
-            raise InvariantError("population: a cohort stock went negative or NaN")
+        """Raise if alive + dead != initial + births + net migration, or a stock is bad.
+
+        A bad stock is negative or not finite (as are bad running totals).
+        """
+        totals = (self.births, self.migrants_in, self.migrants_out, self.deaths)
+        if not np.isfinite(self.counts).all() or not np.isfinite(totals).all():
+            raise InvariantError(
+                "population: a cohort stock or a running total (births, migrants, deaths) is"
+                " not finite"
+            )
+        if (self.counts < 0).any():
+            raise InvariantError("population: a cohort stock went negative")
         expected = (
             self.initial_total + self.births + self.migrants_in - self.migrants_out - self.deaths
         )

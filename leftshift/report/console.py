@@ -1,12 +1,55 @@
 """Console text: the headline a run prints, from its summary (what a board member reads first)."""
 
+import re
+from typing import Any
+
 import numpy as np
 
 from leftshift.model import metrics
 
 
 def headline(summary: dict) -> list[str]:
-    """The lines printed after a run: each arm's headline, then the experiment's differences."""
+    """The lines printed after a run: each arm's headline, then the experiment's differences.
+
+    A number the run could not give (null in summary.json) is printed as n/a, and whatever
+    is not available (a figure not drawn, an analysis not made) is listed with the reason.
+    """
+    lines = [
+        re.sub(r"(?<![\w.])-?nan%?", "n/a", line) for line in _headline(_nan_for_null(summary))
+    ]
+    missing = summary.get("not_available", [])
+    undefined = [item for item in missing if item["reason"].startswith("not finite")]
+    for item in missing:
+        if item not in undefined:  # a figure not drawn or an analysis not made
+            lines.append(f"  warning: {item['key']} not available: {item['reason']}")
+    if undefined:
+        lines.append(
+            f"  note: {len(undefined)} number(s) are undefined for this run's data, such as a"
+            " relative change from a baseline of 0: null in summary.json, listed under"
+            " not_available"
+        )
+    return lines
+
+
+def _nan_for_null(summary: dict) -> dict:
+    """The summary with NaN again where summary.json wrote null for a non-finite number."""
+    nulled = {
+        item["key"]
+        for item in summary.get("not_available", [])
+        if item["reason"].startswith("not finite")
+    }
+
+    def restore(value: Any, key: str) -> Any:
+        if isinstance(value, dict):
+            return {k: restore(v, f"{key}.{k}" if key else str(k)) for k, v in value.items()}
+        if isinstance(value, list):
+            return [restore(v, f"{key}[{i}]") for i, v in enumerate(value)]
+        return float("nan") if value is None and key in nulled else value
+
+    return restore(summary, "") if nulled else summary
+
+
+def _headline(summary: dict) -> list[str]:
     lines = []
     for arm, s in summary["arms"].items():
         lines.append(f"  {arm}:")

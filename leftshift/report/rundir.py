@@ -8,23 +8,27 @@ runs the model or computes results: :mod:`leftshift.analysis.bundle` does.
 """
 
 import json
+import logging
+import math
 import platform
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import yaml
 
 import leftshift
 from leftshift.analysis.bundle import AnalysisBundle
 from leftshift.config import Config, to_container
+from leftshift.model.invariants import InvariantError
 from leftshift.report.figures import (
     backfill_figure,
     ce_plane_figure,
@@ -39,6 +43,7 @@ from leftshift.report.figures import (
     waiting_list_figure,
 )
 
+LOG = logging.getLogger(__name__)
 RESULTS_DIR = "results"
 PARTIAL_DIR = ".results-partial"
 FAILED_MARKER = "FAILED"
@@ -105,6 +110,39 @@ def provenance() -> dict[str, Any]:
     }
 
 
+def finite_json(value: Any, key: str = "", missing: list[dict[str, str]] | None = None) -> Any:
+    """A copy of ``value`` that is strict JSON: a NaN or infinite number becomes None.
+
+    Each such key is appended to ``missing`` with the reason (``nan``: not defined for this
+    run's data, such as a ratio with nothing below it; ``inf``: a division by zero).
+    """
+    if isinstance(value, dict):
+        return {
+            k: finite_json(v, f"{key}.{k}" if key else str(k), missing) for k, v in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [finite_json(v, f"{key}[{i}]", missing) for i, v in enumerate(value)]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        if missing is not None:
+            what = "nan" if math.isnan(value) else f"{value}"
+            missing.append(
+                {"key": key, "reason": f"not finite ({what}): undefined for this run's data"}
+            )
+        return None
+    return value
+
+
+def _write_json(path: Path, content: dict[str, Any], missing: list[dict[str, str]]) -> dict:
+    """Write strict JSON (no NaN): non-finite numbers are null and listed in ``not_available``."""
+    clean = finite_json(content, "", missing)
+    if missing:
+        clean["not_available"] = missing
+    path.write_text(json.dumps(clean, indent=2, default=str, allow_nan=False))
+    return clean
+
+
 def write_results(bundle: AnalysisBundle, directory: Path) -> dict[str, Any]:
     """Write the tables, figures and summary of an analysed experiment into ``directory``.
 
@@ -144,22 +182,29 @@ def write_results(bundle: AnalysisBundle, directory: Path) -> dict[str, Any]:
             )
         scen.econ_per_replication.to_parquet(directory / "econ_by_replication.parquet", index=False)
         scen.ceac.to_parquet(directory / "ceac.parquet", index=False)
-        (directory / "econ_summary.json").write_text(
-            json.dumps(scen.econ_summary, indent=2, default=str)
-        )
+        _write_json(directory / "econ_summary.json", scen.econ_summary, [])
+    missing = list(bundle.not_available)
     if full_outputs:
-        for name, fig in draw_figures(bundle).items():
-            fig.savefig(directory / name, dpi=130)
-            plt.close(fig)
+        for name, fig in draw_figures(bundle, missing).items():
+            try:
+                fig.savefig(directory / name, dpi=130)
+            except Exception as exc:  # noqa: BLE001  (reported, like a figure not drawn)
+                missing.append({"key": name, "reason": f"error: {type(exc).__name__}: {exc}"})
+                (directory / name).unlink(missing_ok=True)
+            finally:
+                plt.close(fig)
     prov = provenance()
     summary: dict[str, Any] = {
         "leftshift_version": prov["leftshift_version"],
         "git_commit": prov["git_commit"],
         **bundle.summary,
     }
-    (directory / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
+    summary = _write_json(directory / "summary.json", summary, missing)
+    for item in missing:
+        LOG.warning("%s not available: %s", item["key"], item["reason"])
     manifest = {
         "status": "complete",
+        "not_available": [item["key"] for item in missing],
         "seeds": sorted({o.seed for o in results.outputs}),
         "master_seed": cfg.run.seed,
         "replications_simulated": results.replications_simulated,
@@ -201,7 +246,7 @@ def write_arms(
         "scenarios": {name: b.summary for name, b in bundles.items()},
         "baseline_differences": baseline_differences,
     }
-    (directory / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
+    summary = _write_json(directory / "summary.json", summary, [])
     results = next(iter(bundles.values())).results
     manifest = {
         "status": "complete",
@@ -215,28 +260,62 @@ def write_arms(
     return summary
 
 
-def draw_figures(bundle: AnalysisBundle) -> dict[str, Any]:
-    """Every figure of an analysed experiment, by file name."""
+def draw_figures(
+    bundle: AnalysisBundle, missing: list[dict[str, str]] | None = None
+) -> dict[str, Any]:
+    """Every figure of an analysed experiment that its data allow, by file name.
+
+    A figure that cannot be drawn (say, a table it needs is empty) is left out and noted in
+    ``missing`` with the reason; the others are still drawn. A broken model invariant is never
+    hidden.
+    """
     cfg, monthly, place = bundle.config, bundle.monthly, bundle.config.place.name
-    figures = {
-        "occupancy.png": occupancy_figure(monthly, cfg.hospital.elective_threshold, place),
-        "waiting_list.png": waiting_list_figure(monthly, place),
-        "stage_mix.png": stage_mix_figure(monthly, place),
-        "population_health.png": population_health_figure(monthly, place, bundle.comparison),
+    makers: dict[str, Callable[[], Any]] = {
+        "occupancy.png": lambda: occupancy_figure(monthly, cfg.hospital.elective_threshold, place),
+        "waiting_list.png": lambda: waiting_list_figure(monthly, place),
+        "stage_mix.png": lambda: stage_mix_figure(monthly, place),
+        "population_health.png": lambda: population_health_figure(
+            monthly, place, bundle.comparison
+        ),
     }
     scen = bundle.scenario
-    if scen is None:
-        return figures
-    figures["backfill.png"] = backfill_figure(scen.backfill["monthly"], monthly, place)
-    if scen.virtual_wards:
-        figures["virtual_wards.png"] = virtual_ward_figure(monthly, scen.virtual_wards, place)
-    figures["double_running.png"] = double_running_figure(scen.money, scen.money_summary, place)
-    figures["cost_by_organisation.png"] = organisation_figure(bundle.organisations, place)
-    wtp = list(cfg.economics.willingness_to_pay_gbp)
-    figures["ce_plane.png"] = ce_plane_figure(scen.econ_per_replication, wtp, place)
-    figures["ceac.png"] = ceac_figure(scen.ceac, place, cfg.run.psa)
-    figures["incremental_qalys.png"] = incremental_qalys_figure(scen.econ_per_replication, place)
+    if scen is not None:
+        wtp = list(cfg.economics.willingness_to_pay_gbp)
+        makers["backfill.png"] = lambda: backfill_figure(scen.backfill["monthly"], monthly, place)
+        if scen.virtual_wards:
+            vw = scen.virtual_wards
+            makers["virtual_wards.png"] = lambda: virtual_ward_figure(monthly, vw, place)
+        makers["double_running.png"] = lambda: double_running_figure(
+            scen.money, scen.money_summary, place
+        )
+        makers["cost_by_organisation.png"] = lambda: organisation_figure(
+            bundle.organisations, place
+        )
+        if scen.econ_per_replication.empty:
+            for name in ("ce_plane.png", "ceac.png", "incremental_qalys.png"):
+                _note(missing, name, "no economic evaluation (see economic_evaluation)")
+        else:
+            per_rep = scen.econ_per_replication
+            makers["ce_plane.png"] = lambda: ce_plane_figure(per_rep, wtp, place)
+            makers["ceac.png"] = lambda: ceac_figure(scen.ceac, place, cfg.run.psa)
+            makers["incremental_qalys.png"] = lambda: incremental_qalys_figure(per_rep, place)
+    figures = {}
+    for name, make in makers.items():
+        open_before = set(plt.get_fignums())
+        try:
+            figures[name] = make()
+        except InvariantError:
+            raise
+        except Exception as exc:  # noqa: BLE001  (reported in summary.json and the log)
+            for number in set(plt.get_fignums()) - open_before:
+                plt.close(number)  # the half-drawn figure
+            _note(missing, name, f"error: {type(exc).__name__}: {exc}")
     return figures
+
+
+def _note(missing: list[dict[str, str]] | None, key: str, reason: str) -> None:
+    if missing is not None:
+        missing.append({"key": key, "reason": f"figure not drawn: {reason}"})
 
 
 @contextmanager
