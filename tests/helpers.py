@@ -1,6 +1,9 @@
 """Config builders shared by tests."""
 
 import copy
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from leftshift.config import load
@@ -46,3 +49,32 @@ def run_to_directory(cfg, run_dir):
     from leftshift.pipeline import run_to_directory as write
 
     return write(cfg, run_dir)
+
+
+#: the command line, run as its own process from this checkout
+LEFTSHIFT = [sys.executable, "-m", "leftshift.cli"]
+
+
+def cli_env(**extra: str) -> dict[str, str]:
+    """The environment for a command-line process: this checkout, a fresh run id."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **extra}
+    env.pop("LEFTSHIFT_RUN_ID", None)
+    return env
+
+
+def run_cli(cwd, *args, env=None, timeout=300) -> subprocess.CompletedProcess:
+    """Run ``leftshift *args`` in ``cwd`` to the end; text output captured."""
+    return subprocess.run(
+        [*LEFTSHIFT, *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=env or cli_env(),
+        timeout=timeout,
+    )
+
+
+def start_cli(cwd, *args, env=None, **popen) -> subprocess.Popen:
+    """Start ``leftshift *args`` in ``cwd``; text pipes unless ``popen`` says otherwise."""
+    options = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True, **popen}
+    return subprocess.Popen([*LEFTSHIFT, *args], cwd=cwd, env=env or cli_env(), **options)

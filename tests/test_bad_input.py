@@ -9,10 +9,7 @@ docs/validation.md; below the table, configs that used to crash are run to show 
 """
 
 import dataclasses
-import os
 import shutil
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -23,6 +20,7 @@ import leftshift
 from leftshift import cli
 from leftshift.config import Config, ConfigError, load, register_configs
 from leftshift.model import metrics
+from tests.helpers import cli_env, run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = {
@@ -269,19 +267,11 @@ def bad_scenarios(tmp_path_factory):
 @pytest.fixture(scope="module")
 def cli_results(bad_scenarios, tmp_path_factory):
     """Every command-line case run once, two at a time, each in its own empty folder."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "LEFTSHIFT_SCENARIOS": str(bad_scenarios)}
-    env.pop(cli.RUN_ID_VARIABLE, None)
+    env = cli_env(LEFTSHIFT_SCENARIOS=str(bad_scenarios))
 
     def run(args):
         cwd = tmp_path_factory.mktemp("cli")
-        done = subprocess.run(
-            [sys.executable, "-m", "leftshift.cli", *args],
-            cwd=cwd,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        done = run_cli(cwd, *args, env=env, timeout=120)
         return tuple(args), (done, cwd)
 
     with ThreadPoolExecutor(max_workers=2) as pool:

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from leftshift.model.rng import replication_seeds, seed_for
+from tests.helpers import start_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -32,11 +33,10 @@ def test_seed_for_is_the_spawned_seed_and_costs_the_same_for_any_replication():
 
 def _cli_process(tmp_path, *args):
     """Start the command line in ``tmp_path`` (its own session, output to files)."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen(
-        [sys.executable, "-m", "leftshift.cli", *args],
-        cwd=tmp_path,
-        env=env,
+    return start_cli(
+        tmp_path,
+        *args,
+        text=False,
         stdout=(tmp_path / "stdout.txt").open("w"),
         stderr=(tmp_path / "stderr.txt").open("w"),
         start_new_session=True,

@@ -16,10 +16,10 @@ from hydra import compose, initialize_config_dir
 from leftshift.cli import check_overrides, composition_problem, sweep_values
 from leftshift.config import register_configs
 from leftshift.pipeline import is_complete
+from tests.helpers import cli_env, run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
-LEFTSHIFT = [sys.executable, "-m", "leftshift.cli"]
 #: a short, small run: one year after a 3-month warm-up, no decommissioning search
 QUICK = (
     "place=small",
@@ -81,16 +81,7 @@ def test_the_leftshift_pre_check_accepts_a_launcher_choice(choice):
 
 @pytest.mark.e2e
 def test_the_command_shows_the_slurm_launcher_without_submitting(tmp_path):
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    env.pop("LEFTSHIFT_RUN_ID", None)
-    out = subprocess.run(
-        [*LEFTSHIFT, "--cfg", "hydra", "hydra/launcher=slurm", "place=small"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
+    out = run_cli(tmp_path, "--cfg", "hydra", "hydra/launcher=slurm", "place=small")
     assert out.returncode == 0, out.stderr
     assert SLURM_LAUNCHER in out.stdout
     assert list(tmp_path.iterdir()) == []
@@ -145,18 +136,13 @@ def test_a_sweep_runs_on_a_ray_cluster_in_one_run_folder(tmp_path):
         reason="hydra-ray-launcher is not installed (it conflicts with the lock's pins)",
     )
     # a throwaway cluster on this machine: no usage reports, and no token whatever ~/.ray holds
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "RAY_USAGE_STATS_ENABLED": "0"}
-    env |= {"RAY_AUTH_MODE": "disabled"}
-    env.pop("LEFTSHIFT_RUN_ID", None)
+    env = cli_env(RAY_USAGE_STATS_ENABLED="0", RAY_AUTH_MODE="disabled")
     with _local_ray_cluster(env, tmp_path) as address:
-        out = subprocess.run(
-            [*LEFTSHIFT, "-m", "hydra/launcher=ray_cluster"]
-            + [f"hydra.launcher.ray.init.address={address}", "run.seed=1,2", *QUICK],
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
+        out = run_cli(
+            tmp_path,
+            *("-m", "hydra/launcher=ray_cluster", f"hydra.launcher.ray.init.address={address}"),
+            *("run.seed=1,2", *QUICK),
             env=env,
-            timeout=300,
         )
     assert out.returncode == 0, out.stderr
     (sweep,) = (tmp_path / "outputs" / "multirun").iterdir()  # the run id reached the workers

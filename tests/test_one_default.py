@@ -1,8 +1,5 @@
 """One default: the schema's defaults are the shipped default scenario, in Python and on the CLI."""
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -10,7 +7,7 @@ import pytest
 
 import leftshift
 from leftshift.config import load, to_container
-from tests.helpers import compose_config
+from tests.helpers import compose_config, run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -35,15 +32,7 @@ def test_reporting_limits_live_under_report():
 @pytest.mark.e2e
 def test_python_run_and_the_command_give_identical_results(tmp_path):
     args = ["place=small", "run.horizon_years=1", "run.warmup_months=6", "run.seed=7"]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    out = subprocess.run(
-        [sys.executable, "-m", "leftshift.cli", *args],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
+    out = run_cli(tmp_path, *args)
     assert out.returncode == 0, out.stderr
     (run_dir,) = list((tmp_path / "outputs").iterdir())
     from_cli = pd.read_parquet(run_dir / "results" / "monthly.parquet")

@@ -1,19 +1,15 @@
 """Run directories: atomic writes, failure markers, the command line end to end."""
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 import leftshift.pipeline as runner
-from tests.helpers import small_config
+from tests.helpers import cli_env, run_cli, small_config
 
 ROOT = Path(__file__).resolve().parents[1]
-LEFTSHIFT = [sys.executable, "-m", "leftshift.cli"]
 
 
 @pytest.mark.integration
@@ -103,10 +99,7 @@ def test_interrupted_run_is_not_complete(tmp_path, monkeypatch):
 
 
 def _cli(tmp_path, *args):
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run(
-        [*LEFTSHIFT, *args], cwd=tmp_path, capture_output=True, text=True, env=env, timeout=300
-    )
+    return run_cli(tmp_path, *args)
 
 
 @pytest.mark.e2e
@@ -174,15 +167,7 @@ def test_cli_bad_scenario_file_fails_with_named_key(tmp_path, content, needle):
     scenarios = tmp_path / "scenarios"
     shutil.copytree(ROOT / "scenarios", scenarios)
     (scenarios / "hospital" / "mine.yaml").write_text(content)
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "LEFTSHIFT_SCENARIOS": str(scenarios)}
-    out = subprocess.run(
-        [*LEFTSHIFT, "hospital=mine"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
+    out = run_cli(tmp_path, "hospital=mine", env=cli_env(LEFTSHIFT_SCENARIOS=str(scenarios)))
     assert out.returncode == 2
     assert needle in out.stderr and "Traceback" not in out.stderr
 

@@ -2,10 +2,7 @@
 are never run again or overwritten; a re-run sweep runs only its missing jobs."""
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -15,7 +12,7 @@ from leftshift.analysis.experiment import run_experiment
 from leftshift.pipeline import CHECKPOINTS_DIR, existing_results, is_complete, run_to_directory
 from leftshift.report.rundir import RunDirectoryError, atomic_results
 from tests.golden.snapshot import digests
-from tests.helpers import small_config
+from tests.helpers import run_cli, small_config
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -88,11 +85,7 @@ def test_a_rerun_sweep_runs_only_its_missing_jobs(tmp_path):
         "run.warmup_months=3",
         "report.decommission_search=false",
     ]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    first = subprocess.run(
-        [sys.executable, "-m", "leftshift.cli", *args],
-        cwd=tmp_path, capture_output=True, text=True, env=env, timeout=300,
-    )  # fmt: skip
+    first = run_cli(tmp_path, *args)
     assert first.returncode == 0, first.stderr
     (sweep,) = list((tmp_path / "outputs" / "multirun").iterdir())
     jobs = sorted(p for p in sweep.iterdir() if p.is_dir())
@@ -100,10 +93,7 @@ def test_a_rerun_sweep_runs_only_its_missing_jobs(tmp_path):
     # job 1 was interrupted: no results, a FAILED marker
     shutil.rmtree(jobs[1] / "results")
     (jobs[1] / "FAILED").write_text("run did not complete: KeyboardInterrupt\n")
-    again = subprocess.run(
-        [sys.executable, "-m", "leftshift.cli", *args, f"hydra.sweep.dir={sweep}"],
-        cwd=tmp_path, capture_output=True, text=True, env=env, timeout=300,
-    )  # fmt: skip
+    again = run_cli(tmp_path, *args, f"hydra.sweep.dir={sweep}")
     assert again.returncode == 0, again.stderr
     assert again.stdout.count("kept, not run again") == 2
     assert again.stdout.count("Results: ") == 3

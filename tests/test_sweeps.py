@@ -1,8 +1,5 @@
 """Sweeps: Hydra multirun forms, run folders that never collide or escape, collecting a sweep."""
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -11,9 +8,9 @@ import pytest
 from leftshift.cli import sweep_values
 from leftshift.pipeline import is_complete
 from leftshift.report.collect import collect
+from tests.helpers import start_cli
 
 ROOT = Path(__file__).resolve().parents[1]
-LEFTSHIFT = [sys.executable, "-m", "leftshift.cli"]
 #: a short, small run: one year after a 3-month warm-up, no decommissioning search
 QUICK = (
     "place=small",
@@ -23,21 +20,8 @@ QUICK = (
 )
 
 
-def _start(tmp_path, *args):
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    env.pop("LEFTSHIFT_RUN_ID", None)
-    return subprocess.Popen(
-        [*LEFTSHIFT, *args],
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-
-
 def _run(tmp_path, *args):
-    proc = _start(tmp_path, *args)
+    proc = start_cli(tmp_path, *args)
     out, err = proc.communicate(timeout=300)
     return proc.returncode, out, err
 
@@ -154,7 +138,7 @@ def test_a_bad_sweep_value_stops_before_anything_is_written(tmp_path):
 
 @pytest.mark.e2e
 def test_two_runs_started_at_once_never_share_a_folder(tmp_path):
-    procs = [_start(tmp_path, *QUICK) for _ in range(2)]
+    procs = [start_cli(tmp_path, *QUICK) for _ in range(2)]
     results = [p.communicate(timeout=300) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], [err for _, err in results]
     runs = sorted((tmp_path / "outputs").iterdir())
