@@ -96,22 +96,18 @@ def virtual_ward_report(monthly: pd.DataFrame, ledger: pd.DataFrame) -> dict:
         spend = float(acute.loc[a & (acute["direction"] == "spend"), "amount_gbp"].sum()) / n_reps
         net = float(signed[a].sum()) / n_reps  # spending minus income
         spells = float(t[metrics.ADMISSIONS_EMERGENCY] + t[metrics.ADMISSIONS_ELECTIVE])
+        admissions = float(t[metrics.ADMISSIONS_EMERGENCY])
+        discharges = float(t[metrics.DISCHARGES_EMERGENCY])
+        stay_days = float(t[metrics.DISCHARGED_EMERGENCY_LOS_DAYS_TOTAL])
+        delay_days = float(t[metrics.DISCHARGED_EMERGENCY_DELAY_DAYS_TOTAL])
         case_mix[arm] = {
-            "complex_share_of_emergency_admissions": float(
-                t[metrics.ADMISSIONS_EMERGENCY_COMPLEX] / t[metrics.ADMISSIONS_EMERGENCY]
+            "complex_share_of_emergency_admissions": _ratio(
+                float(t[metrics.ADMISSIONS_EMERGENCY_COMPLEX]), admissions
             ),
-            "mean_emergency_stay_days": float(
-                t[metrics.DISCHARGED_EMERGENCY_LOS_DAYS_TOTAL] / t[metrics.DISCHARGES_EMERGENCY]
-            ),
-            "mean_emergency_stay_before_delay_days": float(
-                (
-                    t[metrics.DISCHARGED_EMERGENCY_LOS_DAYS_TOTAL]
-                    - t[metrics.DISCHARGED_EMERGENCY_DELAY_DAYS_TOTAL]
-                )
-                / t[metrics.DISCHARGES_EMERGENCY]
-            ),
-            "acute_spend_per_spell_gbp": spend / spells,
-            "acute_margin_per_spell_gbp": -net / spells,
+            "mean_emergency_stay_days": _ratio(stay_days, discharges),
+            "mean_emergency_stay_before_delay_days": _ratio(stay_days - delay_days, discharges),
+            "acute_spend_per_spell_gbp": _ratio(spend, spells),
+            "acute_margin_per_spell_gbp": _ratio(-net, spells),
         }
     return {
         "by_year": by_year,
@@ -120,3 +116,8 @@ def virtual_ward_report(monthly: pd.DataFrame, ledger: pd.DataFrame) -> dict:
         "by_quintile": by_quintile,
         "case_mix": case_mix,
     }
+
+
+def _ratio(numerator: float, denominator: float) -> float:
+    """Numerator / denominator, or NaN (null in summary.json) when there is nothing below."""
+    return numerator / denominator if denominator else float("nan")
