@@ -194,6 +194,7 @@ def _cross_checks(cfg: Config) -> list[str]:
                 " (use distribution=fixed for a constant stay)"
             )
     problems += _stationary_mortality_checks(cfg)
+    problems += _copd_generator_checks(cfg)
     return problems
 
 
@@ -350,3 +351,40 @@ def to_container(cfg: Any) -> dict[str, Any]:
         return v
 
     return convert(cfg)
+
+
+#: highest annual hazard a COPD move may have in the monthly generator (a move every ~4 days)
+COPD_MAX_HAZARD_PER_YEAR = 100.0
+
+
+def _copd_generator_checks(cfg: Config) -> list[str]:
+    """The annual GOLD matrix must have a monthly generator: a real, finite matrix logarithm.
+
+    The model moves people monthly by the matrix logarithm of the annual matrix (rows
+    renormalised, death absorbing). A matrix with no such logarithm (a singular one, or one
+    whose logarithm is complex or explodes) would give absurd or infinite hazards.
+    """
+    import numpy as np
+    from scipy import linalg
+
+    key = "population.copd.annual_transitions"
+    p = np.asarray(cfg.population.copd.annual_transitions, dtype=float)
+    if p.shape != (4, 5) or (p.sum(axis=1) <= 0).any():
+        return []  # the leaf check reports the shape and the rows
+    full = np.zeros((5, 5))
+    full[:4] = p / p.sum(axis=1, keepdims=True)
+    full[4, 4] = 1.0
+    with np.errstate(all="ignore"):
+        q = linalg.logm(full) if abs(np.linalg.det(full)) > 1e-12 else np.full((5, 5), np.nan)
+    off = np.real(q)[:4][~np.eye(5, dtype=bool)[:4]]
+    if (
+        not np.isfinite(q).all()
+        or np.abs(np.imag(q)).max() > 1e-6
+        or off.max() > COPD_MAX_HAZARD_PER_YEAR
+    ):
+        return [
+            f"{key}: this annual matrix has no monthly generator (no real, finite matrix"
+            f" logarithm with hazards up to {COPD_MAX_HAZARD_PER_YEAR:g} a year), so the"
+            " model cannot step it monthly; keep some weight on staying in each stage"
+        ]
+    return []
