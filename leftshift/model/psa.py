@@ -41,7 +41,9 @@ def distribution(effect: EffectConfig) -> Any:
     width = effect.high - effect.low
     if effect.distribution == "triangular":
         mode = 3.0 * effect.mean - effect.low - effect.high
-        return stats.triang(c=(mode - effect.low) / width, loc=effect.low, scale=width)
+        # validation allows the mode to sit a rounding error outside [low, high]
+        c = min(max((mode - effect.low) / width, 0.0), 1.0)
+        return stats.triang(c=c, loc=effect.low, scale=width)
     if effect.distribution == "uniform":
         return stats.uniform(loc=effect.low, scale=width)
     if effect.distribution == "normal":

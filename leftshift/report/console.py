@@ -24,9 +24,9 @@ def headline(summary: dict) -> list[str]:
             lines.append(f"  warning: {item['key']} not available: {item['reason']}")
     if undefined:
         lines.append(
-            f"  note: {len(undefined)} number(s) are undefined for this run's data, such as a"
-            " relative change from a baseline of 0: null in summary.json, listed under"
-            " not_available"
+            f"  note: {len(undefined)} number(s) are undefined for this run's data (an interval"
+            " from one replication, a relative change from a baseline of 0): null in"
+            " summary.json, listed under not_available"
         )
     return lines
 

@@ -201,7 +201,9 @@ def write_results(bundle: AnalysisBundle, directory: Path) -> dict[str, Any]:
     }
     summary = _write_json(directory / "summary.json", summary, missing)
     for item in missing:
-        LOG.warning("%s not available: %s", item["key"], item["reason"])
+        # an undefined number (null) is routine; a figure or analysis not made is not
+        level = logging.DEBUG if item["reason"].startswith("not finite") else logging.WARNING
+        LOG.log(level, "%s not available: %s", item["key"], item["reason"])
     manifest = {
         "status": "complete",
         "not_available": [item["key"] for item in missing],
