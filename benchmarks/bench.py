@@ -156,16 +156,21 @@ def experiment_throughput(place: str, replications: int, one_core_replications: 
     }
 
 
-def delayed_discharges(without: dict[str, dict]) -> list[dict]:
-    """The default scenario's discharge pathways (scenarios/social_care/delays.yaml: social-care
-    queues, about 1 in 7 beds delayed) against the same places without them, same run."""
+def core_model() -> dict:
+    """The core model without delayed discharges (scenarios/social_care/none.yaml): the size
+    scaling is measured on it, and the delayed discharges against it."""
     import yaml
 
-    sections = yaml.safe_load((ROOT / "scenarios/social_care/delays.yaml").read_text())
+    return yaml.safe_load((ROOT / "scenarios/social_care/none.yaml").read_text())
+
+
+def delayed_discharges(without: dict[str, dict]) -> list[dict]:
+    """The default scenario's discharge pathways (the schema's default, social_care=delays:
+    social-care queues, about 1 in 7 beds delayed) against the same places without them."""
     print("  with delayed discharges (the default scenario's social care):", flush=True)
     rows = []
     for label in ("default", "icb"):
-        r = measure(label, 1, sections)
+        r = measure(label, 1)
         r["ratio_to_without"] = r["seconds"] / without[label]["seconds"]
         rows.append(r)
         print(
@@ -265,7 +270,7 @@ def main() -> None:
                 "population": population,
                 "general_acute_beds": round(population * 1.8 / 1000),
             }
-            r = measure(place, 1)
+            r = measure(place, 1, core_model())
             r["population"] = place["population"]
             rows.append(r)
             print(
