@@ -18,8 +18,10 @@ command composes it. Results go to
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from leftshift.analysis.experiment import is_experiment
-from leftshift.analysis.sensitivity import METHODS, parameter_set, run_sensitivity
+from leftshift.analysis.sensitivity import METHODS, RANKED_BY, parameter_set, run_sensitivity
 from leftshift.config import Config, ConfigError, load, register_configs
 from leftshift.model.invariants import InvariantError
 from leftshift.report.rundir import atomic_results
@@ -122,7 +124,14 @@ def sensitivity_command(args: list[str]) -> int:
     finally:
         bar.close()
     print(f"Results: {run_dir / 'results'}")
+    measure = RANKED_BY[own["method"]]
     top = result.indices[result.indices["rank"] == 1]
     for row in top.itertuples():
-        print(f"  most influential on {row.output}: {row.parameter}")
+        value = getattr(row, measure)
+        if not np.isfinite(value) or value == 0:
+            # a tie at nothing: no parameter moved this output (for instance, the scenario
+            # does not differ from its baseline within the horizon)
+            print(f"  {row.output}: no parameter moved it ({measure} 0 or undefined for all)")
+        else:
+            print(f"  most influential on {row.output}: {row.parameter} ({measure} {value:,.4g})")
     return 0

@@ -260,7 +260,7 @@ def analyse(
     for output in outputs.columns:
         y = outputs[output].to_numpy(float)
         if method == "oneway":
-            table, key = _oneway(problem_, y), "swing"
+            table, key = _oneway(problem_, y), RANKED_BY["oneway"]
         elif method == "morris":
             from SALib.analyze import morris
 
@@ -270,7 +270,7 @@ def analyse(
             table = pd.DataFrame(
                 {k: np.asarray(res[k], float) for k in ("mu", "mu_star", "sigma", "mu_star_conf")}
             )
-            key = "mu_star"
+            key = RANKED_BY["morris"]
         elif method == "sobol":
             from SALib.analyze import sobol
 
@@ -285,7 +285,7 @@ def analyse(
             table = pd.DataFrame(
                 {k: np.asarray(res[k], float) for k in ("S1", "S1_conf", "ST", "ST_conf")}
             )
-            key = "ST"
+            key = RANKED_BY["sobol"]
         else:
             raise ValueError(f"unknown method {method!r}; choose from {', '.join(METHODS)}")
         table.insert(0, "parameter", problem_["names"])
@@ -294,6 +294,10 @@ def analyse(
         table.insert(2, "rank", ranks.astype(int))
         tables.append(table.sort_values("rank"))
     return pd.concat(tables, ignore_index=True)
+
+
+#: the measure each method ranks parameters by (a column of :func:`analyse`'s table)
+RANKED_BY = {"oneway": "swing", "morris": "mu_star", "sobol": "ST"}
 
 
 def _oneway(problem_: dict[str, Any], y: np.ndarray) -> pd.DataFrame:
