@@ -69,6 +69,11 @@ def register_resolvers() -> None:
 register_resolvers()
 
 
+def group_options(group: str) -> list[str]:
+    """The options of a config group: the YAML files in ``scenarios/<group>/``, sorted."""
+    return sorted(p.stem for p in (Path(SCENARIOS_DIR) / group).glob("*.yaml"))
+
+
 def check_overrides(args: list[str]) -> list[str]:
     """Problems with command-line ``key=value`` overrides, found before Hydra composes.
 
@@ -117,7 +122,7 @@ def composition_problem(args: list[str]) -> str | None:
     for arg in overrides:
         group, option = arg.lstrip("+~").split("=", 1)
         if group in GROUPS and option != "null":
-            options = sorted(p.stem for p in (Path(SCENARIOS_DIR) / group).glob("*.yaml"))
+            options = group_options(group)
             if option not in options:
                 close = difflib.get_close_matches(option, options, n=1)
                 hint = f" (did you mean {group}={close[0]}?)" if close else ""
@@ -126,7 +131,7 @@ def composition_problem(args: list[str]) -> str | None:
         with initialize_config_dir(config_dir=SCENARIOS_DIR, version_base="1.3"):
             composed = compose("config", overrides=overrides)
             cfg = load(composed)  # every range and cross-field rule, before a folder exists
-            options = sorted(p.stem for p in (Path(SCENARIOS_DIR) / "experiment").glob("*.yaml"))
+            options = group_options("experiment")
             others = [a for a in overrides if a.split("=", 1)[0].lstrip("+~") != "experiment"]
             for arm in cfg.experiment.arms:
                 if arm not in options or arm == cfg.experiment.name:
@@ -263,7 +268,7 @@ def sweep_values(args: list[str]) -> tuple[list[str], list[str]]:
             continue
         key = override.key_or_group
         if override.value_type == ValueType.GLOB_CHOICE_SWEEP:
-            options = sorted(p.stem for p in (Path(SCENARIOS_DIR) / key).glob("*.yaml"))
+            options = group_options(key)
             glob = override.value()
             assert isinstance(glob, Glob)
             values = list(glob.filter(options))
@@ -289,7 +294,7 @@ def _value_problem(key: str, value: str) -> str | None:
     if bare.startswith("hydra"):
         return None
     if bare in GROUPS:
-        options = sorted(p.stem for p in (Path(SCENARIOS_DIR) / bare).glob("*.yaml"))
+        options = group_options(bare)
         if value not in options and value != "null":
             return f"no {bare} option {value!r}; options: {', '.join(options)}"
         return None

@@ -204,18 +204,31 @@ def write_results(bundle: AnalysisBundle, directory: Path) -> dict[str, Any]:
         # an undefined number (null) is routine; a figure or analysis not made is not
         level = logging.DEBUG if item["reason"].startswith("not finite") else logging.WARNING
         LOG.log(level, "%s not available: %s", item["key"], item["reason"])
+    _write_manifest(
+        directory,
+        cfg,
+        results,
+        prov,
+        not_available=[item["key"] for item in missing],
+        replications_simulated=results.replications_simulated,
+        replications_reused=len(results.outputs) - results.replications_simulated,
+    )
+    return summary
+
+
+def _write_manifest(
+    directory: Path, cfg: Config, results: Any, prov: dict[str, Any], **extra: Any
+) -> None:
+    """The manifest, written last: its presence marks the folder's results as complete."""
     manifest = {
         "status": "complete",
-        "not_available": [item["key"] for item in missing],
+        **extra,
         "seeds": sorted({o.seed for o in results.outputs}),
         "master_seed": cfg.run.seed,
-        "replications_simulated": results.replications_simulated,
-        "replications_reused": len(results.outputs) - results.replications_simulated,
         "files": sorted(p.name for p in directory.iterdir()) + ["manifest.json"],
         **prov,
     }
     (directory / "manifest.json").write_text(json.dumps(manifest, indent=2))
-    return summary
 
 
 def write_arms(
@@ -250,15 +263,7 @@ def write_arms(
     }
     summary = _write_json(directory / "summary.json", summary, [])
     results = next(iter(bundles.values())).results
-    manifest = {
-        "status": "complete",
-        "arms": ["baseline", *bundles],
-        "seeds": sorted({o.seed for o in results.outputs}),
-        "master_seed": cfg.run.seed,
-        "files": sorted(p.name for p in directory.iterdir()) + ["manifest.json"],
-        **prov,
-    }
-    (directory / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    _write_manifest(directory, cfg, results, prov, arms=["baseline", *bundles])
     return summary
 
 
