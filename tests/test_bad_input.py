@@ -92,6 +92,8 @@ API_VALUES = [
     ("population.frailty_mortality_hr", [0.0, 1.5, 2.0, 3.0]),
     ("population.frailty_mortality_hr", [1.0, -1.0, 2.0, 3.0]),
     ("demand.frailty_emergency_hr", [0.0, 1.5, 2.0, 3.0]),
+    # the fit carry almost none of the hazard: a frail person would get 1e6 x the band rate
+    ("demand.frailty_emergency_hr", [1e-6, 1.0, 1.0, 1.0]),
     ("population.heart_failure.class_risk_multiplier", [0.0, 0.0, 0.0, 0.0]),
     ("population.frailty_severe_share_by_age", [0.0, 0.0, 0.005, 0.015, 0.05, 0.9]),
     ("population.births_per_1000", -1.0),

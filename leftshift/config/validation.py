@@ -198,6 +198,10 @@ def _cross_checks(cfg: Config) -> list[str]:
     return problems
 
 
+#: the most a frailty level's hazard may be, once scaled, relative to its age band's rate
+MAX_SCALED_HAZARD_RATIO = 1_000.0
+
+
 def _normalisation_checks(cfg: Config) -> list[str]:
     """Relative risks are rescaled to mean 1 over a mix: the mix-weighted sum must be > 0."""
     pop = cfg.population
@@ -212,11 +216,21 @@ def _normalisation_checks(cfg: Config) -> list[str]:
                 pop.frailty_severe_share_by_age[i],
             )
             shares = (1.0 - sum(frail), *frail)
-            if sum(s * h for s, h in zip(shares, hr, strict=True)) <= 0:
+            mean = sum(s * h for s, h in zip(shares, hr, strict=True))
+            if mean <= 0:
                 problems.append(
                     f"{key} = {list(hr)}: every frailty level present in age {band} has a"
                     " hazard ratio of 0, so the ratios cannot be scaled to the band's rate"
                     " (the ratio of a level present, usually fit, must be > 0)"
+                )
+                break
+            if max(hr) / mean > MAX_SCALED_HAZARD_RATIO:
+                problems.append(
+                    f"{key} = {list(hr)}: in age {band} the levels present carry so little of"
+                    f" the hazard that scaling to the band's rate would make a level"
+                    f" {max(hr) / mean:.3g} times the band's rate (at most"
+                    f" {MAX_SCALED_HAZARD_RATIO:g}: people reaching that level would have"
+                    " absurd rates); raise the ratio of a level present, usually fit"
                 )
                 break
     hf = pop.heart_failure
