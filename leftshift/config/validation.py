@@ -203,7 +203,12 @@ MAX_SCALED_HAZARD_RATIO = 1_000.0
 
 
 def _normalisation_checks(cfg: Config) -> list[str]:
-    """Relative risks are rescaled to mean 1 over a mix: the mix-weighted sum must be > 0."""
+    """Relative risks are rescaled to mean 1 over a mix: the mix-weighted sum must be > 0.
+
+    For the frailty hazard ratios the largest must also stay within
+    ``MAX_SCALED_HAZARD_RATIO`` times that sum, or a level barely present would get an absurd
+    rate once scaled.
+    """
     pop = cfg.population
     problems = []
     for key in ("population.frailty_mortality_hr", "demand.frailty_emergency_hr"):
