@@ -97,6 +97,41 @@ def test_population_tampering_is_caught():
         pop.check_conservation()
 
 
+def _add(name, amount):
+    def tamper(dynamics):
+        getattr(dynamics, name)[-3] += amount
+
+    return tamper
+
+
+def _stock_loses_one_more(dynamics):
+    dynamics.place.population.deaths += 1
+
+
+@pytest.mark.parametrize(
+    "tamper, message",
+    [
+        (_add("register_deaths", 1), "register"),
+        (_add("deaths_by_month", 0.5), "IMD"),
+        (_add("crowding_deaths", 0.5), "crowding"),
+        (_stock_loses_one_more, "stock"),
+    ],
+)
+def test_reported_deaths_reconcile_with_the_register_and_the_stock(tamper, message):
+    """A death reported but not taken from the stock (or taken and not reported) is an error."""
+    from leftshift.model.place import MonthlyDynamics, build_place, collect, run_place
+
+    cfg = small_config(run={"horizon_years": 1, "warmup_months": 1})
+    place = build_place(cfg, 3)
+    dynamics = MonthlyDynamics(place)
+    run_place(place, dynamics)
+    assert dynamics.register_deaths[:-1].sum() > 0  # the check has deaths to reconcile
+    collect(place, dynamics)  # untouched: reconciles
+    tamper(dynamics)
+    with pytest.raises(InvariantError, match=message):
+        collect(place, dynamics)
+
+
 def test_same_seed_same_results():
     cfg = small_config(run={"horizon_years": 2})
     a, b = simulate(cfg, 99), simulate(cfg, 99)

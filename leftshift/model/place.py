@@ -33,6 +33,7 @@ from leftshift.model.decommissioning import Decommissioning
 from leftshift.model.demand import Demand, referral_response
 from leftshift.model.discharge import DischargeService
 from leftshift.model.frames import (
+    by_month,
     counts_in_bins,
     episodes_frame,
     monthly_metrics,
@@ -43,7 +44,7 @@ from leftshift.model.frames import (
     step_mass,
 )
 from leftshift.model.hospital import Hospital, WaitingList
-from leftshift.model.invariants import check_littles_law
+from leftshift.model.invariants import check_deaths_reconcile, check_littles_law
 from leftshift.model.ledger import SERVICES, build_ledger, check_ledger
 from leftshift.model.outcomes import (
     outcome_metrics,
@@ -164,6 +165,12 @@ class MonthlyDynamics:
         self.deaths_by_month = np.zeros(n)
         self.births_by_month = np.zeros(n)
         self.crowding_deaths = np.zeros(n)
+        # the death register's deaths due in each month, those the population's stock could
+        # not carry (nobody left in their age band and quintile), and the expected ED-crowding
+        # deaths counted in the month (removed from the stock only in an expected-value cohort)
+        self.register_deaths = np.zeros(n)
+        self.register_deaths_not_carried = np.zeros(n)
+        self.crowding_deaths_expected = np.zeros(n)
         self.years_of_life_lost = np.zeros(n)
         self.deaths_by_imd = np.zeros((n, N_IMD))
         self.life_left = remaining_life_expectancy(cfg)
@@ -207,10 +214,13 @@ class MonthlyDynamics:
         self.deaths_by_month[last] = flows["deaths"].sum()
         died = p.deaths.due_before(start)
         delayed = p.hospital.delayed_before(start)
+        self.register_deaths[last] = len(died)
         if not cfg.population.static:
-            p.population.remove_hospital_deaths(died)
+            removed = p.population.remove_hospital_deaths(died)
+            self.register_deaths_not_carried[last] = len(died) - removed
             p_crowding = cfg.outcomes.ed_delay_deaths_per_patient.mean
             self.crowding_deaths[last] = p.population.remove_expected_deaths(delayed, p_crowding)
+            self.crowding_deaths_expected[last] = len(delayed) * p_crowding
             # all deaths of the month by age band and IMD quintile
             by_cell = flows["deaths"].sum(axis=tuple(range(2, flows["deaths"].ndim)))
             by_cell = by_cell.astype(float)
@@ -439,6 +449,16 @@ def collect(place: Place, dynamics: MonthlyDynamics) -> Results:
             },
             **_virtual_ward_metrics(place, dynamics, presentations),
         },
+    )
+    check_deaths_reconcile(
+        by_month(monthly),
+        dynamics.deaths_by_month,
+        dynamics.register_deaths,
+        dynamics.register_deaths_not_carried,
+        dynamics.crowding_deaths_expected,
+        dynamics.crowding_deaths,
+        place.population.deaths,
+        cfg.population.static,
     )
     ledger = build_ledger(cfg, calendar, monthly, episodes, hospital.ward_closures)
     check_ledger(ledger)
