@@ -7,6 +7,9 @@
    with every mechanism on, each in a fresh process; the log-log slope of time on size.
 3. Replications per minute for a paired experiment on all cores, and the parallel efficiency
    against one core.
+4. Peak memory of the command a strategist runs for an ICB experiment,
+   ``leftshift place=icb experiment=vw_national_ambition`` (two arms, 10 years, figures and
+   tables written), in its own process.
 
 Writes benchmarks/results/latest.json and scaling.png and prints a table. Timings on this
 shared machine are noisy: repeat and compare ratios, not absolute seconds.
@@ -21,13 +24,14 @@ import time
 from pathlib import Path
 
 import numpy as np
-from bench_core import PLACES, measure
+from bench_core import PLACES, measure, measure_command
 
 TARGETS = {
     "leftshift_vs_bare_simpy": 0.5,
     "default_seconds": 2.0,
     "icb_seconds": 10.0,
     "icb_peak_memory_mib": 2048.0,
+    "icb_experiment_peak_memory_mib": 2048.0,
     "parallel_efficiency": 0.8,
 }
 BEDS, LOAD, MEAN_STAY, PATIENTS = 500, 0.95, 5.0, 200_000
@@ -216,7 +220,9 @@ def main() -> None:
     )
     parser.add_argument("--one-core-replications", type=int, default=20)
     parser.add_argument("--experiment-place", default="small", choices=list(PLACES))
-    parser.add_argument("--skip", nargs="*", default=[], choices=["mmc", "places", "experiment"])
+    parser.add_argument(
+        "--skip", nargs="*", default=[], choices=["mmc", "places", "experiment", "memory"]
+    )
     args = parser.parse_args()
     RESULTS.mkdir(exist_ok=True)
     out: dict = {
@@ -305,6 +311,13 @@ def main() -> None:
         )
         out["experiment"] = exp
 
+    if "memory" not in args.skip:
+        args_icb = ["place=icb", "experiment=vw_national_ambition"]
+        print(f"peak memory of `leftshift {' '.join(args_icb)}`:", flush=True)
+        mem = measure_command(args_icb)
+        print(f"  {mem['peak_memory_mib']:.0f} MiB in {mem['seconds']:.0f} s", flush=True)
+        out["icb_experiment"] = mem
+
     verdicts = {}
     if "mmc" in out:
         verdicts["leftshift_vs_bare_simpy"] = out["mmc"]["leftshift_vs_bare_simpy"]
@@ -313,6 +326,8 @@ def main() -> None:
         verdicts["default_seconds"] = by["default"]["seconds"]
         verdicts["icb_seconds"] = by["icb"]["seconds"]
         verdicts["icb_peak_memory_mib"] = by["icb"]["peak_memory_mib"]
+    if "icb_experiment" in out:
+        verdicts["icb_experiment_peak_memory_mib"] = out["icb_experiment"]["peak_memory_mib"]
     if "experiment" in out:
         verdicts["parallel_efficiency"] = out["experiment"]["parallel_efficiency"]
     print("targets:")

@@ -65,6 +65,46 @@ def measure(place: str | dict, seed: int, sections: dict | None = None) -> dict:
     return out
 
 
+def _command_peak(args: list[str], queue) -> None:
+    import subprocess
+    import sys
+    import tempfile
+
+    command = Path(sys.executable).parent / "leftshift"
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        done = subprocess.run(
+            [str(command), *args, f"hydra.run.dir={tmp}/run"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"leftshift {' '.join(args)} failed:\n{done.stderr[-2000:]}")
+        seconds = time.perf_counter() - start
+    # this process has no other children: their peak is the command's
+    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    queue.put(
+        {
+            "command": " ".join(["leftshift", *args]),
+            "seconds": seconds,
+            "peak_memory_mib": peak_kib / 1024,
+        }
+    )
+
+
+def measure_command(args: list[str]) -> dict:
+    """Run ``leftshift <args>`` as a user would (its own process, a temporary run folder) and
+    return its wall time and peak memory (the command's maximum resident set)."""
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_command_peak, args=(args, queue))
+    proc.start()
+    out = queue.get()
+    proc.join()
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--places", nargs="+", default=list(PLACES), choices=list(PLACES))

@@ -45,6 +45,24 @@ def test_checkpointed_replications_are_reused_exactly(tmp_path):
 
 
 @pytest.mark.integration
+def test_checkpointed_records_stay_on_disk_until_written_and_come_back_whole(tmp_path):
+    """With checkpoints, no arm's record tables are held in memory while the others run."""
+    cfg = _quick(replications=1)
+    on_disk = run_experiment(cfg, checkpoint_dir=tmp_path)
+    in_memory = run_experiment(cfg)
+    assert all(o.full is None for o in on_disk.outputs)
+    assert all(o.full is not None for o in in_memory.outputs)
+    for arm in on_disk.arm_names:
+        for name in ("episodes", "presentations", "referrals", "prevalence"):
+            pd.testing.assert_frame_equal(
+                getattr(on_disk.full(arm), name), getattr(in_memory.full(arm), name)
+            )
+    shutil.rmtree(tmp_path)
+    with pytest.raises(FileNotFoundError, match="no stored records"):
+        on_disk.full("baseline")
+
+
+@pytest.mark.integration
 def test_an_interrupted_run_resumes_to_the_same_bytes(tmp_path):
     cfg = _quick()
     fresh = tmp_path / "fresh"

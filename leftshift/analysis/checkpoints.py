@@ -74,8 +74,14 @@ def key(cfg: Config, seed: int, keep_full: bool) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def load(directory: Path, cfg: Config, seed: int, keep_full: bool) -> Stored | None:
-    """The stored replication, or None if it has not been stored."""
+def load(
+    directory: Path, cfg: Config, seed: int, keep_full: bool, records: bool = True
+) -> Stored | None:
+    """The stored replication, or None if it has not been stored.
+
+    With ``records=False`` a replication stored with its record tables comes back without
+    them (``full`` is None); :func:`load_records` reads them when they are needed.
+    """
     entry = Path(directory) / key(cfg, seed, keep_full)
     if not (entry / "done.json").is_file():
         return None
@@ -91,8 +97,8 @@ def load(directory: Path, cfg: Config, seed: int, keep_full: bool) -> Stored | N
 
     tables = {name: read(name) for name in TABLES}
     full = None
-    if keep_full:
-        records = {name: read(name) for name in FULL_TABLES}
+    if keep_full and records:
+        record_tables = {name: read(name) for name in FULL_TABLES}
         full = Results(
             config=cfg,
             seed=seed,
@@ -102,9 +108,21 @@ def load(directory: Path, cfg: Config, seed: int, keep_full: bool) -> Stored | N
             psa_draws=meta["psa_draws"],
             reporting_start_day=meta["reporting_start_day"],
             live_counts=meta["live_counts"],
-            **records,
+            **record_tables,
         )
     return Stored(tables["monthly"], tables["ledger"], meta["summary"], meta["psa_draws"], full)
+
+
+def load_records(directory: Path, cfg: Config, seed: int) -> Results:
+    """A replication stored with its record tables, read back whole.
+
+    The records are only written out at the end, so an experiment need not hold every arm's
+    records in memory while the others run.
+    """
+    stored = load(directory, cfg, seed, keep_full=True)
+    if stored is None or stored.full is None:
+        raise FileNotFoundError(f"no stored records for seed {seed} in {directory}")
+    return stored.full
 
 
 def save(directory: Path, cfg: Config, seed: int, res: Results, keep_full: bool) -> None:

@@ -7,6 +7,7 @@ measures the intervention, not the noise.
 """
 
 import dataclasses
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,7 @@ from leftshift.analysis.comparison import paired_comparison
 from leftshift.analysis.workers import dying_with_parent, worker_count
 from leftshift.config import Config, InterventionsConfig, freeze, to_container
 from leftshift.model import metrics, simulate
+from leftshift.model.heap import return_freed_memory
 from leftshift.model.results import Results
 from leftshift.model.rng import seed_for
 
@@ -73,14 +75,25 @@ class ReplicationOutput:
     full: Results | None
     #: taken from a checkpoint rather than simulated
     reused: bool = False
+    #: reads ``full`` back from its checkpoint when the records are kept on disk, not in memory
+    full_loader: Callable[[], Results] | None = None
 
 
 def _run_one(
     arm: str, cfg: Config, replication: int, seed: int, checkpoint_dir: Path | None = None
 ) -> ReplicationOutput:
+    """Simulate (or reuse) one replication.
+
+    With a checkpoint directory the record tables of replication 0 stay on disk, in the
+    checkpoint, until they are written out: an ICB arm's records take about 300 MiB, and
+    holding the first arm's while the second runs pushed a two-arm ICB experiment over 2 GiB.
+    """
     keep_full = replication == 0
+    loader = None
+    if checkpoint_dir is not None and keep_full:
+        loader = functools.partial(checkpoints.load_records, checkpoint_dir, cfg, seed)
     if checkpoint_dir is not None:
-        stored = checkpoints.load(checkpoint_dir, cfg, seed, keep_full)
+        stored = checkpoints.load(checkpoint_dir, cfg, seed, keep_full, records=False)
         if stored is not None:
             return ReplicationOutput(
                 arm,
@@ -90,8 +103,9 @@ def _run_one(
                 stored.summary,
                 stored.ledger,
                 stored.psa_draws,
-                stored.full,
+                None,
                 reused=True,
+                full_loader=loader,
             )
     res = simulate(cfg, seed)
     if checkpoint_dir is not None:
@@ -104,8 +118,16 @@ def _run_one(
         res.summary,
         res.ledger,
         res.psa_draws,
-        res if keep_full else None,
+        res if keep_full and loader is None else None,
+        full_loader=loader,
     )
+
+
+def _run_and_trim(*task) -> ReplicationOutput:
+    """Run one task, then hand the freed heap back before the next one starts."""
+    out = _run_one(*task)
+    return_freed_memory(collect_cycles=True)
+    return out
 
 
 @dataclass
@@ -163,6 +185,8 @@ class ExperimentResults:
         for o in self.outputs:
             if o.arm == arm and o.full is not None:
                 return o.full
+            if o.arm == arm and o.full_loader is not None:
+                return o.full_loader()
         raise KeyError(arm)
 
     def yearly(self) -> pd.DataFrame:
@@ -248,7 +272,7 @@ def run_experiment(
     n_workers = worker_count(cfg.run.n_jobs, len(tasks))
     if n_workers == 1:
         for k, task in enumerate(tasks):
-            outputs.append(_run_one(*task))
+            outputs.append(_run_and_trim(*task))
             if progress:
                 progress(k + 1, len(tasks))
         return ExperimentResults(cfg, outputs)
@@ -257,7 +281,7 @@ def run_experiment(
     # workers at once instead of leaving them to finish work nobody will read.
     with dying_with_parent():
         finished = Parallel(n_jobs=n_workers, return_as="generator")(
-            delayed(_run_one)(*t) for t in tasks
+            delayed(_run_and_trim)(*t) for t in tasks
         )
         try:
             for k, out in enumerate(finished):

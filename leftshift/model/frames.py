@@ -195,10 +195,34 @@ def referrals_frame(batches: list[ReferralBatch]) -> pd.DataFrame:
     )
 
 
+_PERSON_COLUMNS = ["age_band", "imd_quintile", "frailty", "copd_stage", "hf_class", "case_mix"]
+_EMERGENCY_EPISODE_COLUMNS = [
+    "arrival_day",
+    *_PERSON_COLUMNS,
+    "cause",
+    "marginal",
+    "died_in_hospital",
+    "bed_start_day",
+    "los_days",
+    "clinical_los_days",
+    "base_los_days",
+    "delayed_discharge_days",
+]
+_ELECTIVE_EPISODE_COLUMNS = [
+    "referral_day",
+    *_PERSON_COLUMNS,
+    "exit_day",
+    "los_days",
+    "clinical_los_days",
+    "base_los_days",
+]
+
+
 def episodes_frame(presentations: pd.DataFrame, referrals: pd.DataFrame) -> pd.DataFrame:
     """One row per admission to a G&A bed, emergency and elective."""
-    em = presentations[presentations["outcome"] == "admitted"]
-    el = referrals[referrals["exit_reason"] == "treated"]
+    # only the columns used, so the filtered copies stay small (an ICB run has ~1.4 m rows)
+    em = presentations.loc[presentations["outcome"] == "admitted", _EMERGENCY_EPISODE_COLUMNS]
+    el = referrals.loc[referrals["exit_reason"] == "treated", _ELECTIVE_EPISODE_COLUMNS]
     frames = [
         pd.DataFrame(
             {
@@ -245,7 +269,9 @@ def episodes_frame(presentations: pd.DataFrame, referrals: pd.DataFrame) -> pd.D
             }
         ),
     ]
+    del em, el
     ep = pd.concat(frames, ignore_index=True)  # same categories on both sides: stays categorical
+    del frames
     ep["discharge_day"] = ep["admission_day"] + ep["los_days"]
     return ep.sort_values("admission_day", kind="stable").reset_index(drop=True)
 

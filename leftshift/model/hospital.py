@@ -117,6 +117,7 @@ class WaitingList:
             gone = (batch.exit_reason == WAITING) & (batch.removal_time <= end)
             batch.exit_time[gone] = batch.removal_time[gone]
             batch.exit_reason[gone] = REMOVED
+            batch.base_los_list = []  # the run is over: the arrays hold the stays
 
 
 class Hospital:

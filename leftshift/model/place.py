@@ -43,6 +43,7 @@ from leftshift.model.frames import (
     state_metrics,
     step_mass,
 )
+from leftshift.model.heap import return_freed_memory
 from leftshift.model.hospital import Hospital, WaitingList
 from leftshift.model.invariants import check_deaths_reconcile, check_littles_law
 from leftshift.model.ledger import SERVICES, build_ledger, check_ledger
@@ -492,4 +493,5 @@ def simulate(cfg: Config, seed: int) -> Results:
     place = build_place(cfg, seed)
     dynamics = MonthlyDynamics(place)
     run_place(place, dynamics)
+    return_freed_memory()  # the event model's transient objects, before the tables are built
     return collect(place, dynamics)
