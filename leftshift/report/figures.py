@@ -193,6 +193,12 @@ def _concise_dates(ax) -> None:
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
 
 
+def _finite_max(values) -> float:
+    """The largest finite value, or 0 when there is none (NaN for an empty group)."""
+    finite = [float(v) for v in values if v is not None and np.isfinite(v)]
+    return max(finite, default=0.0)
+
+
 def virtual_ward_figure(monthly: pd.DataFrame, report: dict, place: str) -> Figure:
     """Virtual beds and their use, who they took, and the inequality split by IMD quintile."""
     scen = monthly[monthly["arm"] == "scenario"]
@@ -241,12 +247,13 @@ def virtual_ward_figure(monthly: pd.DataFrame, report: dict, place: str) -> Figu
         xs, [f"{n}{chr(10) + '(most deprived)' if n == IMD_QUINTILES[0] else ''}" for n in names]
     )
     ax.set_ylabel("Per 1,000 people a year (bars)")
-    bars_top = max(q[n]["vw_admissions_per_1000_a_year"] for n in names)
+    # a quintile with no people has no rate (NaN): it gets no bar and sets no limit
+    bars_top = _finite_max([q[n]["vw_admissions_per_1000_a_year"] for n in names])
     ax.set_ylim(0, 1.6 * max(bars_top, 1e-9))
     need = ax.twinx()
     per_need = [q[n]["admissions_avoided_per_100_emergency_admissions"] for n in names]
     need.plot(xs, per_need, "o-", color="#000000", label="Avoided per 100 emergency admissions")
-    need.set_ylim(0, 1.6 * max(max(per_need), 1e-9))
+    need.set_ylim(0, 1.6 * max(_finite_max(per_need), 1e-9))
     need.set_ylabel("Per 100 emergency admissions (dots)", fontsize=8.5)
     handles = ax.get_legend_handles_labels()[0] + need.get_legend_handles_labels()[0]
     ax.legend(handles=handles, frameon=False, fontsize=7.5, loc="upper center", ncol=1)
