@@ -495,6 +495,36 @@ def collect_command(args: list[str]) -> int:
     return 0 if len(statuses) else 1
 
 
+def folder_problem(args: list[str]) -> str | None:
+    """Why the run (or sweep) folder cannot be made; ``None`` if it can.
+
+    Checked before Hydra tries and fails with a traceback. The folder's fixed part (before any
+    ``${...}``) is probed where it would be made: a temporary folder is made and removed in its
+    nearest existing parent, so nothing is left behind either way.
+    """
+    import shutil
+    import tempfile
+
+    multirun = any(a in MULTIRUN_FLAGS for a in args)
+    key = "hydra.sweep.dir" if multirun else "hydra.run.dir"
+    given = [a.split("=", 1)[1] for a in args if a.split("=", 1)[0].lstrip("+~") == key]
+    path = given[-1] if given else "outputs/"
+    literal = path.split("${", 1)[0]
+    folder = Path(literal or ".") if literal.endswith("/") or "${" not in path else None
+    folder = folder or Path(literal).parent
+    nearest = next(p for p in (folder.absolute(), *folder.absolute().parents) if p.exists())
+    try:
+        if not nearest.is_dir():
+            raise NotADirectoryError(20, "not a folder")
+        shutil.rmtree(tempfile.mkdtemp(prefix=".leftshift-probe-", dir=nearest))
+    except OSError as exc:
+        return (
+            f"{key} = {path}: the run folder cannot be made there ({exc.strerror} at"
+            f" {nearest}); choose a folder you can write to, e.g. {key}=outputs/my_run"
+        )
+    return None
+
+
 def main() -> None:
     """Console-script entry point (``leftshift [compare|collect|sensitivity] [arguments]``)."""
     if len(sys.argv) > 1 and sys.argv[1] == "collect":
@@ -530,6 +560,10 @@ def main() -> None:
     problem = composition_problem(to_compose)
     if problem:
         print(f"leftshift: invalid configuration: {problem}", file=sys.stderr)
+        sys.exit(2)
+    problem = folder_problem(args)
+    if problem:
+        print(f"leftshift: {problem}", file=sys.stderr)
         sys.exit(2)
     os.environ[RUN_ID_VARIABLE] = new_run_id()
     _main()

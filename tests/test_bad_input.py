@@ -242,6 +242,8 @@ CLI = [  # the command in a subprocess (exit 2, no traceback, no outputs/)
     (["place=python_tag"], "python_tag.yaml, line 1"),
     (["place=env"], "place.population"),
     (["experiment=bad_arm"], "min_acute_days_before_step_down"),
+    (["hydra.run.dir=/proc/nowhere/run"], "hydra.run.dir = /proc/nowhere/run"),
+    (["-m", "hydra.sweep.dir=/proc/nowhere", "run.seed=1,2"], "hydra.sweep.dir"),
 ]
 
 CASES = (
@@ -337,6 +339,16 @@ def _finite(results):
     """Every monthly value is finite, but a share of an empty list (NaN: nobody waits)."""
     monthly = results.monthly[results.monthly["metric"] != metrics.WAITING_LIST_18WK_SHARE]
     return bool(np.isfinite(monthly["value"].to_numpy(float)).all())
+
+
+@unit
+def test_nyha_multipliers_that_scaling_would_make_absurd_are_refused():
+    """The classes in the mix carry almost no risk: a class outside it would be 2e7 x mean."""
+    heart_failure = {"class_mix": [0.5, 0.5, 0.0, 0.0], "class_risk_multiplier": [1e-6] * 3 + [20]}
+    with pytest.raises(ConfigError, match="population.heart_failure.class_risk_multiplier"):
+        load({"population": {"heart_failure": heart_failure}})
+    heart_failure["class_risk_multiplier"] = [0.05, 0.05, 1.0, 20.0]  # 400 x mean: allowed
+    load({"population": {"heart_failure": heart_failure}})
 
 
 @integration

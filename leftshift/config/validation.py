@@ -205,9 +205,9 @@ MAX_SCALED_HAZARD_RATIO = 1_000.0
 def _normalisation_checks(cfg: Config) -> list[str]:
     """Relative risks are rescaled to mean 1 over a mix: the mix-weighted sum must be > 0.
 
-    For the frailty hazard ratios the largest must also stay within
-    ``MAX_SCALED_HAZARD_RATIO`` times that sum, or a level barely present would get an absurd
-    rate once scaled.
+    For the frailty hazard ratios and the NYHA class multipliers the largest must also stay
+    within ``MAX_SCALED_HAZARD_RATIO`` times that sum, or a level barely present would get an
+    absurd rate once scaled.
     """
     pop = cfg.population
     problems = []
@@ -239,11 +239,20 @@ def _normalisation_checks(cfg: Config) -> list[str]:
                 )
                 break
     hf = pop.heart_failure
-    if sum(m * s for m, s in zip(hf.class_risk_multiplier, hf.class_mix, strict=True)) <= 0:
+    mult = list(hf.class_risk_multiplier)
+    mean = sum(m * s for m, s in zip(mult, hf.class_mix, strict=True))
+    if mean <= 0:
         problems.append(
-            f"population.heart_failure.class_risk_multiplier = {list(hf.class_risk_multiplier)}:"
+            f"population.heart_failure.class_risk_multiplier = {mult}:"
             " every NYHA class in population.heart_failure.class_mix has a multiplier of 0, so"
             " they cannot be scaled to mean 1"
+        )
+    elif max(mult) / mean > MAX_SCALED_HAZARD_RATIO:
+        problems.append(
+            f"population.heart_failure.class_risk_multiplier = {mult}: the classes in"
+            " population.heart_failure.class_mix carry so little of the risk that scaling to"
+            f" mean 1 would make a class {max(mult) / mean:.3g} times the mean (at most"
+            f" {MAX_SCALED_HAZARD_RATIO:g}); raise the multiplier of a class in the mix"
         )
     return problems
 
