@@ -132,6 +132,26 @@ def test_reported_deaths_reconcile_with_the_register_and_the_stock(tamper, messa
         collect(place, dynamics)
 
 
+@pytest.mark.parametrize("beds, crowded", [(150, True), (260, False)])
+def test_ed_waits_from_decision_to_admit_follow_the_beds(beds, crowded):
+    """Trolley waits (4h+, 12h+) appear when beds are short and vanish when they are not."""
+    from leftshift.model.frames import by_month
+
+    cfg = small_config(
+        place={"general_acute_beds": beds, "escalation_beds": 0},
+        run={"horizon_years": 1, "warmup_months": 3},
+    )
+    wide = by_month(simulate(cfg, 5).monthly)
+    via_ed, four, twelve = (
+        wide[name].sum() for name in ("admissions_via_ed", "ed_waits_4h_plus", "ed_waits_12h_plus")
+    )
+    assert via_ed == wide["admissions_emergency"].sum()  # no virtual wards: every one via ED
+    assert twelve <= four <= via_ed
+    assert (four > 0.05 * via_ed) if crowded else (four == 0)
+    for when in ("occupancy_midnight", "occupancy_midday"):
+        assert ((wide[when] > 0) & (wide[when] <= 1)).all()
+
+
 def test_same_seed_same_results():
     cfg = small_config(run={"horizon_years": 2})
     a, b = simulate(cfg, 99), simulate(cfg, 99)

@@ -9,7 +9,7 @@ from leftshift.analysis.intervals import row_half_widths, t_half_width, t_interv
 from leftshift.config import LengthOfStayConfig, load
 from leftshift.model.clock import Calendar
 from leftshift.model.demand import Demand, deprivation_gradient, los_quantile
-from leftshift.model.frames import counts_in_bins, interval_mass
+from leftshift.model.frames import counts_in_bins, instant_occupancy, interval_mass
 from leftshift.model.hospital import Hospital, WaitingList
 from leftshift.model.population import (
     SHAPE,
@@ -45,6 +45,20 @@ def test_interval_mass_matches_brute_force():
         ]
     )
     np.testing.assert_allclose(interval_mass(starts, ends, bounds, weights), brute, atol=0.05)
+
+
+def test_instant_occupancy_counts_beds_at_the_hour_like_kh03():
+    """Hand-checked: two bins of two days, 4 beds, then 2 from day 3 (a ward closed)."""
+    starts = np.array([0.2, 0.9, 1.5, 2.6])
+    stops = np.array([1.2, 3.5, 1.6, 10.0])
+    log = [(0.0, 4), (3.0, 2)]
+    bounds = np.array([0.0, 2.0, 4.0])
+    # midnights 0, 1 | 2, 3: occupied 0, 2 | 1, 2 of 4, 4 | 4, 2 beds
+    midnight = instant_occupancy(starts, stops, log, bounds, 0.0)
+    np.testing.assert_allclose(midnight, [(0 / 4 + 2 / 4) / 2, (1 / 4 + 2 / 2) / 2])
+    # middays 0.5, 1.5 | 2.5, 3.5: occupied 1, 2 (1.5 starts, 1.2 gone) | 1, 1 (3.5 gone)
+    midday = instant_occupancy(starts, stops, log, bounds, 0.5)
+    np.testing.assert_allclose(midday, [(1 / 4 + 2 / 4) / 2, (1 / 4 + 1 / 2) / 2])
 
 
 def test_counts_in_bins():

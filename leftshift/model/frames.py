@@ -69,6 +69,34 @@ def interval_mass(
     return IntervalIntegrator(starts, ends, bounds).mass(weights)
 
 
+def instant_occupancy(
+    starts: np.ndarray,
+    stops: np.ndarray,
+    bed_stock_log: Sequence[tuple[float, float]],
+    bounds: np.ndarray,
+    hour_of_day: float,
+) -> np.ndarray:
+    """Mean over each bin's days of occupied / open beds at one time of day (0: midnight).
+
+    A stay occupies its bed on [start, stop); the open beds are the stock log's value at that
+    instant. A bin with no such instant gets NaN.
+    """
+    first, last = bounds[0], bounds[-1]
+    instants = np.arange(np.ceil(first - hour_of_day), np.floor(last), 1.0) + hour_of_day
+    instants = instants[(instants >= first) & (instants < last)]
+    occupied = np.searchsorted(np.sort(starts), instants, side="right") - np.searchsorted(
+        np.sort(stops), instants, side="right"
+    )
+    times = np.array([t for t, _ in bed_stock_log], float)
+    values = np.array([v for _, v in bed_stock_log], float)
+    open_beds = values[np.searchsorted(times, instants, side="right") - 1]
+    ratio = np.divide(occupied, open_beds, out=np.full(len(instants), np.nan), where=open_beds > 0)
+    which = np.searchsorted(bounds, instants, side="right") - 1
+    count = np.bincount(which, minlength=len(bounds) - 1)
+    total = np.bincount(which, weights=ratio, minlength=len(bounds) - 1)
+    return np.divide(total, count, out=np.full(len(count), np.nan), where=count > 0)
+
+
 def step_mass(log: Sequence[tuple[float, float]], end: float, bounds: np.ndarray) -> np.ndarray:
     """Integral over each bin of a step function given as (time it takes the value, value)."""
     times = np.array([t for t, _ in log] + [end], float)
@@ -337,6 +365,8 @@ def monthly_metrics(
     m[metrics.OPEN_BEDS] = m[metrics.OPEN_BED_DAYS] / days
     m[metrics.OCCUPIED_BEDS] = m[metrics.BED_DAYS] / days
     m[metrics.OCCUPANCY] = m[metrics.OCCUPIED_BEDS] / m[metrics.OPEN_BEDS]
+    m[metrics.OCCUPANCY_MIDNIGHT] = instant_occupancy(start, stop, bed_stock_log, bounds, 0.0)
+    m[metrics.OCCUPANCY_MIDDAY] = instant_occupancy(start, stop, bed_stock_log, bounds, 0.5)
 
     # admissions and presentations by month of event
     adm = episodes["admission_day"].to_numpy()
@@ -392,6 +422,13 @@ def monthly_metrics(
     boarded = still_boarding | (outcome == ADMITTED)
     m[metrics.ED_BOARDING_HOURS] = interval_mass(p_time[boarded], board_end[boarded], bounds) * 24.0
     m[metrics.ED_BOARDERS_MEAN] = m[metrics.ED_BOARDING_HOURS] / 24.0 / days
+    # waits from the decision to admit (the presentation) to a bed, as NHS England counts them
+    via_ed = (outcome == ADMITTED) & (presentations["route"] == ROUTES[0]).to_numpy()
+    bed_at = presentations["bed_start_day"].to_numpy()
+    waited = presentations["boarding_hours"].to_numpy()
+    m[metrics.ADMISSIONS_VIA_ED] = counts_in_bins(bed_at[via_ed], bounds)
+    m[metrics.ED_WAITS_4H_PLUS] = counts_in_bins(bed_at[via_ed & (waited >= 4.0)], bounds)
+    m[metrics.ED_WAITS_12H_PLUS] = counts_in_bins(bed_at[via_ed & (waited >= 12.0)], bounds)
 
     # waiting list: stock at month end, flows by month
     ref_t = referrals["referral_day"].to_numpy()

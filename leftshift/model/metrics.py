@@ -260,6 +260,20 @@ OCCUPANCY = _metric(
     "Bed occupancy",
     "Occupied bed-days / open bed-days in the month",
 )
+OCCUPANCY_MIDNIGHT = _metric(
+    "occupancy_midnight",
+    Unit.SHARE,
+    _MEAN,
+    "Bed occupancy at midnight",
+    "Mean over the month's midnights of occupied / open G&A beds (as KH03 counts it)",
+)
+OCCUPANCY_MIDDAY = _metric(
+    "occupancy_midday",
+    Unit.SHARE,
+    _MEAN,
+    "Bed occupancy at midday",
+    "Mean over the month's middays of occupied / open G&A beds",
+)
 WARDS_CLOSED = _metric(
     "wards_closed",
     Unit.WARDS,
@@ -422,6 +436,30 @@ ED_BOARDING_HOURS = _metric(
     _SUM,
     "ED boarding hours",
     "Hours admitted patients spent in the ED waiting for a bed",
+)
+ADMISSIONS_VIA_ED = _metric(
+    "admissions_via_ed",
+    Unit.ADMISSIONS,
+    _SUM,
+    "Emergency admissions via ED",
+    "Emergency admissions from an ED decision to admit (not virtual-ward escalations), by"
+    " month of admission",
+)
+ED_WAITS_4H_PLUS = _metric(
+    "ed_waits_4h_plus",
+    Unit.ADMISSIONS,
+    _SUM,
+    "ED waits of 4 hours or more",
+    "Admissions via ED that waited 4 hours or more from the decision to admit to a bed (NHS"
+    " England's 'trolley waits'), by month of admission",
+)
+ED_WAITS_12H_PLUS = _metric(
+    "ed_waits_12h_plus",
+    Unit.ADMISSIONS,
+    _SUM,
+    "ED waits of 12 hours or more",
+    "Admissions via ED that waited 12 hours or more from the decision to admit to a bed, by"
+    " month of admission",
 )
 ED_BOARDERS_MEAN = _metric(
     "ed_boarders_mean",
@@ -912,7 +950,10 @@ COMPARED_YEAR_BY_YEAR: tuple[str, ...] = (
     EMERGENCY_PRESENTATIONS,
     EMERGENCY_NOT_ADMITTED,
     ED_BOARDING_HOURS,
+    ED_WAITS_4H_PLUS,
+    ED_WAITS_12H_PLUS,
     OCCUPANCY,
+    OCCUPANCY_MIDNIGHT,
     WAITING_LIST_SIZE,
     WAITING_LIST_18WK_SHARE,
     REFERRALS,

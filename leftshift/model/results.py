@@ -88,6 +88,14 @@ def summarise(cfg: Config, monthly: pd.DataFrame) -> dict[str, Any]:
             wide[metrics.ADMISSIONS_EMERGENCY].sum(),
         ),
         "ed_boarding_hours_per_year": float(wide[metrics.ED_BOARDING_HOURS].sum() / years),
+        # waits from the decision to admit, as shares of admissions via ED (NHS England's basis)
+        "ed_waits_4h_plus_share": _ratio(
+            wide[metrics.ED_WAITS_4H_PLUS].sum(), wide[metrics.ADMISSIONS_VIA_ED].sum()
+        ),
+        "ed_waits_12h_plus_share": _ratio(
+            wide[metrics.ED_WAITS_12H_PLUS].sum(), wide[metrics.ADMISSIONS_VIA_ED].sum()
+        ),
+        "mean_occupancy_midnight": float(wide[metrics.OCCUPANCY_MIDNIGHT].mean()),
         "delayed_discharge_patients_mean": float(wide[metrics.DELAYED_DISCHARGE_PATIENTS].mean()),
         "delayed_discharge_share_of_occupied_beds": _ratio(
             wide[metrics.BED_DAYS_DELAYED_DISCHARGE].sum(), wide[metrics.BED_DAYS].sum()

@@ -64,6 +64,14 @@ def _headline(summary: dict) -> list[str]:
             f" {s['waiting_list_18wk_share']:.0%}; ED boarding"
             f" {s['ed_boarding_hours_per_year']:,.0f} hours a year"
         )
+        share = s.get("ed_waits_4h_plus_share")
+        if share is not None and np.isfinite(share):  # undefined with no admission via ED
+            lines.append(
+                f"    admissions via ED that waited 4 hours or more from the decision to admit"
+                f" {s['ed_waits_4h_plus_share']:.1%}, 12 hours or more"
+                f" {s['ed_waits_12h_plus_share']:.1%}; occupancy at midnight"
+                f" {s['mean_occupancy_midnight']:.1%}"
+            )
         if s["delayed_discharge_patients_mean"] > 0:
             lines.append(
                 f"    delayed discharges {s['delayed_discharge_patients_mean']:,.0f} patients on"
