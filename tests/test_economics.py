@@ -6,13 +6,37 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from leftshift.analysis.economics import ceac, discount_factors, economic_evaluation, icer
+from leftshift.analysis.economics import (
+    ceac,
+    decision_quadrant,
+    discount_factors,
+    economic_evaluation,
+    icer,
+)
 from leftshift.analysis.experiment import arm_seed, run_experiment
 from leftshift.cli import compare_arguments
 from leftshift.config import EffectConfig, load
 from leftshift.model.psa import distribution as psa_distribution
 from leftshift.model.psa import draw, sample, uncertain_parameters
 from tests.helpers import small_config
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    "cost, qalys, quadrant, words",
+    [
+        (2e6, 100, "north-east", "costs GBP 2.0 m more and gains 100 QALYs: GBP 20,000 per QALY"),
+        (-3e6, 50, "south-east", "saves GBP 3.0 m and gains 50 QALYs: it dominates"),
+        (1e6, -10, "north-west", "costs GBP 1.0 m more and loses 10 QALYs: it is dominated"),
+        (-282e6, -190.7, "south-west", "each QALY lost saves GBP 1,478,762"),
+        (5e5, 0.0, "none", "costs GBP 0.5 m more, with no change in QALYs"),
+    ],
+)
+def test_the_decision_says_which_quadrant_in_words(cost, qalys, quadrant, words):
+    """An ICER of GBP 1.5 m in the south-west quadrant must not read like one in the north-east."""
+    d = decision_quadrant(cost, qalys)
+    assert d["quadrant"] == quadrant
+    assert words in d["sentence"], d["sentence"]
 
 
 @pytest.mark.unit
@@ -181,6 +205,12 @@ def test_economic_evaluation_end_to_end_on_a_small_experiment():
     by_arm = samples.pivot_table(index=["replication", "parameter"], columns="arm", values="value")
     assert (by_arm["baseline"] == by_arm["scenario"]).all()  # the same draw in every arm
     assert isinstance(curve, pd.DataFrame) and len(curve) > 10
+    # NMB at the NHS's own opportunity cost too (Claxton 2015), beside NICE's range
+    assert set(summary["net_monetary_benefit_gbp"]) == {"13000", "20000", "30000"}
+    assert summary["decision"]["quadrant"] in ("north-east", "north-west")  # posts cost money
+    # 3 replications: too few to project how many a precise answer needs
+    guidance = summary["replication_guidance"]
+    assert guidance["metrics"] == {} and "fewer than 5" in guidance["not_estimated"]
 
 
 @pytest.mark.unit

@@ -86,6 +86,48 @@ def icer(delta_cost: float, delta_qalys: float) -> float:
     return float(delta_cost / delta_qalys) if delta_qalys else float("nan")
 
 
+#: fewer paired replications than this give no replication guidance: the sample variance of
+#: 2-4 differences is too unstable to project from (2 replications once asked for 42,619)
+MIN_REPLICATIONS_FOR_GUIDANCE = 5
+
+
+def decision_quadrant(delta_cost: float, delta_qalys: float) -> dict[str, Any]:
+    """Where the mean increment falls on the cost-effectiveness plane, in words.
+
+    The ICER alone hides the quadrant: GBP 1.5 m per QALY can mean "costs 1.5 m for each QALY
+    gained" (north-east) or "saves 1.5 m for each QALY lost" (south-west), which a board would
+    read the opposite way. The sentence says which, with the amounts.
+    """
+    cost_m = abs(delta_cost) / 1e6
+    qalys = abs(delta_qalys)
+    spends = f"costs GBP {cost_m:,.1f} m more" if delta_cost > 0 else f"saves GBP {cost_m:,.1f} m"
+    if delta_cost == 0:
+        spends = "costs the same"
+    if delta_qalys > 0 and delta_cost <= 0:
+        quadrant = "south-east"
+        sentence = f"{spends} and gains {qalys:,.0f} QALYs: it dominates (better and no dearer)"
+    elif delta_qalys > 0:
+        quadrant = "north-east"
+        sentence = (
+            f"{spends} and gains {qalys:,.0f} QALYs: GBP {delta_cost / delta_qalys:,.0f} per"
+            " QALY gained (worth it if a QALY is worth more than that)"
+        )
+    elif delta_qalys < 0 and delta_cost >= 0:
+        quadrant = "north-west"
+        sentence = f"{spends} and loses {qalys:,.0f} QALYs: it is dominated (worse and no cheaper)"
+    elif delta_qalys < 0:
+        quadrant = "south-west"
+        sentence = (
+            f"{spends} and loses {qalys:,.0f} QALYs: each QALY lost saves GBP"
+            f" {delta_cost / delta_qalys:,.0f} (worth it only if a QALY is worth less than"
+            " that)"
+        )
+    else:
+        quadrant = "none"
+        sentence = f"{spends}, with no change in QALYs"
+    return {"quadrant": quadrant, "sentence": sentence}
+
+
 def _icer_interval(dc: np.ndarray, dq: np.ndarray, seed: int) -> list[float] | None:
     """Percentile bootstrap interval of the ICER, or None when the QALY interval spans zero."""
     q = _mean_ci(dq)
@@ -117,6 +159,15 @@ def replication_guidance(cfg: Config, results: ExperimentResults) -> dict[str, A
     target = cfg.economics.target_relative_precision
     n = len(diff)
     out = {}
+    if n < MIN_REPLICATIONS_FOR_GUIDANCE:
+        return {
+            "target_relative_precision": target,
+            "replications": n,
+            "metrics": {},
+            "not_estimated": f"fewer than {MIN_REPLICATIONS_FOR_GUIDANCE} replications: run"
+            f" {MIN_REPLICATIONS_FOR_GUIDANCE} or more (run.replications) to estimate how many"
+            " a precise answer needs",
+        }
     for metric in diff.columns:
         stats_ = _mean_ci(diff[metric].to_numpy())
         half = (stats_["ci_high"] - stats_["ci_low"]) / 2
@@ -157,6 +208,7 @@ def economic_evaluation(
         "incremental_qalys_undiscounted": _mean_ci(per_rep["qalys"].to_numpy()),
         "icer_gbp_per_qaly": icer(dc.mean(), dq.mean()),
         "icer_ci95": _icer_interval(dc, dq, cfg.run.seed),
+        "decision": decision_quadrant(float(dc.mean()), float(dq.mean())),
         "net_monetary_benefit_gbp": {
             f"{wtp:.0f}": _mean_ci(wtp * dq - dc) for wtp in cfg.economics.willingness_to_pay_gbp
         },

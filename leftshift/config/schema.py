@@ -1331,7 +1331,12 @@ class EconomicsConfig(_Section):
         0.035, source="nice_manual", ge=0.0, le=0.2, unit="a year, costs and QALYs"
     )
     willingness_to_pay_gbp: list[float] = param(
-        [20_000.0, 30_000.0], source="nice_manual", ge=0.0, le=1_000_000.0, unit="GBP per QALY"
+        [13_000.0, 20_000.0, 30_000.0],
+        source="willingness_to_pay_thresholds",
+        ge=0.0,
+        le=1_000_000.0,
+        unit="GBP per QALY",
+        doc="net monetary benefit at each: the NHS's own opportunity cost and NICE's range",
     )
     target_relative_precision: float = param(
         0.05,

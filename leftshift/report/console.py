@@ -224,7 +224,15 @@ def _econ_lines(e: dict) -> list[str]:
         interval = f" (95% CI {ci[0]:,.0f} to {ci[1]:,.0f})"
     else:
         interval = " (no interval: the QALY interval includes zero)"
-    lines.append(f"    ICER GBP {icer:,.0f} per QALY{interval}")
+    decision = e.get("decision")
+    if decision and decision["quadrant"] in ("north-east", "south-west"):
+        lines.append(f"    on average the scenario {decision['sentence']}")
+        where = f"{decision['quadrant']} quadrant"
+        lines.append(f"    ICER GBP {icer:,.0f} per QALY{interval} ({where})")
+    elif decision:
+        lines.append(f"    on average the scenario {decision['sentence']}; no ICER is needed")
+    else:
+        lines.append(f"    ICER GBP {icer:,.0f} per QALY{interval}")
     for wtp, nmb in e["net_monetary_benefit_gbp"].items():
         p = e["probability_cost_effective"][wtp]
         lines.append(
@@ -239,8 +247,8 @@ def _econ_lines(e: dict) -> list[str]:
     g = e["replication_guidance"]
     needs = {k: v["replications_needed"] for k, v in g["metrics"].items()}
     needs_text = "; ".join(f" {k} {v:,}" if v else f" {k} n/a" for k, v in needs.items())
-    if one:
-        needs_text = " run 2 or more to estimate (run.replications)"
+    if g.get("not_estimated"):
+        needs_text = f" not estimated, {g['not_estimated']}"
     lines.append(
         f"    replications for a {g['target_relative_precision']:.0%} half-width:{needs_text}"
     )
