@@ -228,7 +228,7 @@ def _econ_lines(e: dict) -> list[str]:
     if decision and decision["quadrant"] in ("north-east", "south-west"):
         lines.append(f"    on average the scenario {decision['sentence']}")
         where = f"{decision['quadrant']} quadrant"
-        lines.append(f"    ICER GBP {icer:,.0f} per QALY{interval} ({where})")
+        lines.append(f"    ICER GBP {icer:,.0f} per QALY, {where}{interval}")
     elif decision:
         lines.append(f"    on average the scenario {decision['sentence']}; no ICER is needed")
     else:
