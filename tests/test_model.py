@@ -82,12 +82,12 @@ def test_full_bed_raises_invariant_error():
     cfg = small_config()
     wl = WaitingList(28, 126)
     hospital = Hospital(simpy.Environment(), cfg, wl)
-    hospital.occupied = hospital.open_beds
+    hospital.medical.occupied = hospital.medical.open_beds
     from leftshift.model.records import EmergencyBatch
 
     batch = EmergencyBatch(*(np.zeros(1) for _ in range(6)))
     with pytest.raises(InvariantError, match="exceed open beds"):
-        hospital._start_stay(batch, 0)
+        hospital._start_stay(batch, 0, hospital.medical)
 
 
 def test_population_tampering_is_caught():

@@ -126,6 +126,16 @@ class PlaceConfig(_Section):
         sums_to_one=True,
         doc="population share by IMD quintile, Q1 most deprived",
     )
+    pool_bed_shares: list[float] = param(
+        [0.64, 0.36],
+        source="assumption_specialty_pools",
+        ge=0.0,
+        le=1.0,
+        length=2,
+        sums_to_one=True,
+        doc="shares of the G&A beds in the medical and the surgical pool, used when"
+        " hospital.specialty_pools is on",
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -556,6 +566,21 @@ class HospitalConfig(_Section):
         ge=0,
         le=1_000_000,
         doc="emergency patients beyond this many boarders are diverted; null means no limit",
+    )
+    specialty_pools: bool = param(
+        False,
+        source="model_switch",
+        doc="true splits the G&A beds into a medical and a surgical pool (place.pool_bed_shares):"
+        " a patient boards in ED when the home pool is full, even with beds free in the other;"
+        " false is one pooled counter",
+    )
+    emergency_surgical_share: float = param(
+        0.28,
+        source="assumption_specialty_pools",
+        ge=0.0,
+        le=1.0,
+        doc="with specialty pools: share of emergency admissions for other causes (not COPD or"
+        " heart failure) whose home pool is surgical",
     )
     escalation_open_boarders: int = param(
         5,

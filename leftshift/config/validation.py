@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from leftshift.config.beds import split_beds
 from leftshift.config.dimensions import AGE_BANDS
 from leftshift.config.schema import Config, ConfigError, EffectConfig, PiecewiseConfig
 
@@ -192,6 +193,14 @@ def _cross_checks(cfg: Config) -> list[str]:
             problems.append(
                 f"hospital.{name}.cv = {los.cv}: a {los.distribution} stay needs cv > 0"
                 " (use distribution=fixed for a constant stay)"
+            )
+    if h.specialty_pools:
+        pools = split_beds(cfg.place.general_acute_beds, cfg.place.pool_bed_shares)
+        if min(pools) < 1:
+            problems.append(
+                f"place.pool_bed_shares = {list(cfg.place.pool_bed_shares)}: with"
+                f" {cfg.place.general_acute_beds} G&A beds a pool would get {min(pools)} beds"
+                " (medical and surgical need at least 1 each with hospital.specialty_pools)"
             )
     problems += _stationary_mortality_checks(cfg)
     problems += _copd_generator_checks(cfg)

@@ -317,6 +317,19 @@ class Demand:
         dies = u_death < self.death_probability.ravel()[cells]
         return is_complex, marginal, los, u_admit, u_cause, dies
 
+    def _pools(self, cause: np.ndarray, stream: str) -> np.ndarray | None:
+        """Home bed pool of each candidate (0 medical, 1 surgical), or None with one pool.
+
+        COPD exacerbations and heart failure are medical; other causes are surgical with
+        probability ``hospital.emergency_surgical_share``. Drawn for every candidate from its
+        own stream, so arms stay in step and the one-pool model's draws are untouched.
+        """
+        h = self.cfg.hospital
+        if not h.specialty_pools:
+            return None
+        u = self.streams[stream].random(len(cause))
+        return ((cause == 0) & (u < h.emergency_surgical_share)).astype(np.int8)
+
     def _pathways(self, cells: np.ndarray, dies: np.ndarray, stream: str):
         """Discharge pathway (0-3) of each candidate, and its arranging and service draws.
 
@@ -462,10 +475,12 @@ class Demand:
         vw: dict[str, Any] = self._virtual_ward_attributes(
             cells, is_complex, marginal, dies, cause, vw_referral_multiplier
         )
+        pool = self._pools(cause, "emergency_pool")
         order = np.argsort(times[kept], kind="stable")
         pick = np.flatnonzero(kept)[order]
         return EmergencyBatch(
             **{k: a[pick] for k, a in vw.items()},
+            pool=None if pool is None else pool[pick],
             time=times[pick],
             cell=cells[pick],
             complex=is_complex[pick],
@@ -510,7 +525,9 @@ class Demand:
         size = min(expected, max_patients)
         pick = rng.choice(n_candidates, size=size, replace=True, p=los / los.sum())
         elapsed = rng.random(size) * los[pick]
+        pool = self._pools(cause, "initial_census_pool")
         batch = EmergencyBatch(
+            pool=None if pool is None else pool[pick],
             time=-elapsed,
             cell=cells[pick],
             complex=is_complex[pick],

@@ -15,13 +15,16 @@ Capacity-pressure channels (MODEL.md section 3), each switched off by a zero par
 (d) referrals respond to waiting times (in :mod:`leftshift.model`).
 """
 
+import functools
 import math
 from collections import deque
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
 import simpy
 
 from leftshift.config import Config
+from leftshift.config.beds import split_beds
 from leftshift.model.deaths import DeathRegister
 from leftshift.model.discharge import DischargeService
 from leftshift.model.invariants import InvariantError
@@ -120,8 +123,70 @@ class WaitingList:
             batch.base_los_list = []  # the run is over: the arrays hold the stays
 
 
+def _unset(*_: Any) -> None:
+    raise RuntimeError("a pool's callbacks are set by its hospital")
+
+
+class Pool:
+    """One pool of G&A beds (a specialty group): its beds, its patients and its ED boarders.
+
+    With ``hospital.specialty_pools`` off the hospital is one pool and behaves as one counter.
+    """
+
+    __slots__ = (
+        "name",
+        "core_beds",
+        "escalation_beds",
+        "open_beds",
+        "escalated",
+        "occupied",
+        "boarders",
+        "threshold_beds",
+        "end_stay",
+        "leave_for_pathway",
+    )
+
+    def __init__(self, name: str, core_beds: int, escalation_beds: int, threshold: float):
+        self.name = name
+        self.core_beds = core_beds
+        self.escalation_beds = escalation_beds
+        self.open_beds = core_beds
+        self.escalated = False
+        self.occupied = 0
+        self.boarders: deque[tuple[EmergencyBatch, int]] = deque()
+        self.threshold_beds = threshold * core_beds
+        #: the callbacks that end a stay and free a bed of this pool (set by the hospital)
+        self.end_stay: Callable[[simpy.Event], None] = _unset
+        self.leave_for_pathway: Callable[[EmergencyBatch, int, float], None] = _unset
+
+    @property
+    def target_beds(self) -> int:
+        """Beds that should be open: the core stock, plus escalation beds while escalated."""
+        return self.core_beds + (self.escalation_beds if self.escalated else 0)
+
+
+def pool_beds(cfg: Config) -> list[tuple[str, int, int]]:
+    """(name, core beds, escalation beds) of each pool: one pool, or medical and surgical.
+
+    Core beds are split by ``place.pool_bed_shares`` (largest remainder, so they add up);
+    escalation beds are medical (they open when medical patients board in ED).
+    """
+    beds, escalation = cfg.place.general_acute_beds, cfg.place.escalation_beds
+    if not cfg.hospital.specialty_pools:
+        return [("all", beds, escalation)]
+    whole = split_beds(beds, cfg.place.pool_bed_shares)
+    return [("medical", whole[0], escalation), ("surgical", whole[1], 0)]
+
+
 class Hospital:
-    """G&A beds, ED boarding, escalation beds and the elective admission round."""
+    """G&A beds in one pool or in specialty pools, ED boarding, escalation beds and electives.
+
+    Each admission has a home pool: electives the surgical pool; emergencies the medical pool,
+    except the share of other-cause emergencies drawn as surgical (``batch.pool``). A patient
+    whose home pool is full boards in ED for a bed of that pool. Escalation beds and ward
+    closures are medical. The pressure channels read the home pool's occupancy. With one pool
+    (the default) every rule is the single counter's.
+    """
 
     def __init__(
         self,
@@ -134,27 +199,24 @@ class Hospital:
         self.env = env
         self.h = h
         self.waiting_list = waiting_list
-        self.core_beds = cfg.place.general_acute_beds
-        self.escalation_beds = cfg.place.escalation_beds
-        self.open_beds = self.core_beds
-        self.escalated = False
+        self.pools = [Pool(n, c, e, h.elective_threshold) for n, c, e in pool_beds(cfg)]
+        self.medical, self.surgical = self.pools[0], self.pools[-1]
+        for pool in self.pools:
+            pool.end_stay = functools.partial(self._end_stay, pool=pool)
+            pool.leave_for_pathway = functools.partial(self._leave_for_pathway, pool=pool)
         #: (time, beds) of each ward closure decided (its beds close as they fall empty)
         self.ward_closures: list[tuple[float, int]] = []
         #: (time, core beds) whenever the core (non-escalation) stock changes
         self.core_stock_log: list[tuple[float, int]] = [(0.0, self.core_beds)]
-        self.occupied = 0
         self.admissions = 0
         self.discharges = 0
-        self.boarders: deque[tuple[EmergencyBatch, int]] = deque()
         self.electives_today = 0
-        self.threshold_beds = self.h.elective_threshold * self.open_beds
         # Time integrals of the live bed and boarder counts, kept apart from the records so
         # that Little's law and the records can be checked against each other: each entry
         # subtracts its time and each exit adds it, so the sum is the time spent inside.
         self._bed_time = 0.0
         self._boarding_time = 0.0
         self.bed_stock_log: list[tuple[float, int]] = [(0.0, self.open_beds)]
-        self._end_stay_callback = self._end_stay  # one bound method, not one per stay
         #: where patients who die at the end of their stay are registered (shared with the
         #: virtual wards and the population)
         self.deaths = deaths if deaths is not None else DeathRegister()
@@ -177,6 +239,30 @@ class Hospital:
             h.reference_occupancy - h.tipping_occupancy
         )
 
+    # -- the whole hospital ------------------------------------------------------------------
+    @property
+    def occupied(self) -> int:
+        """Patients in G&A beds, all pools."""
+        return sum(pool.occupied for pool in self.pools)
+
+    @property
+    def open_beds(self) -> int:
+        """Open G&A beds, all pools (escalation beds included while open)."""
+        return sum(pool.open_beds for pool in self.pools)
+
+    @property
+    def core_beds(self) -> int:
+        """Core (non-escalation) G&A beds, all pools."""
+        return sum(pool.core_beds for pool in self.pools)
+
+    @property
+    def n_boarders(self) -> int:
+        """Patients in ED waiting for a bed, all pools."""
+        return sum(len(pool.boarders) for pool in self.pools)
+
+    def _home(self, batch: EmergencyBatch, i: int) -> Pool:
+        return self.medical if batch.pool_list is None else self.pools[batch.pool_list[i]]
+
     # -- pressure channels -------------------------------------------------------------------
     def delayed_before(self, t: float) -> list[int]:
         """Cells of patients admitted after a long ED wait before ``t`` (removed from the list)."""
@@ -189,11 +275,11 @@ class Hospital:
         now = self.env.now
         return (
             self._bed_time + self.occupied * now,
-            self._boarding_time + len(self.boarders) * now,
+            self._boarding_time + self.n_boarders * now,
         )
 
     def occupancy(self) -> float:
-        """Occupied share of open beds now."""
+        """Occupied share of open beds now, all pools."""
         return self.occupied / self.open_beds
 
     def marginal_admission_probability(self, occupancy: float) -> float:
@@ -225,31 +311,33 @@ class Hospital:
             batch.outcome[i] = VIRTUAL_WARD
             vw.admit_step_up(batch, i)
             return
+        pool = self._home(batch, i)
         if batch.marginal_list[i]:
-            if batch.u_admit[i] >= self.marginal_admission_probability(self.occupancy()):
+            occupancy = pool.occupied / pool.open_beds
+            if batch.u_admit[i] >= self.marginal_admission_probability(occupancy):
                 batch.outcome[i] = DECLINED
                 self._dies_outside(batch, i)
                 return
-        if self.occupied < self.open_beds:
-            self._start_stay(batch, i)
+        if pool.occupied < pool.open_beds:
+            self._start_stay(batch, i, pool)
             return
         limit = self.h.max_ed_boarders
-        if limit is not None and len(self.boarders) >= limit:
+        if limit is not None and self.n_boarders >= limit:
             batch.outcome[i] = DIVERTED
             self._dies_outside(batch, i)
             return
         self._boarding_time -= self.env.now
-        self.boarders.append((batch, i))
+        pool.boarders.append((batch, i))
         if (
-            self.escalation_beds
-            and not self.escalated
-            and len(self.boarders) >= self.h.escalation_open_boarders
+            pool.escalation_beds
+            and not pool.escalated
+            and len(pool.boarders) >= self.h.escalation_open_boarders
         ):
-            self.escalated = True
-            if self.open_beds < self.target_beds:
-                self._set_open_beds(self.target_beds)
-            while self.boarders and self.occupied < self.open_beds:
-                self._admit_boarder()
+            pool.escalated = True
+            if pool.open_beds < pool.target_beds:
+                self._set_open_beds(pool, pool.target_beds)
+            while pool.boarders and pool.occupied < pool.open_beds:
+                self._admit_boarder(pool)
 
     def _dies_outside(self, batch: EmergencyBatch, i: int) -> None:
         """A patient who was going to die still dies when not admitted, now and out of hospital.
@@ -259,33 +347,36 @@ class Hospital:
         if batch.dies_list[i]:
             self.deaths.record(self.env.now, int(batch.cell[i]))
 
-    def _admit_boarder(self) -> None:
+    def _admit_boarder(self, pool: Pool) -> None:
         now = self.env.now
         self._boarding_time += now
-        batch, i = self.boarders.popleft()
+        batch, i = pool.boarders.popleft()
         if now - batch.time[i] > self._ed_delay_days and not batch.dies_list[i]:
             self.delayed_in_ed.append((now, int(batch.cell[i])))
-        self._start_stay(batch, i)
+        self._start_stay(batch, i, pool)
 
     def admit_electives(self) -> int:
-        """Channel (a): admit from the list while a bed is free and occupancy is below threshold.
+        """Channel (a): admit from the list while a bed and the threshold allow.
 
-        Called at the daily round (which also brings the day's new referrals onto the list) and
-        whenever a bed falls free with nobody boarding in ED.
+        The bed is the surgical pool's (the only pool without specialty pools), its occupancy
+        must be below the threshold and nobody may be boarding in ED for it. Called at the
+        daily round (which also brings the day's new referrals onto the list) and whenever a
+        surgical bed falls free with nobody boarding for it.
         """
         cap = self.h.max_elective_admissions_per_day
+        pool = self.surgical
         admitted = 0
         while (
-            not self.boarders
-            and self.occupied < self.open_beds
-            and self.occupied < self.threshold_beds
+            not pool.boarders
+            and pool.occupied < pool.open_beds
+            and pool.occupied < pool.threshold_beds
             and (cap is None or self.electives_today < cap)
         ):
             nxt = self.waiting_list.pop_next(self.env.now)
             if nxt is None:
                 break
             batch, i = nxt
-            self._start_stay(batch, i)
+            self._start_stay(batch, i, pool)
             batch.exit_time[i] = self.env.now
             batch.exit_reason[i] = TREATED
             admitted += 1
@@ -307,32 +398,40 @@ class Hospital:
         return opening + position * (end - start)
 
     def seed_census(self, batch: EmergencyBatch) -> None:
-        """Put patients admitted before time 0 (``batch.time`` < 0) into beds."""
+        """Put patients admitted before time 0 (``batch.time`` < 0) into beds.
+
+        Each goes to its home pool, or to the other pool when that is full (the census is the
+        run's starting state, which the warm-up discards).
+        """
         for i, arrived in enumerate(batch.time.tolist()):
-            if self.occupied >= self.open_beds:
+            pool = self._home(batch, i)
+            if pool.occupied >= pool.open_beds:
+                pool = next((p for p in self.pools if p.occupied < p.open_beds), pool)
+            if pool.occupied >= pool.open_beds:
                 raise InvariantError("initial census larger than the bed stock")
             base = batch.base_los_list[i]
             end = self.discharge_time(arrived + base)
             batch.record_stay(i, arrived, end - arrived, base)
             if batch.dies_list[i]:
                 self.deaths.record(end, int(batch.cell[i]))
-            self.occupied += 1
+            pool.occupied += 1
             self.admissions += 1
             self._bed_time -= self.env.now
-            self.env.timeout(end - self.env.now).callbacks.append(self._end_stay)
+            self.env.timeout(end - self.env.now).callbacks.append(pool.end_stay)
 
-    def _start_stay(self, batch: EmergencyBatch | ReferralBatch, i: int) -> None:
+    def _start_stay(self, batch: EmergencyBatch | ReferralBatch, i: int, pool: Pool) -> None:
         now = self.env.now
-        clinical = batch.base_los_list[i] * self.stay_multiplier(self.occupied / self.open_beds)
+        clinical = batch.base_los_list[i] * self.stay_multiplier(pool.occupied / pool.open_beds)
         los = self.discharge_time(now + clinical) - now
         if not los >= 0:  # zero is possible: a stay shorter than floating-point resolution
             raise InvariantError(f"event in the past: a stay of {los} days starting at day {now}")
-        self.occupied += 1
+        pool.occupied += 1
         self.admissions += 1
         self._bed_time -= now
-        if self.occupied > self.open_beds:
+        if pool.occupied > pool.open_beds:
             raise InvariantError(
-                f"occupied beds {self.occupied} exceed open beds {self.open_beds} at day {now:.3f}"
+                f"occupied beds {pool.occupied} exceed open beds {pool.open_beds} in pool"
+                f" {pool.name} at day {now:.3f}"
             )
         value = None
         if isinstance(batch, EmergencyBatch):
@@ -349,93 +448,94 @@ class Hospital:
                     room = min(clinical, batch.base_los_list[i]) - self._step_down_min
                     early = min(self._step_down_days, room)
                     if early > 0:
-                        step = self.env.timeout(los - early, value=(batch, i, early, value))
+                        step = self.env.timeout(los - early, value=(batch, i, early, value, pool))
                         step.callbacks.append(self._step_down)
                         return
         else:
             batch.los[i] = los
             batch.clinical_los[i] = clinical
-        self.env.timeout(los, value=value).callbacks.append(self._end_stay_callback)
+        self.env.timeout(los, value=value).callbacks.append(pool.end_stay)
 
     def _step_down(self, event: simpy.Event) -> None:
         """Move a step-down patient to a free virtual bed, or let the stay run its course."""
-        batch, i, early, value = cast(tuple[EmergencyBatch, int, float, Any], event.value)
+        batch, i, early, value, pool = cast(
+            tuple[EmergencyBatch, int, float, Any, Pool], event.value
+        )
         vw = self.virtual_ward
         assert vw is not None  # step-downs are only scheduled when there is a virtual ward
         if vw.in_use < vw.capacity:
             batch.step_down_days[i] = early
             vw.admit_step_down(batch, i, early)
-            self._free_bed()
+            self._free_bed(pool)
             return
-        self.env.timeout(early, value=value).callbacks.append(self._end_stay_callback)
+        self.env.timeout(early, value=value).callbacks.append(pool.end_stay)
 
     def add_virtual_ward(self, virtual_ward) -> None:
         """Virtual beds for step-up and step-down (their capacity may be 0 for a while)."""
         self.virtual_ward = virtual_ward
 
-    @property
-    def target_beds(self) -> int:
-        """Beds that should be open: the core stock, plus escalation beds while escalated."""
-        return self.core_beds + (self.escalation_beds if self.escalated else 0)
-
     def close_ward(self, beds: int) -> None:
-        """Decommission a ward: it admits nobody from now; each bed closes as it falls empty."""
+        """Decommission a (medical) ward: it admits nobody from now.
+
+        Each of its beds closes as it falls empty.
+        """
         now = self.env.now
-        self.core_beds -= beds
+        pool = self.medical
+        pool.core_beds -= beds
         self.ward_closures.append((now, beds))
         self.core_stock_log.append((now, self.core_beds))
-        if self.open_beds > self.target_beds:
-            self._set_open_beds(max(self.target_beds, self.occupied))
+        if pool.open_beds > pool.target_beds:
+            self._set_open_beds(pool, max(pool.target_beds, pool.occupied))
 
     def add_discharge_services(self, services: dict[int, "DischargeService"]) -> None:
         """Pathways 1-3 need these services; without them every discharge goes home."""
         self.services = services
 
-    def _end_stay(self, event: simpy.Event) -> None:
+    def _end_stay(self, event: simpy.Event, pool: Pool) -> None:
         if event.value is not None:  # medically fit, but the pathway's place is not ready
             batch, i = event.value
             now = self.env.now
             self.awaiting[(id(batch), i)] = (batch, i, now)
             service = self.services[batch.pathway_list[i]]
             arrange = -service.cfg.arrangement_days * math.log(max(batch.u_arrange[i], 1e-300))
-            self.env.timeout(arrange, value=(batch, i, now)).callbacks.append(self._arranged)
+            self.env.timeout(arrange, value=(batch, i, now, pool)).callbacks.append(self._arranged)
             return
-        self._free_bed()
+        self._free_bed(pool)
 
     def _arranged(self, event: simpy.Event) -> None:
-        batch, i, since = cast(tuple[EmergencyBatch, int, float], event.value)
-        self.services[batch.pathway_list[i]].request(batch, i, since, self._leave_for_pathway)
+        batch, i, since, pool = cast(tuple[EmergencyBatch, int, float, Pool], event.value)
+        self.services[batch.pathway_list[i]].request(batch, i, since, pool.leave_for_pathway)
 
-    def _leave_for_pathway(self, batch: EmergencyBatch, i: int, since: float) -> None:
+    def _leave_for_pathway(self, batch: EmergencyBatch, i: int, since: float, pool: Pool) -> None:
         batch.delay[i] = self.env.now - since
         del self.awaiting[(id(batch), i)]
-        self._free_bed()
+        self._free_bed(pool)
 
     def close_delays(self, end: float) -> None:
         """Patients still waiting for their pathway at the end: delayed until the end."""
         for batch, i, since in self.awaiting.values():
             batch.delay[i] = end - since
 
-    def _free_bed(self) -> None:
-        self.occupied -= 1
+    def _free_bed(self, pool: Pool) -> None:
+        pool.occupied -= 1
         self.discharges += 1
         self._bed_time += self.env.now
-        if self.escalated and self.occupied <= self.core_beds and not self.boarders:
-            self.escalated = False
-        if self.open_beds > self.target_beds:  # escalation ends, or a closing ward's bed empties
-            self._set_open_beds(max(self.target_beds, self.occupied))
-            if self.occupied >= self.open_beds:
+        if pool.escalated and pool.occupied <= pool.core_beds and not pool.boarders:
+            pool.escalated = False
+        if pool.open_beds > pool.target_beds:  # escalation ends, or a closing ward's bed empties
+            self._set_open_beds(pool, max(pool.target_beds, pool.occupied))
+            if pool.occupied >= pool.open_beds:
                 return
-        if self.boarders:
-            self._admit_boarder()
+        if pool.boarders:
+            self._admit_boarder(pool)
             return
-        if self.occupied < self.threshold_beds:
+        if pool is self.surgical and pool.occupied < pool.threshold_beds:
             self.admit_electives()
 
-    def _set_open_beds(self, beds: int) -> None:
-        self.open_beds = beds
-        self.threshold_beds = self.h.elective_threshold * beds
-        self.bed_stock_log.append((self.env.now, beds))
+    def _set_open_beds(self, pool: Pool, beds: int) -> None:
+        pool.open_beds = beds
+        pool.threshold_beds = self.h.elective_threshold * beds
+        self.bed_stock_log.append((self.env.now, self.open_beds))
 
     # -- processes ---------------------------------------------------------------------------
     def elective_rounds(self, first_day: float, end_day: float):
@@ -454,12 +554,13 @@ class Hospital:
         Used when there is no daily elective round (``elective_round_hour: null``).
         """
         clock = self.env.now
+        pool = self.surgical
         for t in batch.time.tolist():
             if t > clock:
                 yield self.env.timeout(t - clock)
                 clock = t
             self.waiting_list.enqueue_until(clock)
-            if self.occupied < self.threshold_beds:
+            if pool.occupied < pool.threshold_beds:
                 self.admit_electives()
 
     def emergency_arrivals(self, batch: EmergencyBatch):

@@ -63,6 +63,8 @@ class EmergencyBatch:
     vw_escalation_los: np.ndarray = _FILLED_LATER
     vw_excluded: np.ndarray = _FILLED_LATER
     route: int = 0  # index into ROUTES
+    #: home bed pool (0 medical, 1 surgical) with hospital.specialty_pools; None: one pool
+    pool: np.ndarray | None = None
     outcome: np.ndarray = field(init=False)
     bed_start: np.ndarray = field(init=False)
     los: np.ndarray = field(init=False)
@@ -105,6 +107,7 @@ class EmergencyBatch:
         self.clinical_los = np.full(n, np.nan)
         self.base_los_list = self.base_los.tolist()
         self.marginal_list = self.marginal.tolist()
+        self.pool_list: list[int] | None = None if self.pool is None else self.pool.tolist()
         # Stays started during the run, appended as plain floats (far cheaper than numpy
         # scalar writes) and written into the arrays once by :meth:`finalise`.
         self.stay_index: list[int] = []
@@ -142,6 +145,7 @@ class EmergencyBatch:
         self.stay_index, self.stay_start, self.stay_los, self.stay_clinical = [], [], [], []
         self.vw_step_up_list, self.vw_step_down_list, self.dies_list = [], [], []
         self.pathway_list, self.base_los_list, self.marginal_list = [], [], []
+        self.pool_list = None
 
 
 @dataclass
