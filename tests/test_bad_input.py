@@ -85,6 +85,8 @@ API_VALUES = [
     ("place.escalation_beds", -1),
     ("place.age_shares", [0.5, 0.5, 0.5, 0.0, 0.0, 0.0]),
     ("place.age_shares", [0.2, 0.2, 0.2, 0.2, 0.2]),
+    # a band of a few billionths of a person: found by the fuzz suite (non-finite stocks)
+    ("place.age_shares", [1e-12, 0.4, 0.2, 0.2, 0.1, 0.1 - 1e-12]),
     ("place.imd_shares", [-0.2, 0.3, 0.3, 0.3, 0.3]),
     ("place.imd_shares", np.array([0.5, 0.5])),
     ("place.name", "../elsewhere"),

@@ -202,9 +202,20 @@ def _cross_checks(cfg: Config) -> list[str]:
                 f" {cfg.place.general_acute_beds} G&A beds a pool would get {min(pools)} beds"
                 " (medical and surgical need at least 1 each with hospital.specialty_pools)"
             )
+    for i, share in enumerate(cfg.place.age_shares):
+        if 0 < share < MIN_AGE_SHARE:
+            problems.append(
+                f"place.age_shares[{i}] = {share:.3g}: an age band's share must be 0 (nobody) or"
+                f" at least {MIN_AGE_SHARE:g}; a band of a few billionths of a person makes the"
+                " population's rates divide by almost nothing"
+            )
     problems += _stationary_mortality_checks(cfg)
     problems += _copd_generator_checks(cfg)
     return problems
+
+
+#: the smallest non-zero age-band share (one person in 10 million)
+MIN_AGE_SHARE = 1e-7
 
 
 #: the most a frailty level's hazard may be, once scaled, relative to its age band's rate
