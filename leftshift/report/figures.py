@@ -554,7 +554,8 @@ def ce_plane_figure(per_replication: pd.DataFrame, wtp: list[float], place: str)
     span = max(abs(dq).max(), 1e-9) * 1.15
     q = np.linspace(-span, span, 2)
     for k, lam in enumerate(wtp):
-        ax.plot(q, lam * q / 1e6, ls="--", lw=1, color=["#1b9e77", "#7570b3"][k % 2],
+        ax.plot(q, lam * q / 1e6, ls=["--", ":", "-."][k % 3], lw=1.2,
+                color=["#1b9e77", "#7570b3", "#e7298a"][k % 3],
                 label=f"GBP {lam:,.0f} per QALY")  # fmt: skip
     ax.axhline(0, color="#333333", lw=0.8)
     ax.axvline(0, color="#333333", lw=0.8)
@@ -566,7 +567,7 @@ def ce_plane_figure(per_replication: pd.DataFrame, wtp: list[float], place: str)
         fig,
         f"Cost-effectiveness plane ({place})",
         "Scenario minus baseline per replication, NHS and PSS perspective, 3.5% discounting."
-        " Below a dashed line = cost-effective at that threshold.",
+        " Below a threshold line = cost-effective at that threshold.",
     )
     fig.tight_layout(rect=(0, 0, 1, _top(fig)))
     return fig
