@@ -510,8 +510,10 @@ def folder_problem(args: list[str]) -> str | None:
     given = [a.split("=", 1)[1] for a in args if a.split("=", 1)[0].lstrip("+~") == key]
     path = given[-1] if given else "outputs/"
     literal = path.split("${", 1)[0]
-    folder = Path(literal or ".") if literal.endswith("/") or "${" not in path else None
-    folder = folder or Path(literal).parent
+    if "${" in path and not literal.endswith("/"):
+        folder = Path(literal).parent  # the interpolation completes the last name
+    else:
+        folder = Path(literal or ".")
     nearest = next(p for p in (folder.absolute(), *folder.absolute().parents) if p.exists())
     try:
         if not nearest.is_dir():

@@ -54,10 +54,9 @@ def test_instant_occupancy_counts_beds_at_the_hour_like_kh03():
     log = [(0.0, 4), (3.0, 2)]
     bounds = np.array([0.0, 2.0, 4.0])
     # midnights 0, 1 | 2, 3: occupied 0, 2 | 1, 2 of 4, 4 | 4, 2 beds
-    midnight = instant_occupancy(starts, stops, log, bounds, 0.0)
+    midnight, midday = instant_occupancy(starts, stops, log, bounds, (0.0, 0.5))
     np.testing.assert_allclose(midnight, [(0 / 4 + 2 / 4) / 2, (1 / 4 + 2 / 2) / 2])
     # middays 0.5, 1.5 | 2.5, 3.5: occupied 1, 2 (1.5 starts, 1.2 gone) | 1, 1 (3.5 gone)
-    midday = instant_occupancy(starts, stops, log, bounds, 0.5)
     np.testing.assert_allclose(midday, [(1 / 4 + 2 / 4) / 2, (1 / 4 + 1 / 2) / 2])
 
 

@@ -100,8 +100,11 @@ def decision_quadrant(delta_cost: float, delta_qalys: float) -> dict[str, Any]:
     """
     cost_m = abs(delta_cost) / 1e6
     qalys = abs(delta_qalys)
-    spends = f"costs GBP {cost_m:,.1f} m more" if delta_cost > 0 else f"saves GBP {cost_m:,.1f} m"
-    if delta_cost == 0:
+    if delta_cost > 0:
+        spends = f"costs GBP {cost_m:,.1f} m more"
+    elif delta_cost < 0:
+        spends = f"saves GBP {cost_m:,.1f} m"
+    else:
         spends = "costs the same"
     if delta_qalys > 0 and delta_cost <= 0:
         quadrant = "south-east"

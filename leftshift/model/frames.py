@@ -74,33 +74,43 @@ def instant_occupancy(
     stops: np.ndarray,
     bed_stock_log: Sequence[tuple[float, float]],
     bounds: np.ndarray,
-    hour_of_day: float,
-) -> np.ndarray:
-    """Mean over each bin's days of occupied / open beds at one time of day (0: midnight).
+    hours_of_day: Sequence[float],
+) -> list[np.ndarray]:
+    """Mean over each bin's days of occupied / open beds at each time of day (0: midnight).
 
     A stay occupies its bed on [start, stop); the open beds are the stock log's value at that
-    instant. A bin with no such instant gets NaN.
+    instant. A bin with no such instant gets NaN. One array per time of day (the stays are
+    sorted once for all of them).
     """
+    starts, stops = np.sort(starts), np.sort(stops)
+    times, values = _stock_log_arrays(bed_stock_log)
     first, last = bounds[0], bounds[-1]
-    instants = np.arange(np.ceil(first - hour_of_day), np.floor(last), 1.0) + hour_of_day
-    instants = instants[(instants >= first) & (instants < last)]
-    occupied = np.searchsorted(np.sort(starts), instants, side="right") - np.searchsorted(
-        np.sort(stops), instants, side="right"
-    )
-    times = np.array([t for t, _ in bed_stock_log], float)
-    values = np.array([v for _, v in bed_stock_log], float)
-    open_beds = values[np.searchsorted(times, instants, side="right") - 1]
-    ratio = np.divide(occupied, open_beds, out=np.full(len(instants), np.nan), where=open_beds > 0)
-    which = np.searchsorted(bounds, instants, side="right") - 1
-    count = np.bincount(which, minlength=len(bounds) - 1)
-    total = np.bincount(which, weights=ratio, minlength=len(bounds) - 1)
-    return np.divide(total, count, out=np.full(len(count), np.nan), where=count > 0)
+    out = []
+    for hour in hours_of_day:
+        instants = np.arange(np.ceil(first - hour), np.floor(last), 1.0) + hour
+        instants = instants[(instants >= first) & (instants < last)]
+        occupied = np.searchsorted(starts, instants, side="right") - np.searchsorted(
+            stops, instants, side="right"
+        )
+        open_beds = values[np.searchsorted(times, instants, side="right") - 1]
+        ratio = np.divide(
+            occupied, open_beds, out=np.full(len(instants), np.nan), where=open_beds > 0
+        )
+        count = counts_in_bins(instants, bounds)
+        total = counts_in_bins(instants, bounds, ratio)
+        out.append(np.divide(total, count, out=np.full(len(count), np.nan), where=count > 0))
+    return out
+
+
+def _stock_log_arrays(log: Sequence[tuple[float, float]]) -> tuple[np.ndarray, np.ndarray]:
+    """A step function's log of (time it takes the value, value) as two arrays."""
+    return np.array([t for t, _ in log], float), np.array([v for _, v in log], float)
 
 
 def step_mass(log: Sequence[tuple[float, float]], end: float, bounds: np.ndarray) -> np.ndarray:
     """Integral over each bin of a step function given as (time it takes the value, value)."""
-    times = np.array([t for t, _ in log] + [end], float)
-    values = np.array([v for _, v in log], float)
+    times, values = _stock_log_arrays(log)
+    times = np.append(times, end)
     return interval_mass(times[:-1], times[1:], bounds, values)
 
 
@@ -365,8 +375,9 @@ def monthly_metrics(
     m[metrics.OPEN_BEDS] = m[metrics.OPEN_BED_DAYS] / days
     m[metrics.OCCUPIED_BEDS] = m[metrics.BED_DAYS] / days
     m[metrics.OCCUPANCY] = m[metrics.OCCUPIED_BEDS] / m[metrics.OPEN_BEDS]
-    m[metrics.OCCUPANCY_MIDNIGHT] = instant_occupancy(start, stop, bed_stock_log, bounds, 0.0)
-    m[metrics.OCCUPANCY_MIDDAY] = instant_occupancy(start, stop, bed_stock_log, bounds, 0.5)
+    m[metrics.OCCUPANCY_MIDNIGHT], m[metrics.OCCUPANCY_MIDDAY] = instant_occupancy(
+        start, stop, bed_stock_log, bounds, (0.0, 0.5)
+    )
 
     # admissions and presentations by month of event
     adm = episodes["admission_day"].to_numpy()

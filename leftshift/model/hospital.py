@@ -278,10 +278,6 @@ class Hospital:
             self._boarding_time + self.n_boarders * now,
         )
 
-    def occupancy(self) -> float:
-        """Occupied share of open beds now, all pools."""
-        return self.occupied / self.open_beds
-
     def marginal_admission_probability(self, occupancy: float) -> float:
         """Channel (b): chance a marginal emergency is admitted at this occupancy."""
         h = self.h
