@@ -1,0 +1,865 @@
+"""The board pack: ``leftshift report RUN_DIR`` turns a finished run into HTML, PDF and Markdown.
+
+A finance director or non-executive reads the first page in five minutes: what the scenario
+costs and when, what it buys, who pays and who gains, each sentence generated from the run's
+numbers with their intervals. One page per question follows, with its figures and tables, then
+what the model assumes and leaves out, then the run's provenance.
+
+Written into ``RUN_DIR/report/`` (renamed into place only when complete, so an interrupted
+command never leaves a complete-looking pack):
+
+- ``board_pack.html``: self-contained (figures embedded), for a browser or an email;
+- ``board_pack.pdf``: the HTML printed by headless Chromium (left out, with a note, when no
+  Chromium is installed: ``apt-get install chromium``; set ``LEFTSHIFT_CHROMIUM`` to choose one);
+- ``board_pack.md`` with ``figures/``: the same text and tables, for pasting into papers;
+- ``tables/*.csv`` and ``board_pack.xlsx``: every table of the pack, unrounded.
+
+Nothing here runs the model: it reads ``RUN_DIR/results/`` (see :mod:`leftshift.report.rundir`).
+"""
+
+import base64
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import pandas as pd
+import yaml
+
+from leftshift.report.rundir import RESULTS_DIR, is_complete
+
+REPORT_DIR = "report"
+PARTIAL_PREFIX = ".report-partial-"
+#: fewer replications than this: no interval is quoted, and the pack says so in words
+MIN_REPLICATIONS_FOR_INTERVALS = 5
+#: the willingness to pay per QALY the summary page quotes (NICE's lower threshold)
+HEADLINE_WTP_GBP = 20_000
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+PDF_TIMEOUT_S = 120
+TEMPLATES = jinja2.Environment(
+    loader=jinja2.PackageLoader("leftshift.report", "templates"),
+    autoescape=jinja2.select_autoescape(["html"]),
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+ORGANISATIONS = {
+    "icb": "the ICB (commissioner)",
+    "acute_trust": "the acute trust",
+    "community_provider": "the community provider",
+    "general_practice": "general practice",
+    "local_authority_social_care": "the local authority (social care)",
+}
+
+
+class PackError(RuntimeError):
+    """The run directory cannot make a pack (not a finished run, or not an experiment)."""
+
+
+@dataclass
+class Table:
+    """One table of the pack: unrounded for the exports, formatted for the page."""
+
+    key: str
+    title: str
+    data: pd.DataFrame
+    shown: pd.DataFrame
+    note: str = ""
+
+    @property
+    def columns(self) -> list[str]:
+        return [str(c).replace("_", " ") for c in self.shown.columns]
+
+    @property
+    def rows(self) -> list[list[str]]:
+        return [[str(v) for v in row] for row in self.shown.itertuples(index=False)]
+
+
+@dataclass
+class Page:
+    """One question of the pack: its answer in words, its figures and its tables."""
+
+    question: str
+    answer: list[str]
+    figures: list[str]
+    tables: list[Table] = field(default_factory=list)
+
+
+@dataclass
+class Run:
+    """What a finished run left in its results folder."""
+
+    results: Path
+    summary: dict[str, Any]
+    manifest: dict[str, Any]
+    config: dict[str, Any]
+    econ: dict[str, Any]
+
+    def table(self, name: str) -> pd.DataFrame | None:
+        path = self.results / f"{name}.parquet"
+        return pd.read_parquet(path) if path.is_file() else None
+
+    @property
+    def replications(self) -> int:
+        return int(self.summary.get("replications", 1))
+
+    @property
+    def with_intervals(self) -> bool:
+        return self.replications >= MIN_REPLICATIONS_FOR_INTERVALS
+
+
+def load_run(results: Path) -> Run:
+    """Read a complete results folder; :class:`PackError` for anything else."""
+
+    def read(name: str) -> dict[str, Any]:
+        path = results / name
+        return json.loads(path.read_text()) if path.is_file() else {}
+
+    summary = read("summary.json")
+    if "scenarios" in summary:
+        raise PackError("a multi-arm run: its packs are made one per arm")
+    if "comparison_by_year" not in summary:
+        raise PackError(
+            "this run has no scenario (a baseline on its own): a board pack compares a scenario"
+            " with its baseline; run an experiment, e.g. leftshift experiment=vw_national_ambition"
+        )
+    config = yaml.safe_load((results / "config.yaml").read_text())
+    return Run(results, summary, read("manifest.json"), config, read("econ_summary.json"))
+
+
+# -- numbers in words ------------------------------------------------------------------------
+
+
+def _finite(x: Any) -> bool:
+    return isinstance(x, int | float) and math.isfinite(x)
+
+
+def gbp_m(x: float, signed: bool = False) -> str:
+    """Pounds as millions: "£6.1 m" (or "+£6.1 m" / "-£0.3 m" when signed)."""
+    if not _finite(x):
+        return "n/a"
+    shown = f"{abs(x) / 1e6:,.1f}"
+    if shown.strip("0.,") == "":
+        return "£0.0 m"  # no sign on a rounded zero
+    sign = ("+" if x > 0 else "-") if signed else ("-" if x < 0 else "")
+    return f"{sign}£{shown} m"
+
+
+def number(x: float, digits: int = 0) -> str:
+    """A count with thousands separators, or n/a."""
+    return f"{x:,.{digits}f}" if _finite(x) else "n/a"
+
+
+def interval(run: Run, low: Any, high: Any, fmt=number) -> str:
+    """The interval in brackets, empty with too few replications, or why there is none."""
+    if not run.with_intervals:
+        return ""
+    if not (_finite(low) and _finite(high)):
+        return " (no interval)"
+    return f" (95% CI {fmt(low)} to {fmt(high)})"
+
+
+def precision_note(run: Run) -> str:
+    """The sentence a pack with too few replications carries on every page."""
+    if run.with_intervals:
+        return (
+            f"Means of {run.replications} paired replications; 95% confidence intervals in"
+            " brackets."
+        )
+    return (
+        f"{run.replications} replication(s): too few for confidence intervals, so none is"
+        " quoted and differences may be chance. Run"
+        f" {MIN_REPLICATIONS_FOR_INTERVALS} or more (run.replications) before citing them."
+    )
+
+
+def _money_rows(run: Run) -> pd.DataFrame:
+    money = run.table("money_comparison")
+    return money if money is not None else pd.DataFrame()
+
+
+def cost_sentence(run: Run, short: bool = False) -> str:
+    """Net cost to the system in the first two financial years, without transition funding."""
+    money = _money_rows(run)
+    rows = money[
+        (money["funding"] == "without_transition_funding") & (money["measure"] == "annual")
+    ].head(2)
+    if rows.empty:
+        return "The run has no financial years to report."
+    parts = []
+    for r in rows.itertuples():
+        verb = "costs" if r.mean >= 0 else "saves"
+        more = "more than the baseline" if r.mean >= 0 else "against the baseline"
+        parts.append(
+            f"in {r.financial_year} it {verb} the system {gbp_m(abs(r.mean))} {more}"
+            + interval(run, r.ci_low, r.ci_high, gbp_m)
+        )
+    if short:
+        return "Without transition funding, " + "; ".join(parts) + " (double running)."
+    return (
+        "Without transition funding, "
+        + "; ".join(parts)
+        + ". Community and virtual-ward capacity is added before any hospital capacity can"
+        " be taken out, so the early years carry both (double running)."
+    )
+
+
+def break_even_sentence(run: Run, short: bool = False) -> str:
+    """When the cumulative net cost turns to a saving, with and without transition funding."""
+    out = []
+    for key, label in (
+        ("without_transition_funding", "without transition funding"),
+        ("with_transition_funding", "with transition funding"),
+    )[: 1 if short else 2]:
+        m = run.summary["money"][key]
+        year = m["break_even_year"]
+        share = f"{m['replications_breaking_even']} of {m['replications']} replications"
+        if year == "not within the horizon":
+            out.append(f"{label} it does not break even within the horizon ({share} did)")
+        else:
+            out.append(f"{label} it breaks even (cumulative) in {year} ({share} did)")
+        out[-1] += f", with a peak investment gap of {gbp_m(m['peak_investment_gap_gbp'])}"
+    return "Cumulatively, " + "; ".join(out) + "."
+
+
+def _comparison(run: Run, metric: str) -> list[dict[str, Any]]:
+    return list(run.summary["comparison_by_year"].get(metric, []))
+
+
+def _last(run: Run, metric: str) -> dict[str, Any] | None:
+    rows = _comparison(run, metric)
+    return rows[-1] if rows else None
+
+
+def _change(run: Run, metric: str, unit: str, digits: int = 0, scale: float = 1.0) -> str:
+    """The final reporting year's difference with its unit, relative change and interval."""
+    r = _last(run, metric)
+    if r is None:
+        return "n/a"
+    ci = r.get("ci95") or [None, None]
+    low, high = (v * scale if _finite(v) else v for v in ci)
+    relative = f" ({r['relative']:+.1%})" if _finite(r.get("relative")) and r["baseline"] else ""
+    return f"{r['difference'] * scale:+,.{digits}f} {unit}{relative}" + interval(
+        run, low, high, lambda v: f"{v:+,.{digits}f}"
+    )
+
+
+def hospital_parts(run: Run) -> dict[str, str]:
+    """Beds, backfill, closures, the list and waits, as sentences by topic ("" when absent)."""
+    s = run.summary
+    base, scen = s["arms"]["baseline"], s["arms"]["scenario"]
+    years = len(_comparison(run, "bed_days"))
+    parts = {
+        "beds": f"In reporting year {years}, bed-days change by"
+        f" {_change(run, 'bed_days', 'bed-days')} against the baseline; mean occupancy"
+        f" {scen['mean_occupancy']:.1%} (baseline {base['mean_occupancy']:.1%}).",
+        "backfill": "",
+        "closures": closure_sentence(run),
+        "needs": "",
+        "list": f"The waiting list changes by {_change(run, 'waiting_list_size', 'patients')}"
+        f" by year {years} ({base['waiting_list_final_year']:,.0f} in the baseline); elective"
+        f" admissions by {_change(run, 'admissions_elective', 'a year')}.",
+        "waits": "",
+    }
+    horizon = s.get("backfill", {}).get("bed_days_over_horizon_mean_per_replication", {})
+    if _finite(horizon.get("avoided_emergency_bed_days")):
+        parts["backfill"] = (
+            "Over the horizon the scenario avoids"
+            f" {horizon['avoided_emergency_bed_days']:,.0f} emergency bed-days (mean per"
+            f" replication); {horizon.get('released_bed_days', math.nan):,.0f} of them are"
+            " left empty rather than refilled by electives, looser admission or longer stays."
+        )
+    needs = s["money"].get("decommissioning_needs")
+    if needs:
+        parts["needs"] = f"Closing beds safely: {needs['text']}."
+    w_base, w_scen = base.get("ed_waits_4h_plus_share"), scen.get("ed_waits_4h_plus_share")
+    if _finite(w_base) and _finite(w_scen):
+        parts["waits"] = (
+            f"Admissions via A&E that waited 4 hours or more from the decision to admit:"
+            f" {w_scen:.1%} against {w_base:.1%} in the baseline; ED boarding changes by"
+            f" {_change(run, 'ed_boarding_hours', 'hours a year')}."
+        )
+    return parts
+
+
+def hospital_sentences(run: Run) -> list[str]:
+    """The hospital's sentences that this run has, in reading order."""
+    return [text for text in hospital_parts(run).values() if text]
+
+
+def closure_sentence(run: Run) -> str:
+    """Whether any ward closed, for a scenario with a decommissioning rule."""
+    rule = run.config.get("interventions", {}).get("decommissioning", {}).get("rule", "none")
+    beds = _comparison(run, "open_beds")
+    if rule == "none" or not beds:
+        return ""
+    closed = [(r["reporting_year"], -r["difference"]) for r in beds if r["difference"] < 0]
+    if not closed:
+        return (
+            f"No ward closed within the horizon (decommissioning rule {rule}): the open G&A"
+            f" beds stay at {beds[-1]['baseline']:,.0f}."
+        )
+    year, fewer = closed[0]
+    return (
+        f"Wards closed (decommissioning rule {rule}): from reporting year {year}, on average"
+        f" {fewer:,.0f} fewer open G&A beds, and {-beds[-1]['difference']:,.0f} fewer in the"
+        f" final year (of {beds[-1]['baseline']:,.0f}); closing them is what releases cash."
+    )
+
+
+def value_sentences(run: Run) -> list[str]:
+    """QALYs, the cost-effectiveness quadrant and net monetary benefit."""
+    e = run.econ
+    if not e:
+        return ["No economic evaluation was made for this run."]
+    q, c = e["incremental_qalys"], e["incremental_cost_gbp"]
+    decision = e.get("decision")
+    quadrant = f" ({decision['quadrant']} quadrant)" if decision else ""
+    out = [
+        f"Over the horizon (discounted {e['discount_rate']:.1%}), on average the scenario"
+        + (
+            f" {decision['sentence'].replace('GBP ', '£')}{quadrant}."
+            if decision
+            else f" changes system cost by {gbp_m(c['mean'], signed=True)} and QALYs by"
+            f" {number(q['mean'], 1)}."
+        )
+    ]
+    if run.with_intervals:
+        out.append(
+            f"Incremental cost{interval(run, c['ci_low'], c['ci_high'], gbp_m)}; incremental"
+            f" QALYs{interval(run, q['ci_low'], q['ci_high'], lambda v: number(v, 1))}."
+        )
+    key = str(HEADLINE_WTP_GBP)
+    nmb = e["net_monetary_benefit_gbp"].get(key)
+    if nmb:
+        p = e["probability_cost_effective"][key]
+        chance = (
+            f"; the probability it is cost-effective there is {p:.0%}" if run.with_intervals else ""
+        )
+        out.append(
+            f"Valuing a QALY at £{HEADLINE_WTP_GBP:,}, its net monetary benefit is"
+            f" {gbp_m(nmb['mean'], signed=True)}"
+            f"{interval(run, nmb['ci_low'], nmb['ci_high'], gbp_m)}{chance}."
+        )
+    return out
+
+
+def who_pays(run: Run) -> pd.DataFrame:
+    """Net cost by organisation, scenario minus baseline, by financial year and in total."""
+    org = run.table("finance_by_organisation")
+    if org is None or org.empty:
+        return pd.DataFrame()
+    wide = org.pivot_table(
+        index=["organisation", "financial_year"], columns="arm", values="net_cost", aggfunc="sum"
+    )
+    diff = (wide["scenario"] - wide["baseline"]).unstack("financial_year")
+    diff["total"] = diff.sum(axis=1)
+    return diff.reset_index()
+
+
+def who_pays_sentence(run: Run) -> str:
+    """Which organisations pay or save over the horizon, largest payer first."""
+    diff = who_pays(run)
+    if diff.empty:
+        return ""
+    diff = diff[diff["total"].abs() >= 0.05e6].sort_values("total", ascending=False)
+    if diff.empty:
+        return "No organisation's net cost moves by more than £0.05 m over the horizon."
+    parts = [
+        f"{ORGANISATIONS.get(r.organisation, r.organisation)}"
+        f" {'pays' if r.total > 0 else 'saves'} {gbp_m(abs(r.total))}"
+        for r in diff.itertuples()
+    ]
+    return (
+        "Who pays, over the horizon against the baseline: " + "; ".join(parts) + " (payments"
+        " between organisations and any transition funding included)."
+    )
+
+
+def inequality_sentences(run: Run) -> list[str]:
+    """QALY gains in the most against the least deprived fifth, and virtual-ward reach."""
+    out = []
+    outcomes = run.econ.get("outcomes", {})
+    q1, q5 = outcomes.get("qalys_Q1"), outcomes.get("qalys_Q5")
+    gap = outcomes.get("qaly_gain_gap_Q1_minus_Q5")
+    if q1 and q5 and gap:
+        direction = "more" if gap["mean"] > 0 else "less" if gap["mean"] < 0 else "the same as"
+        out.append(
+            f"The most deprived fifth (IMD Q1) gains {number(q1['mean'], 1)} QALYs and the"
+            f" least deprived (Q5) {number(q5['mean'], 1)}: Q1 gains {direction}"
+            f" (difference {number(gap['mean'], 1)}"
+            f"{interval(run, gap['ci_low'], gap['ci_high'], lambda v: number(v, 1))})."
+        )
+    vw = run.summary.get("virtual_wards", {}).get("by_quintile")
+    if vw:
+        q1v, q5v = vw["Q1"], vw["Q5"]
+        out.append(
+            "Virtual wards avoid"
+            f" {q1v['admissions_avoided_per_100_emergency_admissions']:.2f} acute admissions per"
+            f" 100 emergency admissions in Q1 against"
+            f" {q5v['admissions_avoided_per_100_emergency_admissions']:.2f} in Q5, relative to"
+            " need; per 1,000 people a year,"
+            f" {q1v['referrals_excluded_per_1000_a_year']:.2f} in Q1 and"
+            f" {q5v['referrals_excluded_per_1000_a_year']:.2f} in Q5 are turned away (no"
+            " digital access or an unsuitable home)."
+        )
+    return out
+
+
+# -- tables ----------------------------------------------------------------------------------
+
+
+def _fmt_frame(frame: pd.DataFrame, formats: dict[str, Any]) -> pd.DataFrame:
+    shown = frame.copy()
+    for column, fmt in formats.items():
+        if column in shown:
+            shown[column] = [fmt(v) if _finite(v) else "n/a" for v in shown[column]]
+    return shown.astype(str)
+
+
+def money_table(run: Run) -> Table | None:
+    """System net cost by financial year, annual and cumulative, both funding cases."""
+    money = _money_rows(run)
+    if money.empty:
+        return None
+    data = money.copy()
+    shown = data.copy()
+    shown["funding"] = shown["funding"].str.replace("_", " ")
+    columns = ["financial_year", "funding", "measure", "mean"]
+    if run.with_intervals:
+        columns += ["ci_low", "ci_high"]
+    shown = _fmt_frame(shown[columns], {c: lambda v: gbp_m(v, True) for c in columns[3:]})
+    return Table(
+        "net_cost_by_year",
+        "System net cost, scenario minus baseline (+ costs more)",
+        data,
+        shown,
+        precision_note(run),
+    )
+
+
+def who_pays_table(run: Run) -> Table | None:
+    """Net cost by organisation and financial year, scenario minus baseline."""
+    diff = who_pays(run)
+    if diff.empty:
+        return None
+    shown = diff.copy()
+    shown["organisation"] = [ORGANISATIONS.get(o, o) for o in shown["organisation"]]
+    numeric = [c for c in shown.columns if c != "organisation"]
+    shown = _fmt_frame(shown, {c: lambda v: gbp_m(v, True) for c in numeric})
+    return Table(
+        "net_cost_by_organisation",
+        "Net cost by organisation, scenario minus baseline (+ costs more)",
+        diff,
+        shown,
+        "Mean over replications; payments between organisations are a cost to the payer and"
+        " income to the payee.",
+    )
+
+
+HOSPITAL_METRICS = {
+    "bed_days": "bed-days",
+    "occupancy": "mean G&A occupancy",
+    "admissions_emergency": "emergency admissions",
+    "admissions_elective": "elective admissions",
+    "waiting_list_size": "waiting list (mean)",
+    "ed_boarding_hours": "ED boarding hours",
+    "delayed_discharge_patients": "delayed discharges (patients a day)",
+    "open_beds": "open G&A beds",
+}
+
+
+def comparison_table(run: Run) -> Table | None:
+    """Baseline, scenario and difference of the hospital measures by reporting year."""
+    rows = []
+    for metric, label in HOSPITAL_METRICS.items():
+        for r in _comparison(run, metric):
+            low, high = r.get("ci95") or [math.nan, math.nan]
+            rows.append(
+                {
+                    "measure": label,
+                    "reporting_year": r["reporting_year"],
+                    "baseline": r["baseline"],
+                    "scenario": r["baseline"] + r["difference"],
+                    "difference": r["difference"],
+                    "ci_low": math.nan if low is None else low,
+                    "ci_high": math.nan if high is None else high,
+                }
+            )
+    if not rows:
+        return None
+    data = pd.DataFrame(rows)
+    shown = data.copy()
+    percent = shown["measure"] == "mean G&A occupancy"
+    columns = ["measure", "reporting_year", "baseline", "scenario", "difference"]
+    if run.with_intervals:
+        columns += ["ci_low", "ci_high"]
+    shown = shown[columns].astype(object)
+    for c in columns[2:]:
+        shown[c] = [
+            ("n/a" if not _finite(v) else f"{v:.1%}" if p else f"{v:,.0f}")
+            if c not in ("difference", "ci_low", "ci_high")
+            else ("n/a" if not _finite(v) else f"{v:+.1%}" if p else f"{v:+,.0f}")
+            for v, p in zip(shown[c], percent, strict=True)
+        ]
+    return Table(
+        "hospital_by_year",
+        "The hospital by reporting year, baseline and scenario",
+        data,
+        shown.astype(str),
+        precision_note(run),
+    )
+
+
+def econ_table(run: Run) -> Table | None:
+    """Incremental cost, QALYs, net monetary benefit and outcomes, with intervals."""
+    e = run.econ
+    if not e:
+        return None
+
+    def row(label: str, x: dict[str, Any], probability: Any = None) -> dict[str, Any]:
+        return {
+            "measure": label,
+            "mean": x.get("mean"),
+            "ci_low": x.get("ci_low"),
+            "ci_high": x.get("ci_high"),
+            "probability_cost_effective": probability,
+        }
+
+    rows = [
+        row("incremental cost (£)", e["incremental_cost_gbp"]),
+        row("incremental QALYs", e["incremental_qalys"]),
+    ]
+    for wtp, nmb in e["net_monetary_benefit_gbp"].items():
+        label = f"net monetary benefit at £{float(wtp):,.0f} per QALY (£)"
+        rows.append(row(label, nmb, e["probability_cost_effective"].get(wtp)))
+    for key in ("deaths_in_hospital", "deaths_from_ed_crowding_in_population", "life_years"):
+        if key in e.get("outcomes", {}):
+            rows.append(row(key.replace("_", " "), e["outcomes"][key]))
+    data = pd.DataFrame(rows)
+    columns = ["measure", "mean"] + (["ci_low", "ci_high"] if run.with_intervals else [])
+    shown = data[columns].astype(object)
+    for c in columns[1:]:
+        shown[c] = [
+            gbp_m(v, True) if "£)" in m else number(v, 1)
+            for v, m in zip(shown[c], shown["measure"], strict=True)
+        ]
+    return Table(
+        "economic_evaluation",
+        f"Economic evaluation ({e['perspective']}, discounted {e['discount_rate']:.1%})",
+        data,
+        shown.astype(str),
+        precision_note(run),
+    )
+
+
+def quintile_table(run: Run) -> Table | None:
+    """QALYs, deaths and virtual-ward use by deprivation fifth."""
+    outcomes = run.econ.get("outcomes", {})
+    rows = []
+    for q in ("Q1", "Q2", "Q3", "Q4", "Q5"):
+        qalys, deaths = outcomes.get(f"qalys_{q}"), outcomes.get(f"deaths_{q}")
+        if not qalys:
+            continue
+        row = {"imd_quintile": q, "qalys_gained": qalys["mean"]}
+        if deaths:
+            row["deaths_difference"] = deaths["mean"]
+        vw = run.summary.get("virtual_wards", {}).get("by_quintile", {}).get(q)
+        if vw:
+            row.update(vw)
+        rows.append(row)
+    if not rows:
+        return None
+    data = pd.DataFrame(rows)
+    shown = _fmt_frame(data, {c: lambda v: number(v, 2) for c in data.columns[1:]})
+    shown.columns = [c.replace("_", " ") for c in shown.columns]
+    return Table(
+        "by_deprivation",
+        "By deprivation fifth (IMD Q1 most deprived), scenario minus baseline",
+        data,
+        shown,
+        "Means over replications; per-quintile intervals are in econ_summary.json.",
+    )
+
+
+# -- the pack --------------------------------------------------------------------------------
+
+
+def figure_list(run: Run, names: list[str]) -> list[str]:
+    """The named figures the run drew (a figure with nothing to show is not drawn)."""
+    return [n for n in names if (run.results / n).is_file()]
+
+
+def pages(run: Run) -> list[Page]:
+    """The pack's question pages, in order."""
+    money_t, pays_t = money_table(run), who_pays_table(run)
+    return [
+        Page(
+            "What does it cost, and when?",
+            [cost_sentence(run), break_even_sentence(run), who_pays_sentence(run)],
+            figure_list(run, ["double_running.png", "cost_by_organisation.png"]),
+            [t for t in (money_t, pays_t) if t],
+        ),
+        Page(
+            "What happens to the hospital?",
+            hospital_sentences(run),
+            figure_list(run, ["occupancy.png", "waiting_list.png", "backfill.png"]),
+            [t for t in (comparison_table(run),) if t],
+        ),
+        Page(
+            "What does it buy?",
+            value_sentences(run),
+            figure_list(
+                run,
+                [
+                    "incremental_qalys.png",
+                    "ce_plane.png",
+                    "ceac.png",
+                    "population_health.png",
+                    "stage_mix.png",
+                ],
+            ),
+            [t for t in (econ_table(run),) if t],
+        ),
+        Page(
+            "Who gains, and does it widen inequalities?",
+            inequality_sentences(run) or ["The run has no results by deprivation."],
+            figure_list(run, ["virtual_wards.png"]),
+            [t for t in (quintile_table(run),) if t],
+        ),
+    ]
+
+
+def assumptions(run: Run) -> list[str]:
+    """What the model assumes and leaves out, with this run's settings where they matter."""
+    cfg = run.config
+    hospital = cfg.get("hospital", {})
+    population = cfg.get("population", {})
+    finance = cfg.get("finance", {})
+    out = [
+        "Hospital activity follows capacity: emergency demand avoided frees beds that boarded"
+        " A&E patients, looser admission and discharge thresholds and the elective list fill"
+        " again. Cash is released only where beds close.",
+        (
+            "The hospital's general and acute beds are one pooled counter with no theatre"
+            " limit, so A&E exit block is understated at high occupancy (run with"
+            " hospital.specialty_pools=true to see it with specialty pools)."
+            if not hospital.get("specialty_pools", False)
+            else "General and acute beds are split into medical and surgical pools; patients"
+            " do not outlie into the other pool, and theatres are not limited."
+        ),
+        "Elective admissions carry no QALY gain and waiting carries no harm in this version;"
+        " the QALYs come from avoided exacerbations, deaths and disease progression.",
+        (
+            "The population is held stationary (births equal deaths, prevalence constant):"
+            " the growth the left shift is meant to avoid is not yet modelled."
+            if population.get("transitions", "stationary") == "stationary"
+            else f"Population transitions: {population.get('transitions')}."
+        ),
+        f"Money is in the prices of its sources (finance.price_year"
+        f" {finance.get('price_year', 'n/a')} for acute unit costs; some community and social"
+        " care costs are 2024/25) and is not inflated to a common year.",
+        "Community and virtual-ward staff must be recruited before capacity opens; transition"
+        " funding, where set, is a grant outside the system's net cost.",
+        "Every parameter, its value and its source are listed in docs/parameters.md; the"
+        " validation against published figures is in docs/validation.md.",
+    ]
+    return out
+
+
+def provenance_rows(run: Run) -> list[tuple[str, str]]:
+    """Which run made the pack: experiment, place, replications, seed, version, commit."""
+    m, s = run.manifest, run.summary
+    cfg = run.config
+    description = cfg.get("experiment", {}).get("description", "")
+    base = s["arms"]["baseline"]
+    made = datetime.fromtimestamp((run.results / "manifest.json").stat().st_mtime, UTC)
+    return [
+        ("experiment", f"{s.get('experiment')}: {description}"),
+        ("compared with", "the same place without the intervention (baseline), paired seeds"),
+        (
+            "place",
+            f"{s.get('place')}: {base.get('population_mean', math.nan):,.0f} people,"
+            f" {base.get('general_acute_beds', math.nan):,.0f} G&A beds",
+        ),
+        ("replications", str(s.get("replications"))),
+        ("horizon", f"{cfg.get('run', {}).get('horizon_years')} years"),
+        ("master seed", str(m.get("master_seed"))),
+        ("leftshift version", str(m.get("leftshift_version"))),
+        ("git commit", str(m.get("git_commit"))),
+        ("run finished", made.strftime("%Y-%m-%d %H:%M UTC")),
+        ("results folder", str(run.results)),
+        ("pack made", date.today().isoformat()),
+    ]
+
+
+def _data_uri(path: Path) -> str:
+    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode()
+
+
+def context(run: Run) -> dict[str, Any]:
+    """Everything the templates show."""
+    s = run.summary
+    description = run.config.get("experiment", {}).get("description") or s.get("experiment")
+    hospital = hospital_parts(run)
+    summary_points = [
+        cost_sentence(run, short=True),
+        break_even_sentence(run, short=True),
+        hospital["beds"],
+        hospital["closures"],
+        hospital["list"],
+        hospital["waits"],
+        " ".join(value_sentences(run)),
+        who_pays_sentence(run),
+        *inequality_sentences(run)[:1],
+    ]
+    return {
+        "title": f"{description}: the board summary",
+        "experiment": s.get("experiment"),
+        "place": s.get("place"),
+        "precision": precision_note(run),
+        "summary_points": [p for p in summary_points if p],
+        "pages": pages(run),
+        "assumptions": assumptions(run),
+        "provenance": provenance_rows(run),
+    }
+
+
+def render(run: Run, out: Path) -> list[Path]:
+    """Write the HTML, Markdown, figures, CSV and Excel files of the pack into ``out``."""
+    ctx = context(run)
+    figures = sorted({f for page in ctx["pages"] for f in page.figures})
+    (out / "figures").mkdir(parents=True)
+    (out / "tables").mkdir()
+    for name in figures:
+        shutil.copy2(run.results / name, out / "figures" / name)
+    images = {name: _data_uri(run.results / name) for name in figures}
+    html = TEMPLATES.get_template("board_pack.html.j2").render(**ctx, images=images)
+    markdown = TEMPLATES.get_template("board_pack.md.j2").render(**ctx)
+    (out / "board_pack.html").write_text(html)
+    (out / "board_pack.md").write_text(markdown)
+    tables = [t for page in ctx["pages"] for t in page.tables]
+    with pd.ExcelWriter(out / "board_pack.xlsx", engine="openpyxl") as workbook:
+        for t in tables:
+            t.data.to_csv(out / "tables" / f"{t.key}.csv", index=False)
+            t.data.to_excel(workbook, sheet_name=t.key[:31], index=False)
+        pd.DataFrame(ctx["provenance"], columns=["item", "value"]).to_excel(
+            workbook, sheet_name="provenance", index=False
+        )
+    return [out / "board_pack.html", out / "board_pack.md", out / "board_pack.xlsx"]
+
+
+def find_chromium() -> str | None:
+    """The Chromium to print with: ``LEFTSHIFT_CHROMIUM``, else the first one on the PATH."""
+    chosen = os.environ.get("LEFTSHIFT_CHROMIUM")
+    if chosen:
+        return chosen if shutil.which(chosen) else None
+    return next((path for name in CHROMIUM_NAMES if (path := shutil.which(name))), None)
+
+
+def print_pdf(html: Path, pdf: Path, chromium: str) -> None:
+    """Print ``html`` to ``pdf`` with headless Chromium (page size and breaks from its CSS)."""
+    with tempfile.TemporaryDirectory(prefix="leftshift-chromium-") as profile:
+        command = [
+            chromium,
+            "--headless",
+            "--disable-gpu",
+            "--no-sandbox",  # root in containers; the page is our own local file
+            f"--user-data-dir={profile}",
+            "--no-pdf-header-footer",
+            f"--print-to-pdf={pdf}",
+            html.resolve().as_uri(),
+        ]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=PDF_TIMEOUT_S)
+    if done.returncode != 0 or not pdf.is_file() or pdf.stat().st_size == 0:
+        raise PackError(
+            f"Chromium could not print the PDF (exit {done.returncode}):"
+            f" {done.stderr.strip()[-500:]}"
+        )
+
+
+def make_pack(run_dir: str | Path, pdf: bool = True) -> tuple[Path, list[str]]:
+    """Write ``run_dir/report/``; returns its path and notes on anything left out."""
+    run_dir = Path(run_dir)
+    if not is_complete(run_dir):
+        raise PackError(
+            f"{run_dir} holds no complete results (no {RESULTS_DIR}/manifest.json, or a FAILED"
+            " marker): give the folder a finished run printed as 'Results: <folder>/results'"
+        )
+    run = load_run(run_dir / RESULTS_DIR)
+    notes = []
+    partial = Path(tempfile.mkdtemp(prefix=PARTIAL_PREFIX, dir=run_dir))
+    partial.chmod(0o755)  # mkdtemp makes it private; the pack is for sharing
+    try:
+        render(run, partial)
+        if pdf:
+            chromium = find_chromium()
+            if chromium is None:
+                notes.append(
+                    "PDF not made: no Chromium found (apt-get install chromium, or set"
+                    " LEFTSHIFT_CHROMIUM); print board_pack.html from a browser instead"
+                )
+            else:
+                print_pdf(partial / "board_pack.html", partial / "board_pack.pdf", chromium)
+        final = run_dir / REPORT_DIR
+        old = None
+        if final.exists():
+            old = Path(tempfile.mkdtemp(prefix=".report-old-", dir=run_dir))
+            final.rename(old / REPORT_DIR)
+        partial.rename(final)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    return final, notes
+
+
+USAGE = (
+    "usage: leftshift report RUN_DIR [--no-pdf]\n"
+    "  the board pack (HTML, PDF, Markdown, CSV and Excel) of a finished experiment,\n"
+    "  written to RUN_DIR/report/; RUN_DIR is the folder a run printed as\n"
+    "  'Results: RUN_DIR/results'"
+)
+
+
+def report_command(args: list[str]) -> int:
+    """``leftshift report RUN_DIR [--no-pdf]``."""
+    if "-h" in args or "--help" in args:
+        print(USAGE)
+        return 0
+    flags = [a for a in args if a.startswith("-")]
+    folders = [a for a in args if not a.startswith("-")]
+    if len(folders) != 1 or set(flags) - {"--no-pdf"}:
+        print(USAGE, file=sys.stderr)
+        return 2
+    run_dir = Path(folders[0])
+    if run_dir.name == RESULTS_DIR:
+        run_dir = run_dir.parent  # the folder the run printed
+    try:
+        summary = run_dir / RESULTS_DIR / "summary.json"
+        if summary.is_file() and "scenarios" in json.loads(summary.read_text()):
+            raise PackError(
+                "a multi-arm run (experiment.arms): make one pack per arm is not supported yet;"
+                " run each arm as its own experiment"
+            )
+        folder, notes = make_pack(run_dir, pdf="--no-pdf" not in flags)
+    except PackError as exc:
+        print(f"leftshift report: {exc}", file=sys.stderr)
+        return 2
+    print(f"Board pack: {folder / 'board_pack.html'}")
+    for name in ("board_pack.pdf", "board_pack.md", "board_pack.xlsx"):
+        if (folder / name).is_file():
+            print(f"            {folder / name}")
+    print(f"Tables (CSV): {folder / 'tables'}")
+    for note in notes:
+        print(f"note: {note}")
+    return 0

@@ -1,0 +1,165 @@
+"""The board pack (``leftshift report RUN_DIR``): its files, its sentences, a real browser.
+
+One small experiment with five replications (enough for intervals) is run once for the module.
+The browser test drives the system Chromium through playwright (never a downloaded browser):
+every image loads, the page logs no error, the PDF prints with a page per section, and a
+screenshot of the summary page is kept in ``outputs/test-artifacts/`` (or
+``$LEFTSHIFT_TEST_ARTIFACTS``). Without a Chromium the browser test is skipped, except in CI
+(``CI`` set), where ``.ci/run`` installs one and its absence is a failure.
+"""
+
+import copy
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from leftshift.report import pack
+from tests.helpers import ROOT, compose_config, run_to_directory
+
+pytestmark = pytest.mark.integration
+
+ARTIFACTS = Path(os.environ.get("LEFTSHIFT_TEST_ARTIFACTS", ROOT / "outputs" / "test-artifacts"))
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    cfg = compose_config(
+        "place=small",
+        "experiment=vw_national_ambition",
+        "run.horizon_years=2",
+        "run.warmup_months=6",
+        f"run.replications={pack.MIN_REPLICATIONS_FOR_INTERVALS}",
+        "run.n_jobs=1",
+        "report.decommission_search=false",
+    )
+    folder = tmp_path_factory.mktemp("pack") / "run"
+    run_to_directory(cfg, folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def made(run_dir):
+    chromium = pack.find_chromium()
+    assert pack.report_command([str(run_dir), *([] if chromium else ["--no-pdf"])]) == 0
+    return run_dir / pack.REPORT_DIR
+
+
+def test_pack_writes_html_markdown_tables_and_workbook(made, run_dir):
+    html = (made / "board_pack.html").read_text()
+    markdown = (made / "board_pack.md").read_text()
+    assert "<h1>45 virtual beds per 100,000" in html
+    for question in ("What does it cost, and when?", "What does it buy?"):
+        assert question in html and f"## {question}" in markdown
+    assert "What the model assumes and leaves out" in html
+    assert 'src="data:image/png;base64,' in html  # self-contained
+    assert "file://" not in html and 'src="/' not in html
+    for name in (made / "figures").iterdir():
+        assert f"](figures/{name.name})" in markdown
+    workbook = pd.read_excel(made / "board_pack.xlsx", sheet_name=None)
+    csvs = {p.stem for p in (made / "tables").glob("*.csv")}
+    assert {"net_cost_by_year", "hospital_by_year", "economic_evaluation"} <= csvs
+    assert set(workbook) == csvs | {"provenance"}
+    money = pd.read_csv(made / "tables" / "net_cost_by_year.csv")
+    source = pd.read_parquet(run_dir / "results" / "money_comparison.parquet")
+    pd.testing.assert_frame_equal(money, source, check_dtype=False)  # unrounded
+    assert not list(run_dir.glob(".report-*"))  # nothing partial left beside it
+
+
+def test_sentences_quote_intervals_only_with_enough_replications(run_dir):
+    run = pack.load_run(run_dir / "results")
+    assert run.with_intervals
+    assert "95% CI" in pack.cost_sentence(run)
+    few = copy.deepcopy(run)
+    few.summary["replications"] = pack.MIN_REPLICATIONS_FOR_INTERVALS - 1
+    assert "95% CI" not in pack.cost_sentence(few)
+    assert "too few for confidence intervals" in pack.precision_note(few)
+
+
+def test_sentences_follow_the_numbers(run_dir):
+    run = pack.load_run(run_dir / "results")
+    money = run.table("money_comparison")
+    first = money[(money.funding == "without_transition_funding") & (money.measure == "annual")]
+    cost = first.iloc[0]["mean"]
+    assert pack.gbp_m(abs(cost)) in pack.cost_sentence(run)
+    assert ("costs the system" if cost >= 0 else "saves the system") in pack.cost_sentence(run)
+    saving = copy.deepcopy(run)
+    saving.table = lambda name: (
+        money.assign(mean=-money["mean"]) if name == "money_comparison" else run.table(name)
+    )  # noqa: E501
+    assert "saves the system" in pack.cost_sentence(saving)
+    assert pack.who_pays(run)["total"].sum() == pytest.approx(
+        run.summary["money"]["with_transition_funding"]["cumulative_investment_gap_gbp"][
+            max(run.summary["money"]["with_transition_funding"]["cumulative_investment_gap_gbp"])
+        ],
+        rel=1e-6,
+    )
+    assert pack.closure_sentence(run) == ""  # no decommissioning rule in this experiment
+    closing = copy.deepcopy(run)
+    closing.config["interventions"]["decommissioning"]["rule"] = "on_evidence"
+    assert "No ward closed" in pack.closure_sentence(closing)
+    rows = closing.summary["comparison_by_year"]["open_beds"]
+    rows[-1]["difference"] = -24.0
+    assert "24 fewer in the final year" in pack.closure_sentence(closing)
+
+
+def test_refuses_what_is_not_a_finished_experiment(tmp_path, run_dir, capsys):
+    assert pack.report_command([str(tmp_path)]) == 2
+    assert "holds no complete results" in capsys.readouterr().err
+    baseline_only = tmp_path / "baseline"
+    shutil.copytree(run_dir / "results", baseline_only / "results")
+    summary = json.loads((baseline_only / "results" / "summary.json").read_text())
+    del summary["comparison_by_year"]
+    (baseline_only / "results" / "summary.json").write_text(json.dumps(summary))
+    assert pack.report_command([str(baseline_only)]) == 2
+    assert "has no scenario" in capsys.readouterr().err
+    assert not (baseline_only / pack.REPORT_DIR).exists()
+    assert pack.report_command([str(run_dir), "--bogus"]) == 2
+
+
+def test_a_failed_pack_keeps_the_previous_one(made, run_dir, monkeypatch):
+    before = (made / "board_pack.html").read_bytes()
+
+    def broken(run, out):
+        (out / "board_pack.html").write_text("half")
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(pack, "render", broken)
+    with pytest.raises(RuntimeError):
+        pack.make_pack(run_dir, pdf=False)
+    assert (made / "board_pack.html").read_bytes() == before
+    assert not list(run_dir.glob(".report-*"))
+
+
+def test_pack_in_a_real_browser(made):
+    chromium = pack.find_chromium()
+    if chromium is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI needs Chromium for the board-pack test (.ci/run installs it)")
+        pytest.skip("no Chromium here: apt-get install chromium")
+    from playwright.sync_api import sync_playwright
+    from pypdf import PdfReader
+
+    errors: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 900, "height": 1270})
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto((made / "board_pack.html").resolve().as_uri())
+        images = page.eval_on_selector_all(
+            "img", "els => els.map(e => [e.alt, e.complete && e.naturalWidth > 0])"
+        )
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "board_pack_summary.png"))
+        sections = page.eval_on_selector_all("section.page", "els => els.length")
+        browser.close()
+    assert images and all(ok for _, ok in images), images
+    assert errors == []
+    pdf = PdfReader(made / "board_pack.pdf")
+    assert len(pdf.pages) >= sections  # each section starts a page
+    assert "board summary" in pdf.pages[0].extract_text()
+    assert (ARTIFACTS / "board_pack_summary.png").stat().st_size > 10_000
