@@ -11,7 +11,7 @@ WORKERS ?= 2
 # collection order rather than sending the files with fewest tests (some of the slowest) last.
 FAST_DIST := --dist loadfile --no-loadscope-reorder
 
-.PHONY: run test test-slow lint typecheck bench calibrate-finance clean
+.PHONY: run pack test test-slow lint typecheck bench calibrate-finance clean
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,15 @@ $(STAMP): pyproject.toml requirements.lock
 ## run: create .venv, install, run the default scenario, print where results and figures are
 run: $(STAMP)
 	$(BIN)/leftshift $(ARGS)
+
+## pack: the board pack (HTML, PDF, Markdown, CSV, Excel) for virtual wards at the national
+## ambition against the baseline: default place, PACK_REPLICATIONS paired replications, every core
+PACK_REPLICATIONS ?= 10
+PACK_EXPERIMENT ?= vw_national_ambition
+pack: $(STAMP)
+	@dir=outputs/board_pack_$$(date +%Y%m%d_%H%M%S)_$(PACK_EXPERIMENT); \
+	$(BIN)/leftshift experiment=$(PACK_EXPERIMENT) run.replications=$(PACK_REPLICATIONS) \
+		run.n_jobs=-1 hydra.run.dir=$$dir $(ARGS) && $(BIN)/leftshift report $$dir
 
 ## test: create .venv if needed and run the fast test suite (slow statistical tests excluded)
 test: $(STAMP)
