@@ -178,6 +178,7 @@ NOT_METRIC_NAMES = {
         1,
         "key of an arm's summary (results.summarise()), not the monthly table",
     ),
+    ("leftshift/report/pack.py", "population"): (1, "the config group population"),
     ("leftshift/report/rundir.py", "referrals"): (
         1,
         "table name: the referrals_<arm>.parquet stem",

@@ -34,6 +34,7 @@ import jinja2
 import pandas as pd
 import yaml
 
+from leftshift.model import metrics
 from leftshift.report.rundir import RESULTS_DIR, is_complete
 
 REPORT_DIR = "report"
@@ -256,17 +257,17 @@ def hospital_parts(run: Run) -> dict[str, str]:
     """Beds, backfill, closures, the list and waits, as sentences by topic ("" when absent)."""
     s = run.summary
     base, scen = s["arms"]["baseline"], s["arms"]["scenario"]
-    years = len(_comparison(run, "bed_days"))
+    years = len(_comparison(run, metrics.BED_DAYS))
     parts = {
         "beds": f"In reporting year {years}, bed-days change by"
-        f" {_change(run, 'bed_days', 'bed-days')} against the baseline; mean occupancy"
+        f" {_change(run, metrics.BED_DAYS, 'bed-days')} against the baseline; mean occupancy"
         f" {scen['mean_occupancy']:.1%} (baseline {base['mean_occupancy']:.1%}).",
         "backfill": "",
         "closures": closure_sentence(run),
         "needs": "",
-        "list": f"The waiting list changes by {_change(run, 'waiting_list_size', 'patients')}"
+        "list": f"The waiting list changes by {_change(run, metrics.WAITING_LIST_SIZE, 'patients')}"
         f" by year {years} ({base['waiting_list_final_year']:,.0f} in the baseline); elective"
-        f" admissions by {_change(run, 'admissions_elective', 'a year')}.",
+        f" admissions by {_change(run, metrics.ADMISSIONS_ELECTIVE, 'a year')}.",
         "waits": "",
     }
     horizon = s.get("backfill", {}).get("bed_days_over_horizon_mean_per_replication", {})
@@ -285,7 +286,7 @@ def hospital_parts(run: Run) -> dict[str, str]:
         parts["waits"] = (
             f"Admissions via A&E that waited 4 hours or more from the decision to admit:"
             f" {w_scen:.1%} against {w_base:.1%} in the baseline; ED boarding changes by"
-            f" {_change(run, 'ed_boarding_hours', 'hours a year')}."
+            f" {_change(run, metrics.ED_BOARDING_HOURS, 'hours a year')}."
         )
     return parts
 
@@ -298,7 +299,7 @@ def hospital_sentences(run: Run) -> list[str]:
 def closure_sentence(run: Run) -> str:
     """Whether any ward closed, for a scenario with a decommissioning rule."""
     rule = run.config.get("interventions", {}).get("decommissioning", {}).get("rule", "none")
-    beds = _comparison(run, "open_beds")
+    beds = _comparison(run, metrics.OPEN_BEDS)
     if rule == "none" or not beds:
         return ""
     closed = [(r["reporting_year"], -r["difference"]) for r in beds if r["difference"] < 0]
@@ -388,7 +389,10 @@ def inequality_sentences(run: Run) -> list[str]:
     """QALY gains in the most against the least deprived fifth, and virtual-ward reach."""
     out = []
     outcomes = run.econ.get("outcomes", {})
-    q1, q5 = outcomes.get("qalys_Q1"), outcomes.get("qalys_Q5")
+    q1, q5 = (
+        outcomes.get(metrics.QALYS_BY_IMD.name("Q1")),
+        outcomes.get(metrics.QALYS_BY_IMD.name("Q5")),
+    )
     gap = outcomes.get("qaly_gain_gap_Q1_minus_Q5")
     if q1 and q5 and gap:
         direction = "more" if gap["mean"] > 0 else "less" if gap["mean"] < 0 else "the same as"
@@ -466,14 +470,14 @@ def who_pays_table(run: Run) -> Table | None:
 
 
 HOSPITAL_METRICS = {
-    "bed_days": "bed-days",
-    "occupancy": "mean G&A occupancy",
-    "admissions_emergency": "emergency admissions",
-    "admissions_elective": "elective admissions",
-    "waiting_list_size": "waiting list (mean)",
-    "ed_boarding_hours": "ED boarding hours",
-    "delayed_discharge_patients": "delayed discharges (patients a day)",
-    "open_beds": "open G&A beds",
+    metrics.BED_DAYS: "bed-days",
+    metrics.OCCUPANCY: "mean G&A occupancy",
+    metrics.ADMISSIONS_EMERGENCY: "emergency admissions",
+    metrics.ADMISSIONS_ELECTIVE: "elective admissions",
+    metrics.WAITING_LIST_SIZE: "waiting list (mean)",
+    metrics.ED_BOARDING_HOURS: "ED boarding hours",
+    metrics.DELAYED_DISCHARGE_PATIENTS: "delayed discharges (patients a day)",
+    metrics.OPEN_BEDS: "open G&A beds",
 }
 
 
@@ -541,7 +545,11 @@ def econ_table(run: Run) -> Table | None:
     for wtp, nmb in e["net_monetary_benefit_gbp"].items():
         label = f"net monetary benefit at £{float(wtp):,.0f} per QALY (£)"
         rows.append(row(label, nmb, e["probability_cost_effective"].get(wtp)))
-    for key in ("deaths_in_hospital", "deaths_from_ed_crowding_in_population", "life_years"):
+    for key in (
+        metrics.DEATHS_IN_HOSPITAL,
+        metrics.DEATHS_FROM_ED_CROWDING_IN_POPULATION,
+        metrics.LIFE_YEARS,
+    ):
         if key in e.get("outcomes", {}):
             rows.append(row(key.replace("_", " "), e["outcomes"][key]))
     data = pd.DataFrame(rows)
@@ -566,7 +574,10 @@ def quintile_table(run: Run) -> Table | None:
     outcomes = run.econ.get("outcomes", {})
     rows = []
     for q in ("Q1", "Q2", "Q3", "Q4", "Q5"):
-        qalys, deaths = outcomes.get(f"qalys_{q}"), outcomes.get(f"deaths_{q}")
+        qalys, deaths = (
+            outcomes.get(metrics.QALYS_BY_IMD.name(q)),
+            outcomes.get(metrics.DEATHS_BY_IMD.name(q)),
+        )
         if not qalys:
             continue
         row = {"imd_quintile": q, "qalys_gained": qalys["mean"]}
@@ -642,7 +653,7 @@ def assumptions(run: Run) -> list[str]:
     """What the model assumes and leaves out, with this run's settings where they matter."""
     cfg = run.config
     hospital = cfg.get("hospital", {})
-    population = cfg.get("population", {})
+    population = cfg.get("population", {})  # the config group
     finance = cfg.get("finance", {})
     out = [
         "Hospital activity follows capacity: emergency demand avoided frees beds that boarded"
