@@ -207,7 +207,7 @@ def test_backfill_shares_only_where_they_mean_something():
     for changed, reason in (
         (  # delayed discharges freed beds too: electives refill more than was avoided
             {"backfilled_by_electives": 5_000.0, "backfilled_by_delayed_discharges": -2_000.0},
-            "they freed beds too (refilled by delayed discharges)",
+            "the refills by delayed discharges are below 0 (those channels freed beds too)",
         ),
         ({"avoided_emergency_bed_days": 400.0, "released_bed_days": 200.0}, "too few to split"),
     ):
@@ -283,3 +283,19 @@ def test_one_replication_and_a_baseline_alone():
     assert lines[1].split() == ["baseline"]
     assert any(line.split()[-1] == "19,906" for line in lines)
     assert not any("scenario" in line for line in lines)
+
+
+@pytest.mark.unit
+def test_nulls_without_their_list_read_n_a():
+    """A multi-arm run keeps not_available at the top, so an arm's summary has bare nulls."""
+    summary = experiment_summary(replications=1)
+    economics = summary["economic_evaluation"]
+    economics["incremental_cost_gbp"] |= {"ci_low": None, "ci_high": None}
+    economics["icer_gbp_per_qaly"] = None
+    summary["comparison_by_year"][metrics.BED_DAYS][0] |= {"ci95": [None, None], "relative": None}
+    summary["comparison_by_year"][metrics.WAITING_LIST_SIZE][1]["difference"] = None
+    lines = headline(summary)
+    assert any("incremental cost, £m: 6.1 (one replication: no interval)" in x for x in lines)
+    assert any("ICER n/a per QALY" in x for x in lines)
+    row = next(x for x in lines if "waiting list (mean)" in x)
+    assert row.split()[-1] == "n/a"

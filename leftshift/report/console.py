@@ -249,6 +249,21 @@ def _pounds(text: str) -> str:
     return re.sub(r"GBP (-?)([\d,.]+)", r"\1£\2", text)
 
 
+def _and(words: Sequence[str]) -> str:
+    """Words joined as "a, b and c"."""
+    return " and ".join([", ".join(words[:-1]), words[-1]] if len(words) > 1 else words)
+
+
+def _money_or_na(x: Any) -> str:
+    """Whole pounds as £1,234, or n/a."""
+    return f"£{x:,.0f}" if _finite(x) else "n/a"
+
+
+def _num(x: Any, fmt: str, scale: float = 1.0) -> str:
+    """A number of the summary formatted, or n/a where it is null or not finite."""
+    return f"{x / scale:{fmt}}" if _finite(x) else "n/a"
+
+
 def _plural(n: int, word: str) -> str:
     return f"{n:,} {word}" + ("" if n == 1 else "s")
 
@@ -420,7 +435,9 @@ class _Headline:
             (metrics.PROACTIVE_CARE_WTE_PRODUCTIVE, "staff WTE productive"),
             (metrics.PEOPLE_REACHED_PROACTIVE_CARE, "people reached"),
         ):
-            rows.append([label, *(f"{r['baseline'] + r['difference']:,.0f}" for r in comp[metric])])
+            rows.append(
+                [label, *(_num(_sum(r["baseline"], r["difference"]), ",.0f") for r in comp[metric])]
+            )
         header = ["", *(self.year(r["reporting_year"]) for r in reached)]
         return ["  proactive care in the scenario (mean of each year's months):"] + render_table(
             header, rows
@@ -432,7 +449,7 @@ class _Headline:
         by_year = vw["by_year"]
 
         def number(key: str) -> list[str]:
-            return [f"{r[key]:,.0f}" if _finite(r[key]) else "n/a" for r in by_year]
+            return [_num(r[key], ",.0f") for r in by_year]
 
         rows = [
             ["beds funded", *number("beds_funded")],
@@ -453,26 +470,29 @@ class _Headline:
             [
                 [
                     "virtual-ward admissions",
-                    *(f"{q[k]['vw_admissions_per_1000_a_year']:.1f}" for k in q),
+                    *(_num(q[k]["vw_admissions_per_1000_a_year"], ".1f") for k in q),
                 ],
                 [
                     "acute admissions avoided",
-                    *(f"{q[k]['admissions_avoided_per_1000_a_year']:.2f}" for k in q),
+                    *(_num(q[k]["admissions_avoided_per_1000_a_year"], ".2f") for k in q),
                 ],
                 [
                     "referred, turned away (no digital access or unsuitable home)",
-                    *(f"{q[k]['referrals_excluded_per_1000_a_year']:.2f}" for k in q),
+                    *(_num(q[k]["referrals_excluded_per_1000_a_year"], ".2f") for k in q),
                 ],
                 [
                     "avoided per 100 of the quintile's emergency admissions",
-                    *(f"{q[k]['admissions_avoided_per_100_emergency_admissions']:.2f}" for k in q),
+                    *(
+                        _num(q[k]["admissions_avoided_per_100_emergency_admissions"], ".2f")
+                        for k in q
+                    ),
                 ],
             ],
         )
         b, s = vw["case_mix"]["baseline"], vw["case_mix"]["scenario"]
 
         def both(key: str, fmt: str) -> list[str]:
-            return [f"{b[key]:{fmt}}", f"{s[key]:{fmt}}"]
+            return [_num(b[key], fmt), _num(s[key], fmt)]
 
         lines.append("  acute case mix:")
         lines += render_table(
@@ -550,20 +570,20 @@ class _Headline:
         if decision and decision["quadrant"] in ("north-east", "south-west"):
             lines.append(f"    on average the scenario {_pounds(decision['sentence'])}")
             where = f"{decision['quadrant']} quadrant"
-            lines.append(f"    ICER £{icer:,.0f} per QALY, {where}{interval}")
+            lines.append(f"    ICER {_money_or_na(icer)} per QALY, {where}{interval}")
         elif decision:
             lines.append(
                 f"    on average the scenario {_pounds(decision['sentence'])}; no ICER is needed"
             )
         else:
-            lines.append(f"    ICER £{icer:,.0f} per QALY{interval}")
+            lines.append(f"    ICER {_money_or_na(icer)} per QALY{interval}")
         rows = []
         for wtp, nmb in e["net_monetary_benefit_gbp"].items():
-            row = [f"at £{float(wtp):,.0f} per QALY", f"{nmb['mean'] / 1e6:,.1f}"]
+            row = [f"at £{float(wtp):,.0f} per QALY", _num(nmb["mean"], ",.1f", 1e6)]
             if not one:  # an interval and a probability need replications
                 row += [
-                    f"{nmb['ci_low'] / 1e6:,.1f} to {nmb['ci_high'] / 1e6:,.1f}",
-                    f"{e['probability_cost_effective'][wtp]:.0%}",
+                    f"{_num(nmb['ci_low'], ',.1f', 1e6)} to {_num(nmb['ci_high'], ',.1f', 1e6)}",
+                    _num(e["probability_cost_effective"].get(wtp), ".0%"),
                 ]
             rows.append(row)
         header = ["net monetary benefit", "£m"]
@@ -605,12 +625,17 @@ def _financial_years(summary: dict) -> list[str]:
 
 
 def _ci(x: dict, scale: float = 1.0, fmt: str = ",.1f") -> str:
-    if not np.isfinite(x["ci_low"]):
-        return f"{x['mean'] / scale:{fmt}} {ONE_REPLICATION}"
+    if not _finite(x["ci_low"]):
+        return f"{_num(x['mean'], fmt, scale)} {ONE_REPLICATION}"
     return (
-        f"{x['mean'] / scale:{fmt}} (95% CI {x['ci_low'] / scale:{fmt}} to"
-        f" {x['ci_high'] / scale:{fmt}})"
+        f"{_num(x['mean'], fmt, scale)} (95% CI {_num(x['ci_low'], fmt, scale)} to"
+        f" {_num(x['ci_high'], fmt, scale)})"
     )
+
+
+def _sum(*values: Any) -> float:
+    """The sum of summary numbers, NaN if any is null or not finite."""
+    return sum(values) if all(_finite(v) for v in values) else float("nan")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -625,32 +650,39 @@ def backfill_lines(bf: dict, comp: dict, horizon: str = "the horizon") -> list[s
     """
     totals = bf["bed_days_over_horizon_mean_per_replication"]
     avoided = totals["avoided_emergency_bed_days"]
-    baseline = sum(r["baseline"] for r in comp.get(metrics.BED_DAYS, []))
+    baseline = sum(r["baseline"] for r in comp.get(metrics.BED_DAYS, []) if _finite(r["baseline"]))
     shares = {k: bf["share_of_avoided_bed_days"].get(k) for k in BACKFILL_CHANNELS}
     why = []
     if not (_finite(avoided) and avoided >= MIN_AVOIDED_SHARE * baseline and avoided > 0):
         why.append(
-            f"the bed-days avoided ({avoided:,.0f}) are under {MIN_AVOIDED_SHARE:.0%} of the"
-            f" baseline's ({baseline:,.0f}), too few to split"
+            f"the bed-days avoided ({_num(avoided, ',.0f')}) are under"
+            f" {MIN_AVOIDED_SHARE:.0%} of the baseline's ({baseline:,.0f}), too few to split"
         )
-    below = [
-        BACKFILL_CHANNELS[k] for k in BACKFILL_CHANNELS if totals[k] < -SHARE_TOLERANCE * avoided
+
+    def below_zero(bed_days: Any) -> bool:  # by more than rounding
+        return _finite(bed_days) and _finite(avoided) and bed_days < -SHARE_TOLERANCE * avoided
+
+    refills_below = [
+        k.removeprefix("backfilled_by_").replace("_", " ")
+        for k in BACKFILL_CHANNELS
+        if k.startswith("backfilled_by_") and below_zero(totals[k])
     ]
-    if below:
+    if refills_below:
         why.append(
-            "some channels are below 0, i.e. they freed beds too ("
-            + ", ".join(below)
-            + "), so shares would pass 100%"
+            f"the refills by {_and(refills_below)} are below 0 (those channels freed beds too), so"
+            " shares would pass 100%"
         )
+    if below_zero(totals["released_bed_days"]):
+        why.append("bed-days rose overall (released below 0)")
     inside = all(
         v is not None and -SHARE_TOLERANCE <= v <= 1 + SHARE_TOLERANCE for v in shares.values()
     )
     if not why and not inside:
         why.append("a share lies outside 0-100%")
     lines = [f"  where the emergency bed-days avoided went (over {horizon}, mean per replication):"]
-    rows = [["emergency bed-days avoided", f"{avoided:,.0f}", "100%"]]
+    rows = [["emergency bed-days avoided", _num(avoided, ",.0f"), "100%"]]
     for k, words in BACKFILL_CHANNELS.items():
-        rows.append([words, f"{totals[k]:,.0f}", f"{max(shares[k] or 0.0, 0.0):.0%}"])
+        rows.append([words, _num(totals[k], ",.0f"), _num(max(shares[k] or 0.0, 0.0), ".0%")])
     if why:
         lines += render_table(["", "bed-days"], [row[:2] for row in rows])
         lines.append("    no shares: " + "; ".join(why))
