@@ -411,9 +411,9 @@ def _main(dcfg: DictConfig) -> None:
             if summary["baseline_differences"].get(name):
                 keys = ", ".join(summary["baseline_differences"][name])
                 print(f"  note: this arm's own baseline would differ in {keys}")
-            print("\n".join(headline(arm_summary)))
+            print("\n".join(headline(arm_summary, price_year=cfg.finance.price_year)))
     else:
-        print("\n".join(headline(summary)))
+        print("\n".join(headline(summary, price_year=cfg.finance.price_year)))
     sweep = _sweep_progress(run_dir)
     if sweep:
         print(sweep, file=sys.stderr)

@@ -247,6 +247,37 @@ def test_evidence_rule_closes_wards_only_where_occupancy_is_low():
     assert full.metric("wards_closed").sum() == 0
 
 
+def _closure_months(wards_by_rep, occupancy_by_rep):
+    """A scenario arm's monthly table: wards closed and occupancy per replication and month."""
+    rows = []
+    for rep, (wards, occupancy) in enumerate(zip(wards_by_rep, occupancy_by_rep, strict=True)):
+        for month, (w, o) in enumerate(zip(wards, occupancy, strict=True)):
+            start = pd.Timestamp("2025-04-01") + pd.DateOffset(months=month)
+            for metric, value in (("wards_closed", w), ("occupancy", o)):
+                rows.append(("scenario", rep, 12 + month, start, metric, value))
+    columns = ["arm", "replication", "month", "period_start", "metric", "value"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+@pytest.mark.unit
+def test_closures_report_counts_wards_by_replication_and_says_why_none_closed():
+    from leftshift.analysis.decommissioning import closures_report
+
+    rule = {"rule": "on_evidence", "occupancy_below": 0.85, "consecutive_months": 3}
+    cfg = load({"interventions": {"decommissioning": rule}})
+    low = [0.9, 0.8, 0.8, 0.8, 0.9, 0.95]
+    closed = closures_report(cfg, _closure_months([[0, 0, 0, 0, 1, 0], [0] * 6], [low, [0.93] * 6]))
+    assert closed["wards_closed_by_replication"] == [1, 0]
+    assert closed["replications_with_a_closure"] == 1
+    assert closed["wards_closed_mean"] == 0.5
+    assert closed["first_closure_month"] == closed["last_closure_month"] == "2025-08"
+    assert closed["longest_run_below_months"] == 3
+    assert closed["lowest_monthly_occupancy"] == pytest.approx(0.8)
+    none = closures_report(cfg, _closure_months([[0] * 6], [[0.93, 0.84, 0.95, 0.9, 0.9, 0.9]]))
+    assert none["replications_with_a_closure"] == 0 and none["first_closure_month"] is None
+    assert none["longest_run_below_months"] == 1
+
+
 # --------------------------------------------------------------------------------------------
 # behaviours B3 and B6
 # --------------------------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """One analysis bundle per experiment: every table and summary the report writes, computed once.
 
 :func:`analyse` takes an experiment's results and computes the comparison, backfill, money,
-decommissioning search, economic evaluation and virtual-ward report. The report layer then
-writes and draws the bundle; it never computes or runs the model itself.
+the wards the scenario closed, the decommissioning search, economic evaluation and virtual-ward
+report. The report layer then writes and draws the bundle; it never computes or runs the model
+itself.
 """
 
 from collections.abc import Callable
@@ -12,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from leftshift.analysis.decommissioning import decommissioning_table
+from leftshift.analysis.decommissioning import closures_report, decommissioning_table
 from leftshift.analysis.economics import economic_evaluation
 from leftshift.analysis.experiment import ExperimentResults
 from leftshift.analysis.money import by_organisation_and_year, money_comparison
@@ -137,6 +138,10 @@ def analyse(
             summary["virtual_wards"] = vw_report
         money, money_summary = money_comparison(ledger, monthly)
         summary["money"] = money_summary
+        if cfg.interventions.decommissioning.rule != "none":  # absent otherwise
+            closures = _attempt(missing, "decommissioning", lambda: closures_report(cfg, monthly))
+            if closures is not None:
+                summary["decommissioning"] = closures
         table = None
         if cfg.report.decommission_search:
             found = _attempt(

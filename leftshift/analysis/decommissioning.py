@@ -1,7 +1,8 @@
-"""What decommissioning would need: how many wards could close, and what that would save.
+"""Ward closures: which the scenario made, and how many could close and what that would save.
 
-This re-runs the scenario arm with 0, 1, 2, ... wards closed (analysis, not reporting), so the
-run directory only writes the table it returns.
+:func:`closures_report` reads the closures the scenario's rule made from the monthly table.
+:func:`decommissioning_table` re-runs the scenario arm with 0, 1, 2, ... wards closed
+(analysis, not reporting), so the run directory only writes the table it returns.
 """
 
 from collections.abc import Callable
@@ -47,6 +48,55 @@ def _judge(cfg: Config, results: ExperimentResults, year: float) -> dict[str, An
         "waiting_list_final_year": list_final,
         "ok": occupancy <= cfg.report.decommission_max_occupancy and list_final <= list_before,
     }
+
+
+def closures_report(cfg: Config, monthly: pd.DataFrame) -> dict[str, Any]:
+    """The wards the scenario's decommissioning rule closed, per replication, and when.
+
+    For ``on_evidence`` it adds the rule's thresholds, the lowest monthly G&A occupancy of the
+    scenario (any replication) and the longest run of consecutive months below the occupancy
+    limit, so a report can say why no ward closed. Months are the reporting months.
+    """
+    d = cfg.interventions.decommissioning
+    scen = monthly[monthly["arm"] == "scenario"]
+    closed = scen[scen["metric"] == metrics.WARDS_CLOSED]
+    by_rep = closed.groupby("replication")["value"].sum().round().astype(int)
+    months = closed[closed["value"] > 0]["period_start"].astype(str).str[:7]
+    report: dict[str, Any] = {
+        "rule": d.rule,
+        "ward_beds": d.ward_beds,
+        "replications": int(len(by_rep)),
+        "wards_closed_by_replication": [int(v) for v in by_rep],
+        "wards_closed_mean": float(by_rep.mean()) if len(by_rep) else 0.0,
+        "replications_with_a_closure": int((by_rep > 0).sum()),
+        "first_closure_month": months.min() if len(months) else None,
+        "last_closure_month": months.max() if len(months) else None,
+    }
+    if d.rule == "on_dates":
+        report["close_at_years"] = list(d.close_at_years)
+    elif d.rule == "on_evidence":
+        occupancy = scen[scen["metric"] == metrics.OCCUPANCY].sort_values("month")
+        below = occupancy["value"] < d.occupancy_below
+        runs = [_longest_run(b.to_numpy()) for _, b in below.groupby(occupancy["replication"])]
+        report |= {
+            "occupancy_below": d.occupancy_below,
+            "consecutive_months": d.consecutive_months,
+            "max_waiting_list_per_1000": d.max_waiting_list_per_1000,
+            "earliest_year": d.earliest_year,
+            "max_wards": d.max_wards,
+            "lowest_monthly_occupancy": float(occupancy["value"].min()),
+            "longest_run_below_months": max(runs, default=0),
+        }
+    return report
+
+
+def _longest_run(flags: np.ndarray) -> int:
+    """The longest run of consecutive True values."""
+    longest = current = 0
+    for flag in flags:
+        current = current + 1 if flag else 0
+        longest = max(longest, current)
+    return longest
 
 
 def search_limit(cfg: Config) -> int:

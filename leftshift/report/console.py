@@ -1,21 +1,119 @@
-"""Console text: the headline a run prints, from its summary (what a board member reads first)."""
+"""Console text: the headline a run prints, from its summary (what a board member reads first).
 
+Numbers by arm, by year or by quintile are tables: rich tables rendered as plain text
+:data:`WIDTH` characters wide, without colour or control codes, so that the text reads the same
+on a terminal, in a file and in a test. Year columns are financial years ("2025/26") when the
+reporting years are financial years (the warm-up ends on 1 April), else "year 1", "year 2", ...;
+a horizon too long for one table is split into several.
+
+A number is printed only where it means something:
+
+- **Relative changes.** Each year's difference, scenario minus baseline, is printed in the
+  row's unit; the change relative to the baseline follows in brackets only when the baseline
+  is at least the row's floor (:data:`COMPARED`: 20 admissions, 100 ED boarding hours, one
+  bed for a year, ...). A change from almost nothing is not a percentage: a rise from 14
+  boarding hours to 2,800 reads +2,786, not +20,000%. A scenario at
+  :data:`MULTIPLE_FROM` times its baseline or more is given as a multiple (x313).
+- **Backfill shares.** The emergency bed-days avoided are split into shares (refilled by
+  electives, ..., released) only when they are at least :data:`MIN_AVOIDED_SHARE` of the
+  baseline's bed-days over the horizon and every share lies in 0-100%. Otherwise the
+  bed-days of each channel are printed, with the reason: a channel below 0 (fewer delayed
+  discharges, say) freed beds too, so shares would pass 100%; and shares of a total near 0
+  are noise.
+- **Ward closures** (experiments with a decommissioning rule): how many wards closed, when and
+  in how many replications, or why none did.
+- **Money** is in pounds (£m: millions) at the price year the caller gives
+  (``finance.price_year``).
+"""
+
+import io
+import math
 import re
+import textwrap
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from rich import box
+from rich.console import Console
+from rich.table import Table
 
 from leftshift.model import metrics
 
+#: characters a line may take; tables are rendered to this width
+WIDTH = 100
+#: indent of a table under its title
+TABLE_INDENT = "    "
+#: a scenario at this many times its baseline or more is printed as a multiple, not a percentage
+MULTIPLE_FROM = 2.0
+#: avoided emergency bed-days below this share of the baseline's bed-days are not split into
+#: shares (the report's own threshold, ``report.min_avoided_share``, has the same default)
+MIN_AVOIDED_SHARE = 0.01
+#: a share may stray this far outside 0-100% and still count as inside (rounding)
+SHARE_TOLERANCE = 0.005
+ONE_REPLICATION = "(one replication: no interval)"
 
-def headline(summary: dict) -> list[str]:
-    """The lines printed after a run: each arm's headline, then the experiment's differences.
+#: a header rule of hyphens and no other lines: plain ASCII whatever the terminal
+_HEADER_RULE = box.Box("    \n    \n -- \n    \n    \n    \n    \n    \n", ascii=True)
+
+
+@dataclass(frozen=True)
+class Compared:
+    """A row of the year-by-year comparison: a metric, its label with its unit, its floor."""
+
+    metric: str
+    label: str
+    #: the smallest baseline (a year's total, or the mean of its months for "(mean)" rows)
+    #: from which a relative change is printed
+    floor: float
+    #: print the row only when some year's difference is not 0 (open beds: decommissioning)
+    only_if_changed: bool = False
+
+
+COMPARED = (
+    Compared(metrics.BED_DAYS, "G&A bed-days", 365.0),
+    Compared(metrics.OPEN_BEDS, "open G&A beds (mean)", 1.0, only_if_changed=True),
+    Compared(metrics.ED_BOARDING_HOURS, "ED boarding hours", 100.0),
+    Compared(metrics.WAITING_LIST_SIZE, "waiting list (mean)", 50.0),
+    Compared(metrics.ADMISSIONS_EMERGENCY, "emergency admissions", 20.0),
+    Compared(metrics.ADMISSIONS_ELECTIVE, "elective admissions", 20.0),
+    Compared(metrics.ADMISSIONS_COPD_EXACERBATION, "COPD exacerbation admissions", 20.0),
+    Compared(metrics.ADMISSIONS_HEART_FAILURE, "heart-failure admissions", 20.0),
+    Compared(metrics.PEOPLE_COPD_SEVERE, "people GOLD 3-4 (mean)", 20.0),
+    Compared(metrics.PEOPLE_HEART_FAILURE_SEVERE, "people NYHA III-IV (mean)", 20.0),
+    Compared(metrics.PEOPLE_FRAILTY_SEVERE, "people severely frail (mean)", 20.0),
+    Compared(metrics.PEOPLE_IN_A_SEVERE_STATE, "people in any of these (mean)", 20.0),
+    Compared(metrics.DELAYED_DISCHARGE_PATIENTS, "delayed discharges (mean)", 1.0),
+)
+
+#: backfill channels in the order printed, with their words
+BACKFILL_CHANNELS = {
+    "backfilled_by_admission_threshold": "refilled by the admission threshold",
+    "backfilled_by_electives": "refilled by electives",
+    "backfilled_by_stay_length": "refilled by stay length",
+    "backfilled_by_delayed_discharges": "refilled by delayed discharges",
+    "released_bed_days": "released (the fall in bed-days)",
+}
+
+
+def headline(summary: dict, price_year: str | None = None) -> list[str]:
+    """The lines printed after a run: the arms side by side, then the experiment's differences.
 
     A number the run could not give (null in summary.json) is printed as n/a, and whatever
     is not available (a figure not drawn, an analysis not made) is listed with the reason.
+
+    Parameters
+    ----------
+    summary : dict
+        The run's summary (summary.json's content).
+    price_year : str or None
+        The price year of its money (``finance.price_year``), named with the money; None
+        names none.
     """
     lines = [
-        re.sub(r"(?<![\w.])-?nan%?", "n/a", line) for line in _headline(_nan_for_null(summary))
+        re.sub(r"(?<![\w.])-?nan%?", "n/a", line)
+        for line in _Headline(_nan_for_null(summary), price_year).lines()
     ]
     missing = summary.get("not_available", [])
     undefined = [item for item in missing if item["reason"].startswith("not finite")]
@@ -28,7 +126,15 @@ def headline(summary: dict) -> list[str]:
             " from one replication, a relative change from a baseline of 0): null in"
             " summary.json, listed under not_available"
         )
-    return lines
+    return [part for line in lines for part in _wrap(line)]
+
+
+def _wrap(line: str) -> list[str]:
+    """A line longer than :data:`WIDTH` broken at spaces, its continuations indented 2 more."""
+    if len(line) <= WIDTH:
+        return [line]
+    indent = " " * (len(line) - len(line.lstrip()) + 2)
+    return textwrap.wrap(line, WIDTH, subsequent_indent=indent, break_on_hyphens=False)
 
 
 def _nan_for_null(summary: dict) -> dict:
@@ -49,226 +155,579 @@ def _nan_for_null(summary: dict) -> dict:
     return restore(summary, "") if nulled else summary
 
 
-def _headline(summary: dict) -> list[str]:
-    lines = []
-    for arm, s in summary["arms"].items():
-        lines.append(f"  {arm}:")
-        lines.append(
-            f"    mean G&A occupancy {s['mean_occupancy']:.1%}; emergency admissions"
-            f" {s['emergency_admissions_per_1000_per_year']:.1f} and bed-days"
-            f" {s['bed_days_per_1000_per_year']:.0f} per 1,000 a year"
+# ----------------------------------------------------------------------------------------------
+# tables as plain text
+# ----------------------------------------------------------------------------------------------
+def render_table(
+    header: Sequence[str], rows: Sequence[Sequence[str]], indent: str = TABLE_INDENT
+) -> list[str]:
+    """A table as plain-text lines: the first column left-aligned, the others right-aligned.
+
+    Columns that do not fit in :data:`WIDTH` go on into further tables below, each repeating
+    the first column.
+    """
+    widths = [max(len(str(c)) for c in column) for column in zip(header, *rows, strict=True)]
+    room = WIDTH - len(indent) - widths[0]
+    chunks: list[list[int]] = [[]]
+    used = 0
+    for i, width in enumerate(widths[1:], start=1):
+        if chunks[-1] and used + width + 3 > room:
+            chunks.append([])
+            used = 0
+        chunks[-1].append(i)
+        used += width + 3
+    lines: list[str] = []
+    for chunk in chunks:
+        table = Table(box=_HEADER_RULE, show_edge=False, pad_edge=False, header_style=None)
+        table.add_column(header[0], no_wrap=True)
+        for i in chunk:
+            table.add_column(header[i], justify="right", no_wrap=True)
+        for row in rows:
+            table.add_row(row[0], *(row[i] for i in chunk))
+        lines += [indent + line.rstrip() for line in _plain_text(table)]
+    return lines
+
+
+def _plain_text(table: Table) -> list[str]:
+    """A rich table rendered without colour, markup or control codes."""
+    console = Console(
+        file=io.StringIO(),
+        width=WIDTH,
+        color_system=None,
+        force_terminal=False,
+        force_jupyter=False,
+        force_interactive=False,
+        no_color=True,
+        legacy_windows=False,
+        markup=False,
+        emoji=False,
+        highlight=False,
+    )
+    console.print(table)
+    file = console.file
+    assert isinstance(file, io.StringIO)
+    return file.getvalue().rstrip("\n").split("\n")
+
+
+def _finite(x: Any) -> bool:
+    return isinstance(x, int | float) and math.isfinite(x)
+
+
+def _signed(x: float) -> str:
+    """A signed amount: whole numbers from 10, one decimal below; never -0."""
+    if not _finite(x):
+        return "n/a"
+    if x == 0:
+        return "0"
+    text = f"{x:+,.0f}" if abs(x) >= 9.95 else f"{x:+.1f}"
+    return text[1:] if float(text.replace(",", "")) == 0 else text
+
+
+def _relative(baseline: float, difference: float, floor: float) -> str | None:
+    """The change relative to the baseline, or None where the baseline is under its floor."""
+    if not (_finite(baseline) and _finite(difference)) or abs(baseline) < floor:
+        return None
+    ratio = (baseline + difference) / baseline
+    if ratio >= MULTIPLE_FROM:
+        return f"x{ratio:.1f}" if ratio < 10 else f"x{ratio:,.0f}"
+    rel = difference / baseline
+    text = f"{rel:+.1%}" if abs(rel) < 0.1 else f"{rel:+.0%}"
+    return text[1:] if float(text[:-1]) == 0 else text
+
+
+def _pounds_m(x: float, signed: bool = False) -> str:
+    """Pounds in millions, one decimal: 6.1, or +6.1 / -6.1 when signed."""
+    if not _finite(x):
+        return "n/a"
+    text = f"{x / 1e6:+,.1f}" if signed else f"{x / 1e6:,.1f}"
+    return text.replace("-0.0", "0.0").replace("+0.0", "0.0")
+
+
+def _pounds(text: str) -> str:
+    """Amounts the analysis wrote as "GBP 6.1 m" or "GBP 1,771" written as £6.1m, £1,771."""
+    text = re.sub(r"GBP (-?)([\d,.]+) m\b", r"\1£\2m", text)
+    return re.sub(r"GBP (-?)([\d,.]+)", r"\1£\2", text)
+
+
+def _and(words: Sequence[str]) -> str:
+    """Words joined as "a, b and c"."""
+    return " and ".join([", ".join(words[:-1]), words[-1]] if len(words) > 1 else words)
+
+
+def _money_or_na(x: Any) -> str:
+    """Whole pounds as £1,234, or n/a."""
+    return f"£{x:,.0f}" if _finite(x) else "n/a"
+
+
+def _num(x: Any, fmt: str, scale: float = 1.0) -> str:
+    """A number of the summary formatted, or n/a where it is null or not finite."""
+    return f"{x / scale:{fmt}}" if _finite(x) else "n/a"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
+
+
+def _share(x: float | None, fmt: str = ".0%") -> str:
+    return f"{x:{fmt}}" if x is not None and _finite(x) else "n/a"
+
+
+# ----------------------------------------------------------------------------------------------
+# the headline
+# ----------------------------------------------------------------------------------------------
+class _Headline:
+    """The console text of one summary, section by section."""
+
+    def __init__(self, summary: dict, price_year: str | None):
+        self.summary = summary
+        self.price_year = price_year
+        self.fy = _financial_years(summary)
+        horizon = max(
+            (a.get("reporting_years", 0.0) for a in summary["arms"].values()), default=0.0
         )
-        lines.append(
-            f"    waiting list {s['waiting_list_year_1']:,.0f} (year 1) ->"
-            f" {s['waiting_list_final_year']:,.0f} (final year); under 18 weeks"
-            f" {s['waiting_list_18wk_share']:.0%}; ED boarding"
-            f" {s['ed_boarding_hours_per_year']:,.0f} hours a year"
-        )
-        share = s.get("ed_waits_4h_plus_share")
-        if share is not None and np.isfinite(share):  # undefined with no admission via ED
-            lines.append(
-                f"    admissions via ED that waited 4 hours or more from the decision to admit"
-                f" {s['ed_waits_4h_plus_share']:.1%}, 12 hours or more"
-                f" {s['ed_waits_12h_plus_share']:.1%}; occupancy at midnight"
-                f" {s['mean_occupancy_midnight']:.1%}"
-            )
-        if s["delayed_discharge_patients_mean"] > 0:
-            lines.append(
-                f"    delayed discharges {s['delayed_discharge_patients_mean']:,.0f} patients on"
-                f" an average day ({s['delayed_discharge_share_of_occupied_beds']:.1%} of"
-                " occupied beds)"
-            )
-    comp = summary.get("comparison_by_year")
-    if comp:
-        if summary.get("replications", 2) < 2:
+        self.n_years = math.ceil(horizon - 1e-9)
+        self.financial = len(self.fy) == self.n_years > 0
+
+    def year(self, reporting_year: int) -> str:
+        """The column header of a reporting year (1, 2, ...)."""
+        if self.financial:
+            return self.fy[reporting_year - 1]
+        return f"year {reporting_year}"
+
+    @property
+    def money_unit(self) -> str:
+        return f"£m, {self.price_year} prices" if self.price_year else "£m"
+
+    def lines(self) -> list[str]:
+        s = self.summary
+        lines = self.arms()
+        comp = s.get("comparison_by_year")
+        if not comp:
+            return lines
+        if "decommissioning" in s:
+            lines.append("  " + wards_closed_text(s["decommissioning"]))
+        lines += self.comparison(comp)
+        lines += self.proactive_care(comp)
+        if "virtual_wards" in s:
+            lines += self.virtual_wards(s["virtual_wards"])
+        lines += backfill_lines(s["backfill"], comp, _plural(self.n_years, "reporting year"))
+        if "money" in s:
+            lines += self.money(s["money"])
+        if "economic_evaluation" in s:
+            lines += self.economics(s["economic_evaluation"])
+        return lines
+
+    # arms ---------------------------------------------------------------------------------
+    def arms(self) -> list[str]:
+        arms = self.summary["arms"]
+        names = list(arms)
+        first, last = self.year(1), self.year(max(self.n_years, 1))
+        reps = self.summary.get("replications", 1)
+        span = first if first == last else f"{first} to {last}"
+        lines = [
+            f"  mean over the reporting years ({span}) and {_plural(reps, 'replication')}:",
+        ]
+
+        def row(label: str, key: str, fmt: str) -> list[str]:
+            cells = []
+            for a in names:
+                v = arms[a].get(key)
+                cells.append(f"{v:{fmt}}" if _finite(v) else "n/a")
+            return [label, *cells]
+
+        rows = [
+            row("mean G&A occupancy", "mean_occupancy", ".1%"),
+            row(
+                "emergency admissions per 1,000 a year",
+                "emergency_admissions_per_1000_per_year",
+                ".1f",
+            ),
+            row("G&A bed-days per 1,000 a year", "bed_days_per_1000_per_year", ",.0f"),
+            row(f"waiting list, mean of {first}", "waiting_list_year_1", ",.0f"),
+            *(
+                [row(f"waiting list, mean of {last}", "waiting_list_final_year", ",.0f")]
+                if last != first
+                else []
+            ),
+            row("waiting list: share under 18 weeks", "waiting_list_18wk_share", ".0%"),
+            row("ED boarding hours a year", "ed_boarding_hours_per_year", ",.0f"),
+        ]
+        if any(_finite(arms[a].get("ed_waits_4h_plus_share")) for a in names):
+            rows += [  # undefined with no admission via ED
+                row("ED: waited 4 h+ from decision to admit", "ed_waits_4h_plus_share", ".1%"),
+                row("ED: waited 12 h+ from decision to admit", "ed_waits_12h_plus_share", ".1%"),
+                row("occupancy at midnight", "mean_occupancy_midnight", ".1%"),
+            ]
+        if any(arms[a]["delayed_discharge_patients_mean"] > 0 for a in names):
+            rows += [
+                row(
+                    "delayed discharges, patients a day", "delayed_discharge_patients_mean", ",.0f"
+                ),
+                row(
+                    "delayed discharges, share of beds",
+                    "delayed_discharge_share_of_occupied_beds",
+                    ".1%",
+                ),
+            ]
+        return lines + render_table(["", *names], rows)
+
+    # comparison ---------------------------------------------------------------------------
+    def comparison(self, comp: dict) -> list[str]:
+        if self.summary.get("replications", 2) < 2:
             how = "one replication: the figures include chance; set run.replications for more"
         else:
-            how = "mean of paired replications"
-        lines.append(f"  scenario vs baseline, by reporting year ({how}):")
-        for metric, label in (
-            (metrics.BED_DAYS, "bed-days"),
-            (metrics.ED_BOARDING_HOURS, "ED boarding"),
-            (metrics.WAITING_LIST_SIZE, "waiting list"),
-            (metrics.ADMISSIONS_ELECTIVE, "elective admissions"),
-            (metrics.ADMISSIONS_COPD_EXACERBATION, "COPD exacerbations"),
-            (metrics.ADMISSIONS_HEART_FAILURE, "HF admissions"),
-            (metrics.PEOPLE_COPD_SEVERE, "people GOLD 3-4"),
-            (metrics.PEOPLE_HEART_FAILURE_SEVERE, "people NYHA III-IV"),
-            (metrics.PEOPLE_FRAILTY_SEVERE, "people severely frail"),
-            (metrics.PEOPLE_IN_A_SEVERE_STATE, "people in any of these"),
-            (metrics.DELAYED_DISCHARGE_PATIENTS, "delayed discharges"),
-        ):
-            if metric not in comp or not any(r["baseline"] for r in comp[metric]):
+            how = f"mean of {self.summary['replications']} paired replications"
+        kind = "financial" if self.financial else "reporting"
+        lines = [f"  scenario minus baseline, by {kind} year ({how}):"]
+        years = sorted({r["reporting_year"] for rows in comp.values() for r in rows})
+        labels: list[str] = []
+        amounts: list[list[str]] = []
+        relatives: list[list[str]] = []
+        below_floor: dict[str, list[str]] = {}  # row label -> years without a relative change
+        for c in COMPARED:
+            got = comp.get(c.metric)
+            if not got or not any(r["baseline"] for r in got):
                 continue  # e.g. delayed discharges with social_care.delayed_discharges off
-            rel = " ".join(
-                f"{r['relative']:+.1%}" if np.isfinite(r["relative"]) else "  n/a"
-                for r in comp[metric]
-            )
-            lines.append(f"    {label:22s} {rel}")
-        reached = comp[metrics.PEOPLE_REACHED_PROACTIVE_CARE]
-        if any(r["difference"] for r in reached):
-            lines.append("  proactive care in the scenario (mean by year):")
-            for metric, label in (
-                (metrics.PROACTIVE_CARE_WTE_FUNDED, "staff WTE funded"),
-                (metrics.PROACTIVE_CARE_WTE_IN_POST, "staff WTE in post"),
-                (metrics.PROACTIVE_CARE_WTE_PRODUCTIVE, "staff WTE productive"),
-                (metrics.PEOPLE_REACHED_PROACTIVE_CARE, "people reached"),
-            ):
-                lines.append(
-                    f"    {label:22s} "
-                    + " ".join(f"{r['baseline'] + r['difference']:,.0f}" for r in comp[metric])
-                )
-        if "virtual_wards" in summary:
-            lines += _virtual_ward_lines(summary["virtual_wards"])
-        bf = summary["backfill"]
-        shares = bf["share_of_avoided_bed_days"]
-        if shares.get("released_bed_days") is not None:
-            lines.append(
-                "  of the emergency bed-days avoided: "
-                + ", ".join(
-                    f"{v:.0%} {k.replace('backfilled_by_', 'refilled by ').replace('_', ' ')}"
-                    for k, v in shares.items()
-                )
-            )
-        lines.append(f"  backfill ran out: {bf['backfill_ran_out']['text']}")
+            if c.only_if_changed and not any(r["difference"] for r in got):
+                continue
+            by_year = {r["reporting_year"]: r for r in got}
+            labels.append(c.label)
+            amounts.append([])
+            relatives.append([])
+            for y in years:
+                r = by_year.get(y)
+                amounts[-1].append(_signed(r["difference"]) if r else "n/a")
+                rel = _relative(r["baseline"], r["difference"], c.floor) if r else None
+                relatives[-1].append(f"({rel})" if rel else "")
+                if r and rel is None and _finite(r["baseline"]) and _finite(r["difference"]):
+                    below_floor.setdefault(f"{c.label} (under {c.floor:,.0f})", []).append(
+                        self.year(y)
+                    )
+        pads = [max(len(row[i]) for row in relatives) for i in range(len(years))]
+        rows = [  # in each column the amounts aligned, the brackets after them
+            [
+                label,
+                *(f"{a} {t:<{p}}" if p else a for a, t, p in zip(amts, rels, pads, strict=True)),
+            ]
+            for label, amts, rels in zip(labels, amounts, relatives, strict=True)
+        ]
+        lines += render_table(["", *(self.year(y) for y in years)], rows)
+        multiple = any(t.startswith("(x") for row in relatives for t in row)
         lines.append(
-            f"  waiting list below {bf['list_cleared_fraction']:.0%} of baseline's in a month:"
-            f" {bf['waiting_list_cleared']['text']}"
+            "    a year's total, or the mean of its months for (mean) rows; in brackets the change"
+            " relative to the baseline" + (", or xN: N times the baseline" if multiple else "")
         )
-        lines += _money_lines(summary["money"])
-        lines += _econ_lines(summary["economic_evaluation"])
-    return lines
+        if below_floor:
+            lines.append(
+                "    no relative change where the baseline is too small: "
+                + "; ".join(f"{k} in {', '.join(v)}" for k, v in below_floor.items())
+            )
+        return lines
+
+    def proactive_care(self, comp: dict) -> list[str]:
+        reached = comp.get(metrics.PEOPLE_REACHED_PROACTIVE_CARE, [])
+        if not any(r["difference"] for r in reached):
+            return []
+        rows = []
+        for metric, label in (
+            (metrics.PROACTIVE_CARE_WTE_FUNDED, "staff WTE funded"),
+            (metrics.PROACTIVE_CARE_WTE_IN_POST, "staff WTE in post"),
+            (metrics.PROACTIVE_CARE_WTE_PRODUCTIVE, "staff WTE productive"),
+            (metrics.PEOPLE_REACHED_PROACTIVE_CARE, "people reached"),
+        ):
+            rows.append(
+                [label, *(_num(_sum(r["baseline"], r["difference"]), ",.0f") for r in comp[metric])]
+            )
+        header = ["", *(self.year(r["reporting_year"]) for r in reached)]
+        return ["  proactive care in the scenario (mean of each year's months):"] + render_table(
+            header, rows
+        )
+
+    # virtual wards ------------------------------------------------------------------------
+    def virtual_wards(self, vw: dict) -> list[str]:
+        """Virtual beds and their use by year, the inequality split and the acute case mix."""
+        by_year = vw["by_year"]
+
+        def number(key: str) -> list[str]:
+            return [_num(r[key], ",.0f") for r in by_year]
+
+        rows = [
+            ["beds funded", *number("beds_funded")],
+            ["beds staffed", *number("beds_available")],
+            ["occupancy", *(_share(r["occupancy"]) for r in by_year)],
+            ["step-up instead of admission", *number("admissions_step_up_avoided")],
+            ["step-up, not otherwise admitted", *number("admissions_step_up_additional")],
+            ["step-down", *number("admissions_step_down")],
+            ["escalated back to hospital", *number("escalations")],
+            ["acute bed-days freed", *number("acute_bed_days_freed")],
+        ]
+        lines = ["  virtual wards in the scenario (each year's total; beds and occupancy: mean):"]
+        lines += render_table(["", *(self.year(r["reporting_year"]) for r in by_year)], rows)
+        q = vw["by_quintile"]
+        lines.append("  virtual wards by IMD quintile (Q1 most deprived), per 1,000 people a year:")
+        lines += render_table(
+            ["", *q],
+            [
+                [
+                    "virtual-ward admissions",
+                    *(_num(q[k]["vw_admissions_per_1000_a_year"], ".1f") for k in q),
+                ],
+                [
+                    "acute admissions avoided",
+                    *(_num(q[k]["admissions_avoided_per_1000_a_year"], ".2f") for k in q),
+                ],
+                [
+                    "referred, turned away (no digital access or unsuitable home)",
+                    *(_num(q[k]["referrals_excluded_per_1000_a_year"], ".2f") for k in q),
+                ],
+                [
+                    "avoided per 100 of the quintile's emergency admissions",
+                    *(
+                        _num(q[k]["admissions_avoided_per_100_emergency_admissions"], ".2f")
+                        for k in q
+                    ),
+                ],
+            ],
+        )
+        b, s = vw["case_mix"]["baseline"], vw["case_mix"]["scenario"]
+
+        def both(key: str, fmt: str) -> list[str]:
+            return [_num(b[key], fmt), _num(s[key], fmt)]
+
+        lines.append("  acute case mix:")
+        lines += render_table(
+            ["", "baseline", "scenario"],
+            [
+                [
+                    "complex share of emergency admissions",
+                    *both("complex_share_of_emergency_admissions", ".1%"),
+                ],
+                ["mean emergency stay, days", *both("mean_emergency_stay_days", ".2f")],
+                [
+                    "  before any wait for a care place",
+                    *both("mean_emergency_stay_before_delay_days", ".2f"),
+                ],
+                ["acute spend per spell, £", *both("acute_spend_per_spell_gbp", ",.0f")],
+                ["acute margin per spell, £", *both("acute_margin_per_spell_gbp", ",.0f")],
+            ],
+        )
+        return lines
+
+    # money --------------------------------------------------------------------------------
+    def money(self, money: dict) -> list[str]:
+        """Double running by financial year, the investment gap, break-even, decommissioning."""
+        lines = [f"  system net cost, scenario minus baseline ({self.money_unit}; + = costs more):"]
+        funding = (
+            ("without_transition_funding", "without transition funding"),
+            ("with_transition_funding", "with transition funding"),
+        )
+        years = sorted({y for key, _ in funding for y in money[key]["incremental_net_cost_gbp"]})
+        rows = []
+        for key, text in funding:
+            for label, by_year in (
+                (text, money[key]["incremental_net_cost_gbp"]),
+                ("  cumulative", money[key]["cumulative_investment_gap_gbp"]),
+            ):
+                rows.append([label, *(_pounds_m(by_year.get(y, np.nan), True) for y in years)])
+        lines += render_table(["", *years], rows)
+        lines += render_table(
+            ["", "peak investment gap", "break-even (cumulative)"],
+            [
+                [
+                    text,
+                    f"£{_pounds_m(money[key]['peak_investment_gap_gbp'])}m",
+                    money[key]["break_even_year"],
+                ]
+                for key, text in funding
+            ],
+        )
+        if "decommissioning_needs" in money:
+            lines.append(
+                "  what decommissioning would need: "
+                + _pounds(money["decommissioning_needs"]["text"])
+            )
+        return lines
+
+    # economic evaluation ------------------------------------------------------------------
+    def economics(self, e: dict) -> list[str]:
+        """Incremental cost and QALYs, ICER, NMB, break-even and replication guidance."""
+        psa = ", PSA" if e["psa"] else ""
+        lines = [
+            f"  economic evaluation ({e['perspective'].split(' (')[0]}, discounted"
+            f" {e['discount_rate']:.1%}, {_plural(e['replications'], 'replication')}{psa}):",
+            f"    incremental cost, {self.money_unit}: {_ci(e['incremental_cost_gbp'], 1e6)}",
+            f"    incremental QALYs: {_ci(e['incremental_qalys'], fmt=',.0f')}",
+        ]
+        icer, ci = e["icer_gbp_per_qaly"], e["icer_ci95"]
+        one = e["replications"] < 2
+        if one:
+            interval = f" {ONE_REPLICATION}"
+        elif ci:
+            interval = f" (95% CI £{ci[0]:,.0f} to £{ci[1]:,.0f})"
+        else:
+            interval = " (no interval: the QALY interval includes zero)"
+        decision = e.get("decision")
+        if decision and decision["quadrant"] in ("north-east", "south-west"):
+            lines.append(f"    on average the scenario {_pounds(decision['sentence'])}")
+            where = f"{decision['quadrant']} quadrant"
+            lines.append(f"    ICER {_money_or_na(icer)} per QALY, {where}{interval}")
+        elif decision:
+            lines.append(
+                f"    on average the scenario {_pounds(decision['sentence'])}; no ICER is needed"
+            )
+        else:
+            lines.append(f"    ICER {_money_or_na(icer)} per QALY{interval}")
+        rows = []
+        for wtp, nmb in e["net_monetary_benefit_gbp"].items():
+            row = [f"at £{float(wtp):,.0f} per QALY", _num(nmb["mean"], ",.1f", 1e6)]
+            if not one:  # an interval and a probability need replications
+                row += [
+                    f"{_num(nmb['ci_low'], ',.1f', 1e6)} to {_num(nmb['ci_high'], ',.1f', 1e6)}",
+                    _num(e["probability_cost_effective"].get(wtp), ".0%"),
+                ]
+            rows.append(row)
+        header = ["net monetary benefit", "£m"]
+        lines += render_table(
+            header if one else [*header, "95% CI", "probability cost-effective"], rows
+        )
+        be = e["break_even"]
+        if not be.get("replications_breaking_even", 1):
+            when = "not within the horizon in " + (
+                "the replication"
+                if be["replications"] == 1
+                else f"any of {be['replications']} replications"
+            )
+        else:
+            low, high = be["range_95"]
+            when = f"median {be['median']}, 95% range " + (
+                low if low == high else f"{low} to {high}"
+            )
+        lines.append(f"    break-even (cumulative, no grant): {when}")
+        g = e["replication_guidance"]
+        needs = {k: v["replications_needed"] for k, v in g["metrics"].items()}
+        needs_text = "; ".join(f" {k} {v:,}" if v else f" {k} n/a" for k, v in needs.items())
+        if g.get("not_estimated"):
+            needs_text = f" not estimated, {g['not_estimated']}"
+        lines.append(
+            f"    replications for a {g['target_relative_precision']:.0%} half-width:{needs_text}"
+        )
+        return lines
 
 
-def _virtual_ward_lines(vw: dict) -> list[str]:
-    """Virtual beds and their use by year, the inequality split and the acute case mix."""
-    by_year = vw["by_year"]
-
-    def row(label: str, fmt, key) -> str:
-        return f"    {label:28s} " + " ".join(fmt(r, key) for r in by_year)
-
-    def number(r, key):
-        return f"{r[key]:>6,.0f}"
-
-    def share(r, key):
-        return f"{r[key]:>6.0%}" if r[key] is not None else "   n/a"
-
-    lines = [
-        "  virtual wards (scenario, mean by reporting year):",
-        row("beds funded", number, "beds_funded"),
-        row("beds staffed", number, "beds_available"),
-        row("occupancy", share, "occupancy"),
-        row("step-up instead of admission", number, "admissions_step_up_avoided"),
-        row("step-up, not otherwise admitted", number, "admissions_step_up_additional"),
-        row("step-down", number, "admissions_step_down"),
-        row("escalated back to hospital", number, "escalations"),
-        row("acute bed-days freed", number, "acute_bed_days_freed"),
-    ]
-    q = vw["by_quintile"]
-    lines.append(
-        "    per 1,000 a year, Q1 (most deprived) .. Q5: virtual-ward admissions "
-        + " ".join(f"{q[k]['vw_admissions_per_1000_a_year']:.1f}" for k in q)
-        + "; acute admissions avoided "
-        + " ".join(f"{q[k]['admissions_avoided_per_1000_a_year']:.2f}" for k in q)
-    )
-    lines.append(
-        "    referred but turned away (no digital access or unsuitable home), per 1,000 a year:"
-        " " + " ".join(f"{q[k]['referrals_excluded_per_1000_a_year']:.2f}" for k in q)
-    )
-    lines.append(
-        "    acute admissions avoided per 100 of the quintile's emergency admissions"
-        " (relative to need), Q1 .. Q5: "
-        + " ".join(f"{q[k]['admissions_avoided_per_100_emergency_admissions']:.2f}" for k in q)
-    )
-    b, s = vw["case_mix"]["baseline"], vw["case_mix"]["scenario"]
-    lines.append(
-        "    acute case mix, baseline -> scenario: complex share of emergency admissions"
-        f" {b['complex_share_of_emergency_admissions']:.1%} ->"
-        f" {s['complex_share_of_emergency_admissions']:.1%}; mean emergency stay"
-        f" {b['mean_emergency_stay_days']:.2f} -> {s['mean_emergency_stay_days']:.2f} days"
-        f" ({b['mean_emergency_stay_before_delay_days']:.2f} ->"
-        f" {s['mean_emergency_stay_before_delay_days']:.2f} before any wait for a care place);"
-        f" acute spend per spell GBP {b['acute_spend_per_spell_gbp']:,.0f} ->"
-        f" {s['acute_spend_per_spell_gbp']:,.0f}; margin per spell GBP"
-        f" {b['acute_margin_per_spell_gbp']:,.0f} -> {s['acute_margin_per_spell_gbp']:,.0f}"
-    )
-    return lines
-
-
-ONE_REPLICATION = "(one replication: no interval)"
+def _financial_years(summary: dict) -> list[str]:
+    """The financial years the summary's money is kept by (reporting months only), in order."""
+    money = summary.get("money", {}).get("without_transition_funding")
+    if money:
+        return sorted(money["incremental_net_cost_gbp"])
+    for by_year in summary.get("finance_by_organisation", {}).values():
+        return sorted(by_year)
+    return []
 
 
 def _ci(x: dict, scale: float = 1.0, fmt: str = ",.1f") -> str:
-    if not np.isfinite(x["ci_low"]):
-        return f"{x['mean'] / scale:{fmt}} {ONE_REPLICATION}"
+    if not _finite(x["ci_low"]):
+        return f"{_num(x['mean'], fmt, scale)} {ONE_REPLICATION}"
     return (
-        f"{x['mean'] / scale:{fmt}} (95% CI {x['ci_low'] / scale:{fmt}} to"
-        f" {x['ci_high'] / scale:{fmt}})"
+        f"{_num(x['mean'], fmt, scale)} (95% CI {_num(x['ci_low'], fmt, scale)} to"
+        f" {_num(x['ci_high'], fmt, scale)})"
     )
 
 
-def _econ_lines(e: dict) -> list[str]:
-    """Incremental cost and QALYs, ICER, NMB, break-even and replication guidance."""
-    psa = ", PSA" if e["psa"] else ""
-    lines = [
-        f"  economic evaluation ({e['perspective'].split(' (')[0]}, discounted"
-        f" {e['discount_rate']:.1%}, {e['replications']} replications{psa}):",
-        f"    incremental cost GBP m {_ci(e['incremental_cost_gbp'], 1e6)}",
-        f"    incremental QALYs {_ci(e['incremental_qalys'], fmt=',.0f')}",
+def _sum(*values: Any) -> float:
+    """The sum of summary numbers, NaN if any is null or not finite."""
+    return sum(values) if all(_finite(v) for v in values) else float("nan")
+
+
+# ----------------------------------------------------------------------------------------------
+# backfill and ward closures
+# ----------------------------------------------------------------------------------------------
+def backfill_lines(bf: dict, comp: dict, horizon: str = "the horizon") -> list[str]:
+    """Where the avoided emergency bed-days went: shares where they mean something, else counts.
+
+    Shares need avoided bed-days of at least :data:`MIN_AVOIDED_SHARE` of the baseline's over
+    the horizon (from ``comp``, the comparison by year) and every share within 0-100%.
+    ``horizon`` names the horizon in the text ("3 reporting years").
+    """
+    totals = bf["bed_days_over_horizon_mean_per_replication"]
+    avoided = totals["avoided_emergency_bed_days"]
+    baseline = sum(r["baseline"] for r in comp.get(metrics.BED_DAYS, []) if _finite(r["baseline"]))
+    shares = {k: bf["share_of_avoided_bed_days"].get(k) for k in BACKFILL_CHANNELS}
+    why = []
+    if not (_finite(avoided) and avoided >= MIN_AVOIDED_SHARE * baseline and avoided > 0):
+        why.append(
+            f"the bed-days avoided ({_num(avoided, ',.0f')}) are under"
+            f" {MIN_AVOIDED_SHARE:.0%} of the baseline's ({baseline:,.0f}), too few to split"
+        )
+
+    def below_zero(bed_days: Any) -> bool:  # by more than rounding
+        return _finite(bed_days) and _finite(avoided) and bed_days < -SHARE_TOLERANCE * avoided
+
+    refills_below = [
+        k.removeprefix("backfilled_by_").replace("_", " ")
+        for k in BACKFILL_CHANNELS
+        if k.startswith("backfilled_by_") and below_zero(totals[k])
     ]
-    icer, ci = e["icer_gbp_per_qaly"], e["icer_ci95"]
-    one = e["replications"] < 2
-    if one:
-        interval = f" {ONE_REPLICATION}"
-    elif ci:
-        interval = f" (95% CI {ci[0]:,.0f} to {ci[1]:,.0f})"
-    else:
-        interval = " (no interval: the QALY interval includes zero)"
-    decision = e.get("decision")
-    if decision and decision["quadrant"] in ("north-east", "south-west"):
-        lines.append(f"    on average the scenario {decision['sentence']}")
-        where = f"{decision['quadrant']} quadrant"
-        lines.append(f"    ICER GBP {icer:,.0f} per QALY, {where}{interval}")
-    elif decision:
-        lines.append(f"    on average the scenario {decision['sentence']}; no ICER is needed")
-    else:
-        lines.append(f"    ICER GBP {icer:,.0f} per QALY{interval}")
-    for wtp, nmb in e["net_monetary_benefit_gbp"].items():
-        p = e["probability_cost_effective"][wtp]
-        lines.append(
-            f"    net monetary benefit at GBP {float(wtp):,.0f}/QALY: GBP m {_ci(nmb, 1e6)}"
-            + ("" if one else f"; probability cost-effective {p:.0%}")
+    if refills_below:
+        why.append(
+            f"the refills by {_and(refills_below)} are below 0 (those channels freed beds too), so"
+            " shares would pass 100%"
         )
-    be = e["break_even"]
-    lines.append(
-        f"    break-even (cumulative, no grant): median {be['median']}, 95% range"
-        f" {be['range_95'][0]} to {be['range_95'][1]}"
+    if below_zero(totals["released_bed_days"]):
+        why.append("bed-days rose overall (released below 0)")
+    inside = all(
+        v is not None and -SHARE_TOLERANCE <= v <= 1 + SHARE_TOLERANCE for v in shares.values()
     )
-    g = e["replication_guidance"]
-    needs = {k: v["replications_needed"] for k, v in g["metrics"].items()}
-    needs_text = "; ".join(f" {k} {v:,}" if v else f" {k} n/a" for k, v in needs.items())
-    if g.get("not_estimated"):
-        needs_text = f" not estimated, {g['not_estimated']}"
+    if not why and not inside:
+        why.append("a share lies outside 0-100%")
+    lines = [f"  where the emergency bed-days avoided went (over {horizon}, mean per replication):"]
+    rows = [["emergency bed-days avoided", _num(avoided, ",.0f"), "100%"]]
+    for k, words in BACKFILL_CHANNELS.items():
+        rows.append([words, _num(totals[k], ",.0f"), _num(max(shares[k] or 0.0, 0.0), ".0%")])
+    if why:
+        lines += render_table(["", "bed-days"], [row[:2] for row in rows])
+        lines.append("    no shares: " + "; ".join(why))
+    else:
+        lines += render_table(["", "bed-days", "share"], rows)
+    lines.append(f"  backfill ran out: {bf['backfill_ran_out']['text']}")
     lines.append(
-        f"    replications for a {g['target_relative_precision']:.0%} half-width:{needs_text}"
+        f"  waiting list below {bf['list_cleared_fraction']:.0%} of baseline's in a month:"
+        f" {bf['waiting_list_cleared']['text']}"
     )
     return lines
 
 
-def _money_lines(money: dict) -> list[str]:
-    """Double running by financial year, the investment gap, break-even, decommissioning."""
-    lines = ["  system net cost, scenario minus baseline (GBP m a year; + = costs more):"]
-    for label, text in (
-        ("without_transition_funding", "without transition funding"),
-        ("with_transition_funding", "with transition funding"),
-    ):
-        m = money[label]
-        by_year = " ".join(f"{v / 1e6:+.1f}" for v in m["incremental_net_cost_gbp"].values())
-        lines.append(f"    {text:27s} {by_year}")
-        lines.append(
-            f"      peak investment gap GBP {m['peak_investment_gap_gbp'] / 1e6:.1f} m;"
-            f" break-even (cumulative): {m['break_even_year']}"
+def wards_closed_text(d: dict) -> str:
+    """Whether the scenario's decommissioning rule closed wards: how many, when, how often.
+
+    ``d`` is summary.json's ``decommissioning`` (see
+    :func:`leftshift.analysis.decommissioning.closures_report`).
+    """
+    n, hit = d["replications"], d["replications_with_a_closure"]
+    by_rep, beds = d["wards_closed_by_replication"], d["ward_beds"]
+    reps = "the replication" if n == 1 else f"any of {n} replications"
+    if d["rule"] == "on_evidence":
+        rule = f"occupancy below {d['occupancy_below']:.0%} for {d['consecutive_months']} months"
+        how = f"by the evidence rule ({rule})"
+    else:
+        how = "on fixed dates, whatever the occupancy"
+    if hit == 0 and d["rule"] == "on_evidence":
+        if d["longest_run_below_months"] >= d["consecutive_months"]:
+            held = "the waiting-list limit or the earliest year held it back"
+        else:
+            held = f"the lowest monthly occupancy was {d['lowest_monthly_occupancy']:.1%}"
+        return (
+            f"no ward closed in {reps}: the evidence rule ({rule} in a row) was never met; {held}"
         )
-    if "decommissioning_needs" in money:
-        lines.append(f"  what decommissioning would need: {money['decommissioning_needs']['text']}")
-    return lines
+    if hit == 0:
+        years = ", ".join(f"{y:g}" for y in d.get("close_at_years", []))
+        return f"no ward closed in {reps}: the closure dates (year {years}) are after the run's end"
+    first, last = d["first_closure_month"], d["last_closure_month"]
+    when = first if first == last else f"{first} to {last}"
+    if len(set(by_rep)) == 1:
+        k = by_rep[0]
+        where = "in the replication" if n == 1 else f"in all {n} replications"
+        return f"wards closed: {k} ({k * beds} beds) in {when}, {where}, {how}"
+    return (
+        f"wards closed: {d['wards_closed_mean']:.1f} on average ({beds} beds each), in {hit} of"
+        f" {n} replications, {when}, {how}"
+    )

@@ -1,0 +1,301 @@
+"""The console headline, from summaries built by hand: tables, honest shares, ward closures."""
+
+import copy
+import re
+
+import pytest
+
+from leftshift.model import metrics
+from leftshift.report.console import WIDTH, headline
+
+YEARS = ("2025/26", "2026/27")
+
+
+def _row(year, baseline, difference):
+    return {
+        "reporting_year": year,
+        "baseline": baseline,
+        "difference": difference,
+        "ci95": [difference - 1.0, difference + 1.0],
+        "relative": difference / baseline if baseline else None,
+    }
+
+
+def _arm(**changes):
+    arm = {
+        "place": "small",
+        "reporting_years": 2.0,
+        "mean_occupancy": 0.95,
+        "emergency_admissions_per_1000_per_year": 88.6,
+        "bed_days_per_1000_per_year": 628.0,
+        "waiting_list_year_1": 2689.0,
+        "waiting_list_final_year": 3324.0,
+        "waiting_list_18wk_share": 0.46,
+        "ed_boarding_hours_per_year": 19906.0,
+        "ed_waits_4h_plus_share": 0.067,
+        "ed_waits_12h_plus_share": 0.043,
+        "mean_occupancy_midnight": 0.951,
+        "delayed_discharge_patients_mean": 28.0,
+        "delayed_discharge_share_of_occupied_beds": 0.164,
+    }
+    return arm | changes
+
+
+def _money(net_by_year):
+    cumulative, total = {}, 0.0
+    for year, net in net_by_year.items():
+        total += net
+        cumulative[year] = total
+    return {
+        "incremental_net_cost_gbp": dict(net_by_year),
+        "cumulative_investment_gap_gbp": cumulative,
+        "peak_investment_gap_gbp": max(cumulative.values()),
+        "break_even_year": "not within the horizon",
+        "replications_breaking_even": 0,
+        "replications": 3,
+        "years_with_a_saving": [],
+    }
+
+
+def _interval(mean):
+    return {"mean": mean, "ci_low": mean - 1.0, "ci_high": mean + 1.0}
+
+
+def experiment_summary(replications=3):
+    """A two-year experiment's summary with every section the console prints."""
+    comp = {
+        metrics.BED_DAYS: [_row(1, 62_753.0, -67.0), _row(2, 62_745.0, -336.0)],
+        metrics.ED_BOARDING_HOURS: [_row(1, 22_341.0, -6_187.0), _row(2, 17_470.0, -13_758.0)],
+        metrics.WAITING_LIST_SIZE: [_row(1, 2_689.0, -12.0), _row(2, 3_324.0, -450.0)],
+        metrics.ADMISSIONS_ELECTIVE: [_row(1, 2_622.0, 84.0), _row(2, 2_540.0, 836.0)],
+        metrics.OPEN_BEDS: [_row(1, 180.0, 0.0), _row(2, 180.0, 0.0)],
+        metrics.PEOPLE_REACHED_PROACTIVE_CARE: [_row(1, 0.0, 0.0), _row(2, 0.0, 0.0)],
+    }
+    backfill = {
+        "avoided_emergency_bed_days": 4_000.0,
+        "backfilled_by_admission_threshold": 100.0,
+        "backfilled_by_electives": 3_000.0,
+        "backfilled_by_stay_length": 100.0,
+        "backfilled_by_delayed_discharges": 0.0,
+        "released_bed_days": 800.0,
+        "boarding_hours_saved": 19_945.0,
+    }
+    money = {
+        "without_transition_funding": _money(dict(zip(YEARS, (1.27e6, 5.04e6), strict=True))),
+        "with_transition_funding": _money(dict(zip(YEARS, (0.94e6, 4.60e6), strict=True))),
+        "decommissioning_needs": {"text": "no closure is safe: occupancy stays 95.0%"},
+    }
+    economics = {
+        "perspective": "NHS and personal social services (system net cost)",
+        "discount_rate": 0.035,
+        "replications": replications,
+        "psa": False,
+        "incremental_cost_gbp": _interval(6.1e6),
+        "incremental_qalys": _interval(3.0),
+        "icer_gbp_per_qaly": 2.0e6,
+        "icer_ci95": None,
+        "decision": {
+            "quadrant": "north-east",
+            "sentence": "costs GBP 6.1 m more and gains 3 QALYs: GBP 2,000,000 per QALY gained",
+        },
+        "net_monetary_benefit_gbp": {"20000": _interval(-6.0e6)},
+        "probability_cost_effective": {"20000": 0.0},
+        "break_even": {
+            "median": "not within the horizon",
+            "range_95": ["not within the horizon", "not within the horizon"],
+            "replications_breaking_even": 0,
+            "replications": replications,
+        },
+        "replication_guidance": {
+            "target_relative_precision": 0.05,
+            "replications": replications,
+            "metrics": {},
+            "not_estimated": "fewer than 5 replications",
+        },
+    }
+    return {
+        "experiment": "test",
+        "replications": replications,
+        "arms": {"baseline": _arm(), "scenario": _arm(ed_boarding_hours_per_year=9_933.0)},
+        "comparison_by_year": comp,
+        "backfill": {
+            "bed_days_over_horizon_mean_per_replication": backfill,
+            "share_of_avoided_bed_days": {
+                k: v / backfill["avoided_emergency_bed_days"]
+                for k, v in backfill.items()
+                if k.startswith(("backfilled", "released"))
+            },
+            "list_cleared_fraction": 0.1,
+            "released_fraction": 0.5,
+            "backfill_ran_out": {"text": "not within the horizon"},
+            "waiting_list_cleared": {"text": "not within the horizon"},
+        },
+        "money": money,
+        "economic_evaluation": economics,
+        "finance_by_organisation": {"baseline": {y: {} for y in YEARS}},
+    }
+
+
+def _with_backfill(summary, **bed_days):
+    """The summary with backfill channels changed, shares recomputed as the analysis does."""
+    out = copy.deepcopy(summary)
+    totals = out["backfill"]["bed_days_over_horizon_mean_per_replication"]
+    totals.update(bed_days)
+    out["backfill"]["share_of_avoided_bed_days"] = {
+        k: v / totals["avoided_emergency_bed_days"]
+        for k, v in totals.items()
+        if k.startswith(("backfilled", "released"))
+    }
+    return out
+
+
+def _block(lines, title):
+    """The lines from the one starting with ``title`` up to the next section title."""
+    start = next(i for i, line in enumerate(lines) if line.strip().startswith(title))
+    end = next((i for i in range(start + 1, len(lines)) if re.match(r"  \S", lines[i])), len(lines))
+    return lines[start:end]
+
+
+@pytest.mark.unit
+def test_headline_is_plain_text_tables_with_financial_year_headers():
+    lines = headline(experiment_summary(), price_year="2020/21")
+    assert all(isinstance(line, str) for line in lines)
+    assert all(len(line) <= WIDTH for line in lines), [x for x in lines if len(x) > WIDTH]
+    assert not any("\x1b" in line for line in lines)  # no colour or control codes
+    arms = _block(lines, "mean over the reporting years (2025/26 to 2026/27)")
+    assert arms[1].split() == ["baseline", "scenario"]
+    compared = _block(lines, "scenario minus baseline, by financial year")
+    assert compared[1].split() == list(YEARS)
+    assert set(compared[2].strip()) == {"-"}  # the header rule
+    bed_days = next(line for line in compared if "G&A bed-days" in line)
+    assert bed_days.split()[2:] == ["-67", "(-0.1%)", "-336", "(-0.5%)"]
+    money = _block(lines, "system net cost")
+    assert "£m, 2020/21 prices" in money[0] and money[1].split() == list(YEARS)
+    assert any(line.split()[-2:] == ["+1.3", "+5.0"] for line in money)
+    assert not any("GBP" in line for line in lines)
+    assert any("£2,000,000 per QALY" in line for line in lines)
+    # reporting years that are not financial years (a warm-up ending in, say, July)
+    summary = experiment_summary()
+    summary["money"]["without_transition_funding"] = _money(
+        {"2025/26": 1.0e6, "2026/27": 2.0e6, "2027/28": 3.0e6}
+    )
+    compared = _block(headline(summary), "scenario minus baseline, by reporting year")
+    assert compared[1].split() == ["year", "1", "year", "2"]
+
+
+@pytest.mark.unit
+def test_a_relative_change_only_from_a_baseline_worth_dividing_by():
+    summary = experiment_summary()
+    summary["comparison_by_year"][metrics.ED_BOARDING_HOURS] = [
+        _row(1, 14.0, 2_821.0),  # from almost nothing: +20,150%
+        _row(2, 22_000.0, 6_864_000.0),  # 313 times the baseline's
+    ]
+    lines = headline(summary)
+    row = next(line for line in lines if "ED boarding hours" in line and "+2,821" in line)
+    assert row.split()[3:] == ["+2,821", "+6,864,000", "(x313)"]
+    assert not any(re.search(r"\d{4,}%|\d,\d{3}%", line) for line in lines)
+    assert any("ED boarding hours (under 100) in 2025/26" in line for line in lines)
+    assert any("xN: N times the baseline" in line for line in lines)
+
+
+@pytest.mark.unit
+def test_backfill_shares_only_where_they_mean_something():
+    summary = experiment_summary()
+    block = _block(headline(summary), "where the emergency bed-days avoided went")
+    assert block[1].split() == ["bed-days", "share"]
+    assert [line.split()[-1] for line in block[3:]] == ["100%", "2%", "75%", "2%", "0%", "20%"]
+    for changed, reason in (
+        (  # delayed discharges freed beds too: electives refill more than was avoided
+            {"backfilled_by_electives": 5_000.0, "backfilled_by_delayed_discharges": -2_000.0},
+            "the refills by delayed discharges are below 0 (those channels freed beds too)",
+        ),
+        ({"avoided_emergency_bed_days": 400.0, "released_bed_days": 200.0}, "too few to split"),
+    ):
+        lines = headline(_with_backfill(summary, **changed))
+        block = _block(lines, "where the emergency bed-days avoided went")
+        assert block[1].split() == ["bed-days"]
+        assert not any("%" in line for line in block[:-2])
+        text = " ".join(line.strip() for line in block)
+        assert "no shares:" in text and reason in text
+        assert any(line.split()[-1] == "-2,000" for line in block) == (
+            "backfilled_by_delayed_discharges" in changed
+        )
+
+
+@pytest.mark.unit
+def test_a_line_says_whether_wards_closed():
+    summary = experiment_summary()
+    assert not any("ward" in line and "closed" in line for line in headline(summary))
+    summary["decommissioning"] = {
+        "rule": "on_evidence",
+        "ward_beds": 28,
+        "replications": 5,
+        "wards_closed_by_replication": [1, 0, 1, 0, 1],
+        "wards_closed_mean": 0.6,
+        "replications_with_a_closure": 3,
+        "first_closure_month": "2027-01",
+        "last_closure_month": "2028-04",
+        "occupancy_below": 0.85,
+        "consecutive_months": 6,
+        "lowest_monthly_occupancy": 0.81,
+        "longest_run_below_months": 7,
+    }
+    text = " ".join(headline(summary))
+    assert "wards closed: 0.6 on average (28 beds each), in 3 of 5 replications" in text
+    assert "2027-01 to 2028-04" in text
+    summary["decommissioning"] |= {
+        "wards_closed_by_replication": [0] * 5,
+        "wards_closed_mean": 0.0,
+        "replications_with_a_closure": 0,
+        "first_closure_month": None,
+        "last_closure_month": None,
+        "lowest_monthly_occupancy": 0.931,
+        "longest_run_below_months": 0,
+    }
+    text = " ".join(line.strip() for line in headline(summary))
+    assert "no ward closed in any of 5 replications" in text
+    assert "the lowest monthly occupancy was 93.1%" in text
+    summary["decommissioning"] = {
+        "rule": "on_dates",
+        "ward_beds": 28,
+        "replications": 1,
+        "wards_closed_by_replication": [2],
+        "wards_closed_mean": 2.0,
+        "replications_with_a_closure": 1,
+        "first_closure_month": "2026-04",
+        "last_closure_month": "2026-04",
+        "close_at_years": [1.0, 1.0],
+    }
+    text = " ".join(line.strip() for line in headline(summary))
+    assert "wards closed: 2 (56 beds) in 2026-04, in the replication, on fixed dates" in text
+
+
+@pytest.mark.unit
+def test_one_replication_and_a_baseline_alone():
+    lines = headline(experiment_summary(replications=1))
+    assert any("one replication: the figures include chance" in line for line in lines)
+    nmb = _block(lines, "net monetary benefit")
+    assert nmb[0].split()[-1] == "£m" and "95% CI" not in nmb[0]
+    summary = experiment_summary()
+    alone = {k: summary[k] for k in ("replications", "finance_by_organisation")}
+    alone["arms"] = {"baseline": summary["arms"]["baseline"]}
+    lines = headline(alone)
+    assert lines[1].split() == ["baseline"]
+    assert any(line.split()[-1] == "19,906" for line in lines)
+    assert not any("scenario" in line for line in lines)
+
+
+@pytest.mark.unit
+def test_nulls_without_their_list_read_n_a():
+    """A multi-arm run keeps not_available at the top, so an arm's summary has bare nulls."""
+    summary = experiment_summary(replications=1)
+    economics = summary["economic_evaluation"]
+    economics["incremental_cost_gbp"] |= {"ci_low": None, "ci_high": None}
+    economics["icer_gbp_per_qaly"] = None
+    summary["comparison_by_year"][metrics.BED_DAYS][0] |= {"ci95": [None, None], "relative": None}
+    summary["comparison_by_year"][metrics.WAITING_LIST_SIZE][1]["difference"] = None
+    lines = headline(summary)
+    assert any("incremental cost, £m: 6.1 (one replication: no interval)" in x for x in lines)
+    assert any("ICER n/a per QALY" in x for x in lines)
+    row = next(x for x in lines if "waiting list (mean)" in x)
+    assert row.split()[-1] == "n/a"
