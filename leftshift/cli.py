@@ -18,6 +18,7 @@ import os
 import re
 import signal
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -30,10 +31,28 @@ from leftshift.interrupts import Terminated, signals_interrupt
 from leftshift.model.invariants import InvariantError
 from leftshift.report.console import headline
 
-#: The ``scenarios/`` folder of the checkout (``LEFTSHIFT_SCENARIOS`` overrides).
-SCENARIOS_DIR = os.environ.get("LEFTSHIFT_SCENARIOS") or str(
-    Path(__file__).resolve().parents[1] / "scenarios"
-)
+#: environment variable naming another scenarios folder
+SCENARIOS_VARIABLE = "LEFTSHIFT_SCENARIOS"
+
+
+def scenarios_dir(package_dir: Path | None = None, environ: Mapping[str, str] = os.environ) -> str:
+    """The scenarios folder: ``LEFTSHIFT_SCENARIOS``, else the checkout's, else the installed copy.
+
+    In a checkout, ``scenarios/`` beside ``leftshift/`` is where strategists edit the YAML. An
+    installed wheel has no checkout; it carries the same files as ``leftshift/scenarios``
+    (pyproject.toml maps the folder there).
+    """
+    if environ.get(SCENARIOS_VARIABLE):
+        return environ[SCENARIOS_VARIABLE]
+    package_dir = package_dir or Path(__file__).resolve().parent
+    checkout = package_dir.parent / "scenarios"
+    if (checkout / "config.yaml").is_file():
+        return str(checkout)
+    return str(package_dir / "scenarios")
+
+
+#: The scenarios folder this command composes from (see :func:`scenarios_dir`).
+SCENARIOS_DIR = scenarios_dir()
 
 
 GROUPS = ("place", "population", "demand", "hospital", "social_care", "run", "experiment")
@@ -539,9 +558,9 @@ def main() -> None:
         sys.argv = [sys.argv[0], *compare_arguments(sys.argv[2:])]
     if not (Path(SCENARIOS_DIR) / "config.yaml").is_file():
         sys.exit(
-            f"leftshift: cannot find the scenarios folder at {SCENARIOS_DIR}; install the"
-            " project in editable mode from its checkout (make run does) or set"
-            " LEFTSHIFT_SCENARIOS"
+            f"leftshift: cannot find the scenarios folder at {SCENARIOS_DIR}; reinstall"
+            " leftshift (its wheel carries the scenarios) or set LEFTSHIFT_SCENARIOS to a"
+            " scenarios folder"
         )
     args = sys.argv[1:]
     problems = check_overrides(args)
