@@ -159,6 +159,8 @@ def test_installed_wheel_runs_from_any_folder(wheel, tmp_path):
     assert all(Path(p).is_relative_to(purelib) for p in where), where  # not the checkout's
 
     command = venv / "bin" / "leftshift"
+    version = subprocess.run([command, "--version"], capture_output=True, text=True, env=env)
+    assert version.stdout == f"leftshift {leftshift.__version__}\n"
     run = subprocess.run(
         [command, "place=small", "run.horizon_years=1"],
         cwd=elsewhere,
