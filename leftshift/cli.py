@@ -2,11 +2,13 @@
 
 Examples::
 
+    leftshift --help                            # sub-commands, config groups, common overrides
     leftshift                                   # default place, baseline
     leftshift experiment=emergency_demand_cut   # baseline vs scenario, paired
     leftshift place=small run.replications=5 hospital.elective_threshold=0.9
     leftshift compare experiment=neighbourhood_teams replications=50 psa=true
     leftshift -m experiment=neighbourhood_teams,emergency_demand_cut run.seed=range(1,4)
+    leftshift report outputs/<run folder>       # the board pack (leftshift.report.pack)
 
 Every run gets its own directory: a run id made once per command (time and process id) is in
 its name, and the sweep's jobs, which Hydra's joblib launcher runs in other processes, inherit
@@ -18,6 +20,7 @@ import os
 import re
 import signal
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -30,10 +33,28 @@ from leftshift.interrupts import Terminated, signals_interrupt
 from leftshift.model.invariants import InvariantError
 from leftshift.report.console import headline
 
-#: The ``scenarios/`` folder of the checkout (``LEFTSHIFT_SCENARIOS`` overrides).
-SCENARIOS_DIR = os.environ.get("LEFTSHIFT_SCENARIOS") or str(
-    Path(__file__).resolve().parents[1] / "scenarios"
-)
+#: environment variable naming another scenarios folder
+SCENARIOS_VARIABLE = "LEFTSHIFT_SCENARIOS"
+
+
+def scenarios_dir(package_dir: Path | None = None, environ: Mapping[str, str] = os.environ) -> str:
+    """The scenarios folder: ``LEFTSHIFT_SCENARIOS``, else the checkout's, else the installed copy.
+
+    In a checkout, ``scenarios/`` beside ``leftshift/`` is where strategists edit the YAML. An
+    installed wheel has no checkout; it carries the same files as ``leftshift/scenarios``
+    (pyproject.toml maps the folder there).
+    """
+    if environ.get(SCENARIOS_VARIABLE):
+        return environ[SCENARIOS_VARIABLE]
+    package_dir = package_dir or Path(__file__).resolve().parent
+    checkout = package_dir.parent / "scenarios"
+    if (checkout / "config.yaml").is_file():
+        return str(checkout)
+    return str(package_dir / "scenarios")
+
+
+#: The scenarios folder this command composes from (see :func:`scenarios_dir`).
+SCENARIOS_DIR = scenarios_dir()
 
 
 GROUPS = ("place", "population", "demand", "hospital", "social_care", "run", "experiment")
@@ -527,22 +548,96 @@ def folder_problem(args: list[str]) -> str | None:
     return None
 
 
+#: ``leftshift --help`` (Hydra's own is ``--hydra-help``); filled in by :func:`help_text`
+HELP = """\
+leftshift {version}: a discrete-event simulation of the NHS left shift, from acute hospitals
+to neighbourhood teams and virtual wards. A run simulates a place's baseline (or a baseline and
+a scenario, paired), writes tables, figures and a summary to a new folder under outputs/ and
+prints the headline results.
+
+Usage:
+  leftshift [group=option ...] [key=value ...]   one run
+  leftshift -m key=a,b [group=x,y ...]           a sweep (Hydra multirun): a job per combination
+  leftshift compare experiment=NAME replications=50 psa=true
+                                                 the same, on every core (researchers' shorthand)
+  leftshift collect DIR                          one table of a sweep's complete jobs
+  leftshift sensitivity method=oneway|morris|sobol experiment=NAME [n=N params=KEY,...]
+  leftshift report RUN_DIR                       the board pack of a finished run directory:
+                                                 HTML, PDF and Markdown
+  leftshift --version                            the version
+
+Config groups and their options (files in {scenarios}):
+{groups}
+
+Common overrides:
+  place=small  run.replications=5  run.horizon_years=2  run.seed=7  run.n_jobs=-1
+  social_care=none  run.psa=true  run.outputs=full  hospital.elective_threshold=0.9
+
+Examples:
+  leftshift place=small run.horizon_years=1
+  leftshift experiment=combined_left_shift run.replications=10 run.n_jobs=-1
+  leftshift -m experiment=neighbourhood_teams,vw_national_ambition 'run.seed=range(1,4)'
+
+The scenario library: {library}
+Every key, composed: leftshift --cfg job [overrides]. Hydra's full help: leftshift --hydra-help"""
+
+
+def help_text() -> str:
+    """``leftshift --help``: what the command does, its sub-commands, groups and overrides."""
+    import textwrap
+
+    from leftshift import __version__
+
+    options = {group: group_options(group) for group in GROUPS}
+    only_default = [g for g in GROUPS if options[g] == ["default"]]
+    lines = [
+        textwrap.fill(
+            ", ".join(options[g]) or "(none found)",
+            width=96,
+            initial_indent=f"  {g:<12} ",
+            subsequent_indent=" " * 15,
+        )
+        for g in GROUPS
+        if g not in only_default
+    ]
+    if only_default:
+        lines.append(f"  {', '.join(only_default)}: default only (set their keys instead)")
+    return HELP.format(
+        version=__version__,
+        scenarios=SCENARIOS_DIR,
+        groups="\n".join(lines),
+        library=Path(SCENARIOS_DIR) / "README.md",
+    )
+
+
 def main() -> None:
-    """Console-script entry point (``leftshift [compare|collect|sensitivity] [arguments]``)."""
+    """Console-script entry point: ``leftshift [compare|collect|sensitivity|report] [args]``."""
     if len(sys.argv) > 1 and sys.argv[1] == "collect":
         sys.exit(collect_command(sys.argv[2:]))
     if len(sys.argv) > 1 and sys.argv[1] == "sensitivity":
         from leftshift.sensitivity_cli import sensitivity_command
 
         sys.exit(sensitivity_command(sys.argv[2:]))
+    if len(sys.argv) > 1 and sys.argv[1] == "report":
+        from leftshift.report.pack import report_command
+
+        sys.exit(report_command(sys.argv[2:]))
     if len(sys.argv) > 1 and sys.argv[1] == "compare":
         sys.argv = [sys.argv[0], *compare_arguments(sys.argv[2:])]
+    if "--version" in sys.argv[1:]:  # ours, not Hydra's
+        from leftshift import __version__
+
+        print(f"leftshift {__version__}")
+        sys.exit(0)
     if not (Path(SCENARIOS_DIR) / "config.yaml").is_file():
         sys.exit(
-            f"leftshift: cannot find the scenarios folder at {SCENARIOS_DIR}; install the"
-            " project in editable mode from its checkout (make run does) or set"
-            " LEFTSHIFT_SCENARIOS"
+            f"leftshift: cannot find the scenarios folder at {SCENARIOS_DIR}; reinstall"
+            " leftshift (its wheel carries the scenarios) or set LEFTSHIFT_SCENARIOS to a"
+            " scenarios folder"
         )
+    if {"-h", "--help"} & set(sys.argv[1:]):  # ours; Hydra's is --hydra-help
+        print(help_text())
+        sys.exit(0)
     args = sys.argv[1:]
     problems = check_overrides(args)
     to_compose = args

@@ -1,0 +1,75 @@
+"""``leftshift --help``, ``--version`` and the ``report`` sub-command."""
+
+import re
+import sys
+import types
+
+import pytest
+
+import leftshift
+from leftshift import cli
+from tests.helpers import run_cli
+
+
+def _main(monkeypatch, *args: str) -> int:
+    """Run ``leftshift *args`` in this process; its exit code."""
+    monkeypatch.setattr(sys, "argv", ["leftshift", *args])
+    with pytest.raises(SystemExit) as stopped:
+        cli.main()
+    return stopped.value.code or 0
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("args", [("--version",), ("compare", "--version")])
+def test_version_is_ours_not_hydras(monkeypatch, capsys, args):
+    assert _main(monkeypatch, *args) == 0
+    assert capsys.readouterr().out == f"leftshift {leftshift.__version__}\n"
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("flag", ["--help", "-h"])
+def test_help_is_short_and_names_what_a_user_needs(monkeypatch, capsys, flag):
+    assert _main(monkeypatch, flag) == 0
+    text = capsys.readouterr().out
+    assert len(text.splitlines()) <= 40
+    assert text.startswith(f"leftshift {leftshift.__version__}:")
+    for needle in (
+        "leftshift compare",
+        "leftshift collect DIR",
+        "leftshift sensitivity",
+        "leftshift report RUN_DIR",
+        "HTML, PDF and Markdown",
+        "leftshift -m",
+        "run.replications=",
+        "run.horizon_years=",
+        "place=small",
+        "--hydra-help",
+        "scenarios/README.md",
+    ):
+        assert needle in text, needle
+    groups = text.split("Config groups")[1].split("Common overrides")[0]
+    names = set(re.findall(r"\w+", groups))
+    for group in cli.GROUPS:
+        assert group in names, group
+        assert set(cli.group_options(group)) <= names, group
+
+
+@pytest.mark.e2e
+def test_help_and_version_from_the_command(tmp_path):
+    version = run_cli(tmp_path, "--version")
+    assert version.returncode == 0 and version.stdout == f"leftshift {leftshift.__version__}\n"
+    assert "Hydra" not in version.stdout
+    shown = run_cli(tmp_path, "--help")
+    assert shown.returncode == 0 and "leftshift report RUN_DIR" in shown.stdout
+    assert not (tmp_path / "outputs").exists()
+
+
+@pytest.mark.unit
+def test_report_is_handed_to_the_board_pack_command(monkeypatch):
+    """``leftshift report ...`` calls ``leftshift.report.pack.report_command`` with the rest."""
+    seen = []
+    pack = types.ModuleType("leftshift.report.pack")
+    pack.report_command = lambda args: seen.append(args) or 7  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "leftshift.report.pack", pack)
+    assert _main(monkeypatch, "report", "outputs/run", "--format", "html") == 7
+    assert seen == [["outputs/run", "--format", "html"]]
