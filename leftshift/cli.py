@@ -435,6 +435,8 @@ def _main(dcfg: DictConfig) -> None:
             print("\n".join(headline(arm_summary, price_year=cfg.finance.price_year)))
     else:
         print("\n".join(headline(summary, price_year=cfg.finance.price_year)))
+        if "comparison_by_year" in summary and cfg.run.outputs == "full":
+            print(f"Board pack (HTML, PDF, Excel) of this run: leftshift report {run_dir}")
     sweep = _sweep_progress(run_dir)
     if sweep:
         print(sweep, file=sys.stderr)

@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 from leftshift.report import pack
-from tests.helpers import ROOT, compose_config, run_to_directory
+from tests.helpers import ROOT, compose_config, run_cli, run_to_directory
 
 pytestmark = pytest.mark.integration
 
@@ -163,3 +163,15 @@ def test_pack_in_a_real_browser(made):
     assert len(pdf.pages) >= sections  # each section starts a page
     assert "board summary" in pdf.pages[0].extract_text()
     assert (ARTIFACTS / "board_pack_summary.png").stat().st_size > 10_000
+
+
+@pytest.mark.e2e
+def test_report_from_the_command_line(run_dir, tmp_path):
+    copy_dir = tmp_path / "run"
+    shutil.copytree(run_dir / "results", copy_dir / "results")
+    done = run_cli(tmp_path, "report", str(copy_dir / "results"), "--no-pdf")
+    assert done.returncode == 0, done.stderr
+    assert f"Board pack: {copy_dir / 'report' / 'board_pack.html'}" in done.stdout
+    assert (copy_dir / "report" / "board_pack.xlsx").is_file()
+    bad = run_cli(tmp_path, "report")
+    assert bad.returncode == 2 and "usage: leftshift report RUN_DIR" in bad.stderr
