@@ -175,3 +175,16 @@ def test_report_from_the_command_line(run_dir, tmp_path):
     assert (copy_dir / "report" / "board_pack.xlsx").is_file()
     bad = run_cli(tmp_path, "report")
     assert bad.returncode == 2 and "usage: leftshift report RUN_DIR" in bad.stderr
+
+
+def test_a_multi_arm_run_gets_a_pack_per_arm(run_dir, tmp_path):
+    multi = tmp_path / "multi" / "results"
+    for arm in ("teams", "wards"):
+        shutil.copytree(run_dir / "results", multi / arm)
+    arm_summary = json.loads((run_dir / "results" / "summary.json").read_text())
+    summary = {"scenarios": {"teams": arm_summary, "wards": arm_summary}}
+    (multi / "summary.json").write_text(json.dumps(summary))
+    shutil.copy(run_dir / "results" / "manifest.json", multi / "manifest.json")
+    folders, _ = pack.make_pack(multi.parent, pdf=False)
+    assert folders == [multi.parent / "report" / "teams", multi.parent / "report" / "wards"]
+    assert all((f / "board_pack.html").is_file() for f in folders)

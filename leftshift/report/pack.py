@@ -125,8 +125,6 @@ def load_run(results: Path) -> Run:
         return json.loads(path.read_text()) if path.is_file() else {}
 
     summary = read("summary.json")
-    if "scenarios" in summary:
-        raise PackError("a multi-arm run: its packs are made one per arm")
     if "comparison_by_year" not in summary:
         raise PackError(
             "this run has no scenario (a baseline on its own): a board pack compares a scenario"
@@ -797,30 +795,44 @@ def print_pdf(html: Path, pdf: Path, chromium: str) -> None:
         )
 
 
-def make_pack(run_dir: str | Path, pdf: bool = True) -> tuple[Path, list[str]]:
-    """Write ``run_dir/report/``; returns its path and notes on anything left out."""
+def arm_folders(run_dir: Path) -> dict[str, Path]:
+    """The results folder of each pack to make: one, or one per arm of a multi-arm run."""
+    results = run_dir / RESULTS_DIR
+    summary = json.loads((results / "summary.json").read_text())
+    if "scenarios" in summary:  # experiment.arms: each arm against the shared baseline
+        return {arm: results / arm for arm in summary["scenarios"]}
+    return {"": results}
+
+
+def make_pack(run_dir: str | Path, pdf: bool = True) -> tuple[list[Path], list[str]]:
+    """Write ``run_dir/report/`` (``report/<arm>/`` for each arm of a multi-arm run).
+
+    Returns the folders of the packs and notes on anything left out.
+    """
     run_dir = Path(run_dir)
     if not is_complete(run_dir):
         raise PackError(
             f"{run_dir} holds no complete results (no {RESULTS_DIR}/manifest.json, or a FAILED"
             " marker): give the folder a finished run printed as 'Results: <folder>/results'"
         )
-    run = load_run(run_dir / RESULTS_DIR)
+    runs = {arm: load_run(folder) for arm, folder in arm_folders(run_dir).items()}
     notes = []
+    chromium = find_chromium() if pdf else None
+    if pdf and chromium is None:
+        notes.append(
+            "PDF not made: no Chromium found (apt-get install chromium, or set"
+            " LEFTSHIFT_CHROMIUM); print board_pack.html from a browser instead"
+        )
     partial = Path(tempfile.mkdtemp(prefix=PARTIAL_PREFIX, dir=run_dir))
     partial.chmod(0o755)  # mkdtemp makes it private; the pack is for sharing
+    final = run_dir / REPORT_DIR
     try:
-        render(run, partial)
-        if pdf:
-            chromium = find_chromium()
-            if chromium is None:
-                notes.append(
-                    "PDF not made: no Chromium found (apt-get install chromium, or set"
-                    " LEFTSHIFT_CHROMIUM); print board_pack.html from a browser instead"
-                )
-            else:
-                print_pdf(partial / "board_pack.html", partial / "board_pack.pdf", chromium)
-        final = run_dir / REPORT_DIR
+        for arm, run in runs.items():
+            out = partial / arm if arm else partial
+            out.mkdir(exist_ok=True)
+            render(run, out)
+            if chromium is not None:
+                print_pdf(out / "board_pack.html", out / "board_pack.pdf", chromium)
         old = None
         if final.exists():
             old = Path(tempfile.mkdtemp(prefix=".report-old-", dir=run_dir))
@@ -831,13 +843,14 @@ def make_pack(run_dir: str | Path, pdf: bool = True) -> tuple[Path, list[str]]:
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
-    return final, notes
+    return [final / arm if arm else final for arm in runs], notes
 
 
 USAGE = (
     "usage: leftshift report RUN_DIR [--no-pdf]\n"
     "  the board pack (HTML, PDF, Markdown, CSV and Excel) of a finished experiment,\n"
-    "  written to RUN_DIR/report/; RUN_DIR is the folder a run printed as\n"
+    "  written to RUN_DIR/report/ (report/<arm>/ for each arm of a multi-arm run);\n"
+    "  RUN_DIR is the folder a run printed as\n"
     "  'Results: RUN_DIR/results'"
 )
 
@@ -848,29 +861,24 @@ def report_command(args: list[str]) -> int:
         print(USAGE)
         return 0
     flags = [a for a in args if a.startswith("-")]
-    folders = [a for a in args if not a.startswith("-")]
-    if len(folders) != 1 or set(flags) - {"--no-pdf"}:
+    given = [a for a in args if not a.startswith("-")]
+    if len(given) != 1 or set(flags) - {"--no-pdf"}:
         print(USAGE, file=sys.stderr)
         return 2
-    run_dir = Path(folders[0])
+    run_dir = Path(given[0])
     if run_dir.name == RESULTS_DIR:
         run_dir = run_dir.parent  # the folder the run printed
     try:
-        summary = run_dir / RESULTS_DIR / "summary.json"
-        if summary.is_file() and "scenarios" in json.loads(summary.read_text()):
-            raise PackError(
-                "a multi-arm run (experiment.arms): make one pack per arm is not supported yet;"
-                " run each arm as its own experiment"
-            )
-        folder, notes = make_pack(run_dir, pdf="--no-pdf" not in flags)
+        folders, notes = make_pack(run_dir, pdf="--no-pdf" not in flags)
     except PackError as exc:
         print(f"leftshift report: {exc}", file=sys.stderr)
         return 2
-    print(f"Board pack: {folder / 'board_pack.html'}")
-    for name in ("board_pack.pdf", "board_pack.md", "board_pack.xlsx"):
-        if (folder / name).is_file():
-            print(f"            {folder / name}")
-    print(f"Tables (CSV): {folder / 'tables'}")
+    for folder in folders:
+        print(f"Board pack: {folder / 'board_pack.html'}")
+        for name in ("board_pack.pdf", "board_pack.md", "board_pack.xlsx"):
+            if (folder / name).is_file():
+                print(f"            {folder / name}")
+        print(f"Tables (CSV): {folder / 'tables'}")
     for note in notes:
         print(f"note: {note}")
     return 0
