@@ -49,6 +49,9 @@ def test_run_directory_is_complete_and_readable(tmp_path):
         "incremental_qalys.png",
     ):
         assert (results / name).is_file(), name
+    for png in results.glob("*.png"):  # each figure also as SVG, both listed
+        assert {png.name, f"{png.stem}.svg"} <= set(manifest["files"]), png.name
+        assert (results / f"{png.stem}.svg").is_file()
     assert "backfill" in summary and "comparison_by_year" in summary
     tidy = pd.read_parquet(results / "comparison.parquet")
     assert list(tidy.columns) == ["arm", "replication", "period", "metric", "value"]
