@@ -1022,10 +1022,15 @@ def incremental_qalys_figure(per_replication: pd.DataFrame, run: RunInfo) -> Fig
     ax.set_ylabel("QALYs gained,\nscenario - baseline")
     ax.grid(axis="y")
     total = wide.sum(axis=0).to_numpy()
-    answer = f"Over {len(years)} year{'s' if len(years) != 1 else ''}: {total.mean():,.0f} QALYs"
+    digits = 1 if abs(total.mean()) < 10 else 0
+    gained = "gained" if total.mean() >= 0 else "lost"
+    answer = (
+        f"Over {len(years)} year{'s' if len(years) != 1 else ''}:"
+        f" {abs(total.mean()):,.{digits}f} QALYs {gained}"
+    )
     if show:
         low, high = t_interval(total)
-        answer += f" (95% CI {low:,.0f} to {high:,.0f})"
+        answer += f" (95% CI for the gain {low:,.{digits}f} to {high:,.{digits}f})"
     return finish(
         fig,
         run,

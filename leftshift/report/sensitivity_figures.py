@@ -25,6 +25,7 @@ from leftshift.report.figure_style import (
 
 LOW_COLOUR, HIGH_COLOUR = OKABE_ITO["blue"], OKABE_ITO["orange"]
 HIGH_HATCH = "//"
+ERROR_STYLE = {"ecolor": OKABE_ITO["black"], "lw": 1}
 #: the unit of a money output in the sensitivity tables
 MONEY_UNIT = "GBP"
 QUESTION = "which inputs move the result most?"
@@ -71,10 +72,22 @@ def _unit(unit: str, run: RunInfo) -> tuple[str, str, float]:
 
 
 def _top(rows: pd.DataFrame, measure: str) -> str:
-    """The most influential parameter, or a sentence saying none moved the output."""
+    """The most influential parameter and those with no effect, or that none moved it."""
     if rows.empty or not np.isfinite(rows[measure]).any() or rows[measure].abs().max() == 0:
         return "No parameter moved it."
-    return f"Most influential: {rows.iloc[-1]['parameter']}."
+    text = f"Most influential: {rows.iloc[-1]['parameter']}."
+    idle = int((rows[measure].abs() == 0).sum())
+    if idle:
+        text += f" {idle} of {len(rows)} had no effect in this run (no bar)."
+    return text
+
+
+def _error(value: pd.Series, conf: pd.Series, low: float = 0.0, high: float = np.inf):
+    """Error bars of ``value`` +/- ``conf`` clipped to what the index can be ([low, high])."""
+    v, c = value.to_numpy(float), conf.to_numpy(float)
+    below = np.clip(v - np.clip(v - c, low, high), 0, None)
+    above = np.clip(np.clip(v + c, low, high) - v, 0, None)
+    return np.vstack([below, above])
 
 
 def _legend(ax: Axes) -> None:
@@ -124,8 +137,8 @@ def morris_figure(
     fig, axes = new_figure(_height(len(rows)))
     ax = axes[0, 0]
     y = np.arange(len(rows))
-    ax.barh(y, rows["mu_star"], xerr=rows["mu_star_conf"], color=LOW_COLOUR,
-            error_kw={"ecolor": OKABE_ITO["black"], "lw": 1})  # fmt: skip
+    error = _error(rows["mu_star"], rows["mu_star_conf"])
+    ax.barh(y, rows["mu_star"], xerr=error, color=LOW_COLOUR, error_kw=ERROR_STYLE)
     _parameter_labels(ax, rows)
     axis, note, scale = _unit(unit, run)
     ax.set_xlabel(f"mu*, mean absolute elementary effect\n({axis})")
@@ -136,7 +149,7 @@ def morris_figure(
         run,
         run.title(QUESTION),
         f"{label}. {_top(rows, 'mu_star')} mu*: how much it moves when a parameter steps across"
-        " its range; bars: 95% bootstrap interval. Ranked by mu*.",
+        " its range; bars: 95% bootstrap interval (mu* is never below 0). Ranked by mu*.",
         note,
     )
 
@@ -149,10 +162,13 @@ def sobol_figure(indices: pd.DataFrame, output: str, label: str, unit: str, run:
     ax = axes[0, 0]
     y = np.arange(len(rows))
     h = 0.38
-    error = {"ecolor": OKABE_ITO["black"], "lw": 1}
-    ax.barh(y + h / 2, rows["ST"], h, xerr=rows["ST_conf"], color=HIGH_COLOUR, hatch=HIGH_HATCH,
-            edgecolor="white", linewidth=0.3, error_kw=error, label="Total (ST)")  # fmt: skip
-    ax.barh(y - h / 2, rows["S1"], h, xerr=rows["S1_conf"], color=LOW_COLOUR, error_kw=error,
+    total, first = (
+        _error(rows["ST"], rows["ST_conf"], 0, 1),
+        _error(rows["S1"], rows["S1_conf"], 0, 1),
+    )
+    ax.barh(y + h / 2, rows["ST"], h, xerr=total, color=HIGH_COLOUR, hatch=HIGH_HATCH,
+            edgecolor="white", linewidth=0.3, error_kw=ERROR_STYLE, label="Total (ST)")  # fmt: skip
+    ax.barh(y - h / 2, rows["S1"], h, xerr=first, color=LOW_COLOUR, error_kw=ERROR_STYLE,
             label="First order (S1)")  # fmt: skip
     ax.axvline(0, color=REFERENCE_GREY, lw=0.8)
     _parameter_labels(ax, rows)
@@ -164,7 +180,7 @@ def sobol_figure(indices: pd.DataFrame, output: str, label: str, unit: str, run:
         run,
         run.title(QUESTION),
         f"{label}. {_top(rows, 'ST')} S1: share of its variance from the parameter alone; ST:"
-        " with its interactions; bars: 95% bootstrap interval. Ranked by ST.",
+        " with its interactions; bars: 95% bootstrap interval, within 0 to 1. Ranked by ST.",
     )
 
 
