@@ -182,9 +182,7 @@ def test_acceptability_curve_is_not_drawn_from_too_few_replications():
         {"willingness_to_pay_gbp": np.arange(0, 101_000, 1000.0), "probability_cost_effective": 0}
     )
     few = figures.ceac_figure(curve, RUN, psa=False, replications=2)
-    assert not few.axes[0].get_lines() or all(
-        to_hex(line.get_color()) == REFERENCE_GREY.lower() for line in few.axes[0].get_lines()
-    )
+    assert not few.axes[0].get_lines()  # no curve, not even a flat one
     assert "Not estimated" in subtitle(few)
     enough = figures.ceac_figure(curve, RUN, psa=False, replications=5)
     assert "cost-effective in none of 5 replications" in subtitle(enough)

@@ -44,9 +44,12 @@ OKABE_ITO = {
 PALETTE = tuple(
     OKABE_ITO[c] for c in ("blue", "bluish_green", "reddish_purple", "orange", "sky_blue", "yellow")
 )
-#: grey of reference lines (zero, thresholds) and secondary text: never a data series
+#: grey of reference lines (zero, thresholds): never a data series
 REFERENCE_GREY = "#767676"
 TEXT_GREY = "#4D4D4D"
+GRID_GREY = "#DDDDDD"
+#: every colour a figure may use besides the palette: text, reference lines, grid, bar edges
+NEUTRAL_COLOURS = (TEXT_GREY, REFERENCE_GREY, GRID_GREY, "#FFFFFF")
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,7 @@ RC: dict[Any, Any] = {  # keys: matplotlib rc names (typed as literals there)
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.axisbelow": True,
-    "grid.color": "#DDDDDD",
+    "grid.color": GRID_GREY,
     "grid.linewidth": 0.8,
     "lines.linewidth": 1.8,
     "lines.markersize": 5.0,
