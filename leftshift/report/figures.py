@@ -423,7 +423,9 @@ def virtual_ward_figure(monthly: pd.DataFrame, report: dict, run: RunInfo) -> Fi
     _legend_below(ax)
     ax = axes[2, 0]
     cm = report["case_mix"]
-    change = [100 * (cm["scenario"][k] / cm["baseline"][k] - 1) for k, _ in CASE_MIX]
+    with np.errstate(divide="ignore", invalid="ignore"):  # a baseline of 0: no bar
+        ratio = [np.float64(cm["scenario"][k]) / np.float64(cm["baseline"][k]) for k, _ in CASE_MIX]
+    change = [100 * (r - 1) if np.isfinite(r) else np.nan for r in ratio]
     xs = np.arange(len(CASE_MIX))
     ax.bar(xs, change, 0.5, color=OKABE_ITO["vermillion"])
     ax.set_xticks(xs, [label for _, label in CASE_MIX])
