@@ -28,6 +28,8 @@ from matplotlib.font_manager import FontProperties  # noqa: E402
 from matplotlib.layout_engine import ConstrainedLayoutEngine  # noqa: E402
 from matplotlib.transforms import ScaledTranslation  # noqa: E402
 
+from leftshift.config import Config  # noqa: E402
+
 #: Okabe & Ito (2008), "Color Universal Design": eight colours distinct for most readers
 OKABE_ITO = {
     "black": "#000000",
@@ -149,9 +151,14 @@ class RunInfo:
 
     @classmethod
     def from_config(
-        cls, cfg: Any, prov: dict[str, Any], is_experiment: bool, **extra: Any
+        cls,
+        cfg: Config,
+        prov: dict[str, Any],
+        is_experiment: bool,
+        run_date: str | None = None,
+        detail: str = "",
     ) -> "RunInfo":
-        """From a config and :func:`leftshift.report.rundir.provenance`; dated today."""
+        """From a config and :func:`leftshift.report.rundir.provenance`; today by default."""
         return cls(
             experiment=cfg.experiment.name,
             description=cfg.experiment.description,
@@ -160,10 +167,10 @@ class RunInfo:
             master_seed=cfg.run.seed,
             leftshift_version=prov["leftshift_version"],
             git_commit=prov.get("git_commit"),
-            run_date=extra.pop("run_date", datetime.date.today().isoformat()),
+            run_date=run_date or datetime.date.today().isoformat(),
             price_year=cfg.finance.price_year,
             is_experiment=is_experiment,
-            **extra,
+            detail=detail,
         )
 
     def arm_label(self, arm: str) -> str:
