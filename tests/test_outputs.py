@@ -49,6 +49,7 @@ def test_run_directory_is_complete_and_readable(tmp_path):
         "incremental_qalys.png",
     ):
         assert (results / name).is_file(), name
+    _figures_are_300_dpi_svg_too_and_okabe_ito(results, manifest)
     assert "backfill" in summary and "comparison_by_year" in summary
     tidy = pd.read_parquet(results / "comparison.parquet")
     assert list(tidy.columns) == ["arm", "replication", "period", "metric", "value"]
@@ -70,6 +71,25 @@ def test_run_directory_is_complete_and_readable(tmp_path):
         "local_authority_social_care",
         "icb",
     }
+
+
+def _figures_are_300_dpi_svg_too_and_okabe_ito(results: Path, manifest: dict) -> None:
+    """Each figure is a 300 dpi PNG and an SVG, both listed, drawn in the palette's colours."""
+    import re
+
+    from PIL import Image
+
+    from leftshift.report.figure_style import NEUTRAL_COLOURS, OKABE_ITO, PNG_DPI
+
+    allowed = {c.lower() for c in (*OKABE_ITO.values(), *NEUTRAL_COLOURS)}
+    pngs = sorted(results.glob("*.png"))
+    assert pngs
+    for png in pngs:
+        assert {png.name, f"{png.stem}.svg"} <= set(manifest["files"]), png.name
+        assert Image.open(png).info["dpi"] == pytest.approx((PNG_DPI, PNG_DPI), abs=0.5)
+        svg = (results / f"{png.stem}.svg").read_text()
+        colours = {c.lower() for c in re.findall(r"#[0-9a-fA-F]{6}\b", svg)}
+        assert colours <= allowed, (png.stem, colours - allowed)
 
 
 @pytest.mark.integration

@@ -85,11 +85,13 @@ def test_oneway_swing_counts_an_effect_equal_at_both_ends():
 def test_a_ranked_bar_chart_is_drawn_for_each_method(method):
     import matplotlib.pyplot as plt
 
+    from leftshift.report.figure_style import RunInfo
     from leftshift.report.sensitivity_figures import sensitivity_figure
 
     x = sample(method, ISHIGAMI, 64, 1, base=[1.0, 1.0, 1.0, 0.0])
     y = pd.DataFrame({"y": Ishigami.evaluate(x[:, :3])})
-    fig = sensitivity_figure(method, analyse(method, ISHIGAMI, x, y, 1), "y", "Ishigami", "", "t")
+    run = RunInfo("ishigami", "", "t", 1, 7, "0", "abc1234", "2026-01-01", "2024/25")
+    fig = sensitivity_figure(method, analyse(method, ISHIGAMI, x, y, 1), "y", "Ishigami", "", run)
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     assert len(labels) == 4 and labels[0] == "dummy"  # least influential at the bottom
     plt.close(fig)

@@ -207,7 +207,12 @@ def test_virtual_ward_experiment_writes_its_tables_and_figure(tmp_path):
     summary = run_to_directory(cfg, tmp_path)
     assert is_complete(tmp_path)
     results = tmp_path / "results"
-    for name in ("virtual_wards.png", "virtual_wards_by_year.parquet", "backfill.png"):
+    for name in (
+        "virtual_wards.png",
+        "virtual_wards_equity.png",
+        "virtual_wards_by_year.parquet",
+        "backfill.png",
+    ):
         assert (results / name).exists(), name
     by_q = pd.read_parquet(results / "virtual_wards_by_quintile.parquet")
     assert list(by_q["imd_quintile"]) == ["Q1", "Q2", "Q3", "Q4", "Q5"]

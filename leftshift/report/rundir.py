@@ -7,6 +7,7 @@ can be read as a result. Use :func:`is_complete` before reading a run directory.
 runs the model or computes results: :mod:`leftshift.analysis.bundle` does.
 """
 
+import datetime
 import json
 import logging
 import math
@@ -29,6 +30,7 @@ import leftshift
 from leftshift.analysis.bundle import AnalysisBundle
 from leftshift.config import Config, to_container
 from leftshift.model.invariants import InvariantError
+from leftshift.report.figure_style import RunInfo, save_figure
 from leftshift.report.figures import (
     backfill_figure,
     ce_plane_figure,
@@ -38,7 +40,9 @@ from leftshift.report.figures import (
     occupancy_figure,
     organisation_figure,
     population_health_figure,
+    proactive_care_figure,
     stage_mix_figure,
+    virtual_ward_equity_figure,
     virtual_ward_figure,
     waiting_list_figure,
 )
@@ -184,16 +188,10 @@ def write_results(bundle: AnalysisBundle, directory: Path) -> dict[str, Any]:
         scen.ceac.to_parquet(directory / "ceac.parquet", index=False)
         _write_json(directory / "econ_summary.json", scen.econ_summary, [])
     missing = list(bundle.not_available)
-    if full_outputs:
-        for name, fig in draw_figures(bundle, missing).items():
-            try:
-                fig.savefig(directory / name, dpi=130)
-            except Exception as exc:  # noqa: BLE001  (reported, like a figure not drawn)
-                missing.append({"key": name, "reason": f"error: {type(exc).__name__}: {exc}"})
-                (directory / name).unlink(missing_ok=True)
-            finally:
-                plt.close(fig)
     prov = provenance()
+    run_date = datetime.date.today().isoformat()
+    if full_outputs:
+        write_figures(bundle, directory, missing, run_info(bundle, prov, run_date))
     summary: dict[str, Any] = {
         "leftshift_version": prov["leftshift_version"],
         "git_commit": prov["git_commit"],
@@ -212,6 +210,7 @@ def write_results(bundle: AnalysisBundle, directory: Path) -> dict[str, Any]:
         not_available=[item["key"] for item in missing],
         replications_simulated=results.replications_simulated,
         replications_reused=len(results.outputs) - results.replications_simulated,
+        run_date=run_date,
     )
     return summary
 
@@ -267,56 +266,105 @@ def write_arms(
     return summary
 
 
+def run_info(bundle: AnalysisBundle, prov: dict[str, Any], run_date: str) -> RunInfo:
+    """What the figures of a bundle say about its run (names, provenance stamp)."""
+    return RunInfo.from_config(
+        bundle.config, prov, is_experiment=bundle.scenario is not None, run_date=run_date
+    )
+
+
+def write_figures(
+    bundle: AnalysisBundle,
+    directory: Path,
+    missing: list[dict[str, str]],
+    run: RunInfo | None = None,
+) -> list[str]:
+    """Draw a bundle's figures and write each as PNG (300 dpi) and SVG; the file names.
+
+    A figure that fails to save is removed and noted in ``missing``, like one not drawn.
+    """
+    written: list[str] = []
+    for name, fig in draw_figures(bundle, missing, run).items():
+        stem = Path(name).stem
+        try:
+            written += save_figure(fig, directory, stem)
+        except Exception as exc:  # noqa: BLE001  (reported, like a figure not drawn)
+            missing.append({"key": name, "reason": f"error: {type(exc).__name__}: {exc}"})
+            for suffix in (".png", ".svg"):
+                (directory / f"{stem}{suffix}").unlink(missing_ok=True)
+        finally:
+            plt.close(fig)
+    return written
+
+
 def draw_figures(
-    bundle: AnalysisBundle, missing: list[dict[str, str]] | None = None
+    bundle: AnalysisBundle,
+    missing: list[dict[str, str]] | None = None,
+    run: RunInfo | None = None,
 ) -> dict[str, Any]:
     """Every figure of an analysed experiment that its data allow, by file name.
 
-    A figure that cannot be drawn (say, a table it needs is empty) is left out and noted in
+    Each figure is drawn in the house style (:mod:`leftshift.report.figure_style`) and
+    stamped with ``run`` (by default this bundle's config and this code's provenance, dated
+    today). A figure with nothing to show (say, proactive care in a run without any) is not
+    drawn and not reported. One that cannot be drawn (an error) is left out and noted in
     ``missing`` with the reason; the others are still drawn. A broken model invariant is never
     hidden.
     """
-    cfg, monthly, place = bundle.config, bundle.monthly, bundle.config.place.name
+    cfg, monthly = bundle.config, bundle.monthly
+    if run is None:
+        run = run_info(bundle, provenance(), datetime.date.today().isoformat())
+    info = run
+    comparison = bundle.comparison
     makers: dict[str, Callable[[], Any]] = {
-        "occupancy.png": lambda: occupancy_figure(monthly, cfg.hospital.elective_threshold, place),
-        "waiting_list.png": lambda: waiting_list_figure(monthly, place),
-        "stage_mix.png": lambda: stage_mix_figure(monthly, place),
-        "population_health.png": lambda: population_health_figure(
-            monthly, place, bundle.comparison
+        "occupancy.png": lambda: occupancy_figure(
+            monthly, cfg.hospital.elective_threshold, info, comparison
         ),
+        "waiting_list.png": lambda: waiting_list_figure(monthly, info, comparison),
+        "stage_mix.png": lambda: stage_mix_figure(monthly, info),
+        "proactive_care.png": lambda: proactive_care_figure(monthly, info),
+        "population_health.png": lambda: population_health_figure(monthly, info, comparison),
     }
     scen = bundle.scenario
     if scen is not None:
         wtp = list(cfg.economics.willingness_to_pay_gbp)
-        makers["backfill.png"] = lambda: backfill_figure(scen.backfill["monthly"], monthly, place)
+        backfill = {k: v for k, v in scen.backfill.items() if k != "monthly"}
+        makers["backfill.png"] = lambda: backfill_figure(
+            scen.backfill["monthly"], monthly, info, backfill
+        )
         if scen.virtual_wards:
             vw = scen.virtual_wards
-            makers["virtual_wards.png"] = lambda: virtual_ward_figure(monthly, vw, place)
+            makers["virtual_wards.png"] = lambda: virtual_ward_figure(monthly, vw, info)
+            makers["virtual_wards_equity.png"] = lambda: virtual_ward_equity_figure(vw, info)
         makers["double_running.png"] = lambda: double_running_figure(
-            scen.money, scen.money_summary, place
+            scen.money, scen.money_summary, info
         )
-        makers["cost_by_organisation.png"] = lambda: organisation_figure(
-            bundle.organisations, place
-        )
+        makers["cost_by_organisation.png"] = lambda: organisation_figure(bundle.organisations, info)
         if scen.econ_per_replication.empty:
             for name in ("ce_plane.png", "ceac.png", "incremental_qalys.png"):
                 _note(missing, name, "no economic evaluation (see economic_evaluation)")
         else:
             per_rep = scen.econ_per_replication
-            makers["ce_plane.png"] = lambda: ce_plane_figure(per_rep, wtp, place)
-            makers["ceac.png"] = lambda: ceac_figure(scen.ceac, place, cfg.run.psa)
-            makers["incremental_qalys.png"] = lambda: incremental_qalys_figure(per_rep, place)
+            n = int(per_rep["replication"].nunique())
+            makers["ce_plane.png"] = lambda: ce_plane_figure(per_rep, wtp, info)
+            makers["ceac.png"] = lambda: ceac_figure(scen.ceac, info, cfg.run.psa, n)
+            makers["incremental_qalys.png"] = lambda: incremental_qalys_figure(per_rep, info)
     figures = {}
     for name, make in makers.items():
         open_before = set(plt.get_fignums())
         try:
-            figures[name] = make()
+            fig = make()
         except InvariantError:
             raise
         except Exception as exc:  # noqa: BLE001  (reported in summary.json and the log)
             for number in set(plt.get_fignums()) - open_before:
                 plt.close(number)  # the half-drawn figure
             _note(missing, name, f"error: {type(exc).__name__}: {exc}")
+            continue
+        if fig is None:
+            LOG.debug("%s not drawn: nothing to show in this run", name)
+        else:
+            figures[name] = fig
     return figures
 
 

@@ -3,21 +3,32 @@
 One-way gives a tornado (the output at each parameter's low and high value around the base);
 Morris a bar of mu* (mean absolute elementary effect) with its 95% interval; Sobol the
 first-order (S1) and total (ST) indices with their 95% intervals. The most influential
-parameter is at the top.
+parameter is at the top. Figures follow the house style of :mod:`figure_style`.
 """
 
-import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-matplotlib.use("Agg")
+from leftshift.report.figure_style import (
+    OKABE_ITO,
+    PRICE_NOTE,
+    REFERENCE_GREY,
+    RunInfo,
+    finish,
+    new_figure,
+    outside_legend,
+    styled,
+)
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from leftshift.report.figures import _title, _top  # noqa: E402
-
-LOW_COLOUR, HIGH_COLOUR = "#1b9e77", "#d95f02"
+LOW_COLOUR, HIGH_COLOUR = OKABE_ITO["blue"], OKABE_ITO["orange"]
+HIGH_HATCH = "//"
+ERROR_STYLE = {"ecolor": OKABE_ITO["black"], "lw": 1}
+#: the unit of a money output in the sensitivity tables
+MONEY_UNIT = "GBP"
+QUESTION = "which inputs move the result most?"
 
 
 def _ranked(indices: pd.DataFrame, output: str) -> pd.DataFrame:
@@ -25,97 +36,159 @@ def _ranked(indices: pd.DataFrame, output: str) -> pd.DataFrame:
     return indices[indices["output"] == output].sort_values("rank", ascending=False)
 
 
-def _size(n_parameters: int) -> tuple[float, float]:
-    return 9.0, 2.4 + 0.4 * max(n_parameters, 3)
+def _height(n_parameters: int) -> float:
+    return 0.45 * max(n_parameters, 3)
 
 
-def _plain_numbers(ax) -> None:
-    """At most five ticks, labelled with thousands separators and no offset (1e6) text."""
-    from matplotlib.ticker import FuncFormatter, MaxNLocator
+def _parameter_labels(ax: Axes, rows: pd.DataFrame) -> None:
+    """Parameter keys as y tick labels, broken before the last part to keep them narrow."""
+    y = np.arange(len(rows))
+    labels = [
+        key if len(key) <= 24 else key.rsplit(".", 1)[0] + ".\n" + key.rsplit(".", 1)[1]
+        for key in rows["parameter"].astype(str)
+    ]
+    ax.set_yticks(y, labels, linespacing=1.0)
+    ax.set_ylim(-0.6, len(rows) - 0.4)
 
-    ax.xaxis.set_major_locator(MaxNLocator(5))
+
+def _plain_numbers(ax: Axes, scale: float = 1.0) -> None:
+    """At most five ticks, labelled with thousands separators and no offset (1e6) text.
+
+    ``scale`` divides the labels (1e6 for an axis of pounds labelled in £ million).
+    """
+    ax.xaxis.set_major_locator(MaxNLocator(4))
     ax.xaxis.set_major_formatter(
-        FuncFormatter(lambda v, _: f"{v:,.4g}" if abs(v) < 10 else f"{v:,.0f}")
+        FuncFormatter(
+            lambda v, _: f"{v / scale:,.4g}" if abs(v / scale) < 10 else f"{v / scale:,.0f}"
+        )
     )
 
 
-def tornado_figure(indices: pd.DataFrame, output: str, label: str, unit: str, place: str) -> Figure:
+def _unit(unit: str, run: RunInfo) -> tuple[str, str, float]:
+    """The axis unit, the footnote and the label scale: money is in £ million, price-based."""
+    if unit == MONEY_UNIT:
+        return f"£ million, {run.price_year} prices*", PRICE_NOTE, 1e6
+    return unit, "", 1.0
+
+
+def _top(rows: pd.DataFrame, measure: str) -> str:
+    """The most influential parameter and those with no effect, or that none moved it."""
+    if rows.empty or not np.isfinite(rows[measure]).any() or rows[measure].abs().max() == 0:
+        return "No parameter moved it."
+    text = f"Most influential: {rows.iloc[-1]['parameter']}."
+    idle = int((rows[measure].abs() == 0).sum())
+    if idle:
+        text += f" {idle} of {len(rows)} had no effect in this run (no bar)."
+    return text
+
+
+def _error(value: pd.Series, conf: pd.Series, low: float = 0.0, high: float = np.inf):
+    """Error bars of ``value`` +/- ``conf`` clipped to what the index can be ([low, high])."""
+    v, c = value.to_numpy(float), conf.to_numpy(float)
+    below = np.clip(v - np.clip(v - c, low, high), 0, None)
+    above = np.clip(np.clip(v + c, low, high) - v, 0, None)
+    return np.vstack([below, above])
+
+
+def _legend(ax: Axes) -> None:
+    handles, labels = ax.get_legend_handles_labels()
+    outside_legend(ax, handles, labels, above=True)
+
+
+@styled
+def tornado_figure(
+    indices: pd.DataFrame, output: str, label: str, unit: str, run: RunInfo
+) -> Figure:
     """One-way tornado: the output with each parameter at its low and at its high value."""
     rows = _ranked(indices, output)
     base = float(rows["base"].iloc[0]) if len(rows) else 0.0
-    fig, ax = plt.subplots(figsize=_size(len(rows)))
+    fig, axes = new_figure(_height(len(rows)))
+    ax = axes[0, 0]
     y = np.arange(len(rows))
     h = 0.38
-    ax.barh(y + h / 2, rows["at_high"] - base, h, left=base, color=HIGH_COLOUR,
-            label="parameter at high")  # fmt: skip
+    ax.barh(y + h / 2, rows["at_high"] - base, h, left=base, color=HIGH_COLOUR, hatch=HIGH_HATCH,
+            edgecolor="white", linewidth=0.3, label="Parameter at its high value")  # fmt: skip
     ax.barh(y - h / 2, rows["at_low"] - base, h, left=base, color=LOW_COLOUR,
-            label="parameter at low")  # fmt: skip
-    ax.axvline(base, color="#333333", lw=0.9)
-    ax.set_yticks(y, rows["parameter"], fontsize=8)
-    ax.set_xlabel(unit)
-    _plain_numbers(ax)
-    ax.grid(axis="x", alpha=0.3)
-    ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2, frameon=False, fontsize=8.5)
-    _title(
+            label="Parameter at its low value")  # fmt: skip
+    ax.axvline(base, color=REFERENCE_GREY, lw=0.9)
+    _parameter_labels(ax, rows)
+    axis, note, scale = _unit(unit, run)
+    ax.set_xlabel(axis)
+    _plain_numbers(ax, scale)
+    ax.grid(axis="x")
+    _legend(ax)
+    rows = rows.assign(swing=(rows["at_high"] - rows["at_low"]).abs())
+    return finish(
         fig,
-        f"One-way sensitivity ({place})",
-        f"{label}. Each parameter at the low and the high end of its range, the others at base;"
-        " the line is the base value. Ranked by the swing.",
+        run,
+        run.title(QUESTION),
+        f"{label}. {_top(rows, 'swing')} Each parameter at the low and the high end of its"
+        " range, the others at base; the line is the base value. Ranked by the swing.",
+        note,
     )
-    fig.tight_layout(rect=(0, 0, 1, _top(fig)))
-    return fig
 
 
-def morris_figure(indices: pd.DataFrame, output: str, label: str, unit: str, place: str) -> Figure:
+@styled
+def morris_figure(
+    indices: pd.DataFrame, output: str, label: str, unit: str, run: RunInfo
+) -> Figure:
     """Morris screening: mu* of each parameter with its 95% interval."""
     rows = _ranked(indices, output)
-    fig, ax = plt.subplots(figsize=_size(len(rows)))
+    fig, axes = new_figure(_height(len(rows)))
+    ax = axes[0, 0]
     y = np.arange(len(rows))
-    ax.barh(y, rows["mu_star"], xerr=rows["mu_star_conf"], color=HIGH_COLOUR, capsize=2)
-    ax.set_yticks(y, rows["parameter"], fontsize=8)
-    ax.set_xlabel(f"mu*, mean absolute elementary effect ({unit})")
-    _plain_numbers(ax)
-    ax.grid(axis="x", alpha=0.3)
-    _title(
+    error = _error(rows["mu_star"], rows["mu_star_conf"])
+    ax.barh(y, rows["mu_star"], xerr=error, color=LOW_COLOUR, error_kw=ERROR_STYLE)
+    _parameter_labels(ax, rows)
+    axis, note, scale = _unit(unit, run)
+    ax.set_xlabel(f"mu*, mean absolute elementary effect\n({axis})")
+    _plain_numbers(ax, scale)
+    ax.grid(axis="x")
+    return finish(
         fig,
-        f"Morris screening ({place})",
-        f"{label}. mu*: how much it moves when a parameter steps across its range; bars: 95%"
-        " bootstrap interval. Ranked by mu*.",
+        run,
+        run.title(QUESTION),
+        f"{label}. {_top(rows, 'mu_star')} mu*: how much it moves when a parameter steps across"
+        " its range; bars: 95% bootstrap interval (mu* is never below 0). Ranked by mu*.",
+        note,
     )
-    fig.tight_layout(rect=(0, 0, 1, _top(fig)))
-    return fig
 
 
-def sobol_figure(indices: pd.DataFrame, output: str, label: str, unit: str, place: str) -> Figure:
+@styled
+def sobol_figure(indices: pd.DataFrame, output: str, label: str, unit: str, run: RunInfo) -> Figure:
     """Sobol indices: first-order (S1) and total (ST) with their 95% intervals."""
     rows = _ranked(indices, output)
-    fig, ax = plt.subplots(figsize=_size(len(rows)))
+    fig, axes = new_figure(_height(len(rows)))
+    ax = axes[0, 0]
     y = np.arange(len(rows))
     h = 0.38
-    ax.barh(y + h / 2, rows["ST"], h, xerr=rows["ST_conf"], color=HIGH_COLOUR, capsize=2,
-            label="total (ST)")  # fmt: skip
-    ax.barh(y - h / 2, rows["S1"], h, xerr=rows["S1_conf"], color=LOW_COLOUR, capsize=2,
-            label="first order (S1)")  # fmt: skip
-    ax.axvline(0, color="#333333", lw=0.8)
-    ax.set_yticks(y, rows["parameter"], fontsize=8)
-    ax.set_xlabel("Share of the output's variance")
-    ax.grid(axis="x", alpha=0.3)
-    ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2, frameon=False, fontsize=8.5)
-    _title(
-        fig,
-        f"Sobol indices ({place})",
-        f"{label}. S1: share of its variance from the parameter alone; ST: with its interactions;"
-        " bars: 95% bootstrap interval. Ranked by ST.",
+    total, first = (
+        _error(rows["ST"], rows["ST_conf"], 0, 1),
+        _error(rows["S1"], rows["S1_conf"], 0, 1),
     )
-    fig.tight_layout(rect=(0, 0, 1, _top(fig)))
-    return fig
+    ax.barh(y + h / 2, rows["ST"], h, xerr=total, color=HIGH_COLOUR, hatch=HIGH_HATCH,
+            edgecolor="white", linewidth=0.3, error_kw=ERROR_STYLE, label="Total (ST)")  # fmt: skip
+    ax.barh(y - h / 2, rows["S1"], h, xerr=first, color=LOW_COLOUR, error_kw=ERROR_STYLE,
+            label="First order (S1)")  # fmt: skip
+    ax.axvline(0, color=REFERENCE_GREY, lw=0.8)
+    _parameter_labels(ax, rows)
+    ax.set_xlabel("Share of the output's variance")
+    ax.grid(axis="x")
+    _legend(ax)
+    return finish(
+        fig,
+        run,
+        run.title(QUESTION),
+        f"{label}. {_top(rows, 'ST')} S1: share of its variance from the parameter alone; ST:"
+        " with its interactions; bars: 95% bootstrap interval, within 0 to 1. Ranked by ST.",
+    )
 
 
 FIGURES = {"oneway": tornado_figure, "morris": morris_figure, "sobol": sobol_figure}
 
 
 def sensitivity_figure(
-    method: str, indices: pd.DataFrame, output: str, label: str, unit: str, place: str
+    method: str, indices: pd.DataFrame, output: str, label: str, unit: str, run: RunInfo
 ) -> Figure:
     """The ranked bar chart of one output (``label``, in ``unit``) for a method."""
-    return FIGURES[method](indices, output, label, unit, place)
+    return FIGURES[method](indices, output, label, unit, run)

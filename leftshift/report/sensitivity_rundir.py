@@ -4,6 +4,7 @@ Called inside :func:`leftshift.report.rundir.atomic_results`, so a folder either
 file or none. Nothing here runs the model.
 """
 
+import datetime
 import json
 from importlib import metadata
 from pathlib import Path
@@ -20,6 +21,7 @@ from leftshift.analysis.sensitivity import (
     parameter_table,
 )
 from leftshift.config import Config, to_container
+from leftshift.report.figure_style import RunInfo, save_figure
 from leftshift.report.rundir import provenance
 from leftshift.report.sensitivity_figures import sensitivity_figure
 
@@ -27,7 +29,10 @@ from leftshift.report.sensitivity_figures import sensitivity_figure
 def write_sensitivity(
     result: SensitivityResult, cfg: Config, directory: Path, n: int
 ) -> dict[str, Any]:
-    """Write the tables (parquet; indices also as csv), one PNG per output and the manifest."""
+    """Write the tables (parquet; indices also as csv), one figure per output and the manifest.
+
+    Each figure is written as PNG (300 dpi) and SVG.
+    """
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "config.yaml").write_text(yaml.safe_dump(to_container(cfg), sort_keys=False))
     result.indices.to_parquet(directory / "indices.parquet", index=False)
@@ -35,12 +40,16 @@ def write_sensitivity(
     result.samples.to_parquet(directory / "samples.parquet", index=False)
     parameters = parameter_table(result.parameters)
     parameters.to_csv(directory / "parameters.csv", index=False)
+    prov = provenance()
+    run_date = datetime.date.today().isoformat()
+    detail = f"{result.method} sensitivity, {len(result.samples)} points"
+    run = RunInfo.from_config(cfg, prov, is_experiment=True, run_date=run_date, detail=detail)
     for output in OUTPUTS:
         label = output_label(output, result.qaly_year)
         fig = sensitivity_figure(
-            result.method, result.indices, output.name, label, output.unit, cfg.place.name
+            result.method, result.indices, output.name, label, output.unit, run
         )
-        fig.savefig(directory / f"{result.method}_{output.name}.png", dpi=130)
+        save_figure(fig, directory, f"{result.method}_{output.name}")
         plt.close(fig)
     notes = []
     if result.qaly_year < QALY_YEAR:
@@ -64,7 +73,8 @@ def write_sensitivity(
         "parameters": parameters.to_dict(orient="records"),
         "notes": notes,
         "files": sorted(p.name for p in directory.iterdir()) + ["manifest.json"],
-        **provenance(),
+        "run_date": run_date,
+        **prov,
         "salib": metadata.version("salib"),
     }
     (directory / "manifest.json").write_text(json.dumps(manifest, indent=2))
