@@ -35,12 +35,11 @@ import pandas as pd
 import yaml
 
 from leftshift.model import metrics
+from leftshift.report.figures import MIN_REPLICATIONS_FOR_INTERVALS
 from leftshift.report.rundir import RESULTS_DIR, is_complete
 
 REPORT_DIR = "report"
 PARTIAL_PREFIX = ".report-partial-"
-#: fewer replications than this: no interval is quoted, and the pack says so in words
-MIN_REPLICATIONS_FOR_INTERVALS = 5
 #: the willingness to pay per QALY the summary page quotes (NICE's lower threshold)
 HEADLINE_WTP_GBP = 20_000
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
@@ -633,6 +632,7 @@ def pages(run: Run) -> list[Page]:
                     "ce_plane.png",
                     "ceac.png",
                     "population_health.png",
+                    "proactive_care.png",
                     "stage_mix.png",
                 ],
             ),
@@ -641,7 +641,7 @@ def pages(run: Run) -> list[Page]:
         Page(
             "Who gains, and does it widen inequalities?",
             inequality_sentences(run) or ["The run has no results by deprivation."],
-            figure_list(run, ["virtual_wards.png"]),
+            figure_list(run, ["virtual_wards_equity.png", "virtual_wards.png"]),
             [t for t in (quintile_table(run),) if t],
         ),
     ]
@@ -714,6 +714,15 @@ def _data_uri(path: Path) -> str:
     return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode()
 
 
+def price_base(run: Run) -> str:
+    """What the pounds are: the price year, and that they are not inflated."""
+    year = run.config.get("finance", {}).get("price_year", "n/a")
+    return (
+        f"Money is in pounds at {year} prices (finance.price_year), not inflated; a few unit"
+        " costs are from other years (docs/model.md, Money). Both arms use the same prices."
+    )
+
+
 def context(run: Run) -> dict[str, Any]:
     """Everything the templates show."""
     s = run.summary
@@ -735,6 +744,7 @@ def context(run: Run) -> dict[str, Any]:
         "experiment": s.get("experiment"),
         "place": s.get("place"),
         "precision": precision_note(run),
+        "price_base": price_base(run),
         "summary_points": [p for p in summary_points if p],
         "pages": pages(run),
         "assumptions": assumptions(run),
