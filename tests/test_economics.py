@@ -84,8 +84,10 @@ def test_psa_draws_are_reproducible_and_shared_by_arms():
 def test_effect_distributions_have_the_configured_mean_and_bounds(distribution):
     mean, low, high = (0.15, -0.10, 0.35) if distribution == "triangular" else (0.1, -0.1, 0.3)
     effect = EffectConfig(mean, low, high, distribution)
-    rng = np.random.default_rng(7)
-    x = np.array([draw(effect, rng) for _ in range(20_000)])
+    # draw() takes one value per call from the distribution: the same values as one vector
+    one_by_one = [draw(effect, rng) for rng in [np.random.default_rng(7)] for _ in range(50)]
+    x = psa_distribution(effect).rvs(size=20_000, random_state=np.random.default_rng(7))
+    assert one_by_one == pytest.approx(x[:50], rel=1e-12)
     assert x.mean() == pytest.approx(mean, abs=0.005)
     if distribution == "normal":  # low and high are the 2.5th and 97.5th centiles
         assert np.mean(x < low) == pytest.approx(0.025, abs=0.005)
