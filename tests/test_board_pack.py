@@ -31,7 +31,7 @@ def run_dir(tmp_path_factory):
         "place=small",
         "experiment=vw_national_ambition",
         "run.horizon_years=2",
-        "run.warmup_months=6",
+        "run.warmup_months=3",
         f"run.replications={pack.MIN_REPLICATIONS_FOR_INTERVALS}",
         "run.n_jobs=1",
         "report.decommission_search=false",
@@ -84,13 +84,16 @@ def test_sentences_follow_the_numbers(run_dir):
     money = run.table("money_comparison")
     first = money[(money.funding == "without_transition_funding") & (money.measure == "annual")]
     cost = first.iloc[0]["mean"]
-    assert pack.gbp_m(abs(cost)) in pack.cost_sentence(run)
-    assert ("costs the system" if cost >= 0 else "saves the system") in pack.cost_sentence(run)
+    assert f"{pack.gbp_m(cost, signed=True)} in {first.iloc[0]['financial_year']}" in (
+        pack.cost_sentence(run)
+    )
     saving = copy.deepcopy(run)
-    saving.table = lambda name: (
-        money.assign(mean=-money["mean"]) if name == "money_comparison" else run.table(name)
-    )  # noqa: E501
-    assert "saves the system" in pack.cost_sentence(saving)
+    flipped = money.assign(mean=-money["mean"], ci_low=-money["ci_high"], ci_high=-money["ci_low"])
+    saving.table = lambda name: flipped if name == "money_comparison" else run.table(name)
+    assert f"{pack.gbp_m(-cost, signed=True)} in" in pack.cost_sentence(saving)
+    bed_days = pack._change(run, "bed_days", "")
+    row = run.summary["comparison_by_year"]["bed_days"][-1]
+    assert bed_days.startswith("fall by" if row["difference"] < 0 else "rise by")
     assert pack.who_pays(run)["total"].sum() == pytest.approx(
         run.summary["money"]["with_transition_funding"]["cumulative_investment_gap_gbp"][
             max(run.summary["money"]["with_transition_funding"]["cumulative_investment_gap_gbp"])

@@ -34,6 +34,7 @@ import jinja2
 import pandas as pd
 import yaml
 
+from leftshift.config.dimensions import IMD_QUINTILES
 from leftshift.model import metrics
 from leftshift.report.figures import MIN_REPLICATIONS_FOR_INTERVALS
 from leftshift.report.rundir import RESULTS_DIR, is_complete
@@ -168,9 +169,16 @@ def interval(run: Run, low: Any, high: Any, fmt=number) -> str:
 def precision_note(run: Run) -> str:
     """The sentence a pack with too few replications carries on every page."""
     if run.with_intervals:
+        psa = run.config.get("run", {}).get("psa", False)
+        spread = (
+            "they include the uncertainty of the parameters drawn (run.psa=true)"
+            if psa
+            else "parameters are held at their central values (run.psa=false), so they show"
+            " the model's chance variation only, not the uncertainty of the evidence"
+        )
         return (
             f"Means of {run.replications} paired replications; 95% confidence intervals in"
-            " brackets."
+            f" brackets: {spread}."
         )
     return (
         f"{run.replications} replication(s): too few for confidence intervals, so none is"
@@ -185,28 +193,29 @@ def _money_rows(run: Run) -> pd.DataFrame:
 
 
 def cost_sentence(run: Run, short: bool = False) -> str:
-    """Net cost to the system in the first two financial years, without transition funding."""
+    """Net cost to the system by financial year (the first two and the last), no grant."""
     money = _money_rows(run)
     rows = money[
         (money["funding"] == "without_transition_funding") & (money["measure"] == "annual")
-    ].head(2)
+    ]
     if rows.empty:
         return "The run has no financial years to report."
-    parts = []
-    for r in rows.itertuples():
-        verb = "costs" if r.mean >= 0 else "saves"
-        more = "more than the baseline" if r.mean >= 0 else "against the baseline"
-        parts.append(
-            f"in {r.financial_year} it {verb} the system {gbp_m(abs(r.mean))} {more}"
-            + interval(run, r.ci_low, r.ci_high, gbp_m)
-        )
+    if len(rows) > 3:
+        rows = rows.iloc[[0, 1, -1]]
+    parts = [
+        f"{gbp_m(r.mean, signed=True)} in {r.financial_year}"
+        + interval(run, r.ci_low, r.ci_high, lambda v: gbp_m(v, True))
+        for r in rows.itertuples()
+    ]
+    text = (
+        "System net cost, scenario minus baseline, without transition funding (+ costs"
+        " more): " + "; ".join(parts) + "."
+    )
     if short:
-        return "Without transition funding, " + "; ".join(parts) + " (double running)."
+        return text
     return (
-        "Without transition funding, "
-        + "; ".join(parts)
-        + ". Community and virtual-ward capacity is added before any hospital capacity can"
-        " be taken out, so the early years carry both (double running)."
+        text + " The whole system's spending is counted, including the hospital's extra"
+        " elective work where freed beds are refilled (see who pays, below)."
     )
 
 
@@ -237,17 +246,30 @@ def _last(run: Run, metric: str) -> dict[str, Any] | None:
     return rows[-1] if rows else None
 
 
-def _change(run: Run, metric: str, unit: str, digits: int = 0, scale: float = 1.0) -> str:
-    """The final reporting year's difference with its unit, relative change and interval."""
+def _change(run: Run, metric: str, unit: str, digits: int = 0, singular: bool = False) -> str:
+    """The final reporting year's change in words: fall by 250 (0.4%; 95% CI 144 to 355)."""
     r = _last(run, metric)
-    if r is None:
-        return "n/a"
-    ci = r.get("ci95") or [None, None]
-    low, high = (v * scale if _finite(v) else v for v in ci)
-    relative = f" ({r['relative']:+.1%})" if _finite(r.get("relative")) and r["baseline"] else ""
-    return f"{r['difference'] * scale:+,.{digits}f} {unit}{relative}" + interval(
-        run, low, high, lambda v: f"{v:+,.{digits}f}"
-    )
+    if r is None or not _finite(r.get("difference")):
+        return "changes by n/a" if singular else "change by n/a"
+    d = r["difference"]
+    if d == 0:
+        return "does not change" if singular else "do not change"
+    up, down = ("rises", "falls") if singular else ("rise", "fall")
+    verb, sign = (up, 1) if d > 0 else (down, -1)
+    details = []
+    if _finite(r.get("relative")) and r["baseline"]:
+        details.append(f"{abs(r['relative']):.1%}")
+    low, high = r.get("ci95") or [None, None]
+    if run.with_intervals and _finite(low) and _finite(high):
+        if low < 0 < high:  # the interval holds both directions: say so in words
+            details.append(
+                f"95% CI from a fall of {-low:,.{digits}f} to a rise of {high:,.{digits}f}"
+            )
+        else:
+            a, b = sorted((sign * low, sign * high))
+            details.append(f"95% CI {a:,.{digits}f} to {b:,.{digits}f}")
+    bracket = f" ({'; '.join(details)})" if details else ""
+    return f"{verb} by {abs(d):,.{digits}f} {unit}".rstrip() + bracket
 
 
 def hospital_parts(run: Run) -> dict[str, str]:
@@ -256,34 +278,43 @@ def hospital_parts(run: Run) -> dict[str, str]:
     base, scen = s["arms"]["baseline"], s["arms"]["scenario"]
     years = len(_comparison(run, metrics.BED_DAYS))
     parts = {
-        "beds": f"In reporting year {years}, bed-days change by"
-        f" {_change(run, metrics.BED_DAYS, 'bed-days')} against the baseline; mean occupancy"
-        f" {scen['mean_occupancy']:.1%} (baseline {base['mean_occupancy']:.1%}).",
+        "beds": f"In reporting year {years}, G&A bed-days"
+        f" {_change(run, metrics.BED_DAYS, '')} against the baseline. Mean occupancy over"
+        f" the horizon: {scen['mean_occupancy']:.1%} (baseline {base['mean_occupancy']:.1%}).",
         "backfill": "",
         "closures": closure_sentence(run),
         "needs": "",
-        "list": f"The waiting list changes by {_change(run, metrics.WAITING_LIST_SIZE, 'patients')}"
-        f" by year {years} ({base['waiting_list_final_year']:,.0f} in the baseline); elective"
-        f" admissions by {_change(run, metrics.ADMISSIONS_ELECTIVE, 'a year')}.",
+        "list": f"In year {years} the waiting list (mean)"
+        f" {_change(run, metrics.WAITING_LIST_SIZE, 'patients', singular=True)} against"
+        f" {base['waiting_list_final_year']:,.0f} in the baseline; elective admissions"
+        f" {_change(run, metrics.ADMISSIONS_ELECTIVE, 'a year')}.",
         "waits": "",
     }
     horizon = s.get("backfill", {}).get("bed_days_over_horizon_mean_per_replication", {})
     if _finite(horizon.get("avoided_emergency_bed_days")):
+        electives = horizon.get("backfilled_by_electives", math.nan)
+        released = horizon.get("released_bed_days", math.nan)
+        others = horizon["avoided_emergency_bed_days"] - electives - released
         parts["backfill"] = (
-            "Over the horizon the scenario avoids"
-            f" {horizon['avoided_emergency_bed_days']:,.0f} emergency bed-days (mean per"
-            f" replication); {horizon.get('released_bed_days', math.nan):,.0f} of them are"
-            " left empty rather than refilled by electives, looser admission or longer stays."
+            "Over the horizon (mean per replication) the scenario avoids"
+            f" {horizon['avoided_emergency_bed_days']:,.0f} emergency bed-days; extra"
+            f" electives use {electives:,.0f}, the other channels (admission threshold, stay"
+            f" length, delayed discharges) {others:+,.0f}, and in all bed-days fall by"
+            f" {released:,.0f}."
         )
     needs = s["money"].get("decommissioning_needs")
     if needs:
-        parts["needs"] = f"Closing beds safely: {needs['text']}."
+        parts["needs"] = (
+            "Could beds close safely (occupancy under the limit set in"
+            f" report.decommission_max_occupancy)? {needs['text'][0].upper()}{needs['text'][1:]}."
+        )
     w_base, w_scen = base.get("ed_waits_4h_plus_share"), scen.get("ed_waits_4h_plus_share")
     if _finite(w_base) and _finite(w_scen):
         parts["waits"] = (
-            f"Admissions via A&E that waited 4 hours or more from the decision to admit:"
-            f" {w_scen:.1%} against {w_base:.1%} in the baseline; ED boarding changes by"
-            f" {_change(run, metrics.ED_BOARDING_HOURS, 'hours a year')}."
+            f"Over the horizon, {w_scen:.1%} of admissions through A&E waited 4 hours or more"
+            f" from the decision to admit, against {w_base:.1%} in the baseline. In year"
+            f" {years}, hours waited in A&E for a bed (ED boarding)"
+            f" {_change(run, metrics.ED_BOARDING_HOURS, '')}."
         )
     return parts
 
@@ -320,7 +351,7 @@ def value_sentences(run: Run) -> list[str]:
         return ["No economic evaluation was made for this run."]
     q, c = e["incremental_qalys"], e["incremental_cost_gbp"]
     decision = e.get("decision")
-    quadrant = f" ({decision['quadrant']} quadrant)" if decision else ""
+    quadrant = f"; {decision['quadrant']} quadrant" if decision else ""
     out = [
         f"Over the horizon (discounted {e['discount_rate']:.1%}), on average the scenario"
         + (
@@ -340,11 +371,12 @@ def value_sentences(run: Run) -> list[str]:
     if nmb:
         p = e["probability_cost_effective"][key]
         chance = (
-            f"; the probability it is cost-effective there is {p:.0%}" if run.with_intervals else ""
+            f"; it is cost-effective there in {p:.0%} of replications" if run.with_intervals else ""
         )
+        value = "a gain" if nmb["mean"] > 0 else "a loss"
         out.append(
-            f"Valuing a QALY at £{HEADLINE_WTP_GBP:,}, its net monetary benefit is"
-            f" {gbp_m(nmb['mean'], signed=True)}"
+            f"Valuing a QALY at £{HEADLINE_WTP_GBP:,}, its net monetary benefit (health valued"
+            f" in £ minus cost) is {gbp_m(nmb['mean'], signed=True)}, {value} of value"
             f"{interval(run, nmb['ci_low'], nmb['ci_high'], gbp_m)}{chance}."
         )
     return out
@@ -372,13 +404,15 @@ def who_pays_sentence(run: Run) -> str:
     if diff.empty:
         return "No organisation's net cost moves by more than £0.05 m over the horizon."
     parts = [
-        f"{ORGANISATIONS.get(r.organisation, r.organisation)}"
-        f" {'pays' if r.total > 0 else 'saves'} {gbp_m(abs(r.total))}"
+        f"{ORGANISATIONS.get(r.organisation, r.organisation)} is"
+        f" {gbp_m(abs(r.total))} {'worse' if r.total > 0 else 'better'} off"
         for r in diff.itertuples()
     ]
     return (
-        "Who pays, over the horizon against the baseline: " + "; ".join(parts) + " (payments"
-        " between organisations and any transition funding included)."
+        "Who pays, over the horizon against the baseline: " + "; ".join(parts) + ". These"
+        " include the payments between organisations (an ICB payment for extra activity is"
+        " income to the trust) and any transition funding, so they sum to the system's net"
+        " cost with transition funding."
     )
 
 
@@ -394,8 +428,9 @@ def inequality_sentences(run: Run) -> list[str]:
     if q1 and q5 and gap:
         direction = "more" if gap["mean"] > 0 else "less" if gap["mean"] < 0 else "the same as"
         out.append(
-            f"The most deprived fifth (IMD Q1) gains {number(q1['mean'], 1)} QALYs and the"
-            f" least deprived (Q5) {number(q5['mean'], 1)}: Q1 gains {direction}"
+            f"The most deprived fifth of the population (IMD Q1) gains {number(q1['mean'], 1)}"
+            f" QALYs and the least deprived (Q5) {number(q5['mean'], 1)} (undiscounted totals"
+            f" for each fifth, which are of about equal size): Q1 gains {direction}"
             f" (difference {number(gap['mean'], 1)}"
             f"{interval(run, gap['ci_low'], gap['ci_high'], lambda v: number(v, 1))})."
         )
@@ -536,25 +571,32 @@ def econ_table(run: Run) -> Table | None:
         }
 
     rows = [
-        row("incremental cost (£)", e["incremental_cost_gbp"]),
-        row("incremental QALYs", e["incremental_qalys"]),
+        row("extra system cost (£m, discounted)", e["incremental_cost_gbp"]),
+        row("QALYs gained (discounted)", e["incremental_qalys"]),
     ]
     for wtp, nmb in e["net_monetary_benefit_gbp"].items():
-        label = f"net monetary benefit at £{float(wtp):,.0f} per QALY (£)"
+        label = f"net monetary benefit at £{float(wtp):,.0f} per QALY (£m)"
         rows.append(row(label, nmb, e["probability_cost_effective"].get(wtp)))
-    for key in (
-        metrics.DEATHS_IN_HOSPITAL,
-        metrics.DEATHS_FROM_ED_CROWDING_IN_POPULATION,
-        metrics.LIFE_YEARS,
-    ):
-        if key in e.get("outcomes", {}):
-            rows.append(row(key.replace("_", " "), e["outcomes"][key]))
+    outcomes = e.get("outcomes", {})
+    deaths = [outcomes.get(metrics.DEATHS_BY_IMD.name(q)) for q in IMD_QUINTILES]
+    if all(deaths):
+        all_deaths = {"mean": sum(d["mean"] for d in deaths if d)}  # no interval for a sum
+        rows.append(row("deaths, all places and causes (undiscounted)", all_deaths))
+    labels = {
+        metrics.DEATHS_FROM_ED_CROWDING_IN_POPULATION: "of which linked to long A&E waits",
+        metrics.DEATHS_IN_HOSPITAL: "deaths in hospital (place of death: virtual-ward deaths"
+        " are not in hospital)",
+        metrics.LIFE_YEARS: "life-years (undiscounted)",
+    }
+    for key, label in labels.items():
+        if key in outcomes:
+            rows.append(row(label, outcomes[key]))
     data = pd.DataFrame(rows)
     columns = ["measure", "mean"] + (["ci_low", "ci_high"] if run.with_intervals else [])
     shown = data[columns].astype(object)
     for c in columns[1:]:
         shown[c] = [
-            gbp_m(v, True) if "£)" in m else number(v, 1)
+            gbp_m(v, True) if "£m" in m else number(v, 1)
             for v, m in zip(shown[c], shown["measure"], strict=True)
         ]
     return Table(
@@ -566,11 +608,23 @@ def econ_table(run: Run) -> Table | None:
     )
 
 
+QUINTILE_COLUMNS = {
+    "imd_quintile": "deprivation fifth (IMD)",
+    "qalys_gained": "QALYs gained",
+    "deaths_difference": "change in deaths",
+    "vw_admissions_per_1000_a_year": "virtual-ward admissions per 1,000 a year",
+    "referrals_excluded_per_1000_a_year": "turned away per 1,000 a year",
+    "admissions_avoided_per_1000_a_year": "admissions avoided per 1,000 a year",
+    "admissions_avoided_per_100_emergency_admissions": "avoided per 100 emergency admissions",
+    "emergency_admissions_change_per_1000_a_year": "change in emergency admissions per 1,000",
+}
+
+
 def quintile_table(run: Run) -> Table | None:
     """QALYs, deaths and virtual-ward use by deprivation fifth."""
     outcomes = run.econ.get("outcomes", {})
     rows = []
-    for q in ("Q1", "Q2", "Q3", "Q4", "Q5"):
+    for q in IMD_QUINTILES:
         qalys, deaths = (
             outcomes.get(metrics.QALYS_BY_IMD.name(q)),
             outcomes.get(metrics.DEATHS_BY_IMD.name(q)),
@@ -588,13 +642,14 @@ def quintile_table(run: Run) -> Table | None:
         return None
     data = pd.DataFrame(rows)
     shown = _fmt_frame(data, {c: lambda v: number(v, 2) for c in data.columns[1:]})
-    shown.columns = [c.replace("_", " ") for c in shown.columns]
+    shown.columns = [QUINTILE_COLUMNS.get(c, c.replace("_", " ")) for c in shown.columns]
     return Table(
         "by_deprivation",
         "By deprivation fifth (IMD Q1 most deprived), scenario minus baseline",
         data,
         shown,
-        "Means over replications; per-quintile intervals are in econ_summary.json.",
+        "Means over replications, undiscounted; QALYs and deaths are totals for the fifth of"
+        " the population, not rates.",
     )
 
 
@@ -665,8 +720,11 @@ def assumptions(run: Run) -> list[str]:
             else "General and acute beds are split into medical and surgical pools; patients"
             " do not outlie into the other pool, and theatres are not limited."
         ),
-        "Elective admissions carry no QALY gain and waiting carries no harm in this version;"
-        " the QALYs come from avoided exacerbations, deaths and disease progression.",
+        "Elective admissions carry no QALY gain and waiting carries no harm in this version,"
+        " though the cost of extra elective work is counted: a scenario whose freed beds go to"
+        " electives looks worse value than it is. The QALYs counted come from deaths (including"
+        " deaths linked to long A&E waits, one uncertain parameter) and from emergency"
+        " admissions avoided.",
         (
             "The population is held stationary (births equal deaths, prevalence constant):"
             " the growth the left shift is meant to avoid is not yet modelled."
@@ -682,6 +740,26 @@ def assumptions(run: Run) -> list[str]:
         " validation against published figures is in docs/validation.md.",
     ]
     return out
+
+
+GLOSSARY = [
+    ("A&E / ED", "accident and emergency department (the same thing)"),
+    ("ED boarding", "hours patients wait in A&E after the decision to admit, for a bed"),
+    ("G&A beds", "general and acute hospital beds (not maternity, mental health or critical care)"),
+    ("ICB", "integrated care board: the NHS commissioner that pays providers"),
+    (
+        "IMD Q1..Q5",
+        "fifths of the population by the Index of Multiple Deprivation, Q1 most deprived",
+    ),
+    ("QALY", "quality-adjusted life-year: a year in full health"),
+    (
+        "net monetary benefit",
+        "QALYs valued at £ per QALY, minus the extra cost; below 0 = poor value",
+    ),
+    ("quadrant", "north-east: more health for more cost; south-east: more health for less cost"),
+    ("transition funding", "a national grant for the first years; it lowers the local cost"),
+    ("replication", "one simulated run; paired replications share their random numbers"),
+]
 
 
 def provenance_rows(run: Run) -> list[tuple[str, str]]:
@@ -703,7 +781,15 @@ def provenance_rows(run: Run) -> list[tuple[str, str]]:
         ("horizon", f"{cfg.get('run', {}).get('horizon_years')} years"),
         ("master seed", str(m.get("master_seed"))),
         ("leftshift version", str(m.get("leftshift_version"))),
-        ("git commit", str(m.get("git_commit"))),
+        (
+            "git commit",
+            str(m.get("git_commit"))
+            + (
+                " (uncommitted changes: not reproducible, do not cite)"
+                if str(m.get("git_commit", "")).endswith("-dirty")
+                else ""
+            ),
+        ),
         ("run finished", made.strftime("%Y-%m-%d %H:%M UTC")),
         ("results folder", str(run.results)),
         ("pack made", date.today().isoformat()),
@@ -748,6 +834,7 @@ def context(run: Run) -> dict[str, Any]:
         "summary_points": [p for p in summary_points if p],
         "pages": pages(run),
         "assumptions": assumptions(run),
+        "glossary": GLOSSARY,
         "provenance": provenance_rows(run),
     }
 
