@@ -165,6 +165,8 @@ def test_pack_in_a_real_browser(made):
     pdf = PdfReader(made / "board_pack.pdf")
     assert len(pdf.pages) >= sections  # each section starts a page
     assert "board summary" in pdf.pages[0].extract_text()
+    # the summary fits on its page: the next page starts the first question
+    assert pdf.pages[1].extract_text().startswith("What does it cost, and when?")
     assert (ARTIFACTS / "board_pack_summary.png").stat().st_size > 10_000
 
 

@@ -344,8 +344,8 @@ def closure_sentence(run: Run) -> str:
     )
 
 
-def value_sentences(run: Run) -> list[str]:
-    """QALYs, the cost-effectiveness quadrant and net monetary benefit."""
+def value_sentences(run: Run, short: bool = False) -> list[str]:
+    """QALYs, the cost-effectiveness quadrant and net monetary benefit (short: no CIs)."""
     e = run.econ
     if not e:
         return ["No economic evaluation was made for this run."]
@@ -361,7 +361,7 @@ def value_sentences(run: Run) -> list[str]:
             f" {number(q['mean'], 1)}."
         )
     ]
-    if run.with_intervals:
+    if run.with_intervals and not short:
         out.append(
             f"Incremental cost{interval(run, c['ci_low'], c['ci_high'], gbp_m)}; incremental"
             f" QALYs{interval(run, q['ci_low'], q['ci_high'], lambda v: number(v, 1))}."
@@ -374,6 +374,13 @@ def value_sentences(run: Run) -> list[str]:
             f"; it is cost-effective there in {p:.0%} of replications" if run.with_intervals else ""
         )
         value = "a gain" if nmb["mean"] > 0 else "a loss"
+        if short:
+            out.append(
+                f"Net monetary benefit at £{HEADLINE_WTP_GBP:,} per QALY:"
+                f" {gbp_m(nmb['mean'], signed=True)}"
+                f"{interval(run, nmb['ci_low'], nmb['ci_high'], gbp_m)}, {value} of value."
+            )
+            return out
         out.append(
             f"Valuing a QALY at £{HEADLINE_WTP_GBP:,}, its net monetary benefit (health valued"
             f" in £ minus cost) is {gbp_m(nmb['mean'], signed=True)}, {value} of value"
@@ -395,7 +402,7 @@ def who_pays(run: Run) -> pd.DataFrame:
     return diff.reset_index()
 
 
-def who_pays_sentence(run: Run) -> str:
+def who_pays_sentence(run: Run, short: bool = False) -> str:
     """Which organisations pay or save over the horizon, largest payer first."""
     diff = who_pays(run)
     if diff.empty:
@@ -408,6 +415,8 @@ def who_pays_sentence(run: Run) -> str:
         f" {gbp_m(abs(r.total))} {'worse' if r.total > 0 else 'better'} off"
         for r in diff.itertuples()
     ]
+    if short:
+        return "Who pays, over the horizon: " + "; ".join(parts) + "."
     return (
         "Who pays, over the horizon against the baseline: " + "; ".join(parts) + ". These"
         " include the payments between organisations (an ICB payment for extra activity is"
@@ -821,8 +830,8 @@ def context(run: Run) -> dict[str, Any]:
         hospital["closures"],
         hospital["list"],
         hospital["waits"],
-        " ".join(value_sentences(run)),
-        who_pays_sentence(run),
+        " ".join(value_sentences(run, short=True)),
+        who_pays_sentence(run, short=True),
         *inequality_sentences(run)[:1],
     ]
     return {
