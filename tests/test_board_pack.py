@@ -100,6 +100,9 @@ def test_sentences_follow_the_numbers(run_dir):
         ],
         rel=1e-6,
     )
+    gap = run.summary["money"]["without_transition_funding"]["cumulative_investment_gap_gbp"]
+    assert pack.spending(run)["difference"].sum() == pytest.approx(gap[max(gap)], rel=1e-9)
+    assert "Largest items over the horizon" in pack.cost_sentence(run, short=True)
     assert pack.closure_sentence(run) == ""  # no decommissioning rule in this experiment
     closing = copy.deepcopy(run)
     closing.config["interventions"]["decommissioning"]["rule"] = "on_evidence"

@@ -212,6 +212,18 @@ def cost_sentence(run: Run, short: bool = False) -> str:
         " more): " + "; ".join(parts) + "."
     )
     if short:
+        table = spending(run)
+        if not table.empty:
+            top = table.reindex(table["difference"].abs().sort_values(ascending=False).index)
+            text += (
+                " Largest items over the horizon: "
+                + ", ".join(
+                    f"{SPENDING.get(str(r.category), str(r.category))}"
+                    f" {gbp_m(r.difference, signed=True)}"
+                    for r in top.head(2).itertuples()
+                )
+                + "."
+            )
         return text
     return (
         text + " The whole system's spending is counted, including the hospital's extra"
@@ -400,6 +412,86 @@ def who_pays(run: Run) -> pd.DataFrame:
     diff = (wide["scenario"] - wide["baseline"]).unstack("financial_year")
     diff["total"] = diff.sum(axis=1)
     return diff.reset_index()
+
+
+SPENDING = {
+    "variable_clinical": "hospital clinical activity (per patient treated)",
+    "staffed_beds": "hospital beds staffed",
+    "staff": "community staff",
+    "recruitment_and_training": "recruitment and training",
+    "virtual_wards": "virtual-ward running costs",
+    "social_care_packages": "social care packages",
+}
+OUTSIDE = "outside_the_place"  # the ledger's counterparty for real resources bought
+
+
+def spending(run: Run) -> pd.DataFrame:
+    """What the system buys, by organisation and kind: scenario minus baseline over the horizon.
+
+    Mean per replication of the ledger's spending with the world outside the place (payments
+    between the place's organisations net out), undiscounted and without transition funding,
+    so the rows sum to the cumulative system net cost without transition funding.
+    """
+    ledger = run.table("ledger")
+    if ledger is None or ledger.empty:
+        return pd.DataFrame()
+    bought = ledger[(ledger["counterparty"] == OUTSIDE) & (ledger["direction"] == "spend")]
+    per_arm = (
+        bought.groupby(["arm", "organisation", "category"], observed=True)["amount_gbp"].sum()
+        / bought.groupby("arm", observed=True)["replication"].nunique()
+    )
+    wide = per_arm.unstack("arm").fillna(0.0)
+    for arm in ("baseline", "scenario"):
+        if arm not in wide:
+            wide[arm] = 0.0
+    wide["difference"] = wide["scenario"] - wide["baseline"]
+    return wide.reset_index().sort_values("difference", ascending=False, ignore_index=True)
+
+
+def spending_sentence(run: Run) -> str:
+    """Where the extra cost goes, largest first."""
+    table = spending(run)
+    if table.empty:
+        return ""
+    moved = table[table["difference"].abs() >= 0.05e6]
+    if moved.empty:
+        return "No kind of spending moves by more than £0.05 m over the horizon."
+    parts = [
+        f"{SPENDING.get(str(r.category), str(r.category))} {gbp_m(r.difference, signed=True)}"
+        for r in moved.itertuples()
+    ]
+    return (
+        "Where the extra cost goes, over the horizon (mean per replication, undiscounted): "
+        + "; ".join(parts)
+        + f", in all {gbp_m(table['difference'].sum(), signed=True)}."
+    )
+
+
+def spending_table(run: Run) -> Table | None:
+    """Spending by organisation and kind, baseline, scenario and difference, over the horizon."""
+    table = spending(run)
+    if table.empty:
+        return None
+    shown = table.copy()
+    shown["organisation"] = [ORGANISATIONS.get(o, o) for o in shown["organisation"]]
+    shown["category"] = [SPENDING.get(c, c) for c in shown["category"]]
+    shown = _fmt_frame(
+        shown.rename(columns={"category": "spending on"}),
+        {
+            "baseline": gbp_m,
+            "scenario": gbp_m,
+            "difference": lambda v: gbp_m(v, True),
+        },
+    )
+    return Table(
+        "spending_by_kind",
+        "What the system buys, over the horizon (mean per replication, undiscounted)",
+        table,
+        shown,
+        "Spending with the world outside the place; payments between the place's"
+        " organisations net out. The differences sum to the cumulative system net cost"
+        " without transition funding.",
+    )
 
 
 def who_pays_sentence(run: Run, short: bool = False) -> str:
@@ -676,9 +768,14 @@ def pages(run: Run) -> list[Page]:
     return [
         Page(
             "What does it cost, and when?",
-            [cost_sentence(run), break_even_sentence(run), who_pays_sentence(run)],
+            [
+                cost_sentence(run),
+                break_even_sentence(run),
+                spending_sentence(run),
+                who_pays_sentence(run),
+            ],
             figure_list(run, ["double_running.png", "cost_by_organisation.png"]),
-            [t for t in (money_t, pays_t) if t],
+            [t for t in (money_t, spending_table(run), pays_t) if t],
         ),
         Page(
             "What happens to the hospital?",
