@@ -103,10 +103,14 @@ class Run:
     manifest: dict[str, Any]
     config: dict[str, Any]
     econ: dict[str, Any]
+    _tables: dict[str, pd.DataFrame | None] = field(default_factory=dict, repr=False)
 
     def table(self, name: str) -> pd.DataFrame | None:
-        path = self.results / f"{name}.parquet"
-        return pd.read_parquet(path) if path.is_file() else None
+        """A results table, read once (the pack's sentences and tables share them)."""
+        if name not in self._tables:
+            path = self.results / f"{name}.parquet"
+            self._tables[name] = pd.read_parquet(path) if path.is_file() else None
+        return self._tables[name]
 
     @property
     def replications(self) -> int:
@@ -215,15 +219,7 @@ def cost_sentence(run: Run, short: bool = False) -> str:
         table = spending(run)
         if not table.empty:
             top = table.reindex(table["difference"].abs().sort_values(ascending=False).index)
-            text += (
-                " Largest items over the horizon: "
-                + ", ".join(
-                    f"{SPENDING.get(str(r.category), str(r.category))}"
-                    f" {gbp_m(r.difference, signed=True)}"
-                    for r in top.head(2).itertuples()
-                )
-                + "."
-            )
+            text += f" Largest items over the horizon: {', '.join(_spending_items(top.head(2)))}."
         return text
     return (
         text + " The whole system's spending is counted, including the hospital's extra"
@@ -448,6 +444,14 @@ def spending(run: Run) -> pd.DataFrame:
     return wide.reset_index().sort_values("difference", ascending=False, ignore_index=True)
 
 
+def _spending_items(rows: pd.DataFrame) -> list[str]:
+    """Each row of :func:`spending` as "kind +£x m"."""
+    return [
+        f"{SPENDING.get(str(r.category), str(r.category))} {gbp_m(r.difference, signed=True)}"
+        for r in rows.itertuples()
+    ]
+
+
 def spending_sentence(run: Run) -> str:
     """Where the extra cost goes, largest first."""
     table = spending(run)
@@ -456,10 +460,7 @@ def spending_sentence(run: Run) -> str:
     moved = table[table["difference"].abs() >= 0.05e6]
     if moved.empty:
         return "No kind of spending moves by more than £0.05 m over the horizon."
-    parts = [
-        f"{SPENDING.get(str(r.category), str(r.category))} {gbp_m(r.difference, signed=True)}"
-        for r in moved.itertuples()
-    ]
+    parts = _spending_items(moved)
     return (
         "Where the extra cost goes, over the horizon (mean per replication, undiscounted): "
         + "; ".join(parts)
