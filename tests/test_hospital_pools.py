@@ -135,6 +135,12 @@ def test_a_surgical_emergency_goes_before_the_elective_list():
             "place.pool_bed_shares",
         ),
         ({"hospital": {"emergency_surgical_share": 1.5}}, "hospital.emergency_surgical_share"),
+        ({"hospital": {"outlying": True}}, "hospital.outlying"),
+        ({"hospital": {"outlier_max_share": -0.1}}, "hospital.outlier_max_share"),
+        ({"hospital": {"outlier_stay_multiplier": 0.5}}, "hospital.outlier_stay_multiplier"),
+        ({"hospital": {"decision_hour_weights": [1.0] * 23}}, "hospital.decision_hour_weights"),
+        ({"hospital": {"discharge_hour_weights": [0.0] * 24}}, "hospital.discharge_hour_weights"),
+        ({"hospital": {"discharge_hour_weights": [1.0] * 24}}, "hospital.discharge_hour_weights"),
     ],
 )
 def test_bad_pools_are_named_before_anything_runs(overrides, key):
@@ -146,11 +152,96 @@ def test_bad_pools_are_named_before_anything_runs(overrides, key):
 def test_specialty_pools_make_exit_block_that_one_pool_hides():
     """The same beds, split into medical and surgical pools: trolley waits appear."""
     waits = {}
-    for pools in (False, True):
+    for pools, outlying in ((False, False), (True, False), (True, True)):
         cfg = small_config(
-            hospital={"specialty_pools": pools}, run={"horizon_years": 1, "warmup_months": 3}
+            hospital={"specialty_pools": pools, "outlying": outlying},
+            run={"horizon_years": 1, "warmup_months": 3},
         )
         wide = by_month(simulate(cfg, 11).monthly)
-        waits[pools] = wide["ed_waits_4h_plus"].sum() / wide["admissions_via_ed"].sum()
-    assert waits[False] < 0.02
-    assert waits[True] > waits[False] + 0.05
+        waits[pools, outlying] = wide["ed_waits_4h_plus"].sum() / wide["admissions_via_ed"].sum()
+        if outlying:
+            assert wide["outlier_admissions"].sum() > 0
+            assert wide["repatriations"].sum() <= wide["outlier_admissions"].sum()
+    assert waits[False, False] < 0.02
+    assert waits[True, False] > waits[False, False] + 0.05
+    # outlying lends the other pool's free beds: fewer trolley waits than pools without it
+    assert waits[True, True] < waits[True, False]
+
+
+OUTLYING = {**HAND, "outlying": True, "outlier_max_share": 1.0, "outlier_stay_multiplier": 1.5}
+
+
+@pytest.mark.unit
+def test_an_outlier_takes_the_other_pools_bed_and_is_moved_home():
+    # 1 medical and 1 surgical bed, outlying on (any share), outliers stay 1.5 times as long.
+    # By hand: M0 (0.0, 2 days) takes the medical bed 0-2; the elective (1 day) takes the
+    # surgical bed at the 0.25 round, 0.25-1.25; M1 (0.5, 2 days) finds both full and boards.
+    # At 1.25 the surgical bed frees with nobody boarding for it: M1 takes it as an outlier,
+    # stay 2 x 1.5 = 3 days (to 4.25). At 2.0 the medical bed frees: M1 is moved home into it
+    # (a repatriation, not a discharge), and the surgical bed is free again.
+    cfg = load(
+        {"place": {"general_acute_beds": 2, "pool_bed_shares": [0.5, 0.5]}, "hospital": OUTLYING}
+    )
+    env = simpy.Environment()
+    wl = WaitingList(28.0, 126.0)
+    hospital = Hospital(env, cfg, wl)
+    batch = _emergencies([0.0, 0.5], [2.0, 2.0], [0, 0])
+    referral = _referral(1.0)
+    wl.add_batch(referral)
+    env.process(hospital.emergency_arrivals(batch))
+    env.process(hospital.elective_rounds(0.25, 10.0))
+    env.run(until=3.0)
+    assert hospital.repatriations == 1
+    assert (hospital.medical.occupied, hospital.surgical.occupied) == (1, 0)
+    assert hospital.surgical.outliers_in == 0
+    env.run(until=10.0)
+    batch.finalise()
+    np.testing.assert_allclose(batch.bed_start, [0.0, 1.25])
+    np.testing.assert_allclose(batch.los, [2.0, 3.0])
+    assert batch.outlier.tolist() == [False, True]
+    assert batch.repatriated.tolist() == [False, True]
+    assert referral.exit_time[0] == 0.25
+    _, boarders = hospital.live_integrals()
+    assert boarders == pytest.approx(1.25 - 0.5)
+    assert hospital.admissions == 3 and hospital.discharges == 3
+    hospital.check_end()
+
+
+@pytest.mark.unit
+def test_outliers_fill_no_more_than_their_share_of_a_pool():
+    # 1 medical, 2 surgical beds; outliers may hold 0.5 x 2 = 1 surgical bed. Three medical
+    # emergencies at 0, 0.1, 0.2 (5 days): the first takes the medical bed, the second a
+    # surgical bed as an outlier at once, the third boards although a surgical bed is free.
+    cfg = load(
+        {
+            "place": {"general_acute_beds": 3, "pool_bed_shares": [1 / 3, 2 / 3]},
+            "hospital": {**OUTLYING, "outlier_max_share": 0.5},
+        }
+    )
+    env = simpy.Environment()
+    hospital = Hospital(env, cfg, WaitingList(28.0, 126.0))
+    batch = _emergencies([0.0, 0.1, 0.2], [5.0, 5.0, 5.0], [0, 0, 0])
+    env.process(hospital.emergency_arrivals(batch))
+    env.run(until=1.0)
+    assert (hospital.medical.occupied, hospital.surgical.occupied) == (1, 1)
+    assert len(hospital.medical.boarders) == 1
+
+
+@pytest.mark.unit
+def test_decisions_and_discharges_follow_their_hourly_profiles():
+    from types import SimpleNamespace
+
+    from leftshift.model.demand import Demand
+
+    weights = [1.0] * 12 + [3.0] * 12  # a quarter of the day's mass before noon
+    cfg = load({"hospital": {"decision_hour_weights": weights}})
+    mapped = Demand._by_decision_hour(SimpleNamespace(cfg=cfg), np.array([3.25, 3.0, 7.625]))
+    # a quarter into the day -> noon; midnight stays; 0.625 -> 12 h + (0.375 / 0.75) x 12 h
+    np.testing.assert_allclose(mapped, [3.5, 3.0, 7.75])
+    cfg = load(
+        {"hospital": {**HAND, "discharge_hour_weights": weights, "discharge_window_hours": None}}
+    )
+    hospital = Hospital(simpy.Environment(), cfg, WaitingList(28.0, 126.0))
+    assert hospital.discharge_time(5.25) == pytest.approx(5.5)
+    # the profile's hour would be before the stay began: the next day at that hour
+    assert hospital.discharge_time(5.25, start=5.6) == pytest.approx(6.5)

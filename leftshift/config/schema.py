@@ -582,6 +582,39 @@ class HospitalConfig(_Section):
         doc="with specialty pools: share of emergency admissions for other causes (not COPD or"
         " heart failure) whose home pool is surgical",
     )
+    outlying: bool = param(
+        False,
+        source="model_switch",
+        doc="with specialty pools: a patient whose home pool is full takes a free bed of another"
+        " pool as an outlier (up to hospital.outlier_max_share of that pool's beds) instead of"
+        " boarding in ED, and is moved back when a bed of the home pool falls free with nobody"
+        " boarding for it (repatriation)",
+    )
+    outlier_max_share: float = param(
+        0.1,
+        source="assumption_outlying",
+        ge=0.0,
+        le=1.0,
+        doc="with outlying: the largest share of a pool's open beds that outliers from other"
+        " pools may hold",
+    )
+    outlier_stay_multiplier: float = param(
+        1.1,
+        source="assumption_outlying",
+        ge=1.0,
+        le=3.0,
+        doc="with outlying: an outlier's clinical stay is this many times its home-pool stay"
+        " (care away from the specialty's own ward)",
+    )
+    decision_hour_weights: list[float] | None = param(
+        None,
+        source="jones_2022_arrival_hours",
+        gt=0.0,
+        le=1_000.0,
+        length=24,
+        doc="relative weights of the 24 hours of the day (0-1, ..., 23-24) for emergency"
+        " decisions to admit; null spreads them evenly over the day",
+    )
     escalation_open_boarders: int = param(
         5,
         source="assumption_escalation",
@@ -593,6 +626,17 @@ class HospitalConfig(_Section):
         True,
         source="model_switch",
         doc="start with the expected emergency census in bed (false starts the hospital empty)",
+    )
+    discharge_hour_weights: list[float] | None = param(
+        None,
+        source="discharge_hours_foi",
+        gt=0.0,
+        le=1_000.0,
+        length=24,
+        doc="relative weights of the 24 hours of the day for discharges: a stay ending on a"
+        " day leaves at the hour its place in the day maps to on this profile (never before it"
+        " began; a same-day clash moves it to the next day); null keeps"
+        " hospital.discharge_window_hours (set that to null when using this)",
     )
     discharge_window_hours: list[float] | None = param(
         [8.0, 20.0],

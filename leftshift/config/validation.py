@@ -177,6 +177,16 @@ def _cross_checks(cfg: Config) -> list[str]:
         problems.append(
             f"hospital.discharge_window_hours = {list(window)}: start must be before end"
         )
+    if h.discharge_hour_weights is not None and window is not None:
+        problems.append(
+            "hospital.discharge_hour_weights is set while hospital.discharge_window_hours ="
+            f" {list(window)}: use one of them (set discharge_window_hours to null)"
+        )
+    if h.outlying and not h.specialty_pools:
+        problems.append(
+            "hospital.outlying = true needs hospital.specialty_pools = true (outliers move"
+            " between pools)"
+        )
     if h.stay_multiplier_min > h.stay_multiplier_max:
         problems.append(
             f"hospital.stay_multiplier_min = {h.stay_multiplier_min} is above"

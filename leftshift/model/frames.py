@@ -168,6 +168,8 @@ def presentations_frame(batches: list[EmergencyBatch], end_day: float) -> pd.Dat
             "pathway",
             "step_down_days",
             "vw_excluded",
+            "outlier",
+            "repatriated",
         )
     }
     route = np.concatenate([np.full(len(b.time), b.route, np.int8) for b in batches])
@@ -194,6 +196,8 @@ def presentations_frame(batches: list[EmergencyBatch], end_day: float) -> pd.Dat
             "delayed_discharge_days": cat["delay"],
             "step_down_days": cat["step_down_days"],
             "virtual_ward_excluded": cat["vw_excluded"],
+            "outlier": cat["outlier"],
+            "repatriated": cat["repatriated"],
         }
     )
 
@@ -440,6 +444,11 @@ def monthly_metrics(
     m[metrics.ADMISSIONS_VIA_ED] = counts_in_bins(bed_at[via_ed], bounds)
     m[metrics.ED_WAITS_4H_PLUS] = counts_in_bins(bed_at[via_ed & (waited >= 4.0)], bounds)
     m[metrics.ED_WAITS_12H_PLUS] = counts_in_bins(bed_at[via_ed & (waited >= 12.0)], bounds)
+    outlier = presentations["outlier"].to_numpy(bool)
+    m[metrics.OUTLIER_ADMISSIONS] = counts_in_bins(bed_at[outlier], bounds)
+    m[metrics.REPATRIATIONS] = counts_in_bins(
+        bed_at[presentations["repatriated"].to_numpy(bool)], bounds
+    )
 
     # waiting list: stock at month end, flows by month
     ref_t = referrals["referral_day"].to_numpy()

@@ -15,7 +15,9 @@ Capacity-pressure channels (MODEL.md section 3), each switched off by a zero par
 (d) referrals respond to waiting times (in :mod:`leftshift.model`).
 """
 
+import bisect
 import functools
+import itertools
 import math
 from collections import deque
 from collections.abc import Callable
@@ -144,6 +146,8 @@ class Pool:
         "threshold_beds",
         "end_stay",
         "leave_for_pathway",
+        "outliers_in",
+        "away",
     )
 
     def __init__(self, name: str, core_beds: int, escalation_beds: int, threshold: float):
@@ -158,11 +162,38 @@ class Pool:
         #: the callbacks that end a stay and free a bed of this pool (set by the hospital)
         self.end_stay: Callable[[simpy.Event], None] = _unset
         self.leave_for_pathway: Callable[[EmergencyBatch, int, float], None] = _unset
+        #: beds of this pool held by outliers from other pools
+        self.outliers_in = 0
+        #: patients of this pool lying in other pools, oldest first (to repatriate)
+        self.away: deque[Outlier] = deque()
 
     @property
     def target_beds(self) -> int:
         """Beds that should be open: the core stock, plus escalation beds while escalated."""
         return self.core_beds + (self.escalation_beds if self.escalated else 0)
+
+
+class Outlier:
+    """An emergency patient in a bed of another pool than their home pool.
+
+    Their stay's events carry this record, not the pool, because the bed they free at the end
+    is wherever they lie then: repatriation moves them home when a home bed falls free.
+    """
+
+    __slots__ = ("pool", "home", "batch", "i", "end_stay", "leave_for_pathway", "left")
+
+    def __init__(self, pool: Pool, home: Pool, batch: EmergencyBatch, i: int):
+        self.pool = pool
+        self.home = home
+        self.batch = batch
+        self.i = i
+        self.end_stay: Callable[[simpy.Event], None] = _unset
+        self.leave_for_pathway: Callable[[EmergencyBatch, int, float], None] = _unset
+        self.left = False  # out of the bed (or past repatriation): skipped in ``home.away``
+
+
+#: where a stay is: its home pool, or an outlier record
+Where = Pool | Outlier
 
 
 def pool_beds(cfg: Config) -> list[tuple[str, int, int]]:
@@ -202,8 +233,13 @@ class Hospital:
         self.pools = [Pool(n, c, e, h.elective_threshold) for n, c, e in pool_beds(cfg)]
         self.medical, self.surgical = self.pools[0], self.pools[-1]
         for pool in self.pools:
-            pool.end_stay = functools.partial(self._end_stay, pool=pool)
-            pool.leave_for_pathway = functools.partial(self._leave_for_pathway, pool=pool)
+            pool.end_stay = functools.partial(self._end_stay, where=pool)
+            pool.leave_for_pathway = functools.partial(self._leave_for_pathway, where=pool)
+        #: outlying between pools (needs more than one pool)
+        self.outlying = h.outlying and len(self.pools) > 1
+        self._outlier_share = h.outlier_max_share
+        self._outlier_stay = h.outlier_stay_multiplier
+        self.repatriations = 0
         #: (time, beds) of each ward closure decided (its beds close as they fall empty)
         self.ward_closures: list[tuple[float, int]] = []
         #: (time, core beds) whenever the core (non-escalation) stock changes
@@ -235,6 +271,13 @@ class Hospital:
         # constants of the hot path, computed once
         window = h.discharge_window_hours
         self._window = None if window is None else (window[0] / 24.0, window[1] / 24.0)
+        hours = h.discharge_hour_weights
+        if hours is None:
+            self._hour_cdf: list[float] | None = None
+        else:
+            total = float(sum(hours))
+            self._hour_cdf = [float(c) / total for c in itertools.accumulate(hours, initial=0.0)]
+            self._hour_share = [float(w) / total for w in hours]
         self._stay_at_tip = 1.0 + h.discharge_pressure_slope * (
             h.reference_occupancy - h.tipping_occupancy
         )
@@ -309,7 +352,7 @@ class Hospital:
             return
         pool = self._home(batch, i)
         if batch.marginal_list[i]:
-            occupancy = pool.occupied / pool.open_beds
+            occupancy = (pool.occupied + len(pool.boarders)) / pool.open_beds
             if batch.u_admit[i] >= self.marginal_admission_probability(occupancy):
                 batch.outcome[i] = DECLINED
                 self._dies_outside(batch, i)
@@ -317,6 +360,11 @@ class Hospital:
         if pool.occupied < pool.open_beds:
             self._start_stay(batch, i, pool)
             return
+        if self.outlying:
+            other = self._outlier_bed(pool)
+            if other is not None:
+                self._start_stay(batch, i, other, home=pool)
+                return
         limit = self.h.max_ed_boarders
         if limit is not None and self.n_boarders >= limit:
             batch.outcome[i] = DIVERTED
@@ -343,13 +391,68 @@ class Hospital:
         if batch.dies_list[i]:
             self.deaths.record(self.env.now, int(batch.cell[i]))
 
-    def _admit_boarder(self, pool: Pool) -> None:
+    def _admit_boarder(self, pool: Pool, into: Pool | None = None) -> None:
+        """The longest-waiting boarder of ``pool`` takes a bed of that pool, or of ``into``."""
         now = self.env.now
         self._boarding_time += now
         batch, i = pool.boarders.popleft()
         if now - batch.time[i] > self._ed_delay_days and not batch.dies_list[i]:
             self.delayed_in_ed.append((now, int(batch.cell[i])))
-        self._start_stay(batch, i, pool)
+        if into is None:
+            self._start_stay(batch, i, pool)
+        else:
+            self._start_stay(batch, i, into, home=pool)
+
+    # -- outlying ----------------------------------------------------------------------------
+    def _has_outlier_room(self, pool: Pool) -> bool:
+        return (
+            not pool.boarders
+            and pool.occupied < pool.open_beds
+            and pool.outliers_in < self._outlier_share * pool.open_beds
+        )
+
+    def _outlier_bed(self, home: Pool) -> Pool | None:
+        """Another pool with a free bed it may give an outlier, or None."""
+        for pool in self.pools:
+            if pool is not home and self._has_outlier_room(pool):
+                return pool
+        return None
+
+    def _take_outlier(self, pool: Pool) -> bool:
+        """Give a free bed of ``pool`` to the longest-waiting boarder of another pool."""
+        if not self._has_outlier_room(pool):
+            return False
+        best: Pool | None = None
+        for other in self.pools:
+            if other is not pool and other.boarders:
+                if (
+                    best is None
+                    or other.boarders[0][0].time[other.boarders[0][1]]
+                    < (best.boarders[0][0].time[best.boarders[0][1]])
+                ):
+                    best = other
+        if best is None:
+            return False
+        self._admit_boarder(best, into=pool)
+        return True
+
+    def _repatriate(self, home: Pool) -> bool:
+        """Move the longest-away patient of ``home`` back into its free bed."""
+        away = home.away
+        while away:
+            out = away.popleft()
+            if out.left:
+                continue
+            other = out.pool
+            other.occupied -= 1
+            other.outliers_in -= 1
+            out.pool = home
+            home.occupied += 1
+            self.repatriations += 1
+            out.batch.repatriated_index.append(out.i)
+            self._offer_bed(other)
+            return True
+        return False
 
     def admit_electives(self) -> int:
         """Channel (a): admit from the list while a bed and the threshold allow.
@@ -362,6 +465,9 @@ class Hospital:
         cap = self.h.max_elective_admissions_per_day
         pool = self.surgical
         admitted = 0
+        if self.outlying:  # boarders of other pools come before the list
+            while self._take_outlier(pool):
+                pass
         while (
             not pool.boarders
             and pool.occupied < pool.open_beds
@@ -379,8 +485,21 @@ class Hospital:
             self.electives_today += 1
         return admitted
 
-    def discharge_time(self, due: float) -> float:
-        """Move a discharge due outside the daily window into the next window, keeping order."""
+    def discharge_time(self, due: float, start: float = -math.inf) -> float:
+        """When a stay due to end at ``due`` (begun at ``start``) leaves its bed.
+
+        With ``hospital.discharge_hour_weights``: on the day it is due, at the hour its place
+        in the day maps to on the hourly profile (so the day's discharges follow the profile in
+        the same order), or a day later if that would be before the stay began. Otherwise a
+        discharge due outside the daily window moves into the next window, keeping order.
+        """
+        cdf = self._hour_cdf
+        if cdf is not None:
+            day = math.floor(due)
+            frac = due - day
+            hour = min(bisect.bisect_right(cdf, frac) - 1, 23)
+            t = day + (hour + (frac - cdf[hour]) / self._hour_share[hour]) / 24.0
+            return t if t > start else t + 1.0
         if self._window is None:
             return due
         start, end = self._window
@@ -406,7 +525,7 @@ class Hospital:
             if pool.occupied >= pool.open_beds:
                 raise InvariantError("initial census larger than the bed stock")
             base = batch.base_los_list[i]
-            end = self.discharge_time(arrived + base)
+            end = self.discharge_time(arrived + base, max(arrived, self.env.now))
             batch.record_stay(i, arrived, end - arrived, base)
             if batch.dies_list[i]:
                 self.deaths.record(end, int(batch.cell[i]))
@@ -415,10 +534,32 @@ class Hospital:
             self._bed_time -= self.env.now
             self.env.timeout(end - self.env.now).callbacks.append(pool.end_stay)
 
-    def _start_stay(self, batch: EmergencyBatch | ReferralBatch, i: int, pool: Pool) -> None:
+    def _start_stay(
+        self,
+        batch: EmergencyBatch | ReferralBatch,
+        i: int,
+        pool: Pool,
+        home: Pool | None = None,
+    ) -> None:
+        """Put patient ``i`` in a bed of ``pool`` (an outlier when ``home`` is another pool)."""
         now = self.env.now
-        clinical = batch.base_los_list[i] * self.stay_multiplier(pool.occupied / pool.open_beds)
-        los = self.discharge_time(now + clinical) - now
+        where: Where = pool
+        if home is None:
+            clinical = batch.base_los_list[i] * self.stay_multiplier(pool.occupied / pool.open_beds)
+        else:  # the home pool is full: its pressure, and the outlier's longer stay
+            assert isinstance(batch, EmergencyBatch)  # electives are never outliers
+            clinical = (
+                batch.base_los_list[i]
+                * self.stay_multiplier(home.occupied / home.open_beds)
+                * self._outlier_stay
+            )
+            where = Outlier(pool, home, batch, i)
+            where.end_stay = functools.partial(self._end_stay, where=where)
+            where.leave_for_pathway = functools.partial(self._leave_for_pathway, where=where)
+            pool.outliers_in += 1
+            home.away.append(where)
+            batch.outlier_index.append(i)
+        los = self.discharge_time(now + clinical, now) - now
         if not los >= 0:  # zero is possible: a stay shorter than floating-point resolution
             raise InvariantError(f"event in the past: a stay of {los} days starting at day {now}")
         pool.occupied += 1
@@ -444,27 +585,27 @@ class Hospital:
                     room = min(clinical, batch.base_los_list[i]) - self._step_down_min
                     early = min(self._step_down_days, room)
                     if early > 0:
-                        step = self.env.timeout(los - early, value=(batch, i, early, value, pool))
+                        step = self.env.timeout(los - early, value=(batch, i, early, value, where))
                         step.callbacks.append(self._step_down)
                         return
         else:
             batch.los[i] = los
             batch.clinical_los[i] = clinical
-        self.env.timeout(los, value=value).callbacks.append(pool.end_stay)
+        self.env.timeout(los, value=value).callbacks.append(where.end_stay)
 
     def _step_down(self, event: simpy.Event) -> None:
         """Move a step-down patient to a free virtual bed, or let the stay run its course."""
-        batch, i, early, value, pool = cast(
-            tuple[EmergencyBatch, int, float, Any, Pool], event.value
+        batch, i, early, value, where = cast(
+            tuple[EmergencyBatch, int, float, Any, Where], event.value
         )
         vw = self.virtual_ward
         assert vw is not None  # step-downs are only scheduled when there is a virtual ward
         if vw.in_use < vw.capacity:
             batch.step_down_days[i] = early
             vw.admit_step_down(batch, i, early)
-            self._free_bed(pool)
+            self._release(where)
             return
-        self.env.timeout(early, value=value).callbacks.append(pool.end_stay)
+        self.env.timeout(early, value=value).callbacks.append(where.end_stay)
 
     def add_virtual_ward(self, virtual_ward) -> None:
         """Virtual beds for step-up and step-down (their capacity may be 0 for a while)."""
@@ -487,24 +628,35 @@ class Hospital:
         """Pathways 1-3 need these services; without them every discharge goes home."""
         self.services = services
 
-    def _end_stay(self, event: simpy.Event, pool: Pool) -> None:
+    def _end_stay(self, event: simpy.Event, where: Where) -> None:
         if event.value is not None:  # medically fit, but the pathway's place is not ready
             batch, i = event.value
             now = self.env.now
             self.awaiting[(id(batch), i)] = (batch, i, now)
             service = self.services[batch.pathway_list[i]]
             arrange = -service.cfg.arrangement_days * math.log(max(batch.u_arrange[i], 1e-300))
-            self.env.timeout(arrange, value=(batch, i, now, pool)).callbacks.append(self._arranged)
+            self.env.timeout(arrange, value=(batch, i, now, where)).callbacks.append(self._arranged)
             return
-        self._free_bed(pool)
+        self._release(where)
 
     def _arranged(self, event: simpy.Event) -> None:
-        batch, i, since, pool = cast(tuple[EmergencyBatch, int, float, Pool], event.value)
-        self.services[batch.pathway_list[i]].request(batch, i, since, pool.leave_for_pathway)
+        batch, i, since, where = cast(tuple[EmergencyBatch, int, float, Where], event.value)
+        self.services[batch.pathway_list[i]].request(batch, i, since, where.leave_for_pathway)
 
-    def _leave_for_pathway(self, batch: EmergencyBatch, i: int, since: float, pool: Pool) -> None:
+    def _leave_for_pathway(self, batch: EmergencyBatch, i: int, since: float, where: Where) -> None:
         batch.delay[i] = self.env.now - since
         del self.awaiting[(id(batch), i)]
+        self._release(where)
+
+    def _release(self, where: Where) -> None:
+        """A stay ends: free the bed wherever the patient lies now."""
+        if isinstance(where, Outlier):
+            where.left = True
+            pool = where.pool
+            if pool is not where.home:
+                pool.outliers_in -= 1
+        else:
+            pool = where
         self._free_bed(pool)
 
     def close_delays(self, end: float) -> None:
@@ -516,6 +668,14 @@ class Hospital:
         pool.occupied -= 1
         self.discharges += 1
         self._bed_time += self.env.now
+        self._offer_bed(pool)
+
+    def _offer_bed(self, pool: Pool) -> None:
+        """Offer a free bed of ``pool``.
+
+        In order: its own boarders; with outlying, one of its patients lying in another pool
+        (brought home), then the longest-waiting boarder of another pool; then the list.
+        """
         if pool.escalated and pool.occupied <= pool.core_beds and not pool.boarders:
             pool.escalated = False
         if pool.open_beds > pool.target_beds:  # escalation ends, or a closing ward's bed empties
@@ -524,6 +684,8 @@ class Hospital:
                 return
         if pool.boarders:
             self._admit_boarder(pool)
+            return
+        if self.outlying and (self._repatriate(pool) or self._take_outlier(pool)):
             return
         if pool is self.surgical and pool.occupied < pool.threshold_beds:
             self.admit_electives()

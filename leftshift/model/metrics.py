@@ -461,6 +461,22 @@ ED_WAITS_12H_PLUS = _metric(
     "Admissions via ED that waited 12 hours or more from the decision to admit to a bed, by"
     " month of admission",
 )
+OUTLIER_ADMISSIONS = _metric(
+    "outlier_admissions",
+    Unit.ADMISSIONS,
+    _SUM,
+    "Outlier admissions",
+    "Emergency admissions to a bed of another pool than the patient's home pool"
+    " (hospital.outlying), by month of admission",
+)
+REPATRIATIONS = _metric(
+    "repatriations",
+    Unit.ADMISSIONS,
+    _SUM,
+    "Outliers moved home",
+    "Outliers moved back to a bed of their home pool before the end of their stay, by month"
+    " of admission",
+)
 ED_BOARDERS_MEAN = _metric(
     "ed_boarders_mean",
     Unit.PATIENTS,
@@ -952,6 +968,7 @@ COMPARED_YEAR_BY_YEAR: tuple[str, ...] = (
     ED_BOARDING_HOURS,
     ED_WAITS_4H_PLUS,
     ED_WAITS_12H_PLUS,
+    OUTLIER_ADMISSIONS,
     OCCUPANCY,
     OCCUPANCY_MIDNIGHT,
     WAITING_LIST_SIZE,

@@ -114,6 +114,11 @@ class EmergencyBatch:
         self.stay_start: list[float] = []
         self.stay_los: list[float] = []
         self.stay_clinical: list[float] = []
+        #: patients admitted to another pool than their home pool, and those moved home later
+        self.outlier_index: list[int] = []
+        self.repatriated_index: list[int] = []
+        self.outlier = np.zeros(n, dtype=bool)
+        self.repatriated = np.zeros(n, dtype=bool)
 
     def record_stay(self, i: int, start: float, los: float, clinical: float) -> None:
         """Note that patient ``i`` took a bed at ``start`` for ``los`` days."""
@@ -133,6 +138,8 @@ class EmergencyBatch:
         self.bed_start[idx] = self.stay_start
         self.los[idx] = np.asarray(self.stay_los) + self.delay[idx] - self.step_down_days[idx]
         self.clinical_los[idx] = np.asarray(self.stay_clinical) - self.step_down_days[idx]
+        self.outlier[np.asarray(self.outlier_index, dtype=np.int64)] = True
+        self.repatriated[np.asarray(self.repatriated_index, dtype=np.int64)] = True
         self.release_run_lists()
 
     def release_run_lists(self) -> None:
@@ -143,6 +150,7 @@ class EmergencyBatch:
         peak. A batch is not used by the event model after this.
         """
         self.stay_index, self.stay_start, self.stay_los, self.stay_clinical = [], [], [], []
+        self.outlier_index, self.repatriated_index = [], []
         self.vw_step_up_list, self.vw_step_down_list, self.dies_list = [], [], []
         self.pathway_list, self.base_los_list, self.marginal_list = [], [], []
         self.pool_list = None
