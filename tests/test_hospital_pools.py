@@ -141,6 +141,7 @@ def test_a_surgical_emergency_goes_before_the_elective_list():
         ({"hospital": {"decision_hour_weights": [1.0] * 23}}, "hospital.decision_hour_weights"),
         ({"hospital": {"discharge_hour_weights": [0.0] * 24}}, "hospital.discharge_hour_weights"),
         ({"hospital": {"discharge_hour_weights": [1.0] * 24}}, "hospital.discharge_hour_weights"),
+        ({"hospital": {"bed_turnaround_hours": -1.0}}, "hospital.bed_turnaround_hours"),
     ],
 )
 def test_bad_pools_are_named_before_anything_runs(overrides, key):
@@ -245,3 +246,30 @@ def test_decisions_and_discharges_follow_their_hourly_profiles():
     assert hospital.discharge_time(5.25) == pytest.approx(5.5)
     # the profile's hour would be before the stay began: the next day at that hour
     assert hospital.discharge_time(5.25, start=5.6) == pytest.approx(6.5)
+
+
+@pytest.mark.unit
+def test_a_freed_bed_waits_for_its_turnaround_before_the_next_patient():
+    # One bed, 6-hour turnaround. A (0.0, 1 day) takes it; B (0.5) boards. A leaves at 1.0;
+    # the bed is clean at 1.25, when B takes it: B boards 0.75 days, the bed is empty
+    # (not occupied) from 1.0 to 1.25.
+    cfg = load(
+        {
+            "place": {"general_acute_beds": 1},
+            "hospital": {**HAND, "specialty_pools": False, "bed_turnaround_hours": 6.0},
+        }
+    )
+    env = simpy.Environment()
+    hospital = Hospital(env, cfg, WaitingList(28.0, 126.0))
+    batch = _emergencies([0.0, 0.5], [1.0, 1.0], [0, 0])
+    batch.pool = None
+    batch.pool_list = None
+    env.process(hospital.emergency_arrivals(batch))
+    env.run(until=1.1)
+    assert (hospital.occupied, hospital.pools[0].cleaning, hospital.n_boarders) == (0, 1, 1)
+    env.run(until=5.0)
+    batch.finalise()
+    np.testing.assert_allclose(batch.bed_start, [0.0, 1.25])
+    beds, boarding = hospital.live_integrals()
+    assert beds == pytest.approx(2.0)
+    assert boarding == pytest.approx(0.75)

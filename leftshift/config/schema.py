@@ -606,6 +606,14 @@ class HospitalConfig(_Section):
         doc="with outlying: an outlier's clinical stay is this many times its home-pool stay"
         " (care away from the specialty's own ward)",
     )
+    bed_turnaround_hours: float = param(
+        0.0,
+        source="nuffield_2016_patient_flow",
+        ge=0.0,
+        le=48.0,
+        doc="hours an empty bed is cleaned and made ready before the next patient can have it"
+        " (it counts as empty in the midnight census); 0 hands it on at once",
+    )
     decision_hour_weights: list[float] | None = param(
         None,
         source="jones_2022_arrival_hours",

@@ -146,8 +146,10 @@ class Pool:
         "threshold_beds",
         "end_stay",
         "leave_for_pathway",
+        "cleaned",
         "outliers_in",
         "away",
+        "cleaning",
     )
 
     def __init__(self, name: str, core_beds: int, escalation_beds: int, threshold: float):
@@ -162,10 +164,13 @@ class Pool:
         #: the callbacks that end a stay and free a bed of this pool (set by the hospital)
         self.end_stay: Callable[[simpy.Event], None] = _unset
         self.leave_for_pathway: Callable[[EmergencyBatch, int, float], None] = _unset
+        self.cleaned: Callable[[simpy.Event], None] = _unset
         #: beds of this pool held by outliers from other pools
         self.outliers_in = 0
         #: patients of this pool lying in other pools, oldest first (to repatriate)
         self.away: deque[Outlier] = deque()
+        #: empty beds being turned around (cleaned and made ready) before the next patient
+        self.cleaning = 0
 
     @property
     def target_beds(self) -> int:
@@ -235,6 +240,8 @@ class Hospital:
         for pool in self.pools:
             pool.end_stay = functools.partial(self._end_stay, where=pool)
             pool.leave_for_pathway = functools.partial(self._leave_for_pathway, where=pool)
+            pool.cleaned = functools.partial(self._cleaned, pool=pool)
+        self._turnaround = h.bed_turnaround_hours / 24.0
         #: outlying between pools (needs more than one pool)
         self.outlying = h.outlying and len(self.pools) > 1
         self._outlier_share = h.outlier_max_share
@@ -357,7 +364,7 @@ class Hospital:
                 batch.outcome[i] = DECLINED
                 self._dies_outside(batch, i)
                 return
-        if pool.occupied < pool.open_beds:
+        if pool.occupied + pool.cleaning < pool.open_beds:
             self._start_stay(batch, i, pool)
             return
         if self.outlying:
@@ -380,7 +387,7 @@ class Hospital:
             pool.escalated = True
             if pool.open_beds < pool.target_beds:
                 self._set_open_beds(pool, pool.target_beds)
-            while pool.boarders and pool.occupied < pool.open_beds:
+            while pool.boarders and pool.occupied + pool.cleaning < pool.open_beds:
                 self._admit_boarder(pool)
 
     def _dies_outside(self, batch: EmergencyBatch, i: int) -> None:
@@ -407,7 +414,7 @@ class Hospital:
     def _has_outlier_room(self, pool: Pool) -> bool:
         return (
             not pool.boarders
-            and pool.occupied < pool.open_beds
+            and pool.occupied + pool.cleaning < pool.open_beds
             and pool.outliers_in < self._outlier_share * pool.open_beds
         )
 
@@ -450,7 +457,7 @@ class Hospital:
             home.occupied += 1
             self.repatriations += 1
             out.batch.repatriated_index.append(out.i)
-            self._offer_bed(other)
+            self._vacated(other)
             return True
         return False
 
@@ -470,8 +477,8 @@ class Hospital:
                 pass
         while (
             not pool.boarders
-            and pool.occupied < pool.open_beds
-            and pool.occupied < pool.threshold_beds
+            and pool.occupied + pool.cleaning < pool.open_beds
+            and pool.occupied + pool.cleaning < pool.threshold_beds
             and (cap is None or self.electives_today < cap)
         ):
             nxt = self.waiting_list.pop_next(self.env.now)
@@ -668,6 +675,18 @@ class Hospital:
         pool.occupied -= 1
         self.discharges += 1
         self._bed_time += self.env.now
+        self._vacated(pool)
+
+    def _vacated(self, pool: Pool) -> None:
+        """A patient has left a bed of ``pool``: offer it now, or once it is turned around."""
+        if self._turnaround > 0:
+            pool.cleaning += 1
+            self.env.timeout(self._turnaround).callbacks.append(pool.cleaned)
+            return
+        self._offer_bed(pool)
+
+    def _cleaned(self, _event: simpy.Event, pool: Pool) -> None:
+        pool.cleaning -= 1
         self._offer_bed(pool)
 
     def _offer_bed(self, pool: Pool) -> None:
@@ -680,14 +699,14 @@ class Hospital:
             pool.escalated = False
         if pool.open_beds > pool.target_beds:  # escalation ends, or a closing ward's bed empties
             self._set_open_beds(pool, max(pool.target_beds, pool.occupied))
-            if pool.occupied >= pool.open_beds:
-                return
+        if pool.occupied + pool.cleaning >= pool.open_beds:  # closed (or taken) meanwhile
+            return
         if pool.boarders:
             self._admit_boarder(pool)
             return
         if self.outlying and (self._repatriate(pool) or self._take_outlier(pool)):
             return
-        if pool is self.surgical and pool.occupied < pool.threshold_beds:
+        if pool is self.surgical and pool.occupied + pool.cleaning < pool.threshold_beds:
             self.admit_electives()
 
     def _set_open_beds(self, pool: Pool, beds: int) -> None:
@@ -718,7 +737,7 @@ class Hospital:
                 yield self.env.timeout(t - clock)
                 clock = t
             self.waiting_list.enqueue_until(clock)
-            if pool.occupied < pool.threshold_beds:
+            if pool.occupied + pool.cleaning < pool.threshold_beds:
                 self.admit_electives()
 
     def emergency_arrivals(self, batch: EmergencyBatch):
