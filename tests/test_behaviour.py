@@ -117,6 +117,7 @@ def test_backfill_decomposition_is_an_identity(cut_small_place):
         - m["backfilled_by_admission_threshold"]
         - m["backfilled_by_electives"]
         - m["backfilled_by_stay_length"]
+        - m["backfilled_by_outlier_stays"]
         - m["backfilled_by_delayed_discharges"]
     )
     np.testing.assert_allclose(rebuilt, m["released_bed_days"], atol=1e-6)

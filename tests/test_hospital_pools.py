@@ -273,3 +273,39 @@ def test_a_freed_bed_waits_for_its_turnaround_before_the_next_patient():
     beds, boarding = hospital.live_integrals()
     assert beds == pytest.approx(2.0)
     assert boarding == pytest.approx(0.75)
+
+
+@pytest.mark.unit
+def test_an_elective_may_outlie_into_a_medical_bed_below_its_threshold():
+    # 2 medical and 1 surgical bed; electives of 1 day (x1.5 as outliers) on the list from 0;
+    # a medical emergency arrives at 0.1 for 1 day. By hand, at the 0.05 round: elective E0
+    # takes the surgical bed (0.05-1.05), E1 a medical bed as an outlier (0.05-1.55); the
+    # medical pool is then at 1 of 2 beds = its threshold (0.5), so E2 waits. M0 takes the
+    # other medical bed at 0.1.
+    cfg = load(
+        {
+            "place": {"general_acute_beds": 3, "pool_bed_shares": [2 / 3, 1 / 3]},
+            "hospital": {**OUTLYING, "elective_threshold": 0.5},
+        }
+    )
+    env = simpy.Environment()
+    wl = WaitingList(28.0, 126.0)
+    hospital = Hospital(env, cfg, wl)
+    referrals = ReferralBatch(
+        time=np.zeros(3),
+        cell=np.zeros(3, int),
+        urgent=np.zeros(3, bool),
+        complex=np.zeros(3, bool),
+        base_los=np.ones(3),
+        removal_time=np.full(3, np.inf),
+    )
+    wl.add_batch(referrals)
+    env.process(hospital.elective_rounds(0.05, 0.5))
+    env.process(hospital.emergency_arrivals(_emergencies([0.1], [1.0], [0])))
+    env.run(until=0.2)
+    assert referrals.exit_time.tolist()[:2] == [0.05, 0.05]
+    assert referrals.exit_time[2] == np.inf
+    np.testing.assert_allclose(referrals.los[:2], [1.0, 1.5])
+    np.testing.assert_allclose(referrals.outlier_days[:2], [0.0, 0.5])
+    assert (hospital.medical.occupied, hospital.surgical.occupied) == (2, 1)
+    assert hospital.medical.outliers_in == 1

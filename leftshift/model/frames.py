@@ -169,6 +169,7 @@ def presentations_frame(batches: list[EmergencyBatch], end_day: float) -> pd.Dat
             "step_down_days",
             "vw_excluded",
             "outlier",
+            "outlier_extra",
             "repatriated",
         )
     }
@@ -197,6 +198,7 @@ def presentations_frame(batches: list[EmergencyBatch], end_day: float) -> pd.Dat
             "step_down_days": cat["step_down_days"],
             "virtual_ward_excluded": cat["vw_excluded"],
             "outlier": cat["outlier"],
+            "outlier_extra_days": cat["outlier_extra"],
             "repatriated": cat["repatriated"],
         }
     )
@@ -216,6 +218,7 @@ def referrals_frame(batches: list[ReferralBatch]) -> pd.DataFrame:
             "exit_reason",
             "los",
             "clinical_los",
+            "outlier_days",
         )
     }
     return pd.DataFrame(
@@ -233,6 +236,7 @@ def referrals_frame(batches: list[ReferralBatch]) -> pd.DataFrame:
             "los_days": cat["los"],
             "clinical_los_days": cat["clinical_los"],
             "base_los_days": np.where(cat["exit_reason"] == TREATED, cat["base_los"], np.nan),
+            "outlier_extra_days": cat["outlier_days"],
         }
     )
 
@@ -249,6 +253,7 @@ _EMERGENCY_EPISODE_COLUMNS = [
     "clinical_los_days",
     "base_los_days",
     "delayed_discharge_days",
+    "outlier_extra_days",
 ]
 _ELECTIVE_EPISODE_COLUMNS = [
     "referral_day",
@@ -257,6 +262,7 @@ _ELECTIVE_EPISODE_COLUMNS = [
     "los_days",
     "clinical_los_days",
     "base_los_days",
+    "outlier_extra_days",
 ]
 
 
@@ -286,6 +292,7 @@ def episodes_frame(presentations: pd.DataFrame, referrals: pd.DataFrame) -> pd.D
                 "clinical_los_days": em["clinical_los_days"].to_numpy(),
                 "base_los_days": em["base_los_days"].to_numpy(),
                 "delayed_discharge_days": em["delayed_discharge_days"].to_numpy(),
+                "outlier_extra_days": em["outlier_extra_days"].to_numpy(),
             }
         ),
         pd.DataFrame(
@@ -308,6 +315,7 @@ def episodes_frame(presentations: pd.DataFrame, referrals: pd.DataFrame) -> pd.D
                 "clinical_los_days": el["clinical_los_days"].to_numpy(),
                 "base_los_days": el["base_los_days"].to_numpy(),
                 "delayed_discharge_days": np.zeros(len(el)),
+                "outlier_extra_days": el["outlier_extra_days"].to_numpy(),
             }
         ),
     ]
@@ -356,12 +364,15 @@ def monthly_metrics(
     m[metrics.BED_DAYS_EMERGENCY_COMPLEX] = beds.mass(emerg & complex_mix)
     m[metrics.BED_DAYS_ELECTIVE_COMPLEX] = beds.mass(~emerg & complex_mix)
     delay = episodes["delayed_discharge_days"].to_numpy()
+    outlier_extra = episodes["outlier_extra_days"].fillna(0.0).to_numpy()
     with np.errstate(invalid="ignore", divide="ignore"):
-        pressure_share = np.where(los > 0, (clinical - base) / los, 0.0)
+        pressure_share = np.where(los > 0, (clinical - base - outlier_extra) / los, 0.0)
+        outlier_share = np.where(los > 0, outlier_extra / los, 0.0)
         window_share = np.where(los > 0, (los - clinical - delay) / los, 0.0)
         delay_share = np.where(los > 0, delay / los, 0.0)
         base_share = np.where(los > 0, base / los, 0.0)
     m[metrics.BED_DAYS_STAY_PRESSURE] = beds.mass(pressure_share)
+    m[metrics.BED_DAYS_OUTLIER_EXTRA_STAY] = beds.mass(outlier_share)
     # base-stay bed-time by who used it (base stay = before occupancy and discharge timing)
     m[metrics.BED_DAYS_BASE_EMERGENCY_CORE] = beds.mass(base_share * (emerg & ~marginal))
     m[metrics.BED_DAYS_BASE_EMERGENCY_MARGINAL] = beds.mass(base_share * (emerg & marginal))

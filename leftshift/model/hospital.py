@@ -187,7 +187,7 @@ class Outlier:
 
     __slots__ = ("pool", "home", "batch", "i", "end_stay", "leave_for_pathway", "left")
 
-    def __init__(self, pool: Pool, home: Pool, batch: EmergencyBatch, i: int):
+    def __init__(self, pool: Pool, home: Pool, batch: "EmergencyBatch | ReferralBatch", i: int):
         self.pool = pool
         self.home = home
         self.batch = batch
@@ -418,6 +418,13 @@ class Hospital:
             and pool.outliers_in < self._outlier_share * pool.open_beds
         )
 
+    def _takes_elective_outlier(self, pool: Pool) -> bool:
+        return (
+            pool is not self.surgical
+            and self._has_outlier_room(pool)
+            and pool.occupied + pool.cleaning < pool.threshold_beds
+        )
+
     def _outlier_bed(self, home: Pool) -> Pool | None:
         """Another pool with a free bed it may give an outlier, or None."""
         for pool in self.pools:
@@ -456,6 +463,7 @@ class Hospital:
             out.pool = home
             home.occupied += 1
             self.repatriations += 1
+            assert isinstance(out.batch, EmergencyBatch)  # only emergencies are moved home
             out.batch.repatriated_index.append(out.i)
             self._vacated(other)
             return True
@@ -475,17 +483,25 @@ class Hospital:
         if self.outlying:  # boarders of other pools come before the list
             while self._take_outlier(pool):
                 pass
-        while (
-            not pool.boarders
-            and pool.occupied + pool.cleaning < pool.open_beds
-            and pool.occupied + pool.cleaning < pool.threshold_beds
-            and (cap is None or self.electives_today < cap)
-        ):
+        while cap is None or self.electives_today < cap:
+            bed: Pool | None
+            if (
+                not pool.boarders
+                and pool.occupied + pool.cleaning < pool.open_beds
+                and pool.occupied + pool.cleaning < pool.threshold_beds
+            ):
+                bed = pool
+            elif self.outlying and not pool.boarders:  # a surgical outlier, in another pool
+                bed = next((p for p in self.pools if self._takes_elective_outlier(p)), None)
+                if bed is None:
+                    break
+            else:
+                break
             nxt = self.waiting_list.pop_next(self.env.now)
             if nxt is None:
                 break
             batch, i = nxt
-            self._start_stay(batch, i, pool)
+            self._start_stay(batch, i, bed, home=None if bed is pool else pool)
             batch.exit_time[i] = self.env.now
             batch.exit_reason[i] = TREATED
             admitted += 1
@@ -554,7 +570,6 @@ class Hospital:
         if home is None:
             clinical = batch.base_los_list[i] * self.stay_multiplier(pool.occupied / pool.open_beds)
         else:  # the home pool is full: its pressure, and the outlier's longer stay
-            assert isinstance(batch, EmergencyBatch)  # electives are never outliers
             clinical = (
                 batch.base_los_list[i]
                 * self.stay_multiplier(home.occupied / home.open_beds)
@@ -564,8 +579,12 @@ class Hospital:
             where.end_stay = functools.partial(self._end_stay, where=where)
             where.leave_for_pathway = functools.partial(self._leave_for_pathway, where=where)
             pool.outliers_in += 1
-            home.away.append(where)
-            batch.outlier_index.append(i)
+            if isinstance(batch, EmergencyBatch):  # elective outliers are not moved home
+                home.away.append(where)
+                batch.outlier_index.append(i)
+                batch.outlier_extra_list.append(clinical - clinical / self._outlier_stay)
+            else:
+                batch.outlier_days[i] = clinical - clinical / self._outlier_stay
         los = self.discharge_time(now + clinical, now) - now
         if not los >= 0:  # zero is possible: a stay shorter than floating-point resolution
             raise InvariantError(f"event in the past: a stay of {los} days starting at day {now}")
@@ -707,6 +726,8 @@ class Hospital:
         if self.outlying and (self._repatriate(pool) or self._take_outlier(pool)):
             return
         if pool is self.surgical and pool.occupied + pool.cleaning < pool.threshold_beds:
+            self.admit_electives()
+        elif self.outlying and self._takes_elective_outlier(pool):
             self.admit_electives()
 
     def _set_open_beds(self, pool: Pool, beds: int) -> None:

@@ -178,7 +178,15 @@ BED_DAYS_STAY_PRESSURE = _metric(
     Unit.BED_DAYS,
     _SUM,
     "Stay-length response bed-days",
-    "Bed-days from the stay-length response to occupancy (clinical minus base stay); can be < 0",
+    "Bed-days from the stay-length response to occupancy (clinical minus base stay, less an"
+    " outlier's extra days); can be < 0",
+)
+BED_DAYS_OUTLIER_EXTRA_STAY = _metric(
+    "bed_days_outlier_extra_stay",
+    Unit.BED_DAYS,
+    _SUM,
+    "Outliers' extra bed-days",
+    "Bed-days added to outliers' stays by lying in another pool (hospital.outlier_stay_multiplier)",
 )
 BED_DAYS_BASE_EMERGENCY_CORE = _metric(
     "bed_days_base_emergency_core",
@@ -958,6 +966,7 @@ COMPARED_YEAR_BY_YEAR: tuple[str, ...] = (
     BED_DAYS_EMERGENCY_MARGINAL,
     BED_DAYS_ELECTIVE,
     BED_DAYS_STAY_PRESSURE,
+    BED_DAYS_OUTLIER_EXTRA_STAY,
     BED_DAYS_AWAITING_DISCHARGE_WINDOW,
     BED_DAYS_DELAYED_DISCHARGE,
     DELAYED_DISCHARGE_PATIENTS,

@@ -92,6 +92,7 @@ BACKFILL_CHANNELS = {
     "backfilled_by_admission_threshold": "refilled by the admission threshold",
     "backfilled_by_electives": "refilled by electives",
     "backfilled_by_stay_length": "refilled by stay length",
+    "backfilled_by_outlier_stays": "refilled by outliers' longer stays",
     "backfilled_by_delayed_discharges": "refilled by delayed discharges",
     "released_bed_days": "released (the fall in bed-days)",
 }
