@@ -652,7 +652,9 @@ def backfill_lines(bf: dict, comp: dict, horizon: str = "the horizon") -> list[s
     totals = bf["bed_days_over_horizon_mean_per_replication"]
     avoided = totals["avoided_emergency_bed_days"]
     baseline = sum(r["baseline"] for r in comp.get(metrics.BED_DAYS, []) if _finite(r["baseline"]))
-    shares = {k: bf["share_of_avoided_bed_days"].get(k) for k in BACKFILL_CHANNELS}
+    # a channel the run did not report (a run made before it existed) is left out
+    channels = {k: words for k, words in BACKFILL_CHANNELS.items() if k in totals}
+    shares = {k: bf["share_of_avoided_bed_days"].get(k) for k in channels}
     why = []
     if not (_finite(avoided) and avoided >= MIN_AVOIDED_SHARE * baseline and avoided > 0):
         why.append(
@@ -665,7 +667,7 @@ def backfill_lines(bf: dict, comp: dict, horizon: str = "the horizon") -> list[s
 
     refills_below = [
         k.removeprefix("backfilled_by_").replace("_", " ")
-        for k in BACKFILL_CHANNELS
+        for k in channels
         if k.startswith("backfilled_by_") and below_zero(totals[k])
     ]
     if refills_below:
@@ -682,13 +684,24 @@ def backfill_lines(bf: dict, comp: dict, horizon: str = "the horizon") -> list[s
         why.append("a share lies outside 0-100%")
     lines = [f"  where the emergency bed-days avoided went (over {horizon}, mean per replication):"]
     rows = [["emergency bed-days avoided", _num(avoided, ",.0f"), "100%"]]
-    for k, words in BACKFILL_CHANNELS.items():
+    for k, words in channels.items():
         rows.append([words, _num(totals[k], ",.0f"), _num(max(shares[k] or 0.0, 0.0), ".0%")])
     if why:
         lines += render_table(["", "bed-days"], [row[:2] for row in rows])
         lines.append("    no shares: " + "; ".join(why))
     else:
         lines += render_table(["", "bed-days", "share"], rows)
+    relief = [
+        (totals.get("boarding_hours_saved"), "ED boarding hours"),
+        (totals.get("trolley_waits_4h_avoided"), "4-hour trolley waits"),
+        (totals.get("outlier_admissions_avoided"), "outlier admissions"),
+    ]
+    said = [f"{_num(v, ',.0f')} {words}" for v, words in relief if _finite(v) and v != 0]
+    if said:
+        lines.append(
+            "  the pressure the freed beds relieved (fewer, scenario vs baseline): "
+            + "; ".join(said)
+        )
     lines.append(f"  backfill ran out: {bf['backfill_ran_out']['text']}")
     lines.append(
         f"  waiting list below {bf['list_cleared_fraction']:.0%} of baseline's in a month:"

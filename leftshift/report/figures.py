@@ -364,8 +364,11 @@ def backfill_figure(
         f" (mean of {reps} paired replications)."
     )
     ran_out = backfill.get("backfill_ran_out", {}).get("text")
-    if ran_out:
-        answer += f" Half the avoided bed-days were left empty {ran_out}."
+    empty = f"{backfill.get('released_fraction', 0.5):.0%} of the avoided bed-days left empty"
+    if ran_out == "not within the horizon":
+        answer += f" Backfill did not run out ({empty}) within it."
+    elif ran_out:
+        answer += f" Backfill ran out ({empty}) {ran_out}."
     answer += " Bars below zero: channels that freed beds too."
     return finish(fig, run, run.title("where do the freed bed-days go?"), answer)
 
