@@ -142,6 +142,14 @@ def test_a_surgical_emergency_goes_before_the_elective_list():
         ({"hospital": {"discharge_hour_weights": [0.0] * 24}}, "hospital.discharge_hour_weights"),
         ({"hospital": {"discharge_hour_weights": [1.0] * 24}}, "hospital.discharge_hour_weights"),
         ({"hospital": {"bed_turnaround_hours": -1.0}}, "hospital.bed_turnaround_hours"),
+        ({"place": {"ring_fenced_elective_beds": 5}}, "place.ring_fenced_elective_beds"),
+        (
+            {
+                "place": {"general_acute_beds": 100, "ring_fenced_elective_beds": 36},
+                "hospital": {"specialty_pools": True},
+            },
+            "place.ring_fenced_elective_beds",
+        ),
     ],
 )
 def test_bad_pools_are_named_before_anything_runs(overrides, key):
@@ -309,3 +317,46 @@ def test_an_elective_may_outlie_into_a_medical_bed_below_its_threshold():
     np.testing.assert_allclose(referrals.outlier_days[:2], [0.0, 0.5])
     assert (hospital.medical.occupied, hospital.surgical.occupied) == (2, 1)
     assert hospital.medical.outliers_in == 1
+
+
+@pytest.mark.unit
+def test_a_ring_fenced_hub_takes_electives_only():
+    # 1 medical, 1 surgical, 1 hub bed (of 3, shares 1/3 medical). Two surgical emergencies at
+    # 0.0 and 0.1 (2 days); two electives of 1 day on the list from 0, round at 0.5.
+    # By hand: S0 takes the surgical bed; S1 boards (the hub is free, but not for it); at 0.5
+    # E0 takes the hub bed (0.5-1.5) and E1 waits (the surgical bed is taken); at 1.5 the hub
+    # frees and E1 takes it (1.5-2.5); S1 gets the surgical bed at 2.0.
+    cfg = load(
+        {
+            "place": {
+                "general_acute_beds": 3,
+                "pool_bed_shares": [1 / 3, 2 / 3],
+                "ring_fenced_elective_beds": 1,
+            },
+            "hospital": HAND,
+        }
+    )
+    env = simpy.Environment()
+    wl = WaitingList(28.0, 126.0)
+    hospital = Hospital(env, cfg, wl)
+    assert [(p.name, p.core_beds) for p in hospital.pools] == [
+        ("medical", 1),
+        ("surgical", 1),
+        ("hub", 1),
+    ]
+    batch = _emergencies([0.0, 0.1], [2.0, 2.0], [1, 1])
+    referrals = ReferralBatch(
+        time=np.zeros(2),
+        cell=np.zeros(2, int),
+        urgent=np.zeros(2, bool),
+        complex=np.zeros(2, bool),
+        base_los=np.ones(2),
+        removal_time=np.full(2, np.inf),
+    )
+    wl.add_batch(referrals)
+    env.process(hospital.emergency_arrivals(batch))
+    env.process(hospital.elective_rounds(0.5, 1.0))
+    env.run(until=10.0)
+    batch.finalise()
+    np.testing.assert_allclose(batch.bed_start, [0.0, 2.0])
+    np.testing.assert_allclose(referrals.exit_time, [0.5, 1.5])

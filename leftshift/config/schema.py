@@ -136,6 +136,15 @@ class PlaceConfig(_Section):
         doc="shares of the G&A beds in the medical and the surgical pool, used when"
         " hospital.specialty_pools is on",
     )
+    ring_fenced_elective_beds: int = param(
+        0,
+        source="policy_surgical_hub",
+        ge=0,
+        le=100_000,
+        doc="with specialty pools: surgical beds ring-fenced for electives (a surgical hub):"
+        " no emergency or outlier may use them, and electives fill them first, up to all of"
+        " them; 0 is no hub",
+    )
 
 
 # --------------------------------------------------------------------------------------------

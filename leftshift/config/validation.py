@@ -212,6 +212,17 @@ def _cross_checks(cfg: Config) -> list[str]:
                 f" {cfg.place.general_acute_beds} G&A beds a pool would get {min(pools)} beds"
                 " (medical and surgical need at least 1 each with hospital.specialty_pools)"
             )
+        elif cfg.place.ring_fenced_elective_beds >= pools[1]:
+            problems.append(
+                f"place.ring_fenced_elective_beds = {cfg.place.ring_fenced_elective_beds}: must"
+                f" be below the surgical pool's {pools[1]} beds (the hub is taken from it and at"
+                " least 1 surgical bed must stay open to emergencies)"
+            )
+    elif cfg.place.ring_fenced_elective_beds:
+        problems.append(
+            f"place.ring_fenced_elective_beds = {cfg.place.ring_fenced_elective_beds} needs"
+            " hospital.specialty_pools = true (the hub is taken from the surgical pool)"
+        )
     for i, share in enumerate(cfg.place.age_shares):
         if 0 < share < MIN_AGE_SHARE:
             problems.append(

@@ -150,6 +150,7 @@ class Pool:
         "outliers_in",
         "away",
         "cleaning",
+        "ring_fenced",
     )
 
     def __init__(self, name: str, core_beds: int, escalation_beds: int, threshold: float):
@@ -171,6 +172,8 @@ class Pool:
         self.away: deque[Outlier] = deque()
         #: empty beds being turned around (cleaned and made ready) before the next patient
         self.cleaning = 0
+        #: electives only (a surgical hub): no emergency and no outlier
+        self.ring_fenced = name == "hub"
 
     @property
     def target_beds(self) -> int:
@@ -211,7 +214,9 @@ def pool_beds(cfg: Config) -> list[tuple[str, int, int]]:
     if not cfg.hospital.specialty_pools:
         return [("all", beds, escalation)]
     whole = split_beds(beds, cfg.place.pool_bed_shares)
-    return [("medical", whole[0], escalation), ("surgical", whole[1], 0)]
+    hub = cfg.place.ring_fenced_elective_beds
+    pools = [("medical", whole[0], escalation), ("surgical", whole[1] - hub, 0)]
+    return pools + ([("hub", hub, 0)] if hub else [])
 
 
 class Hospital:
@@ -236,7 +241,11 @@ class Hospital:
         self.h = h
         self.waiting_list = waiting_list
         self.pools = [Pool(n, c, e, h.elective_threshold) for n, c, e in pool_beds(cfg)]
-        self.medical, self.surgical = self.pools[0], self.pools[-1]
+        self.medical, self.surgical = self.pools[0], self.pools[min(1, len(self.pools) - 1)]
+        #: the ring-fenced elective beds, if any (filled to the last bed: no threshold)
+        self.hub = self.pools[2] if len(self.pools) > 2 else None
+        if self.hub is not None:
+            self.hub.threshold_beds = float(self.hub.open_beds)
         for pool in self.pools:
             pool.end_stay = functools.partial(self._end_stay, where=pool)
             pool.leave_for_pathway = functools.partial(self._leave_for_pathway, where=pool)
@@ -413,7 +422,8 @@ class Hospital:
     # -- outlying ----------------------------------------------------------------------------
     def _has_outlier_room(self, pool: Pool) -> bool:
         return (
-            not pool.boarders
+            not pool.ring_fenced
+            and not pool.boarders
             and pool.occupied + pool.cleaning < pool.open_beds
             and pool.outliers_in < self._outlier_share * pool.open_beds
         )
@@ -480,6 +490,19 @@ class Hospital:
         cap = self.h.max_elective_admissions_per_day
         pool = self.surgical
         admitted = 0
+        hub = self.hub
+        while hub is not None and hub.occupied + hub.cleaning < hub.open_beds:
+            if cap is not None and self.electives_today >= cap:
+                break
+            nxt = self.waiting_list.pop_next(self.env.now)
+            if nxt is None:
+                break
+            batch, i = nxt
+            self._start_stay(batch, i, hub)
+            batch.exit_time[i] = self.env.now
+            batch.exit_reason[i] = TREATED
+            admitted += 1
+            self.electives_today += 1
         if self.outlying:  # boarders of other pools come before the list
             while self._take_outlier(pool):
                 pass
@@ -725,7 +748,9 @@ class Hospital:
             return
         if self.outlying and (self._repatriate(pool) or self._take_outlier(pool)):
             return
-        if pool is self.surgical and pool.occupied + pool.cleaning < pool.threshold_beds:
+        if (
+            pool is self.surgical or pool is self.hub
+        ) and pool.occupied + pool.cleaning < pool.threshold_beds:
             self.admit_electives()
         elif self.outlying and self._takes_elective_outlier(pool):
             self.admit_electives()
