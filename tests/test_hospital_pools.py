@@ -143,6 +143,11 @@ def test_a_surgical_emergency_goes_before_the_elective_list():
         ({"hospital": {"discharge_hour_weights": [1.0] * 24}}, "hospital.discharge_hour_weights"),
         ({"hospital": {"bed_turnaround_hours": -1.0}}, "hospital.bed_turnaround_hours"),
         ({"place": {"ring_fenced_elective_beds": 5}}, "place.ring_fenced_elective_beds"),
+        ({"hospital": {"bed_offer_order": ["boarder", "elective"]}}, "hospital.bed_offer_order"),
+        (
+            {"hospital": {"bed_offer_order": ["boarder", "boarder", "outlier", "elective"]}},
+            "hospital.bed_offer_order",
+        ),
         (
             {
                 "place": {"general_acute_beds": 100, "ring_fenced_elective_beds": 36},
@@ -360,3 +365,36 @@ def test_a_ring_fenced_hub_takes_electives_only():
     batch.finalise()
     np.testing.assert_allclose(batch.bed_start, [0.0, 2.0])
     np.testing.assert_allclose(referrals.exit_time, [0.5, 1.5])
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    "order, boarder_bed, elective_in",
+    [
+        (["boarder", "repatriation", "outlier", "elective"], 1.0, 2.0),  # the usual rule
+        (["elective", "boarder", "repatriation", "outlier"], 2.0, 1.0),  # electives protected
+    ],
+)
+def test_the_bed_offer_order_decides_who_gets_a_freed_bed(order, boarder_bed, elective_in):
+    # One bed. A (0.0, 1 day) has it; B (0.5, 1 day) boards; an elective (1 day) is on the
+    # list from 0 (round at 0.25: no bed). At 1.0 the bed frees: the usual order gives it to B
+    # (the elective follows at 2.0); electives first gives it to the elective (B at 2.0).
+    cfg = load(
+        {
+            "place": {"general_acute_beds": 1},
+            "hospital": {**HAND, "specialty_pools": False, "bed_offer_order": order},
+        }
+    )
+    env = simpy.Environment()
+    wl = WaitingList(28.0, 126.0)
+    hospital = Hospital(env, cfg, wl)
+    batch = _emergencies([0.0, 0.5], [1.0, 1.0], [0, 0])
+    batch.pool, batch.pool_list = None, None
+    referral = _referral(1.0)
+    wl.add_batch(referral)
+    env.process(hospital.emergency_arrivals(batch))
+    env.process(hospital.elective_rounds(0.25, 0.5))
+    env.run(until=10.0)
+    batch.finalise()
+    assert batch.bed_start[1] == boarder_bed
+    assert referral.exit_time[0] == elective_in

@@ -28,6 +28,10 @@ class ConfigError(ValueError):
         super().__init__(f"invalid configuration ({len(self.problems)} problem(s)):\n{lines}")
 
 
+#: what a freed bed may be offered to (hospital.bed_offer_order)
+BED_OFFER_STEPS = ("boarder", "repatriation", "outlier", "elective")
+
+
 def param(
     default: Any,
     *,
@@ -614,6 +618,15 @@ class HospitalConfig(_Section):
         le=3.0,
         doc="with outlying: an outlier's clinical stay is this many times its home-pool stay"
         " (care away from the specialty's own ward)",
+    )
+    bed_offer_order: list[str] = param(
+        list(BED_OFFER_STEPS),
+        source="model_switch",
+        choices=BED_OFFER_STEPS,
+        doc="the order in which a freed bed is offered: its pool's ED boarders, bringing one of"
+        " its patients home from another pool, another pool's boarder (as an outlier), the"
+        " elective list; a permutation of these four words. The default is the bed manager's"
+        " usual rule; putting 'elective' first protects elective work at the cost of ED waits",
     )
     bed_turnaround_hours: float = param(
         0.0,

@@ -14,7 +14,13 @@ from typing import Any
 
 from leftshift.config.beds import split_beds
 from leftshift.config.dimensions import AGE_BANDS
-from leftshift.config.schema import Config, ConfigError, EffectConfig, PiecewiseConfig
+from leftshift.config.schema import (
+    BED_OFFER_STEPS,
+    Config,
+    ConfigError,
+    EffectConfig,
+    PiecewiseConfig,
+)
 
 
 def iter_leaves(obj: Any, prefix: str = "", source: str | None = None) -> Any:
@@ -105,6 +111,13 @@ def _check_leaf(key: str, value: Any, meta: Mapping[str, Any]) -> list[str]:
             ]
         return []
     if meta.get("choices"):
+        if isinstance(value, list | tuple):  # a list of words, each one of the choices
+            bad = [v for v in value if v not in meta["choices"]]
+            if bad:
+                return [
+                    f"{key} = {list(value)!r}: each must be one of {', '.join(meta['choices'])}"
+                ]
+            return []
         if value not in meta["choices"]:
             return [f"{key} = {value!r}: must be one of {', '.join(meta['choices'])}"]
         return []
@@ -181,6 +194,12 @@ def _cross_checks(cfg: Config) -> list[str]:
         problems.append(
             "hospital.discharge_hour_weights is set while hospital.discharge_window_hours ="
             f" {list(window)}: use one of them (set discharge_window_hours to null)"
+        )
+    order = list(h.bed_offer_order)
+    if sorted(order) != sorted(BED_OFFER_STEPS):
+        problems.append(
+            f"hospital.bed_offer_order = {order}: must list each of {list(BED_OFFER_STEPS)}"
+            " once, in the order a freed bed is offered"
         )
     if h.outlying and not h.specialty_pools:
         problems.append(

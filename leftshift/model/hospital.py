@@ -251,6 +251,17 @@ class Hospital:
             pool.leave_for_pathway = functools.partial(self._leave_for_pathway, where=pool)
             pool.cleaned = functools.partial(self._cleaned, pool=pool)
         self._turnaround = h.bed_turnaround_hours / 24.0
+        order = list(h.bed_offer_order)
+        self._usual_order = order == ["boarder", "repatriation", "outlier", "elective"]
+        self._offer_steps = {
+            "boarder": self._offer_to_boarder,
+            "repatriation": self._offer_to_repatriation,
+            "outlier": self._offer_to_outlier,
+            "elective": self._offer_to_list,
+        }
+        self._order = [self._offer_steps[step] for step in order]
+        self._list_before_boarders = order.index("elective") < order.index("boarder")
+        self._outliers_before_list = order.index("outlier") < order.index("elective")
         #: outlying between pools (needs more than one pool)
         self.outlying = h.outlying and len(self.pools) > 1
         self._outlier_share = h.outlier_max_share
@@ -503,13 +514,13 @@ class Hospital:
             batch.exit_reason[i] = TREATED
             admitted += 1
             self.electives_today += 1
-        if self.outlying:  # boarders of other pools come before the list
+        if self.outlying and self._outliers_before_list:  # other pools' boarders first
             while self._take_outlier(pool):
                 pass
         while cap is None or self.electives_today < cap:
             bed: Pool | None
             if (
-                not pool.boarders
+                (self._list_before_boarders or not pool.boarders)
                 and pool.occupied + pool.cleaning < pool.open_beds
                 and pool.occupied + pool.cleaning < pool.threshold_beds
             ):
@@ -743,6 +754,11 @@ class Hospital:
             self._set_open_beds(pool, max(pool.target_beds, pool.occupied))
         if pool.occupied + pool.cleaning >= pool.open_beds:  # closed (or taken) meanwhile
             return
+        if not self._usual_order:
+            for step in self._order:
+                if step(pool):
+                    return
+            return
         if pool.boarders:
             self._admit_boarder(pool)
             return
@@ -754,6 +770,28 @@ class Hospital:
             self.admit_electives()
         elif self.outlying and self._takes_elective_outlier(pool):
             self.admit_electives()
+
+    # the steps of hospital.bed_offer_order (each True when it filled the bed)
+    def _offer_to_boarder(self, pool: Pool) -> bool:
+        if pool.boarders:
+            self._admit_boarder(pool)
+            return True
+        return False
+
+    def _offer_to_repatriation(self, pool: Pool) -> bool:
+        return self.outlying and self._repatriate(pool)
+
+    def _offer_to_outlier(self, pool: Pool) -> bool:
+        return self.outlying and self._take_outlier(pool)
+
+    def _offer_to_list(self, pool: Pool) -> bool:
+        if (
+            pool is self.surgical or pool is self.hub
+        ) and pool.occupied + pool.cleaning < pool.threshold_beds:
+            return self.admit_electives() > 0
+        if self.outlying and self._takes_elective_outlier(pool):
+            return self.admit_electives() > 0
+        return False
 
     def _set_open_beds(self, pool: Pool, beds: int) -> None:
         pool.open_beds = beds
