@@ -1515,6 +1515,24 @@ class ReportConfig(_Section):
         le=100.0,
         doc="the search closes its wards at this time (years after the warm-up)",
     )
+    target_occupancy: float = param(
+        0.92,
+        source="nhs_planning_occupancy",
+        gt=0.0,
+        le=1.0,
+        doc="beds avoided: each arm's beds needed are its occupied beds plus the patients waiting"
+        " in ED for one, over this occupancy (the NHS planning maximum)",
+    )
+    bed_capital_cost_gbp: list[float] = param(
+        [211_401.0, 1_000_000.0, 2_500_000.0],
+        source="assumption_bed_capital_cost",
+        ge=0.0,
+        le=1e8,
+        length=3,
+        unit="GBP per G&A bed (low, central, high)",
+        doc="capital cost of providing one G&A bed, to value beds avoided as cost avoidance"
+        " (never a cash saving); not price-adjusted",
+    )
 
 
 @dataclass

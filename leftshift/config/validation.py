@@ -212,6 +212,9 @@ def _cross_checks(cfg: Config) -> list[str]:
             )
     problems += _stationary_mortality_checks(cfg)
     problems += _copd_generator_checks(cfg)
+    capital = list(cfg.report.bed_capital_cost_gbp)
+    if len(capital) == 3 and not capital[0] <= capital[1] <= capital[2]:
+        problems.append(f"report.bed_capital_cost_gbp = {capital}: must be low <= central <= high")
     if not problems:  # the run's dates are needed, and read above
         problems += _projection_checks(cfg)
     return problems
