@@ -1,7 +1,8 @@
 """Beds avoided: the G&A beds each arm would need to hold a target occupancy, year by year.
 
-An arm's beds needed in a reporting year are the beds its patients occupied plus the patients
-waiting in ED for one (on average over the year), divided by ``report.target_occupancy``. The
+An arm's beds needed in a reporting year are the bed-days its patients used plus those of the
+emergency patients left waiting in ED for a bed by the year's end (see :func:`beds_needed`),
+over the year's days at ``report.target_occupancy``. The
 scenario's beds avoided are the baseline's beds needed less its own, paired by replication,
 with a 95% t interval over replications.
 
@@ -11,7 +12,8 @@ at the target occupancy) or build (capital: ``report.bed_capital_cost_gbp``, an 
 a wide range). It is reported apart from the system's net cost and never added to it.
 
 Limits: electives count only as admitted (a list that grows because beds are short is need this
-measure does not see), and where an arm is at capacity its beds needed are a floor.
+measure does not see), and neither do emergency patients the pressure channels turn away, so
+where an arm is at capacity (flagged) its beds needed are a floor.
 """
 
 from typing import Any
@@ -24,7 +26,14 @@ from leftshift.model import metrics
 
 #: an arm counts as at capacity in a year when its mean G&A occupancy is at least this
 AT_CAPACITY_OCCUPANCY = 0.98
-NEED_METRICS = (metrics.OCCUPIED_BEDS, metrics.ED_BOARDERS_MEAN, metrics.OCCUPANCY)
+DAYS_PER_MONTH = 365.25 / 12.0
+NEED_METRICS = (
+    metrics.OCCUPIED_BEDS,
+    metrics.ED_BOARDERS_MEAN,
+    metrics.BED_DAYS_EMERGENCY,
+    metrics.ADMISSIONS_EMERGENCY,
+    metrics.OCCUPANCY,
+)
 
 
 def revenue_cost_per_bed_year_gbp(cfg: Config) -> float:
@@ -38,22 +47,37 @@ def revenue_cost_per_bed_year_gbp(cfg: Config) -> float:
 
 
 def beds_needed(monthly: pd.DataFrame, target_occupancy: float) -> pd.DataFrame:
-    """Beds needed by arm, replication and reporting year (mean over the year's months).
+    """Beds needed by arm, replication and reporting year.
 
-    ``monthly`` is the tidy monthly table (arm, replication, reporting_year, metric, value).
+    The year's bed-days in use plus the bed-days of the emergency patients who needed a bed and
+    were still waiting in ED at the end of the year and not at its start (the rise in ED
+    boarders, each at the year's emergency bed-days per admission), over the year's days at
+    the target occupancy. ``monthly`` is the tidy monthly table (arm, replication, month,
+    reporting_year, metric, value); boarders at the start and end of a year are the first and
+    last months' means.
     """
     rows = monthly[monthly["metric"].isin(NEED_METRICS)]
     wide = rows.pivot_table(
-        index=["arm", "replication", "reporting_year"],
+        index=["arm", "replication", "reporting_year", "month"],
         columns="metric",
         values="value",
-        aggfunc="mean",
-    )
+        aggfunc="sum",
+    ).sort_index()
+    years = wide.groupby(level=["arm", "replication", "reporting_year"])
+    months = years.size()
+    boarders = years[metrics.ED_BOARDERS_MEAN]
+    # months - 1 of the year's months lie between the first month's middle and the last's
+    rise = (boarders.last() - boarders.first()) * months / (months - 1).clip(lower=1)
+    emergency_days = years[metrics.BED_DAYS_EMERGENCY].sum()
+    admissions = years[metrics.ADMISSIONS_EMERGENCY].sum()
+    per_admission = (emergency_days / admissions.where(admissions > 0)).fillna(0.0)
+    days = months * DAYS_PER_MONTH
+    in_use = years[metrics.OCCUPIED_BEDS].mean() * days
+    unmet = rise.clip(lower=0.0) * per_admission
     out = pd.DataFrame(
         {
-            "beds_needed": (wide[metrics.OCCUPIED_BEDS] + wide[metrics.ED_BOARDERS_MEAN])
-            / target_occupancy,
-            "at_capacity": wide[metrics.OCCUPANCY] >= AT_CAPACITY_OCCUPANCY,
+            "beds_needed": (in_use + unmet) / (days * target_occupancy),
+            "at_capacity": years[metrics.OCCUPANCY].mean() >= AT_CAPACITY_OCCUPANCY,
         }
     )
     return out.reset_index()

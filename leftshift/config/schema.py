@@ -1520,8 +1520,9 @@ class ReportConfig(_Section):
         source="nhs_planning_occupancy",
         gt=0.0,
         le=1.0,
-        doc="beds avoided: each arm's beds needed are its occupied beds plus the patients waiting"
-        " in ED for one, over this occupancy (the NHS planning maximum)",
+        doc="beds avoided: each arm's beds needed are its bed-days in use plus those of the"
+        " emergency patients left waiting in ED for a bed, at this occupancy (the NHS planning"
+        " maximum)",
     )
     bed_capital_cost_gbp: list[float] = param(
         [211_401.0, 1_000_000.0, 2_500_000.0],
