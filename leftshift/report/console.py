@@ -243,6 +243,12 @@ def _pounds_m(x: float, signed: bool = False) -> str:
     return text.replace("-0.0", "0.0").replace("+0.0", "0.0")
 
 
+def _signed_pounds_m(x: float) -> str:
+    """Pounds in millions with the sign before the pound sign: £1.5m, -£1.5m."""
+    text = _pounds_m(x)
+    return f"-£{text[1:]}m" if text.startswith("-") else f"£{text}m"
+
+
 def _pounds(text: str) -> str:
     """Amounts the analysis wrote as "GBP 6.1 m" or "GBP 1,771" written as £6.1m, £1,771."""
     text = re.sub(r"GBP (-?)([\d,.]+) m\b", r"\1£\2m", text)
@@ -568,16 +574,18 @@ class _Headline:
         )
         last = b["final_year"]
         capital = last["capital_cost_avoided_gbp"]
+        # a negative count of beds avoided (more beds needed) turns the range around
+        low, high = sorted((capital["low"], capital["high"]))
         lines.append(
-            f"  by {self.year(last['reporting_year'])}: {_ci(last['beds_avoided'])} beds avoided;"
+            f"    by {self.year(last['reporting_year'])}: {_ci(last['beds_avoided'])} beds avoided;"
             f" their running cost, {self.money_unit} a year:"
             f" {_ci(last['revenue_cost_avoided_gbp_per_year'], 1e6)}; building them:"
-            f" £{_pounds_m(capital['central'])}m (£{_pounds_m(capital['low'])}m to"
-            f" £{_pounds_m(capital['high'])}m, an assumed cost per bed)"
+            f" {_signed_pounds_m(capital['central'])} ({_signed_pounds_m(low)} to"
+            f" {_signed_pounds_m(high)}, an assumed cost per bed)"
         )
         if last["baseline_at_capacity_share"] > 0:
             lines.append(
-                "  the baseline is at capacity that year: its beds needed are a floor (a"
+                "    the baseline is at capacity that year: its beds needed are a floor (a"
                 " growing waiting list is need they do not count)"
             )
         return lines
