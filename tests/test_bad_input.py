@@ -144,6 +144,10 @@ API_VALUES = [
     ("economics.discount_rate", 0.5),
     ("economics.willingness_to_pay_gbp", [-1.0]),
     ("report.rolling_months", 0),
+    ("report.target_occupancy", 0.0),
+    ("report.target_occupancy", 1.2),
+    ("report.bed_capital_cost_gbp", [2e6, 1e6, 3e6]),
+    ("report.bed_capital_cost_gbp", [-1.0, 1e6, 3e6]),
     ("experiment.name", "a/b"),
     ("experiment.arms", ["../x"]),
     ("social_care.pathway_shares_65_plus", [0.9, 0.9, 0.9, 0.9]),
@@ -231,6 +235,22 @@ YAML = [  # composition_problem with bad scenario files
 
 RUN = [-1, 1.5, True, "2", 10**6, np.int64(-3)]  # leftshift.run(cfg, replication)
 
+PROJECTION_HEADER = "year,0-17,18-49,50-64,65-74,75-84,85+\n"
+# population.transitions=projected with a table of one's own: (CSV text, what the message says)
+PROJECTION_TABLES = [
+    (None, "no such file"),
+    ("year,0-17,18-49,50-64,65-74,85+\n2022,1,1,1,1,1\n2047,1,1,1,1,2\n", "missing: 75-84"),
+    ("age,0-17\n", "missing: year"),
+    (PROJECTION_HEADER + "2022,1,1,1,1,1,1\n2047,1,-0.2,1,1,1,2\n", "above zero"),
+    (PROJECTION_HEADER + "2022,1,1,1,1,1,1\n2047,1,0,1,1,1,2\n", "above zero"),
+    (PROJECTION_HEADER + "2022,1,1,1,1,1,1\n2047,1,nan,1,1,1,2\n", "above zero"),
+    (PROJECTION_HEADER + "2022,1,1,1,1,1,1\n2047,1,,1,1,1,2\n", "non-numeric"),
+    (PROJECTION_HEADER + "2022,1,1,1,1,1,1\n2022,1,1,1,1,1,2\n", "years must increase"),
+    (PROJECTION_HEADER + "2022,1,1,1,1,1,1\n", "at least two years"),
+    (PROJECTION_HEADER + "2022,1,1,1,1,1,1\n2030,1,1,1,1,1,2\n", "needs 2023.75 to 2034.75"),
+    (PROJECTION_HEADER + "2025,1,1,1,1,1,1\n2047,1,1,1,1,1,2\n", "covers mid-2025"),
+]
+
 CLI = [  # the command in a subprocess (exit 2, no traceback, no outputs/)
     (["run.n_jobs=0"], "run.n_jobs"),
     (["virtual_wards.min_acute_days_before_step_down=0"], "min_acute_days_before_step_down"),
@@ -256,6 +276,18 @@ CASES = (
     + [case("compose", a, k, integration) for a, k in COMPOSE]
     + [case("yaml", a, k, integration) for a, k in YAML]
     + [case("run", r, "replication", unit) for r in RUN]
+    + [
+        case("projection", {"csv": c, "says": says}, "population.projection_table", unit)
+        for c, says in PROJECTION_TABLES
+    ]
+    + [
+        case(
+            "api_projected",
+            {"population": {"transitions": "projected", "net_migration_per_1000": 2.0}},
+            "population.net_migration_per_1000",
+            unit,
+        )
+    ]
     + [case("cli", a, k, e2e) for a, k in CLI]
 )
 
@@ -288,6 +320,18 @@ def _message(kind, args, request, monkeypatch) -> str:
     if kind == "api":
         with pytest.raises(ConfigError) as info:
             load({**nested(args["key"], args["value"])})
+        return str(info.value)
+    if kind == "projection":
+        table = Path.cwd() / "projection.csv"
+        if args["csv"] is not None:
+            table.write_text(args["csv"])
+        with pytest.raises(ConfigError) as info:
+            load({"population": {"transitions": "projected", "projection_table": str(table)}})
+        assert args["says"] in str(info.value), str(info.value)
+        return str(info.value)
+    if kind == "api_projected":
+        with pytest.raises(ConfigError) as info:
+            load(args)
         return str(info.value)
     if kind == "config_object":
         cfg = Config()

@@ -37,6 +37,7 @@ def test_run_directory_is_complete_and_readable(tmp_path):
         "ledger.parquet",
         "finance_by_organisation.parquet",
         "money_comparison.parquet",
+        "beds_avoided.parquet",
         "decommissioning_table.parquet",
         "double_running.png",
         "cost_by_organisation.png",
@@ -59,6 +60,10 @@ def test_run_directory_is_complete_and_readable(tmp_path):
     assert {"with_transition_funding", "without_transition_funding"} <= set(money)
     assert money["without_transition_funding"]["break_even_year"]
     assert money["decommissioning_needs"]["text"]
+    # beds avoided: cost avoidance, kept apart from the money (never added to the net cost)
+    beds = summary["beds_avoided"]
+    assert "not a cash saving" in beds["kind"] and "beds_avoided" not in money
+    assert len(beds["by_year"]) == 2
     ledger = pd.read_parquet(results / "ledger.parquet")
     assert {"arm", "replication", "financial_year", "organisation", "category", "cause"} <= set(
         ledger.columns

@@ -151,6 +151,64 @@ class PlaceConfig(_Section):
     )
 
 
+EFFECT_DISTRIBUTIONS = ("triangular", "uniform", "normal", "fixed")
+
+
+@dataclass
+class EffectConfig(_Section):
+    """An uncertain effect size: the model uses ``mean``; PSA draws from the distribution.
+
+    Effects are proportional reductions (0.15 = 15% fewer); a negative value is harm.
+    For ``normal``, low and high are the 2.5th and 97.5th centiles.
+    """
+
+    mean: float = param(0.0, source="scenario_choice", ge=-1.0, le=1.0)
+    low: float = param(0.0, source="scenario_choice", ge=-1.0, le=1.0)
+    high: float = param(0.0, source="scenario_choice", ge=-1.0, le=1.0)
+    distribution: str = param("triangular", source="scenario_choice", choices=EFFECT_DISTRIBUTIONS)
+
+
+def _effect(mean: float, low: float, high: float, source: str, probability: bool = False) -> Any:
+    """An effect field; a ``probability`` effect's mean, low and high must lie in [0, 1]."""
+    return field(
+        default_factory=lambda: EffectConfig(mean, low, high, "triangular"),
+        metadata={"source": source, "probability": probability},
+    )
+
+
+#: calibrated in docs/validation.md ("Disease and frailty trends")
+DISEASE_TREND_PER_YEAR = -0.0067
+FRAILTY_TREND_PER_YEAR = 0.139
+
+
+@dataclass
+class TrendsConfig(_Section):
+    """Trends in illness beyond demography: used only with ``population.transitions=projected``.
+
+    Each is a relative change a year, compounded from the start of the run, of the hazards the
+    stationary solve would hold steady (so zero keeps each age band's prevalence flat and the
+    population's growth and ageing are the only drivers). Each mean is calibrated
+    (leftshift/analysis/calibrate_trends.py) to a published trajectory; each is uniform from
+    no trend to twice the calibrated value, as how much of a past trend continues is not known.
+    """
+
+    disease_incidence_per_year: EffectConfig = field(
+        default_factory=lambda: EffectConfig(
+            DISEASE_TREND_PER_YEAR,
+            min(0.0, 2 * DISEASE_TREND_PER_YEAR),
+            max(0.0, 2 * DISEASE_TREND_PER_YEAR),
+            "uniform",
+        ),
+        metadata={"source": "health_foundation_health_in_2040"},
+    )
+    frailty_per_year: EffectConfig = field(
+        default_factory=lambda: EffectConfig(
+            FRAILTY_TREND_PER_YEAR, 0.0, 2 * FRAILTY_TREND_PER_YEAR, "uniform"
+        ),
+        metadata={"source": "walsh_2023_frailty_trend"},
+    )
+
+
 # --------------------------------------------------------------------------------------------
 # population dynamics
 # --------------------------------------------------------------------------------------------
@@ -159,6 +217,7 @@ COPD_TABLE = "copd_by_gold_stage.csv"
 HF_TABLE = "heart_failure_by_nyha_class.csv"
 FRAILTY_HR_TABLE = "frailty_hazard_ratios.csv"
 FRAILTY_ONSET_TABLE = "frailty_onset_by_age.csv"
+POPULATION_PROJECTION_TABLE = "population_projection_england.csv"
 
 
 def _matrix(rows: list[list[float]], source: str, doc: str) -> Any:
@@ -342,12 +401,23 @@ class PopulationConfig(_Section):
     transitions: str = param(
         "stationary",
         source="assumption_stationary_population",
-        choices=("stationary", "published"),
-        doc="stationary: births equal deaths, and ageing and frailty-onset/progression rates are"
-        " solved so that the initial age x frailty structure is the steady state (demand then"
-        " changes only through interventions; births_per_1000 and the frailty rates are unused);"
-        " published: ageing at 1/band width a year, births_per_1000 and the frailty"
-        " onset/progression rates below (frailty and demand then grow)",
+        choices=("stationary", "published", "projected"),
+        doc="stationary (the mode of the analytic and invariant tests): births equal deaths, and"
+        " ageing and frailty-onset/progression rates are solved so that the initial age x"
+        " frailty structure is the steady state (demand then changes only through"
+        " interventions; births_per_1000 and the frailty rates are unused); published: ageing at"
+        " 1/band width a year, births_per_1000 and the frailty onset/progression rates below"
+        " (frailty and demand then grow); projected: the stationary rates within each band,"
+        " each band's size following population.projection_table (net migration by band makes"
+        " up the difference, with the band's mix of deprivation and health), and the trends in"
+        " population.trends",
+    )
+    projection_table: str = param(
+        POPULATION_PROJECTION_TABLE,
+        source=tables.source(POPULATION_PROJECTION_TABLE),
+        doc="with transitions=projected: a CSV of population growth by age band (columns year, "
+        + ", ".join(AGE_BANDS)
+        + "; mid-year, any base); a bare name is a file in leftshift/data/tables, else a path",
     )
     mortality_per_1000_by_age: list[float] = param(
         [0.2, 1.0, 5.0, 14.0, 40.0, 140.0],
@@ -429,6 +499,7 @@ class PopulationConfig(_Section):
     )
     copd: CopdConfig = section(CopdConfig)
     heart_failure: HeartFailureConfig = section(HeartFailureConfig)
+    trends: TrendsConfig = section(TrendsConfig)
 
 
 # --------------------------------------------------------------------------------------------
@@ -753,31 +824,6 @@ class HospitalConfig(_Section):
 # --------------------------------------------------------------------------------------------
 # community workforce and proactive care
 # --------------------------------------------------------------------------------------------
-EFFECT_DISTRIBUTIONS = ("triangular", "uniform", "normal", "fixed")
-
-
-@dataclass
-class EffectConfig(_Section):
-    """An uncertain effect size: the model uses ``mean``; PSA draws from the distribution.
-
-    Effects are proportional reductions (0.15 = 15% fewer); a negative value is harm.
-    For ``normal``, low and high are the 2.5th and 97.5th centiles.
-    """
-
-    mean: float = param(0.0, source="scenario_choice", ge=-1.0, le=1.0)
-    low: float = param(0.0, source="scenario_choice", ge=-1.0, le=1.0)
-    high: float = param(0.0, source="scenario_choice", ge=-1.0, le=1.0)
-    distribution: str = param("triangular", source="scenario_choice", choices=EFFECT_DISTRIBUTIONS)
-
-
-def _effect(mean: float, low: float, high: float, source: str, probability: bool = False) -> Any:
-    """An effect field; a ``probability`` effect's mean, low and high must lie in [0, 1]."""
-    return field(
-        default_factory=lambda: EffectConfig(mean, low, high, "triangular"),
-        metadata={"source": source, "probability": probability},
-    )
-
-
 @dataclass
 class StaffGroupConfig(_Section):
     """A community staff group as a stock: funded posts, recruitment, ramp-up, attrition."""
@@ -1542,6 +1588,25 @@ class ReportConfig(_Section):
         ge=0.0,
         le=100.0,
         doc="the search closes its wards at this time (years after the warm-up)",
+    )
+    target_occupancy: float = param(
+        0.92,
+        source="nhs_planning_occupancy",
+        gt=0.0,
+        le=1.0,
+        doc="beds avoided: each arm's beds needed are its bed-days in use plus those of the"
+        " emergency patients left waiting in ED for a bed, at this occupancy (the NHS planning"
+        " maximum)",
+    )
+    bed_capital_cost_gbp: list[float] = param(
+        [211_401.0, 1_000_000.0, 2_500_000.0],
+        source="assumption_bed_capital_cost",
+        ge=0.0,
+        le=1e8,
+        length=3,
+        unit="GBP per G&A bed (low, central, high)",
+        doc="capital cost of providing one G&A bed, to value beds avoided as cost avoidance"
+        " (never a cash saving); not price-adjusted",
     )
 
 

@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from leftshift.config import tables
 from leftshift.config.beds import split_beds
 from leftshift.config.dimensions import AGE_BANDS
 from leftshift.config.schema import (
@@ -251,6 +252,45 @@ def _cross_checks(cfg: Config) -> list[str]:
             )
     problems += _stationary_mortality_checks(cfg)
     problems += _copd_generator_checks(cfg)
+    capital = list(cfg.report.bed_capital_cost_gbp)
+    if len(capital) == 3 and not capital[0] <= capital[1] <= capital[2]:
+        problems.append(f"report.bed_capital_cost_gbp = {capital}: must be low <= central <= high")
+    if not problems:  # the run's dates are needed, and read above
+        problems += _projection_checks(cfg)
+    return problems
+
+
+def _projection_checks(cfg: Config) -> list[str]:
+    """With ``population.transitions=projected``: a readable table that covers the run.
+
+    The table must name every age band, hold finite populations above zero in increasing
+    years, and span the run from ``run.start_date`` to the end of its horizon (no
+    extrapolation); migration is then the projection's, so ``net_migration_per_1000`` must be 0.
+    """
+    pop = cfg.population
+    if pop.transitions != "projected":
+        return []
+    key = "population.projection_table"
+    try:
+        years, _ = tables.projection(pop.projection_table, AGE_BANDS)
+    except tables.ProjectionTableError as exc:
+        return [f"{key} = {pop.projection_table!r}: {exc}"]
+    start = dt.date.fromisoformat(cfg.run.start_date)
+    first = start.year + (start - dt.date(start.year, 7, 1)).days / 365.25
+    last = first + cfg.run.warmup_months / 12.0 + cfg.run.horizon_years
+    problems = []
+    if first < years[0] or last > years[-1]:
+        problems.append(
+            f"{key} = {pop.projection_table!r}: covers mid-{years[0]:g} to mid-{years[-1]:g},"
+            f" but the run (run.start_date {cfg.run.start_date}, run.warmup_months"
+            f" {cfg.run.warmup_months}, run.horizon_years {cfg.run.horizon_years}) needs"
+            f" {first:.2f} to {last:.2f}"
+        )
+    if pop.net_migration_per_1000 != 0:
+        problems.append(
+            f"population.net_migration_per_1000 = {pop.net_migration_per_1000}: must be 0 with"
+            " population.transitions = projected (the projection's migration is solved by band)"
+        )
     return problems
 
 
@@ -330,11 +370,12 @@ def _stationary_mortality_checks(cfg: Config) -> list[str]:
     """
     pop = cfg.population
     worst = max(pop.mortality_per_1000_by_age, default=0.0)
-    if pop.transitions != "stationary" or worst <= STATIONARY_MAX_MORTALITY_PER_1000:
+    holding = pop.transitions in ("stationary", "projected")
+    if not holding or worst <= STATIONARY_MAX_MORTALITY_PER_1000:
         return []
     return [
         f"population.mortality_per_1000_by_age = {list(pop.mortality_per_1000_by_age)}: with"
-        f" population.transitions = stationary every band must be at most"
+        f" population.transitions = {pop.transitions} every band must be at most"
         f" {STATIONARY_MAX_MORTALITY_PER_1000:g} per 1,000 a year (a monthly step cannot hold"
         " a population steady at higher death rates); use population.transitions=published"
     ]

@@ -244,6 +244,12 @@ def _pounds_m(x: float, signed: bool = False) -> str:
     return text.replace("-0.0", "0.0").replace("+0.0", "0.0")
 
 
+def _signed_pounds_m(x: float) -> str:
+    """Pounds in millions with the sign before the pound sign: £1.5m, -£1.5m."""
+    text = _pounds_m(x)
+    return f"-£{text[1:]}m" if text.startswith("-") else f"£{text}m"
+
+
 def _pounds(text: str) -> str:
     """Amounts the analysis wrote as "GBP 6.1 m" or "GBP 1,771" written as £6.1m, £1,771."""
     text = re.sub(r"GBP (-?)([\d,.]+) m\b", r"\1£\2m", text)
@@ -314,6 +320,8 @@ class _Headline:
         lines += backfill_lines(s["backfill"], comp, _plural(self.n_years, "reporting year"))
         if "money" in s:
             lines += self.money(s["money"])
+        if "beds_avoided" in s:
+            lines += self.beds_avoided(s["beds_avoided"])
         if "economic_evaluation" in s:
             lines += self.economics(s["economic_evaluation"])
         return lines
@@ -546,6 +554,40 @@ class _Headline:
             lines.append(
                 "  what decommissioning would need: "
                 + _pounds(money["decommissioning_needs"]["text"])
+            )
+        return lines
+
+    # beds avoided -------------------------------------------------------------------------
+    def beds_avoided(self, b: dict) -> list[str]:
+        """Beds each arm needs at the target occupancy, and their cost: avoidance, not cash."""
+        lines = [
+            f"  G&A beds needed at {b['target_occupancy']:.0%} occupancy (cost avoidance, apart"
+            " from the net cost above and never added to it):"
+        ]
+        years = b["by_year"]
+        lines += render_table(
+            ["", *(self.year(y["reporting_year"]) for y in years)],
+            [
+                ["baseline", *(f"{y['baseline_beds_needed']:,.0f}" for y in years)],
+                ["scenario", *(f"{y['scenario_beds_needed']:,.0f}" for y in years)],
+                ["beds avoided", *(_signed(y["beds_avoided"]) for y in years)],
+            ],
+        )
+        last = b["final_year"]
+        capital = last["capital_cost_avoided_gbp"]
+        # a negative count of beds avoided (more beds needed) turns the range around
+        low, high = sorted((capital["low"], capital["high"]))
+        lines.append(
+            f"    by {self.year(last['reporting_year'])}: {_ci(last['beds_avoided'])} beds avoided;"
+            f" their running cost, {self.money_unit} a year:"
+            f" {_ci(last['revenue_cost_avoided_gbp_per_year'], 1e6)}; building them:"
+            f" {_signed_pounds_m(capital['central'])} ({_signed_pounds_m(low)} to"
+            f" {_signed_pounds_m(high)}, an assumed cost per bed)"
+        )
+        if last["baseline_at_capacity_share"] > 0:
+            lines.append(
+                "    the baseline is at capacity that year: its beds needed are a floor (a"
+                " growing waiting list is need they do not count)"
             )
         return lines
 
