@@ -141,6 +141,7 @@ API_VALUES = [
     ("run.outputs", "everything"),
     ("finance.payment_rule", "free"),
     ("finance.bed_day_cost_gbp", -5.0),
+    ("finance.price_year", "2020/21"),  # every cost is in 2024/25 prices
     ("economics.discount_rate", 0.5),
     ("economics.willingness_to_pay_gbp", [-1.0]),
     ("report.rolling_months", 0),

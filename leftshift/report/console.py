@@ -298,6 +298,10 @@ class _Headline:
     def money_unit(self) -> str:
         return f"£m, {self.price_year} prices" if self.price_year else "£m"
 
+    @property
+    def pound_unit(self) -> str:
+        return f"£, {self.price_year} prices" if self.price_year else "£"
+
     def lines(self) -> list[str]:
         s = self.summary
         lines = self.arms()
@@ -507,8 +511,14 @@ class _Headline:
                     "  before any wait for a care place",
                     *both("mean_emergency_stay_before_delay_days", ".2f"),
                 ],
-                ["acute spend per spell, £", *both("acute_spend_per_spell_gbp", ",.0f")],
-                ["acute margin per spell, £", *both("acute_margin_per_spell_gbp", ",.0f")],
+                [
+                    f"acute spend per spell, {self.pound_unit}",
+                    *both("acute_spend_per_spell_gbp", ",.0f"),
+                ],
+                [
+                    f"acute margin per spell, {self.pound_unit}",
+                    *both("acute_margin_per_spell_gbp", ",.0f"),
+                ],
             ],
         )
         return lines
@@ -586,7 +596,7 @@ class _Headline:
                     _num(e["probability_cost_effective"].get(wtp), ".0%"),
                 ]
             rows.append(row)
-        header = ["net monetary benefit", "£m"]
+        header = ["net monetary benefit", self.money_unit]
         lines += render_table(
             header if one else [*header, "95% CI", "probability cost-effective"], rows
         )
