@@ -742,11 +742,25 @@ class EffectConfig(_Section):
     distribution: str = param("triangular", source="scenario_choice", choices=EFFECT_DISTRIBUTIONS)
 
 
-def _effect(mean: float, low: float, high: float, source: str, probability: bool = False) -> Any:
-    """An effect field; a ``probability`` effect's mean, low and high must lie in [0, 1]."""
+def _effect(
+    mean: float,
+    low: float,
+    high: float,
+    source: str,
+    probability: bool = False,
+    bounds: tuple[float, float] | None = None,
+) -> Any:
+    """An effect field with its own allowed range for mean, low and high.
+
+    A ``probability`` effect's must lie in [0, 1]; ``bounds`` gives another range (a QALY gain
+    per spell can exceed 1). Either way a normal distribution is refused, as its draws could
+    leave the range.
+    """
+    if probability:
+        bounds = (0.0, 1.0)
     return field(
         default_factory=lambda: EffectConfig(mean, low, high, "triangular"),
-        metadata={"source": source, "probability": probability},
+        metadata={"source": source, "probability": probability, "bounds": bounds},
     )
 
 
@@ -1341,8 +1355,8 @@ class OutcomesConfig(_Section):
 
     A person's utility is the age norm x a multiplier for their COPD stage x one for their NYHA
     class x one for their frailty level (multipliers are relative to the mildest stage, 1 for
-    no disease). QALYs are utility x time alive, less a loss per admission by cause and for time
-    on the list beyond 18 weeks.
+    no disease). QALYs are utility x time alive, less a loss per admission by cause and while
+    waiting on the elective list, plus a gain for each elective spell (treatment from the list).
     """
 
     utility_by_age: list[float] = param(
@@ -1392,12 +1406,11 @@ class OutcomesConfig(_Section):
         length=N_NYHA,
         unit="QALYs per heart-failure admission, NYHA I-IV",
     )
-    utility_decrement_waiting_over_18_weeks: float = param(
-        0.0,
-        source="gap_waiting_utility",
-        ge=0.0,
-        le=1.0,
-        unit="utility lost a year while on the list beyond 18 weeks",
+    elective_qaly_gain_per_spell: EffectConfig = _effect(
+        1.0, 0.0, 2.77, "gap_elective_qaly_gain", bounds=(0.0, 10.0)
+    )
+    waiting_utility_decline_per_month: EffectConfig = _effect(
+        0.0135, 0.0, 0.027, "waiting_utility_decline", bounds=(0.0, 1.0)
     )
     ed_delay_hours: float = param(
         6.0, source="jones_2022", ge=0.0, le=72.0, unit="hours from arrival to a bed"
