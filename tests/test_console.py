@@ -299,3 +299,15 @@ def test_nulls_without_their_list_read_n_a():
     assert any("ICER n/a per QALY" in x for x in lines)
     row = next(x for x in lines if "waiting list (mean)" in x)
     assert row.split()[-1] == "n/a"
+
+
+@pytest.mark.unit
+def test_economics_splits_out_elective_care_and_names_the_price_base():
+    summary = experiment_summary()
+    summary["economic_evaluation"]["outcomes"] = {
+        "qaly_gain_elective": _interval(-39_747.0),
+        "qaly_loss_waiting": _interval(14_367.0),
+    }
+    lines = headline(summary, price_year="2024/25")
+    assert any("treatment -39,747, waiting -14,367" in line for line in lines)
+    assert any("net monetary benefit" in line and "£m, 2024/25 prices" in line for line in lines)

@@ -568,6 +568,14 @@ class _Headline:
             f"    incremental cost, {self.money_unit}: {_ci(e['incremental_cost_gbp'], 1e6)}",
             f"    incremental QALYs: {_ci(e['incremental_qalys'], fmt=',.0f')}",
         ]
+        outcomes = e.get("outcomes", {})
+        gain = outcomes.get(metrics.QALY_GAIN_ELECTIVE, {}).get("mean")
+        waiting = outcomes.get(metrics.QALY_LOSS_WAITING, {}).get("mean")
+        if gain is not None and waiting is not None:
+            lines.append(
+                f"      of which elective care (undiscounted): treatment {gain:+,.0f},"
+                f" waiting {-waiting:+,.0f}"
+            )
         icer, ci = e["icer_gbp_per_qaly"], e["icer_ci95"]
         one = e["replications"] < 2
         if one:
