@@ -487,7 +487,8 @@ def spending_table(run: Run) -> Table | None:
     )
     return Table(
         "spending_by_kind",
-        "What the system buys, over the horizon (mean per replication, undiscounted)",
+        f"What the system buys, over the horizon (mean per replication, undiscounted,"
+        f" {prices(run)})",
         table,
         shown,
         "Spending with the world outside the place; payments between the place's"
