@@ -121,6 +121,11 @@ API_VALUES = [
     ("outcomes.ed_delay_deaths_per_patient", {"mean": -0.01, "low": -0.02, "high": 0.0}),
     ("outcomes.ed_delay_deaths_per_patient", {"distribution": "normal"}),
     ("outcomes.ed_delay_deaths_per_patient.high", 1.5),
+    ("outcomes.elective_qaly_gain_per_spell", {"mean": -0.5, "low": -1.0, "high": 0.0}),
+    ("outcomes.elective_qaly_gain_per_spell.low", -0.1),
+    ("outcomes.elective_qaly_gain_per_spell", {"distribution": "normal"}),
+    ("outcomes.waiting_utility_decline_per_month", {"mean": -0.01, "low": -0.02, "high": 0.0}),
+    ("outcomes.waiting_utility_decline_per_month.high", 1.5),
     ("community.proactive_care.exacerbation_reduction", {"mean": 0.5, "low": 0.0, "high": 0.3}),
     ("community.proactive_care.progression_reduction", {"mean": 0.0, "low": 0.0, "high": 0.3}),
     ("interventions.decommissioning", {"rule": "on_dates", "close_at_years": []}),
@@ -141,6 +146,7 @@ API_VALUES = [
     ("run.outputs", "everything"),
     ("finance.payment_rule", "free"),
     ("finance.bed_day_cost_gbp", -5.0),
+    ("finance.price_year", "2020/21"),  # every cost is in 2024/25 prices
     ("economics.discount_rate", 0.5),
     ("economics.willingness_to_pay_gbp", [-1.0]),
     ("report.rolling_months", 0),
@@ -167,6 +173,7 @@ CONFIG_OBJECT = [
     ("run.n_jobs", 0),
     ("virtual_wards.min_acute_days_before_step_down", 0.0),
     ("outcomes.ed_delay_deaths_per_patient.mean", -0.5),
+    ("outcomes.elective_qaly_gain_per_spell.mean", -1.0),
 ]
 
 OVERRIDES = [  # check_overrides: keys the schema does not have

@@ -333,3 +333,15 @@ def test_beds_avoided_are_cost_avoidance_printed_apart_from_the_net_cost():
     # printed after the net cost, never inside it
     net = next(i for i, line in enumerate(lines) if "system net cost" in line)
     assert lines.index(block[0]) > net
+
+
+@pytest.mark.unit
+def test_economics_splits_out_elective_care_and_names_the_price_base():
+    summary = experiment_summary()
+    summary["economic_evaluation"]["outcomes"] = {
+        "qaly_gain_elective": _interval(-39_747.0),
+        "qaly_loss_waiting": _interval(14_367.0),
+    }
+    lines = headline(summary, price_year="2024/25")
+    assert any("treatment -39,747, waiting -14,367" in line for line in lines)
+    assert any("net monetary benefit" in line and "£m, 2024/25 prices" in line for line in lines)

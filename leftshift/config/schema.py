@@ -15,6 +15,7 @@ from typing import Any
 
 from leftshift.config import tables
 from leftshift.config.dimensions import AGE_BANDS, N_AGE, N_FRAILTY, N_GOLD, N_IMD, N_NYHA
+from leftshift.config.prices import PRICE_BASE, to_price_base
 
 LOS_DISTRIBUTIONS = ("lognormal", "gamma", "exponential", "fixed")
 
@@ -46,11 +47,14 @@ def param(
     label: bool = False,
     unit: str = "",
     doc: str = "",
+    price_year: str | None = None,
+    source_amount_gbp: float | None = None,
 ) -> Any:
     """Declare a config leaf with its allowed range and its source id.
 
     Lists are checked element by element against the bounds, and for ``length`` and
-    ``sums_to_one``. ``source`` must be an id in ``leftshift/data/sources.yaml``.
+    ``sums_to_one``. ``source`` must be an id in ``leftshift/data/sources.yaml``. Money leaves
+    are declared with :func:`cost`, which fills ``price_year`` and ``source_amount_gbp``.
     """
     metadata = {
         "source": source,
@@ -64,10 +68,52 @@ def param(
         "label": label,
         "unit": unit,
         "doc": doc,
+        "price_year": price_year,
+        "source_amount_gbp": source_amount_gbp,
     }
     if isinstance(default, list):
         return field(default_factory=lambda: list(default), metadata=metadata)
     return field(default=default, metadata=metadata)
+
+
+def cost(
+    amount_gbp: float | list[float],
+    price_year: str,
+    *,
+    source: str,
+    ge: float = 0.0,
+    le: float,
+    unit: str,
+    doc: str = "",
+) -> Any:
+    """Declare a money leaf from its source's figure and that figure's price year.
+
+    The default is ``amount_gbp`` inflated from ``price_year`` to the price base
+    (:data:`leftshift.config.prices.PRICE_BASE`, 2024/25) with the NHS Cost Inflation Index,
+    in :mod:`leftshift.config.prices`: the one place costs are inflated. The source's figure and
+    year stay in the leaf's metadata (``docs/parameters.md`` shows them). A price year the index
+    does not cover raises :class:`~leftshift.config.prices.PriceYearError`.
+    """
+    where = f"{source} (GBP {amount_gbp} at {price_year} prices)"
+    if isinstance(amount_gbp, list):
+        default: Any = [to_price_base(a, price_year, where) for a in amount_gbp]
+        first = None
+    else:
+        default = to_price_base(amount_gbp, price_year, where)
+        first = float(amount_gbp) if amount_gbp else None  # 0: a placeholder, nothing to inflate
+    note = f"{PRICE_BASE} prices"
+    if first is not None and price_year != PRICE_BASE:
+        note += f" (source: GBP {first:,.2f} at {price_year} prices, NHS Cost Inflation Index)"
+    return param(
+        default,
+        source=source,
+        ge=ge,
+        le=le,
+        unit=f"{unit}, {note}",
+        doc=doc,
+        price_year=price_year,
+        source_amount_gbp=first,
+    )
 
 
 def section(cls: type) -> Any:
@@ -168,11 +214,25 @@ class EffectConfig(_Section):
     distribution: str = param("triangular", source="scenario_choice", choices=EFFECT_DISTRIBUTIONS)
 
 
-def _effect(mean: float, low: float, high: float, source: str, probability: bool = False) -> Any:
-    """An effect field; a ``probability`` effect's mean, low and high must lie in [0, 1]."""
+def _effect(
+    mean: float,
+    low: float,
+    high: float,
+    source: str,
+    probability: bool = False,
+    bounds: tuple[float, float] | None = None,
+) -> Any:
+    """An effect field with its own allowed range for mean, low and high.
+
+    A ``probability`` effect's must lie in [0, 1]; ``bounds`` gives another range (a QALY gain
+    per spell can exceed 1). Either way a normal distribution is refused, as its draws could
+    leave the range.
+    """
+    if probability:
+        bounds = (0.0, 1.0)
     return field(
         default_factory=lambda: EffectConfig(mean, low, high, "triangular"),
-        metadata={"source": source, "probability": probability},
+        metadata={"source": source, "probability": probability, "bounds": bounds},
     )
 
 
@@ -870,12 +930,12 @@ class StaffGroupConfig(_Section):
         le=10_000.0,
         unit="people on proactive care per productive WTE",
     )
-    cost_per_wte_gbp: float = param(
+    cost_per_wte_gbp: float = cost(
         55_000.0,
+        "2024/25",
         source="assumption_staff_cost",
-        ge=0.0,
         le=1_000_000.0,
-        unit="GBP a year per funded WTE incl. on-costs (2024/25 prices); for the finance ledger",
+        unit="GBP a year per funded WTE incl. on-costs; for the finance ledger",
     )
 
 
@@ -955,13 +1015,19 @@ class DischargeServiceConfig(_Section):
     service_days: float = param(
         0.0, source="assumption_service_length", ge=0.0, le=10_000.0, unit="days, mean"
     )
-    cost_per_day_gbp: float = param(
-        0.0, source="assumption_social_care_cost", ge=0.0, le=10_000.0, unit="GBP a place-day"
+    cost_per_day_gbp: float = cost(
+        0.0,
+        "2024/25",
+        source="assumption_social_care_cost",
+        le=10_000.0,
+        unit="GBP a place-day",
+        doc="each pathway's default is a 2024/25 price (see its source)",
     )
 
 
-def _service(capacity: float, arrange: float, days: float, cost: float) -> Any:
-    return field(default_factory=lambda: DischargeServiceConfig(capacity, arrange, days, cost))
+def _service(capacity: float, arrange: float, days: float, cost_gbp: float, year: str) -> Any:
+    price = to_price_base(cost_gbp, year, "social_care: a place-day")
+    return field(default_factory=lambda: DischargeServiceConfig(capacity, arrange, days, price))
 
 
 @dataclass
@@ -989,9 +1055,9 @@ class SocialCareConfig(_Section):
         sums_to_one=True,
         doc="pathways 0-3 of emergency discharges of people 65+ (younger people: pathway 0)",
     )
-    home_support: DischargeServiceConfig = _service(230.0, 3.5, 42.0, 42.8)
-    intermediate_beds: DischargeServiceConfig = _service(15.0, 6.0, 28.0, 157.0)
-    care_homes: DischargeServiceConfig = _service(95.0, 10.0, 730.0, 157.0)
+    home_support: DischargeServiceConfig = _service(230.0, 3.5, 42.0, 42.8, "2024/25")
+    intermediate_beds: DischargeServiceConfig = _service(15.0, 6.0, 28.0, 157.0, "2024/25")
+    care_homes: DischargeServiceConfig = _service(95.0, 10.0, 730.0, 157.0, "2024/25")
 
 
 # --------------------------------------------------------------------------------------------
@@ -1049,17 +1115,17 @@ class VirtualWardConfig(_Section):
         doc="posts funded per virtual bed; staffed beds = productive WTE / this, capped at the"
         " funded beds",
     )
-    technology_cost_per_bed_per_year_gbp: float = param(
+    technology_cost_per_bed_per_year_gbp: float = cost(
         2_500.0,
+        "2024/25",
         source="assumption_vw_costs",
-        ge=0.0,
         le=1_000_000.0,
         unit="GBP a funded virtual bed a year (monitoring kit, platform)",
     )
-    setup_cost_per_bed_gbp: float = param(
+    setup_cost_per_bed_gbp: float = cost(
         17_900.0,
+        "2022/23",
         source="vw_implementation_cost",
-        ge=0.0,
         le=1_000_000.0,
         unit="GBP once per virtual bed newly funded",
     )
@@ -1171,10 +1237,10 @@ class TargetedOfferConfig(_Section):
     housing_gap_closed: float = param(
         0.0, source="scenario_choice", ge=0.0, le=1.0, doc="share of the housing gap it closes"
     )
-    cost_per_patient_gbp: float = param(
+    cost_per_patient_gbp: float = cost(
         0.0,
+        "2024/25",
         source="assumption_vw_costs",
-        ge=0.0,
         le=100_000.0,
         unit="GBP per virtual-ward admission in an offered quintile",
     )
@@ -1286,23 +1352,23 @@ class TariffConfig(_Section):
     complex long stays a loss.
     """
 
-    emergency_routine_gbp: float = param(
-        3710.0, source="calibration_tariff", ge=0.0, le=1_000_000.0, unit="GBP a spell"
+    emergency_routine_gbp: float = cost(
+        3710.0, "2020/21", source="calibration_tariff", le=1_000_000.0, unit="GBP a spell"
     )
-    emergency_complex_gbp: float = param(
-        7430.0, source="calibration_tariff", ge=0.0, le=1_000_000.0, unit="GBP a spell"
+    emergency_complex_gbp: float = cost(
+        7430.0, "2020/21", source="calibration_tariff", le=1_000_000.0, unit="GBP a spell"
     )
-    elective_routine_gbp: float = param(
-        6680.0, source="calibration_tariff", ge=0.0, le=1_000_000.0, unit="GBP a spell"
+    elective_routine_gbp: float = cost(
+        6680.0, "2020/21", source="calibration_tariff", le=1_000_000.0, unit="GBP a spell"
     )
-    elective_complex_gbp: float = param(
-        13350.0, source="calibration_tariff", ge=0.0, le=1_000_000.0, unit="GBP a spell"
+    elective_complex_gbp: float = cost(
+        13350.0, "2020/21", source="calibration_tariff", le=1_000_000.0, unit="GBP a spell"
     )
     trim_point_days: float = param(
         14.0, source="assumption_trim_point", ge=0.0, le=365.0, unit="days"
     )
-    excess_bed_day_gbp: float = param(
-        273.0, source="pbr_2012_excess_bed_day", ge=0.0, le=100_000.0, unit="GBP a day"
+    excess_bed_day_gbp: float = cost(
+        273.0, "2012/13", source="pbr_2012_excess_bed_day", le=100_000.0, unit="GBP a day"
     )
 
 
@@ -1315,10 +1381,10 @@ class TransitionFundingConfig(_Section):
     the place pays the rest, and everything once the list of years runs out.
     """
 
-    gbp_per_head_by_year: list[float] = param(
+    gbp_per_head_by_year: list[float] = cost(
         [],
+        "2024/25",
         source="vw_programme_funding",
-        ge=0.0,
         le=10_000.0,
         unit="GBP per head a year",
         doc="empty: no transition funding",
@@ -1338,15 +1404,18 @@ class FinanceConfig(_Section):
     """Unit costs, payment rules and transition funding for the ledger (one price year)."""
 
     price_year: str = param(
+        PRICE_BASE,
+        source="nhs_cost_inflation_index",
+        choices=(PRICE_BASE,),
+        doc="the price base of every money value in the config, the ledger and the reports:"
+        " each cost's default is inflated from its source's price year with the NHS Cost"
+        " Inflation Index (leftshift/config/prices.py); a value set in a scenario is read in"
+        " these prices",
+    )
+    bed_day_cost_gbp: float = cost(
+        901.0,
         "2020/21",
         source="ncc_2021_bed_day",
-        doc="acute unit costs are National Cost Collection 2020/21 and are not inflated; the"
-        " community staff cost is a 2024/25 assumption (see docs/model.md, Money)",
-    )
-    bed_day_cost_gbp: float = param(
-        901.0,
-        source="ncc_2021_bed_day",
-        ge=0.0,
         le=100_000.0,
         unit="GBP a non-elective bed-day including treatment",
     )
@@ -1358,10 +1427,10 @@ class FinanceConfig(_Section):
         doc="share of the bed-day cost fixed by the staffed bed stock (paid per open bed-day);"
         " the rest is variable, per occupied bed-day",
     )
-    elective_bed_day_extra_cost_gbp: float = param(
+    elective_bed_day_extra_cost_gbp: float = cost(
         1448.0,
+        "2020/21",
         source="ncc_2021_bed_day",
-        ge=0.0,
         le=100_000.0,
         unit="GBP a day of an elective stay on top of the bed-day cost (theatres, implants)",
     )
@@ -1372,21 +1441,25 @@ class FinanceConfig(_Section):
         doc="aligned: fixed element for emergency care + tariff for elective spells; block:"
         " both fixed; activity: every spell at tariff",
     )
-    emergency_fixed_payment_gbp_per_head: float = param(
+    emergency_fixed_payment_gbp_per_head: float = cost(
         469.0,
+        "2020/21",
         source="calibration_tariff",
-        ge=0.0,
         le=100_000.0,
         unit="GBP per head a year (aligned and block)",
     )
-    elective_block_payment_gbp_per_head: float = param(
-        290.0, source="calibration_tariff", ge=0.0, le=100_000.0, unit="GBP per head a year (block)"
+    elective_block_payment_gbp_per_head: float = cost(
+        290.0,
+        "2020/21",
+        source="calibration_tariff",
+        le=100_000.0,
+        unit="GBP per head a year (block)",
     )
     tariff: TariffConfig = section(TariffConfig)
-    recruitment_cost_per_hire_gbp: float = param(
+    recruitment_cost_per_hire_gbp: float = cost(
         5000.0,
+        "2024/25",
         source="assumption_recruitment_cost",
-        ge=0.0,
         le=1_000_000.0,
         unit="GBP per WTE hired (advertising, interviews, induction and training)",
     )
@@ -1402,8 +1475,8 @@ class OutcomesConfig(_Section):
 
     A person's utility is the age norm x a multiplier for their COPD stage x one for their NYHA
     class x one for their frailty level (multipliers are relative to the mildest stage, 1 for
-    no disease). QALYs are utility x time alive, less a loss per admission by cause and for time
-    on the list beyond 18 weeks.
+    no disease). QALYs are utility x time alive, less a loss per admission by cause and while
+    waiting on the elective list, plus a gain for each elective spell (treatment from the list).
     """
 
     utility_by_age: list[float] = param(
@@ -1453,12 +1526,11 @@ class OutcomesConfig(_Section):
         length=N_NYHA,
         unit="QALYs per heart-failure admission, NYHA I-IV",
     )
-    utility_decrement_waiting_over_18_weeks: float = param(
-        0.0,
-        source="gap_waiting_utility",
-        ge=0.0,
-        le=1.0,
-        unit="utility lost a year while on the list beyond 18 weeks",
+    elective_qaly_gain_per_spell: EffectConfig = _effect(
+        1.0, 0.0, 2.77, "gap_elective_qaly_gain", bounds=(0.0, 10.0)
+    )
+    waiting_utility_decline_per_month: EffectConfig = _effect(
+        0.0135, 0.0, 0.027, "waiting_utility_decline", bounds=(0.0, 1.0)
     )
     ed_delay_hours: float = param(
         6.0, source="jones_2022", ge=0.0, le=72.0, unit="hours from arrival to a bed"

@@ -35,12 +35,13 @@ def iter_leaves(obj: Any, prefix: str = "", source: str | None = None) -> Any:
         key = f"{prefix}{f.name}"
         if dataclasses.is_dataclass(value):
             inner = iter_leaves(value, key + ".", f.metadata.get("source", source))
-            if f.metadata.get("probability"):
+            bounds = f.metadata.get("bounds")
+            if bounds is not None:
                 inner = (
                     (
                         k,
                         v,
-                        {**m, "ge": 0.0, "le": 1.0}
+                        {**m, "ge": bounds[0], "le": bounds[1]}
                         if k.rsplit(".", 1)[1] in PROBABILITY_LEAVES
                         else m,
                     )
@@ -54,7 +55,7 @@ def iter_leaves(obj: Any, prefix: str = "", source: str | None = None) -> Any:
             yield key, value, meta
 
 
-#: the leaves of a probability effect (see ``schema._effect``) held to [0, 1]
+#: the leaves of a bounded effect (see ``schema._effect``) held to its bounds
 PROBABILITY_LEAVES = ("mean", "low", "high")
 
 
@@ -170,13 +171,6 @@ def _cross_checks(cfg: Config) -> list[str]:
     problems += _normalisation_checks(cfg)
     if cfg.run.n_jobs == 0:
         problems.append("run.n_jobs = 0: must be -1 (every core) or at least 1")
-    effect = cfg.outcomes.ed_delay_deaths_per_patient
-    if effect.distribution == "normal":
-        problems.append(
-            "outcomes.ed_delay_deaths_per_patient.distribution = 'normal': a probability needs"
-            " a bounded distribution (triangular, uniform or fixed); a normal draw can be"
-            " negative"
-        )
     try:
         dt.date.fromisoformat(cfg.run.start_date)
     except ValueError:
@@ -424,6 +418,14 @@ def _check_sections(cfg: Any, prefix: str = "") -> list[str]:
         key = f"{prefix}{f.name}"
         if isinstance(value, EffectConfig):
             problems += _effect_problems(key, value)
+            bounds = f.metadata.get("bounds")
+            if bounds is not None and value.distribution == "normal":
+                what = "a probability" if f.metadata.get("probability") else "this effect"
+                problems.append(
+                    f"{key}.distribution = 'normal': {what} needs a bounded distribution"
+                    f" (triangular, uniform or fixed) within [{bounds[0]:g}, {bounds[1]:g}];"
+                    " a normal draw can leave it"
+                )
         elif isinstance(value, PiecewiseConfig):
             years = list(value.years)
             if len(years) != len(value.values):

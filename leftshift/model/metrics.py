@@ -911,7 +911,8 @@ QALYS = _metric(
     Unit.QALYS,
     _SUM,
     "QALYs",
-    "QALYs lived less the QALY losses of admissions and long waits",
+    "QALYs lived plus the gain of elective treatment, less the QALY losses of admissions and"
+    " of waiting on the elective list",
 )
 QALYS_BY_IMD = _family(
     "qalys_{quintile}",
@@ -928,6 +929,14 @@ QALYS_LIVED = _metric(
     "QALYs lived",
     "People at the month start x their utility x the month's length in years",
 )
+QALY_GAIN_ELECTIVE = _metric(
+    "qaly_gain_elective",
+    Unit.QALYS,
+    _SUM,
+    "QALYs gained by elective treatment",
+    "Elective spells (treated from the list) x the discounted lifetime QALY gain per spell,"
+    " in the month of admission",
+)
 QALY_LOSS_ADMISSIONS = _metric(
     "qaly_loss_admissions",
     Unit.QALYS,
@@ -940,7 +949,8 @@ QALY_LOSS_WAITING = _metric(
     Unit.QALYS,
     _SUM,
     "QALYs lost waiting",
-    "Utility decrement x time waited beyond 18 weeks on the elective list",
+    "Utility lost on the elective list: the decline per month x months since referral,"
+    " integrated over the time waited",
 )
 
 

@@ -305,6 +305,10 @@ class _Headline:
     def money_unit(self) -> str:
         return f"£m, {self.price_year} prices" if self.price_year else "£m"
 
+    @property
+    def pound_unit(self) -> str:
+        return f"£, {self.price_year} prices" if self.price_year else "£"
+
     def lines(self) -> list[str]:
         s = self.summary
         lines = self.arms()
@@ -516,8 +520,14 @@ class _Headline:
                     "  before any wait for a care place",
                     *both("mean_emergency_stay_before_delay_days", ".2f"),
                 ],
-                ["acute spend per spell, £", *both("acute_spend_per_spell_gbp", ",.0f")],
-                ["acute margin per spell, £", *both("acute_margin_per_spell_gbp", ",.0f")],
+                [
+                    f"acute spend per spell, {self.pound_unit}",
+                    *both("acute_spend_per_spell_gbp", ",.0f"),
+                ],
+                [
+                    f"acute margin per spell, {self.pound_unit}",
+                    *both("acute_margin_per_spell_gbp", ",.0f"),
+                ],
             ],
         )
         return lines
@@ -601,6 +611,14 @@ class _Headline:
             f"    incremental cost, {self.money_unit}: {_ci(e['incremental_cost_gbp'], 1e6)}",
             f"    incremental QALYs: {_ci(e['incremental_qalys'], fmt=',.0f')}",
         ]
+        outcomes = e.get("outcomes", {})
+        gain = outcomes.get(metrics.QALY_GAIN_ELECTIVE, {}).get("mean")
+        waiting = outcomes.get(metrics.QALY_LOSS_WAITING, {}).get("mean")
+        if gain is not None and waiting is not None:
+            lines.append(
+                f"      of which elective care (undiscounted): treatment {gain:+,.0f},"
+                f" waiting {-waiting:+,.0f}"
+            )
         icer, ci = e["icer_gbp_per_qaly"], e["icer_ci95"]
         one = e["replications"] < 2
         if one:
@@ -629,7 +647,7 @@ class _Headline:
                     _num(e["probability_cost_effective"].get(wtp), ".0%"),
                 ]
             rows.append(row)
-        header = ["net monetary benefit", "£m"]
+        header = ["net monetary benefit", self.money_unit]
         lines += render_table(
             header if one else [*header, "95% CI", "probability cost-effective"], rows
         )

@@ -25,7 +25,6 @@ from leftshift.report.figure_style import (
     ARM_STYLES,
     OKABE_ITO,
     PALETTE,
-    PRICE_NOTE,
     REFERENCE_GREY,
     ArmStyle,
     RunInfo,
@@ -829,7 +828,7 @@ def double_running_figure(money: pd.DataFrame, summary: dict, run: RunInfo) -> F
         f"Positive = the scenario costs the whole system more. Break-even (cumulative gap back"
         f" to zero): {break_even}.{gap}"
         f" {uncertainty_note(n, True, 'bars and shading', 'the difference', paired=True)}",
-        PRICE_NOTE,
+        run.price_note(),
     )
 
 
@@ -886,7 +885,7 @@ def organisation_figure(by_organisation: pd.DataFrame, run: RunInfo) -> Figure:
         " and the providers, and the system total is their sum. Means of"
         f" {run.replications} paired replications, no interval drawn."
         + (f" No change: {', '.join(unchanged)}." if unchanged else ""),
-        PRICE_NOTE,
+        run.price_note(),
     )
 
 
@@ -948,7 +947,7 @@ def ce_plane_figure(per_replication: pd.DataFrame, wtp: list[float], run: RunInf
         run.title("is it good value for money?"),
         f"{_decision(reps)} Each dot is one paired replication (NHS and social-care costs,"
         f" 3.5% discounting); below a threshold line is cost-effective at that threshold.{few}",
-        PRICE_NOTE,
+        run.price_note(),
     )
 
 
