@@ -85,6 +85,7 @@ def cost(
     le: float,
     unit: str,
     doc: str = "",
+    length: int | None = None,
 ) -> Any:
     """Declare a money leaf from its source's figure and that figure's price year.
 
@@ -111,6 +112,7 @@ def cost(
         le=le,
         unit=f"{unit}, {note}",
         doc=doc,
+        length=length,
         price_year=price_year,
         source_amount_gbp=first,
     )
@@ -1670,15 +1672,16 @@ class ReportConfig(_Section):
         " emergency patients left waiting in ED for a bed, at this occupancy (the NHS planning"
         " maximum)",
     )
-    bed_capital_cost_gbp: list[float] = param(
+    bed_capital_cost_gbp: list[float] = cost(
         [211_401.0, 1_000_000.0, 2_500_000.0],
+        "2024/25",
         source="assumption_bed_capital_cost",
-        ge=0.0,
         le=1e8,
         length=3,
         unit="GBP per G&A bed (low, central, high)",
         doc="capital cost of providing one G&A bed, to value beds avoided as cost avoidance"
-        " (never a cash saving); not price-adjusted",
+        " (never a cash saving); assumed values taken as 2024/25 prices (their anchors are"
+        " a 2008 estimate and a recent rule of thumb: not inflated)",
     )
 
 
