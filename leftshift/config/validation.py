@@ -211,6 +211,7 @@ def _cross_checks(cfg: Config) -> list[str]:
             )
     problems += _stationary_mortality_checks(cfg)
     problems += _copd_generator_checks(cfg)
+    problems += _demand_load_checks(cfg)
     return problems
 
 
@@ -436,3 +437,148 @@ def _copd_generator_checks(cfg: Config) -> list[str]:
             " model cannot step it monthly; keep some weight on staying in each stage"
         ]
     return []
+
+
+#: most emergency presentations per admission at the reference occupancy (a guard, not a
+#: calibrated value): the model keeps the configured admission rate by presenting more people
+#: as fewer are admitted, so presentations grow without bound as the admitted share goes to 0
+MAX_PRESENTATIONS_PER_ADMISSION = 20.0
+#: days in a year: nobody can spend more of it in hospital
+YEAR_DAYS = 365.0
+#: the referral response reads a mean wait of at least this (an empty list has no wait)
+MIN_MEAN_WAIT_WEEKS = 1.0
+#: most the referral response may multiply referrals by, reached at the shortest mean wait
+MAX_REFERRAL_RESPONSE = 10.0
+#: smallest non-zero share of virtual-ward step-ups that avoided an admission: below it the
+#: referrals of people not otherwise admitted (1 - share) / share per avoided one exceed 99
+MIN_AVOIDED_ADMISSION_SHARE = 0.01
+
+
+@dataclasses.dataclass(frozen=True)
+class BandDemand:
+    """An age band's emergency demand at the reference occupancy, from the config alone."""
+
+    #: emergency admissions per person-year at the scenario's highest demand multiplier
+    admissions_per_year: float
+    #: presentations per admission for the band's least complex people (the most there are)
+    presentations_per_admission: float
+    #: mean emergency stay (days) before occupancy pressure and discharge delays
+    mean_stay_days: float
+
+
+def _odds_to_p(p: float, odds_ratio: float) -> float:
+    p = min(max(p, 1e-9), 1 - 1e-9)
+    odds = p / (1 - p) * odds_ratio
+    return odds / (1 + odds)
+
+
+def emergency_demand_by_band(cfg: Config) -> list[BandDemand]:
+    """Each age band's emergency admissions, presentations per admission and mean stay.
+
+    Mirrors the model's definitions (``model.demand``): complex shares by age with frailty
+    and severe-condition odds ratios, marginal routine presentations admitted with
+    ``hospital.marginal_admission_probability`` at the reference occupancy, stays by case mix
+    times the frailty multiplier. Used to refuse loads no population could make.
+    """
+    d, h, pop = cfg.demand, cfg.hospital, cfg.population
+    peak = max(1.0, cfg.interventions.emergency_demand_multiplier.value)
+    frailty_or = list(h.frailty_complex_odds_ratio)
+    lowest_or = min(frailty_or) * min(1.0, h.severe_condition_complex_odds_ratio)
+    routine, complex_ = h.routine_emergency_los.mean_days, h.complex_emergency_los.mean_days
+    out = []
+    for i in range(len(AGE_BANDS)):
+        base = h.emergency_complex_share_by_age[i]
+        least_complex = _odds_to_p(base, lowest_or)
+        marginal = (1 - least_complex) * d.routine_marginal_share
+        not_admitted = marginal * (1 - h.marginal_admission_probability)
+        per_admission = 1 / (1 - not_admitted) if not_admitted < 1 else math.inf
+        frail = (
+            pop.frailty_mild_share_by_age[i],
+            pop.frailty_moderate_share_by_age[i],
+            pop.frailty_severe_share_by_age[i],
+        )
+        shares = (max(0.0, 1.0 - sum(frail)), *frail)
+        stay = 0.0
+        for share, odds_ratio, multiplier in zip(
+            shares, frailty_or, h.frailty_los_multiplier, strict=True
+        ):
+            p_complex = _odds_to_p(base, odds_ratio)
+            stay += share * multiplier * ((1 - p_complex) * routine + p_complex * complex_)
+        rate = d.emergency_admissions_per_1000_by_age[i] / 1000.0 * peak
+        out.append(BandDemand(rate, per_admission, stay))
+    return out
+
+
+def _demand_load_checks(cfg: Config) -> list[str]:
+    """Refuse demand no population could make, which would simulate without bound.
+
+    Four ways a valid-looking config asks for an absurd number of simulated people: (1) so few
+    presentations admitted that keeping the admission rate needs hundreds of presentations
+    each; (2) more emergency bed-days per person than a year has days; (3) a referral response
+    that multiplies referrals many times over as the list empties (the list then empties
+    faster: a runaway); (4) a near-zero avoided-admission share of virtual-ward step-ups,
+    which adds (1 - share) / share referrals per avoided admission.
+    """
+    problems = []
+    d, h = cfg.demand, cfg.hospital
+    for band, load in zip(AGE_BANDS, emergency_demand_by_band(cfg), strict=True):
+        if load.presentations_per_admission > MAX_PRESENTATIONS_PER_ADMISSION:
+            problems.append(
+                f"demand.routine_marginal_share = {d.routine_marginal_share:g} with"
+                f" hospital.marginal_admission_probability = {h.marginal_admission_probability:g}"
+                " and hospital.emergency_complex_share_by_age ="
+                f" {list(h.emergency_complex_share_by_age)}: in age {band} only"
+                f" {1 / load.presentations_per_admission:.3g} of emergency presentations would be"
+                " admitted, so keeping the configured admission rate would take"
+                f" {load.presentations_per_admission:.3g} presentations per admission (at most"
+                f" {MAX_PRESENTATIONS_PER_ADMISSION:g}); lower the marginal share, raise the"
+                " marginal admission probability or the complex share"
+            )
+            break
+    for i, (band, load) in enumerate(zip(AGE_BANDS, emergency_demand_by_band(cfg), strict=True)):
+        days = load.admissions_per_year * load.mean_stay_days
+        if days > YEAR_DAYS:
+            problems.append(
+                f"demand.emergency_admissions_per_1000_by_age[{i}] ="
+                f" {d.emergency_admissions_per_1000_by_age[i]:g} with"
+                " interventions.emergency_demand_multiplier.value ="
+                f" {cfg.interventions.emergency_demand_multiplier.value:g} and emergency stays"
+                f" of {load.mean_stay_days:.3g} days on average (hospital.routine_emergency_los,"
+                " hospital.complex_emergency_los, hospital.frailty_los_multiplier): people aged"
+                f" {band} would need {days:.0f} days a year in hospital (a year has"
+                f" {YEAR_DAYS:g}); lower the rate or the multiplier"
+            )
+            break
+    if d.referral_wait_elasticity > 0:
+        response = (d.reference_wait_weeks / MIN_MEAN_WAIT_WEEKS) ** d.referral_wait_elasticity
+        if response > MAX_REFERRAL_RESPONSE:
+            problems.append(
+                f"demand.referral_wait_elasticity = {d.referral_wait_elasticity:g} with"
+                f" demand.reference_wait_weeks = {d.reference_wait_weeks:g}: when the mean wait"
+                f" falls to {MIN_MEAN_WAIT_WEEKS:g} week referrals would be {response:.3g} times"
+                f" the configured rate (at most {MAX_REFERRAL_RESPONSE:g}); shorter waits then"
+                " bring more referrals, which shorten the mean wait again (a runaway). Lower the"
+                " elasticity or the reference wait"
+            )
+    share = cfg.virtual_wards.avoided_admission_share
+    key = "virtual_wards.avoided_admission_share"
+    if share.distribution == "normal":
+        problems.append(
+            f"{key}.distribution = 'normal': a share needs a bounded distribution (triangular,"
+            " uniform or fixed); a normal draw can be near 0 or negative"
+        )
+    elif cfg.run.psa and share.low < MIN_AVOIDED_ADMISSION_SHARE < share.high:
+        problems.append(
+            f"{key}.low = {share.low:g} with run.psa on: a draw between 0 and"
+            f" {MIN_AVOIDED_ADMISSION_SHARE:g} would bring (1 - share) / share virtual-ward"
+            " referrals of people not otherwise admitted per avoided admission (over 99, and"
+            f" without bound near 0); low must be at least {MIN_AVOIDED_ADMISSION_SHARE:g}"
+        )
+    elif 0 < share.mean < MIN_AVOIDED_ADMISSION_SHARE:
+        ratio = (1 - share.mean) / share.mean
+        problems.append(
+            f"{key}.mean = {share.mean:g}: must be 0 or at least {MIN_AVOIDED_ADMISSION_SHARE:g};"
+            f" each avoided admission brings (1 - share) / share = {ratio:.3g}"
+            " virtual-ward referrals of people not otherwise admitted"
+        )
+    return problems
