@@ -15,9 +15,18 @@ import json
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+from leftshift.config import load
+from leftshift.model import metrics
+from leftshift.model.place import simulate
 from leftshift.pipeline import run_to_directory
 from leftshift.report.rundir import RESULTS_DIR
-from tests.fuzz_configs import fuzz_overrides, valid_config
+from tests.fuzz_configs import (
+    MAX_ARRIVALS_PER_MONTH,
+    expected_arrivals_per_month,
+    fuzz_overrides,
+    valid_config,
+)
+from tests.helpers import small_config
 
 pytestmark = pytest.mark.integration
 
@@ -68,10 +77,36 @@ def test_fuzz_regressions_run_and_report(tmp_path_factory, name):
     check_pipeline(REGRESSIONS[name], tmp_path_factory)
 
 
-# A few examples with figures, about 30 s. Not in the default suite: in 3 of 4 full `make test`
-# runs on 2026-12-03 the worker running it was killed by the kernel's OOM killer at about
-# 23 GB (dmesg), yet it passed alone, under xdist alone and after the same preceding files
-# under a 6 GB limit. Some drawn config can take all the memory; not yet found (issue 22).
+#: the example that took all the memory (OOM-killed at about 23 GB in 3 of 4 full runs, then
+#: a MemoryError under a 4 GB limit), cut down: every person aged 65-74 and emergency demand
+#: x 99.9 from the first reported month, about 104,000 presentations a month for 134 beds.
+#: Valid (66 bed-days a person-year), just big: the fuzz suite skips it by its budget.
+WHOLE_MEMORY = {
+    "place": {
+        "name": "fuzz",
+        "population": 74_212,
+        "general_acute_beds": 134,
+        "escalation_beds": 4,
+        "age_shares": [0.0, 0.0, 0.0, 1.0, 0.0, 0.0],
+    },
+    "run": {"horizon_years": 1, "warmup_months": 6, "seed": 15413070, "outputs": "full"},
+    "interventions": {"emergency_demand_multiplier": {"value": 99.9}},
+}
+
+
+def test_the_fuzz_budget_skips_the_config_that_took_all_memory():
+    assert expected_arrivals_per_month(load(WHOLE_MEMORY)) > 5 * MAX_ARRIVALS_PER_MONTH
+    # the estimate is an upper bound of the right size: a small place's simulated arrivals
+    cfg = small_config(run={"horizon_years": 1, "warmup_months": 1})
+    monthly = simulate(cfg, 1).monthly
+    kinds = (metrics.EMERGENCY_PRESENTATIONS, metrics.REFERRALS)
+    simulated = monthly[monthly["metric"].isin(kinds)].groupby("metric")["value"].mean().sum()
+    assert simulated <= expected_arrivals_per_month(cfg) <= 1.5 * simulated
+
+
+# Five examples with figures, about 35 s alone (too long for the default suite's budget). The
+# tier was OOM-killed at about 23 GB in 3 of 4 full runs on 2026-12-03: its fourth example
+# asked for 100 times the emergency demand (WHOLE_MEMORY above), which is now skipped.
 @pytest.mark.slow
 @settings(max_examples=5, deadline=None, derandomize=True, suppress_health_check=SUPPRESS)
 @given(fuzz_overrides(figures=True))
@@ -94,6 +129,7 @@ def test_fuzz_valid_configs_draw_figures(tmp_path_factory, raw):
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(12 * 3600)  # about 7 h on one core here
 @settings(max_examples=10_000, deadline=None, suppress_health_check=SUPPRESS)
 @given(fuzz_overrides(figures=True))
 def test_fuzz_valid_configs_long(tmp_path_factory, raw):
