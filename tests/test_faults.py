@@ -5,6 +5,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -230,3 +231,43 @@ def test_worker_count_is_capped_by_cores_and_tasks():
     assert worker_count(-1, 10_000) == cores
     assert worker_count(8, 1) == 1
     assert worker_count(-cores - 5, 100) == 1
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+def test_a_stop_signal_is_an_interrupt_naming_it_and_handlers_come_back(signum):
+    """SIGHUP (a closed terminal) stops a run like SIGTERM (timeout, SLURM, docker), as a
+    KeyboardInterrupt the run directory's clean-up sees; the e2e test above sends SIGTERM."""
+    from leftshift.interrupts import Terminated, signals_interrupt
+
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("signal handlers can only be set in the main thread")
+    before = signal.getsignal(signum)
+    with pytest.raises(KeyboardInterrupt) as info, signals_interrupt():
+        os.kill(os.getpid(), signum)
+        time.sleep(5)  # the handler runs before this returns
+    assert isinstance(info.value, Terminated)
+    assert str(info.value) == f"terminated by {signal.Signals(signum).name}"
+    assert info.value.exit_code == 128 + signum
+    assert signal.getsignal(signum) == before
+
+
+@pytest.mark.unit
+def test_a_non_finite_stock_or_amount_is_an_invariant_error():
+    import pandas as pd
+
+    from leftshift.model.invariants import InvariantError
+    from leftshift.model.ledger import check_ledger
+    from leftshift.model.population import Population
+    from leftshift.model.rng import Streams
+    from tests.helpers import small_config
+
+    streams = Streams(1)
+    population = Population(small_config(), lambda month: streams.for_period("population", month))
+    population.check_conservation()
+    population.counts.flat[0] = np.nan
+    with pytest.raises(InvariantError, match="not finite"):
+        population.check_conservation()
+    ledger = pd.DataFrame({"amount_gbp": [1.0, np.inf]})
+    with pytest.raises(InvariantError, match="non-finite"):
+        check_ledger(ledger)
