@@ -9,11 +9,7 @@ validation refuses (a cross-field rule) is discarded with ``assume``. The place 
 
 Some bounds are capped for run time only (:data:`RUNTIME_CAPS`): rates that multiply the
 number of simulated events (5,000 emergency admissions per 1,000 people a year is valid but
-would take minutes a run). The caps are still far outside calibrated values. Products of
-leaves can still ask for a huge load (a 100x emergency multiplier on 74,000 people simulated
-about 110,000 presentations a month and was OOM-killed at 23 GB with figures), so a drawn
-config whose expected arrivals exceed :data:`MAX_ARRIVALS_PER_MONTH` is discarded too: valid,
-just long (memory grows with the presentations simulated; docs/performance.md).
+would take minutes a run). The caps are still far outside calibrated values.
 """
 
 import copy
@@ -26,10 +22,6 @@ from hypothesis import assume
 from hypothesis import strategies as st
 
 from leftshift.config import ConfigError, iter_leaves, load
-from leftshift.config.validation import (
-    MIN_MEAN_WAIT_WEEKS,
-    emergency_demand_by_band,
-)
 
 ROOT = Path(__file__).resolve().parents[1]
 EXPERIMENTS = ROOT / "scenarios" / "experiment"
@@ -320,38 +312,10 @@ def _frailty_within_one(raw: dict[str, Any]) -> None:
         pop[n] = r
 
 
-#: most emergency presentations and referrals a month a fuzz example may expect (run time and
-#: memory only: about 10 kB a presentation through the pipeline, measured in docs/performance.md)
-MAX_ARRIVALS_PER_MONTH = 20_000
-
-
-def expected_arrivals_per_month(cfg: Any) -> float:
-    """Emergency presentations and elective referrals a month at the config's peak demand.
-
-    From the initial population by age band, the highest emergency multiplier, the most
-    presentations per admission of each band and the largest referral response.
-    """
-    d = cfg.demand
-    response = (d.reference_wait_weeks / MIN_MEAN_WAIT_WEEKS) ** d.referral_wait_elasticity
-    per_person_year = 0.0
-    for share, band, referrals in zip(
-        cfg.place.age_shares,
-        emergency_demand_by_band(cfg),
-        d.elective_referrals_per_1000_by_age,
-        strict=True,
-    ):
-        emergencies = band.admissions_per_year * band.presentations_per_admission
-        per_person_year += share * (emergencies + referrals / 1000.0 * max(1.0, response))
-    return cfg.place.population * per_person_year / 12.0
-
-
 def valid_config(raw: dict[str, Any]) -> Any:
-    """The loaded config; discard the example when validation refuses it or it is too big."""
+    """The loaded config, or discard the example when validation refuses it."""
     try:
-        cfg = load(raw)
+        return load(raw)
     except ConfigError:
         assume(False)
         raise AssertionError("unreachable") from None
-    if expected_arrivals_per_month(cfg) > MAX_ARRIVALS_PER_MONTH:
-        assume(False)  # (only called to discard: assume outside a Hypothesis test warns)
-    return cfg

@@ -200,6 +200,20 @@ LOADS = [
         {"virtual_wards": {"avoided_admission_share": {"distribution": "normal"}}},
         f"{VW_SHARE}.distribution",
     ),
+    # a stationary population whose births balance a heart-failure death rate of 9.4 a
+    # person-year: 74,212 people became 47 million in 13 months (the fuzz suite's 23 GB)
+    (
+        {
+            "place": {"age_shares": [0.0, 0.0, 0.0, 1.0, 0.0, 0.0]},
+            "population": {
+                "heart_failure": {
+                    "prevalence_by_age": [0.0, 0.0, 0.0, 0.79, 0.0, 0.0],
+                    "death_monthly_hazard_under_75": 0.999,
+                }
+            },
+        },
+        "population.heart_failure.death_monthly_hazard_under_75",
+    ),
 ]
 
 # a Config object, changed in place, is checked like a mapping
@@ -418,7 +432,7 @@ def test_demand_loads_just_inside_the_guards_are_accepted():
     )
     # a 100x emergency multiplier at the default rates: 319 days a year at 85+ (possible)
     load({"interventions": {"emergency_demand_multiplier": {"value": 100.0}}})
-    load({"demand": {"reference_wait_weeks": 18.0, "referral_wait_elasticity": 0.79}})  # 9.8x
+    load({"demand": {"reference_wait_weeks": 18.0, "referral_wait_elasticity": 1.0}})  # 18x
     share = {"mean": 0.4, "low": 0.01, "high": 1.0}
     load({"run": {"psa": True}, "virtual_wards": {"avoided_admission_share": share}})
     load({"virtual_wards": {"avoided_admission_share": {"mean": 0.0, "low": 0.0, "high": 0.0}}})

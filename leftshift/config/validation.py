@@ -287,18 +287,87 @@ def _stationary_mortality_checks(cfg: Config) -> list[str]:
 
     Its births balance deaths as rates (per year), but it steps a month at a time; at very
     high death rates the month's deaths fall short of the rate and the population grows (about
-    20% in two years at 1,000 per 1,000).
+    20% in two years at 1,000 per 1,000). The rate that counts is each band's initial death
+    rate with the excess of COPD and heart failure included: a heart-failure death hazard of
+    0.999 a month in a band where most people have it made births 0.8 times the population a
+    month, and 74,212 people became 47 million in 13 months (fuzz, 2026-12-03).
     """
     pop = cfg.population
-    worst = max(pop.mortality_per_1000_by_age, default=0.0)
-    if pop.transitions != "stationary" or worst <= STATIONARY_MAX_MORTALITY_PER_1000:
+    if pop.transitions != "stationary":
         return []
-    return [
-        f"population.mortality_per_1000_by_age = {list(pop.mortality_per_1000_by_age)}: with"
-        f" population.transitions = stationary every band must be at most"
-        f" {STATIONARY_MAX_MORTALITY_PER_1000:g} per 1,000 a year (a monthly step cannot hold"
-        " a population steady at higher death rates); use population.transitions=published"
-    ]
+    worst = max(pop.mortality_per_1000_by_age, default=0.0)
+    if worst > STATIONARY_MAX_MORTALITY_PER_1000:
+        return [
+            f"population.mortality_per_1000_by_age = {list(pop.mortality_per_1000_by_age)}:"
+            f" with population.transitions = stationary every band must be at most"
+            f" {STATIONARY_MAX_MORTALITY_PER_1000:g} per 1,000 a year (a monthly step cannot"
+            " hold a population steady at higher death rates); use"
+            " population.transitions=published"
+        ]
+    for i, (band, share, rate) in enumerate(
+        zip(AGE_BANDS, cfg.place.age_shares, initial_death_rates(cfg), strict=True)
+    ):
+        if share > 0 and rate * 1000.0 > STATIONARY_MAX_MORTALITY_PER_1000:
+            return [
+                f"population.heart_failure.death_monthly_hazard_under_75 ="
+                f" {pop.heart_failure.death_monthly_hazard_under_75:g},"
+                f" population.heart_failure.death_hr_75_plus ="
+                f" {pop.heart_failure.death_hr_75_plus:g}, population.heart_failure"
+                f".prevalence_by_age[{i}] = {pop.heart_failure.prevalence_by_age[i]:g} and"
+                f" population.copd.prevalence_by_age[{i}] = {pop.copd.prevalence_by_age[i]:g}"
+                f" (with population.copd.annual_transitions): people aged {band} would die at"
+                f" {rate * 1000:.0f} per 1,000 a year, conditions included; with"
+                " population.transitions = stationary every band must be at most"
+                f" {STATIONARY_MAX_MORTALITY_PER_1000:g} (births balance the initial death rate"
+                " and a monthly step cannot hold the population steady above it); use"
+                " population.transitions=published"
+            ]
+    return []
+
+
+def _band_condition_shares(prevalence: float, ratio_q1_to_q5: float, imd: list[float]) -> float:
+    """A band's share with a condition, over IMD quintiles (as ``model.population``)."""
+    raw = [ratio_q1_to_q5 ** ((4 - q) / 4) for q in range(5)]
+    mean = sum(r * s for r, s in zip(raw, imd, strict=True))
+    return sum(
+        s * min(max(prevalence * r / mean, 0.0), 0.99) for r, s in zip(raw, imd, strict=True)
+    )
+
+
+def initial_death_rates(cfg: Config) -> list[float]:
+    """Each age band's initial death rate (per person-year), COPD and heart failure included.
+
+    As ``model.population``: a band's background rate is its configured rate less the mean
+    excess of the two conditions, floored at 0, so the band's rate is the larger of the two.
+    """
+    import numpy as np
+    from scipy import linalg
+
+    pop = cfg.population
+    imd = list(cfg.place.imd_shares)
+    hf = pop.heart_failure
+    copd_excess = 0.0
+    p = np.asarray(pop.copd.annual_transitions, dtype=float)
+    if p.shape == (4, 5) and (p.sum(axis=1) > 0).all() and not _copd_generator_checks(cfg):
+        full = np.zeros((5, 5))
+        full[:4] = p / p.sum(axis=1, keepdims=True)
+        full[4, 4] = 1.0
+        with np.errstate(all="ignore"):
+            to_death = np.real(linalg.logm(full))[:4, 4]
+        source = -math.log1p(-min(pop.copd.background_mortality_at_source, 1 - 1e-12))
+        excess = np.clip(to_death - source, 0.0, None)
+        copd_excess = float(np.dot(pop.copd.stage_mix, excess))
+    rates = []
+    for i in range(len(AGE_BANDS)):
+        band = pop.mortality_per_1000_by_age[i] / 1000.0
+        hf_total = 12.0 * hf.death_monthly_hazard_under_75 * (hf.death_hr_75_plus if i >= 4 else 1)
+        mean_excess = _band_condition_shares(
+            hf.prevalence_by_age[i], hf.deprivation_ratio_q1_to_q5, imd
+        ) * max(hf_total - band, 0.0) + copd_excess * _band_condition_shares(
+            pop.copd.prevalence_by_age[i], pop.copd.deprivation_ratio_q1_to_q5, imd
+        )
+        rates.append(max(band, mean_excess))
+    return rates
 
 
 def _decommissioning_checks(cfg: Config) -> list[str]:
@@ -448,7 +517,7 @@ YEAR_DAYS = 365.0
 #: the referral response reads a mean wait of at least this (an empty list has no wait)
 MIN_MEAN_WAIT_WEEKS = 1.0
 #: most the referral response may multiply referrals by, reached at the shortest mean wait
-MAX_REFERRAL_RESPONSE = 10.0
+MAX_REFERRAL_RESPONSE = 20.0
 #: smallest non-zero share of virtual-ward step-ups that avoided an admission: below it the
 #: referrals of people not otherwise admitted (1 - share) / share per avoided one exceed 99
 MIN_AVOIDED_ADMISSION_SHARE = 0.01
