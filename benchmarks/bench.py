@@ -10,6 +10,8 @@
 4. Peak memory of the command a strategist runs for an ICB experiment,
    ``leftshift place=icb experiment=vw_national_ambition`` (two arms, 10 years, figures and
    tables written), in its own process.
+5. The default place with ``hospital=constrained`` (specialty pools, outlying, hours of the
+   day, bed turnaround) against the same place's one pool: seconds per replication, ratio.
 
 Writes benchmarks/results/latest.json and scaling.png and prints a table. Timings on this
 shared machine are noisy: repeat and compare ratios, not absolute seconds.
@@ -33,6 +35,7 @@ TARGETS = {
     "icb_peak_memory_mib": 2048.0,
     "icb_experiment_peak_memory_mib": 2048.0,
     "parallel_efficiency": 0.8,
+    "constrained_vs_one_pool": 1.3,
 }
 BEDS, LOAD, MEAN_STAY, PATIENTS = 500, 0.95, 5.0, 200_000
 RESULTS = Path(__file__).parent / "results"
@@ -185,6 +188,23 @@ def delayed_discharges(without: dict[str, dict]) -> list[dict]:
     return rows
 
 
+def bed_pools() -> dict:
+    """The default scenario on the default place with hospital=constrained, against one pool."""
+    import yaml
+
+    constrained = yaml.safe_load((ROOT / "scenarios/hospital/constrained.yaml").read_text())
+    place = {**PLACES["default"], **constrained.pop("place", {})}
+    one = measure("default", 1)
+    pools = measure(place, 1, constrained)
+    ratio = pools["seconds"] / one["seconds"]
+    print(
+        f"  one pool {one['seconds']:6.1f} s, constrained {pools['seconds']:6.1f} s:"
+        f" {ratio:.2f} x (target <= {TARGETS['constrained_vs_one_pool']})",
+        flush=True,
+    )
+    return {"one_pool": one, "constrained": pools, "ratio": ratio}
+
+
 def scaling_figure(rows: list[dict]) -> None:
     import matplotlib
 
@@ -221,7 +241,10 @@ def main() -> None:
     parser.add_argument("--one-core-replications", type=int, default=20)
     parser.add_argument("--experiment-place", default="small", choices=list(PLACES))
     parser.add_argument(
-        "--skip", nargs="*", default=[], choices=["mmc", "places", "experiment", "memory"]
+        "--skip",
+        nargs="*",
+        default=[],
+        choices=["mmc", "places", "experiment", "memory", "pools"],
     )
     args = parser.parse_args()
     RESULTS.mkdir(exist_ok=True)
@@ -311,6 +334,10 @@ def main() -> None:
         )
         out["experiment"] = exp
 
+    if "pools" not in args.skip:
+        print("default place, hospital=constrained against one pool (fresh process each):")
+        out["bed_pools"] = bed_pools()
+
     if "memory" not in args.skip:
         args_icb = ["place=icb", "experiment=vw_national_ambition"]
         print(f"peak memory of `leftshift {' '.join(args_icb)}`:", flush=True)
@@ -330,6 +357,8 @@ def main() -> None:
         verdicts["icb_experiment_peak_memory_mib"] = out["icb_experiment"]["peak_memory_mib"]
     if "experiment" in out:
         verdicts["parallel_efficiency"] = out["experiment"]["parallel_efficiency"]
+    if "bed_pools" in out:
+        verdicts["constrained_vs_one_pool"] = out["bed_pools"]["ratio"]
     print("targets:")
     for key, value in verdicts.items():
         target = TARGETS[key]

@@ -118,10 +118,16 @@ def piecewise(draw: Any, key: str, meta_values: dict[str, Any]) -> dict[str, lis
 
 
 @st.composite
-def effects(draw: Any) -> dict[str, Any]:
-    """An effect size whose mean is a valid mean of its distribution."""
-    low, high = sorted(draw(st.lists(st.floats(-1.0, 1.0), min_size=2, max_size=2)))
-    distribution = draw(st.sampled_from(["triangular", "uniform", "normal", "fixed"]))
+def effects(draw: Any, bounds: tuple[float, float] = (-1.0, 1.0)) -> dict[str, Any]:
+    """An effect size within its bounds whose mean is a valid mean of its distribution.
+
+    A bounded effect (a probability, a QALY gain) takes no normal distribution.
+    """
+    low, high = sorted(draw(st.lists(st.floats(*bounds), min_size=2, max_size=2)))
+    choices = ["triangular", "uniform", "fixed"]
+    if bounds == (-1.0, 1.0):
+        choices.append("normal")
+    distribution = draw(st.sampled_from(choices))
     if distribution in ("uniform", "normal"):
         mean = (low + high) / 2
     elif distribution == "triangular":
@@ -254,6 +260,13 @@ EFFECTS = sorted(
     and key.rsplit(".", 1)[0] + ".mean" in {k for k, _, _ in _DEFAULT_LEAVES}
 )
 
+#: each effect's bounds (its mean's ge and le): a probability's are [0, 1]
+EFFECT_BOUNDS = {
+    key.rsplit(".", 1)[0]: (float(meta["ge"]), float(meta["le"]))
+    for key, _, meta in _DEFAULT_LEAVES
+    if key.rsplit(".", 1)[0] in EFFECTS and key.endswith(".mean")
+}
+
 
 @st.composite
 def fuzz_overrides(draw: Any, figures: bool = False) -> dict[str, Any]:
@@ -289,7 +302,7 @@ def fuzz_overrides(draw: Any, figures: bool = False) -> dict[str, Any]:
         _set(raw, key, draw(strategy))
     for prefix in EFFECTS:
         if draw(st.floats(0.0, 1.0)) >= KEEP_DEFAULT:
-            _set(raw, prefix, draw(effects()))
+            _set(raw, prefix, draw(effects(EFFECT_BOUNDS[prefix])))
     draw(variable_lists(raw))
     _frailty_within_one(raw)
     return raw

@@ -121,6 +121,11 @@ API_VALUES = [
     ("outcomes.ed_delay_deaths_per_patient", {"mean": -0.01, "low": -0.02, "high": 0.0}),
     ("outcomes.ed_delay_deaths_per_patient", {"distribution": "normal"}),
     ("outcomes.ed_delay_deaths_per_patient.high", 1.5),
+    ("outcomes.elective_qaly_gain_per_spell", {"mean": -0.5, "low": -1.0, "high": 0.0}),
+    ("outcomes.elective_qaly_gain_per_spell.low", -0.1),
+    ("outcomes.elective_qaly_gain_per_spell", {"distribution": "normal"}),
+    ("outcomes.waiting_utility_decline_per_month", {"mean": -0.01, "low": -0.02, "high": 0.0}),
+    ("outcomes.waiting_utility_decline_per_month.high", 1.5),
     ("community.proactive_care.exacerbation_reduction", {"mean": 0.5, "low": 0.0, "high": 0.3}),
     ("community.proactive_care.progression_reduction", {"mean": 0.0, "low": 0.0, "high": 0.3}),
     ("interventions.decommissioning", {"rule": "on_dates", "close_at_years": []}),
@@ -141,9 +146,14 @@ API_VALUES = [
     ("run.outputs", "everything"),
     ("finance.payment_rule", "free"),
     ("finance.bed_day_cost_gbp", -5.0),
+    ("finance.price_year", "2020/21"),  # every cost is in 2024/25 prices
     ("economics.discount_rate", 0.5),
     ("economics.willingness_to_pay_gbp", [-1.0]),
     ("report.rolling_months", 0),
+    ("report.target_occupancy", 0.0),
+    ("report.target_occupancy", 1.2),
+    ("report.bed_capital_cost_gbp", [2e6, 1e6, 3e6]),
+    ("report.bed_capital_cost_gbp", [-1.0, 1e6, 3e6]),
     ("experiment.name", "a/b"),
     ("experiment.arms", ["../x"]),
     ("social_care.pathway_shares_65_plus", [0.9, 0.9, 0.9, 0.9]),
@@ -225,6 +235,7 @@ CONFIG_OBJECT = [
     ("run.n_jobs", 0),
     ("virtual_wards.min_acute_days_before_step_down", 0.0),
     ("outcomes.ed_delay_deaths_per_patient.mean", -0.5),
+    ("outcomes.elective_qaly_gain_per_spell.mean", -1.0),
 ]
 
 OVERRIDES = [  # check_overrides: keys the schema does not have
@@ -293,6 +304,22 @@ YAML = [  # composition_problem with bad scenario files
 
 RUN = [-1, 1.5, True, "2", 10**6, np.int64(-3)]  # leftshift.run(cfg, replication)
 
+PROJECTION_HEADER = "year,0-17,18-49,50-64,65-74,75-84,85+\n"
+# population.transitions=projected with a table of one's own: (CSV text, what the message says)
+PROJECTION_TABLES = [
+    (None, "no such file"),
+    ("year,0-17,18-49,50-64,65-74,85+\n2022,1,1,1,1,1\n2047,1,1,1,1,2\n", "missing: 75-84"),
+    ("age,0-17\n", "missing: year"),
+    (PROJECTION_HEADER + "2022,1,1,1,1,1,1\n2047,1,-0.2,1,1,1,2\n", "above zero"),
+    (PROJECTION_HEADER + "2022,1,1,1,1,1,1\n2047,1,0,1,1,1,2\n", "above zero"),
+    (PROJECTION_HEADER + "2022,1,1,1,1,1,1\n2047,1,nan,1,1,1,2\n", "above zero"),
+    (PROJECTION_HEADER + "2022,1,1,1,1,1,1\n2047,1,,1,1,1,2\n", "non-numeric"),
+    (PROJECTION_HEADER + "2022,1,1,1,1,1,1\n2022,1,1,1,1,1,2\n", "years must increase"),
+    (PROJECTION_HEADER + "2022,1,1,1,1,1,1\n", "at least two years"),
+    (PROJECTION_HEADER + "2022,1,1,1,1,1,1\n2030,1,1,1,1,1,2\n", "needs 2023.75 to 2034.75"),
+    (PROJECTION_HEADER + "2025,1,1,1,1,1,1\n2047,1,1,1,1,1,2\n", "covers mid-2025"),
+]
+
 CLI = [  # the command in a subprocess (exit 2, no traceback, no outputs/)
     (["run.n_jobs=0"], "run.n_jobs"),
     (["virtual_wards.min_acute_days_before_step_down=0"], "min_acute_days_before_step_down"),
@@ -319,6 +346,18 @@ CASES = (
     + [case("compose", a, k, integration) for a, k in COMPOSE]
     + [case("yaml", a, k, integration) for a, k in YAML]
     + [case("run", r, "replication", unit) for r in RUN]
+    + [
+        case("projection", {"csv": c, "says": says}, "population.projection_table", unit)
+        for c, says in PROJECTION_TABLES
+    ]
+    + [
+        case(
+            "api_projected",
+            {"population": {"transitions": "projected", "net_migration_per_1000": 2.0}},
+            "population.net_migration_per_1000",
+            unit,
+        )
+    ]
     + [case("cli", a, k, e2e) for a, k in CLI]
 )
 
@@ -352,7 +391,15 @@ def _message(kind, args, request, monkeypatch) -> str:
         with pytest.raises(ConfigError) as info:
             load({**nested(args["key"], args["value"])})
         return str(info.value)
-    if kind == "api_tree":
+    if kind == "projection":
+        table = Path.cwd() / "projection.csv"
+        if args["csv"] is not None:
+            table.write_text(args["csv"])
+        with pytest.raises(ConfigError) as info:
+            load({"population": {"transitions": "projected", "projection_table": str(table)}})
+        assert args["says"] in str(info.value), str(info.value)
+        return str(info.value)
+    if kind in ("api_tree", "api_projected"):
         with pytest.raises(ConfigError) as info:
             load(args)
         return str(info.value)

@@ -299,3 +299,49 @@ def test_nulls_without_their_list_read_n_a():
     assert any("ICER n/a per QALY" in x for x in lines)
     row = next(x for x in lines if "waiting list (mean)" in x)
     assert row.split()[-1] == "n/a"
+
+
+@pytest.mark.unit
+def test_beds_avoided_are_cost_avoidance_printed_apart_from_the_net_cost():
+    summary = experiment_summary()
+    summary["beds_avoided"] = {
+        "kind": "cost avoidance: not a cash saving, never added to the net cost",
+        "target_occupancy": 0.92,
+        "by_year": [
+            {"reporting_year": 1, "baseline_beds_needed": 200.0, "scenario_beds_needed": 199.0,
+             "beds_avoided": 1.0, "ci95": [0.0, 2.0]},
+            {"reporting_year": 2, "baseline_beds_needed": 210.0, "scenario_beds_needed": 212.5,
+             "beds_avoided": -2.5, "ci95": [-4.0, -1.0]},
+        ],
+        "final_year": {
+            "reporting_year": 2,
+            "beds_avoided": {"mean": -2.5, "ci_low": -4.0, "ci_high": -1.0},
+            "revenue_cost_avoided_gbp_per_year": {
+                "mean": -0.8e6, "ci_low": -1.3e6, "ci_high": -0.3e6
+            },
+            "capital_cost_avoided_gbp": {"central": -2.5e6, "low": -0.5e6, "high": -6.25e6},
+            "baseline_at_capacity_share": 0.5,
+        },
+    }  # fmt: skip
+    lines = headline(summary, "2020/21")
+    block = _block(lines, "G&A beds needed at 92% occupancy")
+    text = " ".join(line.strip() for line in block)  # wrapped lines joined
+    assert "cost avoidance" in block[0] and "never added" in text
+    assert "-2.5 (95% CI -4.0 to -1.0) beds avoided" in text
+    assert "-£2.5m (-£6.2m to -£0.5m, an assumed cost per bed)" in text
+    assert "at capacity" in text
+    # printed after the net cost, never inside it
+    net = next(i for i, line in enumerate(lines) if "system net cost" in line)
+    assert lines.index(block[0]) > net
+
+
+@pytest.mark.unit
+def test_economics_splits_out_elective_care_and_names_the_price_base():
+    summary = experiment_summary()
+    summary["economic_evaluation"]["outcomes"] = {
+        "qaly_gain_elective": _interval(-39_747.0),
+        "qaly_loss_waiting": _interval(14_367.0),
+    }
+    lines = headline(summary, price_year="2024/25")
+    assert any("treatment -39,747, waiting -14,367" in line for line in lines)
+    assert any("net monetary benefit" in line and "£m, 2024/25 prices" in line for line in lines)

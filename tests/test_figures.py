@@ -39,7 +39,7 @@ RUN = RunInfo(
     leftshift_version="9.9.9",
     git_commit="0123456789abcdef",
     run_date="2026-12-03",
-    price_year="2020/21",
+    price_year="2024/25",
 )
 #: colours a figure may use for data (Okabe-Ito), reference lines and bar edges
 ALLOWED = {c.lower() for c in OKABE_ITO.values()} | {REFERENCE_GREY.lower(), "#ffffff"}

@@ -135,6 +135,26 @@ def test_a_surgical_emergency_goes_before_the_elective_list():
             "place.pool_bed_shares",
         ),
         ({"hospital": {"emergency_surgical_share": 1.5}}, "hospital.emergency_surgical_share"),
+        ({"hospital": {"outlying": True}}, "hospital.outlying"),
+        ({"hospital": {"outlier_max_share": -0.1}}, "hospital.outlier_max_share"),
+        ({"hospital": {"outlier_stay_multiplier": 0.5}}, "hospital.outlier_stay_multiplier"),
+        ({"hospital": {"decision_hour_weights": [1.0] * 23}}, "hospital.decision_hour_weights"),
+        ({"hospital": {"discharge_hour_weights": [0.0] * 24}}, "hospital.discharge_hour_weights"),
+        ({"hospital": {"discharge_hour_weights": [1.0] * 24}}, "hospital.discharge_hour_weights"),
+        ({"hospital": {"bed_turnaround_hours": -1.0}}, "hospital.bed_turnaround_hours"),
+        ({"place": {"ring_fenced_elective_beds": 5}}, "place.ring_fenced_elective_beds"),
+        ({"hospital": {"bed_offer_order": ["boarder", "elective"]}}, "hospital.bed_offer_order"),
+        (
+            {"hospital": {"bed_offer_order": ["boarder", "boarder", "outlier", "elective"]}},
+            "hospital.bed_offer_order",
+        ),
+        (
+            {
+                "place": {"general_acute_beds": 100, "ring_fenced_elective_beds": 36},
+                "hospital": {"specialty_pools": True},
+            },
+            "place.ring_fenced_elective_beds",
+        ),
     ],
 )
 def test_bad_pools_are_named_before_anything_runs(overrides, key):
@@ -146,11 +166,235 @@ def test_bad_pools_are_named_before_anything_runs(overrides, key):
 def test_specialty_pools_make_exit_block_that_one_pool_hides():
     """The same beds, split into medical and surgical pools: trolley waits appear."""
     waits = {}
-    for pools in (False, True):
+    for pools, outlying in ((False, False), (True, False), (True, True)):
         cfg = small_config(
-            hospital={"specialty_pools": pools}, run={"horizon_years": 1, "warmup_months": 3}
+            hospital={"specialty_pools": pools, "outlying": outlying},
+            run={"horizon_years": 1, "warmup_months": 3},
         )
         wide = by_month(simulate(cfg, 11).monthly)
-        waits[pools] = wide["ed_waits_4h_plus"].sum() / wide["admissions_via_ed"].sum()
-    assert waits[False] < 0.02
-    assert waits[True] > waits[False] + 0.05
+        waits[pools, outlying] = wide["ed_waits_4h_plus"].sum() / wide["admissions_via_ed"].sum()
+        if outlying:
+            assert wide["outlier_admissions"].sum() > 0
+            assert wide["repatriations"].sum() <= wide["outlier_admissions"].sum()
+    assert waits[False, False] < 0.02
+    assert waits[True, False] > waits[False, False] + 0.05
+    # outlying lends the other pool's free beds: fewer trolley waits than pools without it
+    assert waits[True, True] < waits[True, False]
+
+
+OUTLYING = {**HAND, "outlying": True, "outlier_max_share": 1.0, "outlier_stay_multiplier": 1.5}
+
+
+@pytest.mark.unit
+def test_an_outlier_takes_the_other_pools_bed_and_is_moved_home():
+    # 1 medical and 1 surgical bed, outlying on (any share), outliers stay 1.5 times as long.
+    # By hand: M0 (0.0, 2 days) takes the medical bed 0-2; the elective (1 day) takes the
+    # surgical bed at the 0.25 round, 0.25-1.25; M1 (0.5, 2 days) finds both full and boards.
+    # At 1.25 the surgical bed frees with nobody boarding for it: M1 takes it as an outlier,
+    # stay 2 x 1.5 = 3 days (to 4.25). At 2.0 the medical bed frees: M1 is moved home into it
+    # (a repatriation, not a discharge), and the surgical bed is free again.
+    cfg = load(
+        {"place": {"general_acute_beds": 2, "pool_bed_shares": [0.5, 0.5]}, "hospital": OUTLYING}
+    )
+    env = simpy.Environment()
+    wl = WaitingList(28.0, 126.0)
+    hospital = Hospital(env, cfg, wl)
+    batch = _emergencies([0.0, 0.5], [2.0, 2.0], [0, 0])
+    referral = _referral(1.0)
+    wl.add_batch(referral)
+    env.process(hospital.emergency_arrivals(batch))
+    env.process(hospital.elective_rounds(0.25, 10.0))
+    env.run(until=3.0)
+    assert hospital.repatriations == 1
+    assert (hospital.medical.occupied, hospital.surgical.occupied) == (1, 0)
+    assert hospital.surgical.outliers_in == 0
+    env.run(until=10.0)
+    batch.finalise()
+    np.testing.assert_allclose(batch.bed_start, [0.0, 1.25])
+    np.testing.assert_allclose(batch.los, [2.0, 3.0])
+    assert batch.outlier.tolist() == [False, True]
+    assert batch.repatriated.tolist() == [False, True]
+    assert referral.exit_time[0] == 0.25
+    _, boarders = hospital.live_integrals()
+    assert boarders == pytest.approx(1.25 - 0.5)
+    assert hospital.admissions == 3 and hospital.discharges == 3
+    hospital.check_end()
+
+
+@pytest.mark.unit
+def test_outliers_fill_no_more_than_their_share_of_a_pool():
+    # 1 medical, 2 surgical beds; outliers may hold 0.5 x 2 = 1 surgical bed. Three medical
+    # emergencies at 0, 0.1, 0.2 (5 days): the first takes the medical bed, the second a
+    # surgical bed as an outlier at once, the third boards although a surgical bed is free.
+    cfg = load(
+        {
+            "place": {"general_acute_beds": 3, "pool_bed_shares": [1 / 3, 2 / 3]},
+            "hospital": {**OUTLYING, "outlier_max_share": 0.5},
+        }
+    )
+    env = simpy.Environment()
+    hospital = Hospital(env, cfg, WaitingList(28.0, 126.0))
+    batch = _emergencies([0.0, 0.1, 0.2], [5.0, 5.0, 5.0], [0, 0, 0])
+    env.process(hospital.emergency_arrivals(batch))
+    env.run(until=1.0)
+    assert (hospital.medical.occupied, hospital.surgical.occupied) == (1, 1)
+    assert len(hospital.medical.boarders) == 1
+
+
+@pytest.mark.unit
+def test_decisions_and_discharges_follow_their_hourly_profiles():
+    from types import SimpleNamespace
+
+    from leftshift.model.demand import Demand
+
+    weights = [1.0] * 12 + [3.0] * 12  # a quarter of the day's mass before noon
+    cfg = load({"hospital": {"decision_hour_weights": weights}})
+    mapped = Demand._by_decision_hour(SimpleNamespace(cfg=cfg), np.array([3.25, 3.0, 7.625]))
+    # a quarter into the day -> noon; midnight stays; 0.625 -> 12 h + (0.375 / 0.75) x 12 h
+    np.testing.assert_allclose(mapped, [3.5, 3.0, 7.75])
+    cfg = load(
+        {"hospital": {**HAND, "discharge_hour_weights": weights, "discharge_window_hours": None}}
+    )
+    hospital = Hospital(simpy.Environment(), cfg, WaitingList(28.0, 126.0))
+    assert hospital.discharge_time(5.25) == pytest.approx(5.5)
+    # the profile's hour would be before the stay began: the next day at that hour
+    assert hospital.discharge_time(5.25, start=5.6) == pytest.approx(6.5)
+
+
+@pytest.mark.unit
+def test_a_freed_bed_waits_for_its_turnaround_before_the_next_patient():
+    # One bed, 6-hour turnaround. A (0.0, 1 day) takes it; B (0.5) boards. A leaves at 1.0;
+    # the bed is clean at 1.25, when B takes it: B boards 0.75 days, the bed is empty
+    # (not occupied) from 1.0 to 1.25.
+    cfg = load(
+        {
+            "place": {"general_acute_beds": 1},
+            "hospital": {**HAND, "specialty_pools": False, "bed_turnaround_hours": 6.0},
+        }
+    )
+    env = simpy.Environment()
+    hospital = Hospital(env, cfg, WaitingList(28.0, 126.0))
+    batch = _emergencies([0.0, 0.5], [1.0, 1.0], [0, 0])
+    batch.pool = None
+    batch.pool_list = None
+    env.process(hospital.emergency_arrivals(batch))
+    env.run(until=1.1)
+    assert (hospital.occupied, hospital.pools[0].cleaning, hospital.n_boarders) == (0, 1, 1)
+    env.run(until=5.0)
+    batch.finalise()
+    np.testing.assert_allclose(batch.bed_start, [0.0, 1.25])
+    beds, boarding = hospital.live_integrals()
+    assert beds == pytest.approx(2.0)
+    assert boarding == pytest.approx(0.75)
+
+
+@pytest.mark.unit
+def test_an_elective_may_outlie_into_a_medical_bed_below_its_threshold():
+    # 2 medical and 1 surgical bed; electives of 1 day (x1.5 as outliers) on the list from 0;
+    # a medical emergency arrives at 0.1 for 1 day. By hand, at the 0.05 round: elective E0
+    # takes the surgical bed (0.05-1.05), E1 a medical bed as an outlier (0.05-1.55); the
+    # medical pool is then at 1 of 2 beds = its threshold (0.5), so E2 waits. M0 takes the
+    # other medical bed at 0.1.
+    cfg = load(
+        {
+            "place": {"general_acute_beds": 3, "pool_bed_shares": [2 / 3, 1 / 3]},
+            "hospital": {**OUTLYING, "elective_threshold": 0.5},
+        }
+    )
+    env = simpy.Environment()
+    wl = WaitingList(28.0, 126.0)
+    hospital = Hospital(env, cfg, wl)
+    referrals = ReferralBatch(
+        time=np.zeros(3),
+        cell=np.zeros(3, int),
+        urgent=np.zeros(3, bool),
+        complex=np.zeros(3, bool),
+        base_los=np.ones(3),
+        removal_time=np.full(3, np.inf),
+    )
+    wl.add_batch(referrals)
+    env.process(hospital.elective_rounds(0.05, 0.5))
+    env.process(hospital.emergency_arrivals(_emergencies([0.1], [1.0], [0])))
+    env.run(until=0.2)
+    assert referrals.exit_time.tolist()[:2] == [0.05, 0.05]
+    assert referrals.exit_time[2] == np.inf
+    np.testing.assert_allclose(referrals.los[:2], [1.0, 1.5])
+    np.testing.assert_allclose(referrals.outlier_days[:2], [0.0, 0.5])
+    assert (hospital.medical.occupied, hospital.surgical.occupied) == (2, 1)
+    assert hospital.medical.outliers_in == 1
+
+
+@pytest.mark.unit
+def test_a_ring_fenced_hub_takes_electives_only():
+    # 1 medical, 1 surgical, 1 hub bed (of 3, shares 1/3 medical). Two surgical emergencies at
+    # 0.0 and 0.1 (2 days); two electives of 1 day on the list from 0, round at 0.5.
+    # By hand: S0 takes the surgical bed; S1 boards (the hub is free, but not for it); at 0.5
+    # E0 takes the hub bed (0.5-1.5) and E1 waits (the surgical bed is taken); at 1.5 the hub
+    # frees and E1 takes it (1.5-2.5); S1 gets the surgical bed at 2.0.
+    cfg = load(
+        {
+            "place": {
+                "general_acute_beds": 3,
+                "pool_bed_shares": [1 / 3, 2 / 3],
+                "ring_fenced_elective_beds": 1,
+            },
+            "hospital": HAND,
+        }
+    )
+    env = simpy.Environment()
+    wl = WaitingList(28.0, 126.0)
+    hospital = Hospital(env, cfg, wl)
+    assert [(p.name, p.core_beds) for p in hospital.pools] == [
+        ("medical", 1),
+        ("surgical", 1),
+        ("hub", 1),
+    ]
+    batch = _emergencies([0.0, 0.1], [2.0, 2.0], [1, 1])
+    referrals = ReferralBatch(
+        time=np.zeros(2),
+        cell=np.zeros(2, int),
+        urgent=np.zeros(2, bool),
+        complex=np.zeros(2, bool),
+        base_los=np.ones(2),
+        removal_time=np.full(2, np.inf),
+    )
+    wl.add_batch(referrals)
+    env.process(hospital.emergency_arrivals(batch))
+    env.process(hospital.elective_rounds(0.5, 1.0))
+    env.run(until=10.0)
+    batch.finalise()
+    np.testing.assert_allclose(batch.bed_start, [0.0, 2.0])
+    np.testing.assert_allclose(referrals.exit_time, [0.5, 1.5])
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    "order, boarder_bed, elective_in",
+    [
+        (["boarder", "repatriation", "outlier", "elective"], 1.0, 2.0),  # the usual rule
+        (["elective", "boarder", "repatriation", "outlier"], 2.0, 1.0),  # electives protected
+    ],
+)
+def test_the_bed_offer_order_decides_who_gets_a_freed_bed(order, boarder_bed, elective_in):
+    # One bed. A (0.0, 1 day) has it; B (0.5, 1 day) boards; an elective (1 day) is on the
+    # list from 0 (round at 0.25: no bed). At 1.0 the bed frees: the usual order gives it to B
+    # (the elective follows at 2.0); electives first gives it to the elective (B at 2.0).
+    cfg = load(
+        {
+            "place": {"general_acute_beds": 1},
+            "hospital": {**HAND, "specialty_pools": False, "bed_offer_order": order},
+        }
+    )
+    env = simpy.Environment()
+    wl = WaitingList(28.0, 126.0)
+    hospital = Hospital(env, cfg, wl)
+    batch = _emergencies([0.0, 0.5], [1.0, 1.0], [0, 0])
+    batch.pool, batch.pool_list = None, None
+    referral = _referral(1.0)
+    wl.add_batch(referral)
+    env.process(hospital.emergency_arrivals(batch))
+    env.process(hospital.elective_rounds(0.25, 0.5))
+    env.run(until=10.0)
+    batch.finalise()
+    assert batch.bed_start[1] == boarder_bed
+    assert referral.exit_time[0] == elective_in

@@ -37,6 +37,7 @@ def test_run_directory_is_complete_and_readable(tmp_path):
         "ledger.parquet",
         "finance_by_organisation.parquet",
         "money_comparison.parquet",
+        "beds_avoided.parquet",
         "decommissioning_table.parquet",
         "double_running.png",
         "cost_by_organisation.png",
@@ -59,6 +60,10 @@ def test_run_directory_is_complete_and_readable(tmp_path):
     assert {"with_transition_funding", "without_transition_funding"} <= set(money)
     assert money["without_transition_funding"]["break_even_year"]
     assert money["decommissioning_needs"]["text"]
+    # beds avoided: cost avoidance, kept apart from the money (never added to the net cost)
+    beds = summary["beds_avoided"]
+    assert "not a cash saving" in beds["kind"] and "beds_avoided" not in money
+    assert len(beds["by_year"]) == 2
     ledger = pd.read_parquet(results / "ledger.parquet")
     assert {"arm", "replication", "financial_year", "organisation", "category", "cause"} <= set(
         ledger.columns
@@ -134,7 +139,7 @@ def test_cli_runs_an_experiment_and_prints_where_results_are(tmp_path):
     assert out.returncode == 0, out.stderr
     assert "Results: " in out.stdout and "backfill ran out:" in out.stdout
     assert "break-even (cumulative)" in out.stdout and "ICER £" in out.stdout
-    assert "£m, 2020/21 prices" in out.stdout  # finance.price_year
+    assert "£m, 2024/25 prices" in out.stdout  # finance.price_year
     run_dirs = list((tmp_path / "outputs").iterdir())
     assert len(run_dirs) == 1 and runner.is_complete(run_dirs[0])
     # nothing is written outside the run directory

@@ -35,7 +35,7 @@ def configs(draw):
         },
         "population": {
             "static": draw(st.booleans()),
-            "transitions": draw(st.sampled_from(["stationary", "published"])),
+            "transitions": draw(st.sampled_from(["stationary", "published", "projected"])),
         },
         "demand": {
             "emergency_admissions_per_1000_by_age": [

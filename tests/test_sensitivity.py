@@ -105,7 +105,8 @@ def test_parameter_set_declares_ranges_and_their_sources():
     assert (effect.base, effect.low, effect.high) == (0.15, -0.10, 0.35)
     assert "PSA range" in effect.range_source
     cost = params["finance.bed_day_cost_gbp"]
-    assert (cost.low, cost.high) == pytest.approx((0.8 * 901, 1.2 * 901))
+    base = cfg.finance.bed_day_cost_gbp  # GBP 901 at 2020/21 prices, in 2024/25 prices
+    assert (cost.low, cost.high) == pytest.approx((0.8 * base, 1.2 * base))
     assert cost.range_source == ASSUMED_RANGE
     assert params["outcomes.hf_utility_multiplier[3]"].base == pytest.approx(0.561)
     assert all(p.low < p.high for p in params.values())

@@ -21,7 +21,8 @@ def backfill_report(cfg: Config, monthly: pd.DataFrame) -> dict[str, Any]:
     * refilled by the admission threshold: scenario marginal bed-time above that scaled baseline;
     * refilled by electives: the rise in elective bed-time;
     * refilled by stay length: the rise in bed-time from the occupancy response of stays and
-      from waiting for the discharge window;
+      from waiting for the discharge window (or the hour of discharge);
+    * refilled by outlier stays: the rise in the extra days outliers spend in another pool;
     * released = avoided - the three refills = the fall in total bed-days.
 
     Backfill has run out in the first month where the rolling mean of released bed-days reaches
@@ -55,9 +56,12 @@ def backfill_report(cfg: Config, monthly: pd.DataFrame) -> dict[str, Any]:
             "backfilled_by_electives": -delta(metrics.BED_DAYS_BASE_ELECTIVE),
             "backfilled_by_stay_length": -delta(metrics.BED_DAYS_STAY_PRESSURE)
             - delta(metrics.BED_DAYS_AWAITING_DISCHARGE_WINDOW),
+            "backfilled_by_outlier_stays": -delta(metrics.BED_DAYS_OUTLIER_EXTRA_STAY),
             "backfilled_by_delayed_discharges": -delta(metrics.BED_DAYS_DELAYED_DISCHARGE),
             "released_bed_days": delta(metrics.BED_DAYS),
             "boarding_hours_saved": delta(metrics.ED_BOARDING_HOURS),
+            "outlier_admissions_avoided": delta(metrics.OUTLIER_ADMISSIONS),
+            "trolley_waits_4h_avoided": delta(metrics.ED_WAITS_4H_PLUS),
         }
     )
     list_ratio = (

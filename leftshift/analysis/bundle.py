@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from leftshift.analysis.beds_avoided import beds_avoided
 from leftshift.analysis.decommissioning import closures_report, decommissioning_table
 from leftshift.analysis.economics import economic_evaluation
 from leftshift.analysis.experiment import ExperimentResults
@@ -61,6 +62,8 @@ class ScenarioAnalysis:
     virtual_wards: dict[str, Any] | None = None
     #: the decommissioning search's table, when report.decommission_search is on
     decommissioning: pd.DataFrame | None = None
+    #: beds needed by each arm and beds avoided, by reporting year (cost avoidance, not cash)
+    beds_avoided: pd.DataFrame | None = None
 
 
 @dataclass
@@ -138,6 +141,10 @@ def analyse(
             summary["virtual_wards"] = vw_report
         money, money_summary = money_comparison(ledger, monthly)
         summary["money"] = money_summary
+        avoided = _attempt(missing, "beds_avoided", lambda: beds_avoided(cfg, monthly))
+        beds_table = None
+        if avoided is not None:
+            beds_table, summary["beds_avoided"] = avoided
         if cfg.interventions.decommissioning.rule != "none":  # absent otherwise
             closures = _attempt(missing, "decommissioning", lambda: closures_report(cfg, monthly))
             if closures is not None:
@@ -167,6 +174,7 @@ def analyse(
             ceac=curve,
             virtual_wards=vw_report or None,
             decommissioning=table,
+            beds_avoided=beds_table,
         )
     summary["finance_by_organisation"] = _organisation_summary(organisations)
     bundle.summary = summary

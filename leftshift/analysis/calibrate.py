@@ -6,7 +6,10 @@ base prices are set the same way from the model: for each admission type, spells
 complex spell's base price ``COMPLEX_PRICE_RATIO`` times a routine one. The fixed emergency
 element and the elective block are then the baseline's emergency and elective activity at those
 prices, per head a year. Run ``make calibrate-finance`` and copy the printed values into
-``leftshift/config.py`` when the cost or stay parameters change.
+``leftshift/config/schema.py`` when the cost or stay parameters change. The costs are in
+2024/25 prices (``finance.price_year``), so the printed values are too: declare them there as
+``cost(value, "2024/25", ...)``. The shipped values were calibrated in 2020/21 prices and are
+declared with that year, so they are inflated by the same index as the costs they cover.
 """
 
 import sys

@@ -259,7 +259,11 @@ def _break_even_interval(results: ExperimentResults) -> dict[str, Any]:
 
 
 def _outcome_differences(results: ExperimentResults) -> dict[str, Any]:
-    """Scenario minus baseline deaths, life-years and QALYs by IMD quintile over the horizon."""
+    """Scenario minus baseline deaths, life-years and QALYs over the horizon (undiscounted).
+
+    QALYs by IMD quintile, and the two elective parts of the QALY change: the gain of elective
+    treatment and the loss while waiting.
+    """
     monthly = results.monthly()
     outcome_metrics = [
         metrics.DEATHS_IN_HOSPITAL,
@@ -272,6 +276,8 @@ def _outcome_differences(results: ExperimentResults) -> dict[str, Any]:
         metrics.DEATHS_EXPECTED_FROM_ED_CROWDING,
         metrics.LIFE_YEARS,
         metrics.QALYS,
+        metrics.QALY_GAIN_ELECTIVE,
+        metrics.QALY_LOSS_WAITING,
         *[metrics.QALYS_BY_IMD.name(q) for q in IMD_QUINTILES],
     ]
     sub = monthly[monthly["metric"].isin(outcome_metrics)]

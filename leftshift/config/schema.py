@@ -15,6 +15,7 @@ from typing import Any
 
 from leftshift.config import tables
 from leftshift.config.dimensions import AGE_BANDS, N_AGE, N_FRAILTY, N_GOLD, N_IMD, N_NYHA
+from leftshift.config.prices import PRICE_BASE, to_price_base
 
 LOS_DISTRIBUTIONS = ("lognormal", "gamma", "exponential", "fixed")
 
@@ -26,6 +27,10 @@ class ConfigError(ValueError):
         self.problems = list(problems)
         lines = "\n".join(f"  - {p}" for p in self.problems)
         super().__init__(f"invalid configuration ({len(self.problems)} problem(s)):\n{lines}")
+
+
+#: what a freed bed may be offered to (hospital.bed_offer_order)
+BED_OFFER_STEPS = ("boarder", "repatriation", "outlier", "elective")
 
 
 def param(
@@ -42,11 +47,14 @@ def param(
     label: bool = False,
     unit: str = "",
     doc: str = "",
+    price_year: str | None = None,
+    source_amount_gbp: float | None = None,
 ) -> Any:
     """Declare a config leaf with its allowed range and its source id.
 
     Lists are checked element by element against the bounds, and for ``length`` and
-    ``sums_to_one``. ``source`` must be an id in ``leftshift/data/sources.yaml``.
+    ``sums_to_one``. ``source`` must be an id in ``leftshift/data/sources.yaml``. Money leaves
+    are declared with :func:`cost`, which fills ``price_year`` and ``source_amount_gbp``.
     """
     metadata = {
         "source": source,
@@ -60,10 +68,52 @@ def param(
         "label": label,
         "unit": unit,
         "doc": doc,
+        "price_year": price_year,
+        "source_amount_gbp": source_amount_gbp,
     }
     if isinstance(default, list):
         return field(default_factory=lambda: list(default), metadata=metadata)
     return field(default=default, metadata=metadata)
+
+
+def cost(
+    amount_gbp: float | list[float],
+    price_year: str,
+    *,
+    source: str,
+    ge: float = 0.0,
+    le: float,
+    unit: str,
+    doc: str = "",
+) -> Any:
+    """Declare a money leaf from its source's figure and that figure's price year.
+
+    The default is ``amount_gbp`` inflated from ``price_year`` to the price base
+    (:data:`leftshift.config.prices.PRICE_BASE`, 2024/25) with the NHS Cost Inflation Index,
+    in :mod:`leftshift.config.prices`: the one place costs are inflated. The source's figure and
+    year stay in the leaf's metadata (``docs/parameters.md`` shows them). A price year the index
+    does not cover raises :class:`~leftshift.config.prices.PriceYearError`.
+    """
+    where = f"{source} (GBP {amount_gbp} at {price_year} prices)"
+    if isinstance(amount_gbp, list):
+        default: Any = [to_price_base(a, price_year, where) for a in amount_gbp]
+        first = None
+    else:
+        default = to_price_base(amount_gbp, price_year, where)
+        first = float(amount_gbp) if amount_gbp else None  # 0: a placeholder, nothing to inflate
+    note = f"{PRICE_BASE} prices"
+    if first is not None and price_year != PRICE_BASE:
+        note += f" (source: GBP {first:,.2f} at {price_year} prices, NHS Cost Inflation Index)"
+    return param(
+        default,
+        source=source,
+        ge=ge,
+        le=le,
+        unit=f"{unit}, {note}",
+        doc=doc,
+        price_year=price_year,
+        source_amount_gbp=first,
+    )
 
 
 def section(cls: type) -> Any:
@@ -136,6 +186,87 @@ class PlaceConfig(_Section):
         doc="shares of the G&A beds in the medical and the surgical pool, used when"
         " hospital.specialty_pools is on",
     )
+    ring_fenced_elective_beds: int = param(
+        0,
+        source="policy_surgical_hub",
+        ge=0,
+        le=100_000,
+        doc="with specialty pools: surgical beds ring-fenced for electives (a surgical hub):"
+        " no emergency or outlier may use them, and electives fill them first, up to all of"
+        " them; 0 is no hub",
+    )
+
+
+EFFECT_DISTRIBUTIONS = ("triangular", "uniform", "normal", "fixed")
+
+
+@dataclass
+class EffectConfig(_Section):
+    """An uncertain effect size: the model uses ``mean``; PSA draws from the distribution.
+
+    Effects are proportional reductions (0.15 = 15% fewer); a negative value is harm.
+    For ``normal``, low and high are the 2.5th and 97.5th centiles.
+    """
+
+    mean: float = param(0.0, source="scenario_choice", ge=-1.0, le=1.0)
+    low: float = param(0.0, source="scenario_choice", ge=-1.0, le=1.0)
+    high: float = param(0.0, source="scenario_choice", ge=-1.0, le=1.0)
+    distribution: str = param("triangular", source="scenario_choice", choices=EFFECT_DISTRIBUTIONS)
+
+
+def _effect(
+    mean: float,
+    low: float,
+    high: float,
+    source: str,
+    probability: bool = False,
+    bounds: tuple[float, float] | None = None,
+) -> Any:
+    """An effect field with its own allowed range for mean, low and high.
+
+    A ``probability`` effect's must lie in [0, 1]; ``bounds`` gives another range (a QALY gain
+    per spell can exceed 1). Either way a normal distribution is refused, as its draws could
+    leave the range.
+    """
+    if probability:
+        bounds = (0.0, 1.0)
+    return field(
+        default_factory=lambda: EffectConfig(mean, low, high, "triangular"),
+        metadata={"source": source, "probability": probability, "bounds": bounds},
+    )
+
+
+#: calibrated in docs/validation.md ("Disease and frailty trends")
+DISEASE_TREND_PER_YEAR = -0.0067
+FRAILTY_TREND_PER_YEAR = 0.139
+
+
+@dataclass
+class TrendsConfig(_Section):
+    """Trends in illness beyond demography: used only with ``population.transitions=projected``.
+
+    Each is a relative change a year, compounded from the start of the run, of the hazards the
+    stationary solve would hold steady (so zero keeps each age band's prevalence flat and the
+    population's growth and ageing are the only drivers). Each mean is calibrated
+    (leftshift/analysis/calibrate_trends.py) to a published trajectory; each is uniform from
+    no trend to twice the calibrated value, as how much of a past trend continues is not known.
+    """
+
+    disease_incidence_per_year: EffectConfig = field(
+        default_factory=lambda: EffectConfig(
+            DISEASE_TREND_PER_YEAR,
+            min(0.0, 2 * DISEASE_TREND_PER_YEAR),
+            max(0.0, 2 * DISEASE_TREND_PER_YEAR),
+            "uniform",
+        ),
+        metadata={"source": "health_foundation_health_in_2040"},
+    )
+    frailty_per_year: EffectConfig = field(
+        default_factory=lambda: EffectConfig(
+            FRAILTY_TREND_PER_YEAR, 0.0, 2 * FRAILTY_TREND_PER_YEAR, "uniform"
+        ),
+        metadata={"source": "walsh_2023_frailty_trend"},
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -146,6 +277,7 @@ COPD_TABLE = "copd_by_gold_stage.csv"
 HF_TABLE = "heart_failure_by_nyha_class.csv"
 FRAILTY_HR_TABLE = "frailty_hazard_ratios.csv"
 FRAILTY_ONSET_TABLE = "frailty_onset_by_age.csv"
+POPULATION_PROJECTION_TABLE = "population_projection_england.csv"
 
 
 def _matrix(rows: list[list[float]], source: str, doc: str) -> Any:
@@ -329,12 +461,23 @@ class PopulationConfig(_Section):
     transitions: str = param(
         "stationary",
         source="assumption_stationary_population",
-        choices=("stationary", "published"),
-        doc="stationary: births equal deaths, and ageing and frailty-onset/progression rates are"
-        " solved so that the initial age x frailty structure is the steady state (demand then"
-        " changes only through interventions; births_per_1000 and the frailty rates are unused);"
-        " published: ageing at 1/band width a year, births_per_1000 and the frailty"
-        " onset/progression rates below (frailty and demand then grow)",
+        choices=("stationary", "published", "projected"),
+        doc="stationary (the mode of the analytic and invariant tests): births equal deaths, and"
+        " ageing and frailty-onset/progression rates are solved so that the initial age x"
+        " frailty structure is the steady state (demand then changes only through"
+        " interventions; births_per_1000 and the frailty rates are unused); published: ageing at"
+        " 1/band width a year, births_per_1000 and the frailty onset/progression rates below"
+        " (frailty and demand then grow); projected: the stationary rates within each band,"
+        " each band's size following population.projection_table (net migration by band makes"
+        " up the difference, with the band's mix of deprivation and health), and the trends in"
+        " population.trends",
+    )
+    projection_table: str = param(
+        POPULATION_PROJECTION_TABLE,
+        source=tables.source(POPULATION_PROJECTION_TABLE),
+        doc="with transitions=projected: a CSV of population growth by age band (columns year, "
+        + ", ".join(AGE_BANDS)
+        + "; mid-year, any base); a bare name is a file in leftshift/data/tables, else a path",
     )
     mortality_per_1000_by_age: list[float] = param(
         [0.2, 1.0, 5.0, 14.0, 40.0, 140.0],
@@ -416,6 +559,7 @@ class PopulationConfig(_Section):
     )
     copd: CopdConfig = section(CopdConfig)
     heart_failure: HeartFailureConfig = section(HeartFailureConfig)
+    trends: TrendsConfig = section(TrendsConfig)
 
 
 # --------------------------------------------------------------------------------------------
@@ -582,6 +726,56 @@ class HospitalConfig(_Section):
         doc="with specialty pools: share of emergency admissions for other causes (not COPD or"
         " heart failure) whose home pool is surgical",
     )
+    outlying: bool = param(
+        False,
+        source="model_switch",
+        doc="with specialty pools: a patient whose home pool is full takes a free bed of another"
+        " pool as an outlier (up to hospital.outlier_max_share of that pool's beds) instead of"
+        " boarding in ED, and is moved back when a bed of the home pool falls free with nobody"
+        " boarding for it (repatriation)",
+    )
+    outlier_max_share: float = param(
+        0.1,
+        source="assumption_outlying",
+        ge=0.0,
+        le=1.0,
+        doc="with outlying: the largest share of a pool's open beds that outliers from other"
+        " pools may hold",
+    )
+    outlier_stay_multiplier: float = param(
+        1.1,
+        source="assumption_outlying",
+        ge=1.0,
+        le=3.0,
+        doc="with outlying: an outlier's clinical stay is this many times its home-pool stay"
+        " (care away from the specialty's own ward)",
+    )
+    bed_offer_order: list[str] = param(
+        list(BED_OFFER_STEPS),
+        source="model_switch",
+        choices=BED_OFFER_STEPS,
+        doc="the order in which a freed bed is offered: its pool's ED boarders, bringing one of"
+        " its patients home from another pool, another pool's boarder (as an outlier), the"
+        " elective list; a permutation of these four words. The default is the bed manager's"
+        " usual rule; putting 'elective' first protects elective work at the cost of ED waits",
+    )
+    bed_turnaround_hours: float = param(
+        0.0,
+        source="nuffield_2016_patient_flow",
+        ge=0.0,
+        le=48.0,
+        doc="hours an empty bed is cleaned and made ready before the next patient can have it"
+        " (it counts as empty in the midnight census); 0 hands it on at once",
+    )
+    decision_hour_weights: list[float] | None = param(
+        None,
+        source="jones_2022_arrival_hours",
+        gt=0.0,
+        le=1_000.0,
+        length=24,
+        doc="relative weights of the 24 hours of the day (0-1, ..., 23-24) for emergency"
+        " decisions to admit; null spreads them evenly over the day",
+    )
     escalation_open_boarders: int = param(
         5,
         source="assumption_escalation",
@@ -593,6 +787,17 @@ class HospitalConfig(_Section):
         True,
         source="model_switch",
         doc="start with the expected emergency census in bed (false starts the hospital empty)",
+    )
+    discharge_hour_weights: list[float] | None = param(
+        None,
+        source="discharge_hours_foi",
+        gt=0.0,
+        le=1_000.0,
+        length=24,
+        doc="relative weights of the 24 hours of the day for discharges: a stay ending on a"
+        " day leaves at the hour its place in the day maps to on this profile (never before it"
+        " began; a same-day clash moves it to the next day); null keeps"
+        " hospital.discharge_window_hours (set that to null when using this)",
     )
     discharge_window_hours: list[float] | None = param(
         [8.0, 20.0],
@@ -679,31 +884,6 @@ class HospitalConfig(_Section):
 # --------------------------------------------------------------------------------------------
 # community workforce and proactive care
 # --------------------------------------------------------------------------------------------
-EFFECT_DISTRIBUTIONS = ("triangular", "uniform", "normal", "fixed")
-
-
-@dataclass
-class EffectConfig(_Section):
-    """An uncertain effect size: the model uses ``mean``; PSA draws from the distribution.
-
-    Effects are proportional reductions (0.15 = 15% fewer); a negative value is harm.
-    For ``normal``, low and high are the 2.5th and 97.5th centiles.
-    """
-
-    mean: float = param(0.0, source="scenario_choice", ge=-1.0, le=1.0)
-    low: float = param(0.0, source="scenario_choice", ge=-1.0, le=1.0)
-    high: float = param(0.0, source="scenario_choice", ge=-1.0, le=1.0)
-    distribution: str = param("triangular", source="scenario_choice", choices=EFFECT_DISTRIBUTIONS)
-
-
-def _effect(mean: float, low: float, high: float, source: str, probability: bool = False) -> Any:
-    """An effect field; a ``probability`` effect's mean, low and high must lie in [0, 1]."""
-    return field(
-        default_factory=lambda: EffectConfig(mean, low, high, "triangular"),
-        metadata={"source": source, "probability": probability},
-    )
-
-
 @dataclass
 class StaffGroupConfig(_Section):
     """A community staff group as a stock: funded posts, recruitment, ramp-up, attrition."""
@@ -750,12 +930,12 @@ class StaffGroupConfig(_Section):
         le=10_000.0,
         unit="people on proactive care per productive WTE",
     )
-    cost_per_wte_gbp: float = param(
+    cost_per_wte_gbp: float = cost(
         55_000.0,
+        "2024/25",
         source="assumption_staff_cost",
-        ge=0.0,
         le=1_000_000.0,
-        unit="GBP a year per funded WTE incl. on-costs (2024/25 prices); for the finance ledger",
+        unit="GBP a year per funded WTE incl. on-costs; for the finance ledger",
     )
 
 
@@ -835,13 +1015,19 @@ class DischargeServiceConfig(_Section):
     service_days: float = param(
         0.0, source="assumption_service_length", ge=0.0, le=10_000.0, unit="days, mean"
     )
-    cost_per_day_gbp: float = param(
-        0.0, source="assumption_social_care_cost", ge=0.0, le=10_000.0, unit="GBP a place-day"
+    cost_per_day_gbp: float = cost(
+        0.0,
+        "2024/25",
+        source="assumption_social_care_cost",
+        le=10_000.0,
+        unit="GBP a place-day",
+        doc="each pathway's default is a 2024/25 price (see its source)",
     )
 
 
-def _service(capacity: float, arrange: float, days: float, cost: float) -> Any:
-    return field(default_factory=lambda: DischargeServiceConfig(capacity, arrange, days, cost))
+def _service(capacity: float, arrange: float, days: float, cost_gbp: float, year: str) -> Any:
+    price = to_price_base(cost_gbp, year, "social_care: a place-day")
+    return field(default_factory=lambda: DischargeServiceConfig(capacity, arrange, days, price))
 
 
 @dataclass
@@ -869,9 +1055,9 @@ class SocialCareConfig(_Section):
         sums_to_one=True,
         doc="pathways 0-3 of emergency discharges of people 65+ (younger people: pathway 0)",
     )
-    home_support: DischargeServiceConfig = _service(230.0, 3.5, 42.0, 42.8)
-    intermediate_beds: DischargeServiceConfig = _service(15.0, 6.0, 28.0, 157.0)
-    care_homes: DischargeServiceConfig = _service(95.0, 10.0, 730.0, 157.0)
+    home_support: DischargeServiceConfig = _service(230.0, 3.5, 42.0, 42.8, "2024/25")
+    intermediate_beds: DischargeServiceConfig = _service(15.0, 6.0, 28.0, 157.0, "2024/25")
+    care_homes: DischargeServiceConfig = _service(95.0, 10.0, 730.0, 157.0, "2024/25")
 
 
 # --------------------------------------------------------------------------------------------
@@ -929,17 +1115,17 @@ class VirtualWardConfig(_Section):
         doc="posts funded per virtual bed; staffed beds = productive WTE / this, capped at the"
         " funded beds",
     )
-    technology_cost_per_bed_per_year_gbp: float = param(
+    technology_cost_per_bed_per_year_gbp: float = cost(
         2_500.0,
+        "2024/25",
         source="assumption_vw_costs",
-        ge=0.0,
         le=1_000_000.0,
         unit="GBP a funded virtual bed a year (monitoring kit, platform)",
     )
-    setup_cost_per_bed_gbp: float = param(
+    setup_cost_per_bed_gbp: float = cost(
         17_900.0,
+        "2022/23",
         source="vw_implementation_cost",
-        ge=0.0,
         le=1_000_000.0,
         unit="GBP once per virtual bed newly funded",
     )
@@ -1051,10 +1237,10 @@ class TargetedOfferConfig(_Section):
     housing_gap_closed: float = param(
         0.0, source="scenario_choice", ge=0.0, le=1.0, doc="share of the housing gap it closes"
     )
-    cost_per_patient_gbp: float = param(
+    cost_per_patient_gbp: float = cost(
         0.0,
+        "2024/25",
         source="assumption_vw_costs",
-        ge=0.0,
         le=100_000.0,
         unit="GBP per virtual-ward admission in an offered quintile",
     )
@@ -1166,23 +1352,23 @@ class TariffConfig(_Section):
     complex long stays a loss.
     """
 
-    emergency_routine_gbp: float = param(
-        3710.0, source="calibration_tariff", ge=0.0, le=1_000_000.0, unit="GBP a spell"
+    emergency_routine_gbp: float = cost(
+        3710.0, "2020/21", source="calibration_tariff", le=1_000_000.0, unit="GBP a spell"
     )
-    emergency_complex_gbp: float = param(
-        7430.0, source="calibration_tariff", ge=0.0, le=1_000_000.0, unit="GBP a spell"
+    emergency_complex_gbp: float = cost(
+        7430.0, "2020/21", source="calibration_tariff", le=1_000_000.0, unit="GBP a spell"
     )
-    elective_routine_gbp: float = param(
-        6680.0, source="calibration_tariff", ge=0.0, le=1_000_000.0, unit="GBP a spell"
+    elective_routine_gbp: float = cost(
+        6680.0, "2020/21", source="calibration_tariff", le=1_000_000.0, unit="GBP a spell"
     )
-    elective_complex_gbp: float = param(
-        13350.0, source="calibration_tariff", ge=0.0, le=1_000_000.0, unit="GBP a spell"
+    elective_complex_gbp: float = cost(
+        13350.0, "2020/21", source="calibration_tariff", le=1_000_000.0, unit="GBP a spell"
     )
     trim_point_days: float = param(
         14.0, source="assumption_trim_point", ge=0.0, le=365.0, unit="days"
     )
-    excess_bed_day_gbp: float = param(
-        273.0, source="pbr_2012_excess_bed_day", ge=0.0, le=100_000.0, unit="GBP a day"
+    excess_bed_day_gbp: float = cost(
+        273.0, "2012/13", source="pbr_2012_excess_bed_day", le=100_000.0, unit="GBP a day"
     )
 
 
@@ -1195,10 +1381,10 @@ class TransitionFundingConfig(_Section):
     the place pays the rest, and everything once the list of years runs out.
     """
 
-    gbp_per_head_by_year: list[float] = param(
+    gbp_per_head_by_year: list[float] = cost(
         [],
+        "2024/25",
         source="vw_programme_funding",
-        ge=0.0,
         le=10_000.0,
         unit="GBP per head a year",
         doc="empty: no transition funding",
@@ -1218,15 +1404,18 @@ class FinanceConfig(_Section):
     """Unit costs, payment rules and transition funding for the ledger (one price year)."""
 
     price_year: str = param(
+        PRICE_BASE,
+        source="nhs_cost_inflation_index",
+        choices=(PRICE_BASE,),
+        doc="the price base of every money value in the config, the ledger and the reports:"
+        " each cost's default is inflated from its source's price year with the NHS Cost"
+        " Inflation Index (leftshift/config/prices.py); a value set in a scenario is read in"
+        " these prices",
+    )
+    bed_day_cost_gbp: float = cost(
+        901.0,
         "2020/21",
         source="ncc_2021_bed_day",
-        doc="acute unit costs are National Cost Collection 2020/21 and are not inflated; the"
-        " community staff cost is a 2024/25 assumption (see docs/model.md, Money)",
-    )
-    bed_day_cost_gbp: float = param(
-        901.0,
-        source="ncc_2021_bed_day",
-        ge=0.0,
         le=100_000.0,
         unit="GBP a non-elective bed-day including treatment",
     )
@@ -1238,10 +1427,10 @@ class FinanceConfig(_Section):
         doc="share of the bed-day cost fixed by the staffed bed stock (paid per open bed-day);"
         " the rest is variable, per occupied bed-day",
     )
-    elective_bed_day_extra_cost_gbp: float = param(
+    elective_bed_day_extra_cost_gbp: float = cost(
         1448.0,
+        "2020/21",
         source="ncc_2021_bed_day",
-        ge=0.0,
         le=100_000.0,
         unit="GBP a day of an elective stay on top of the bed-day cost (theatres, implants)",
     )
@@ -1252,21 +1441,25 @@ class FinanceConfig(_Section):
         doc="aligned: fixed element for emergency care + tariff for elective spells; block:"
         " both fixed; activity: every spell at tariff",
     )
-    emergency_fixed_payment_gbp_per_head: float = param(
+    emergency_fixed_payment_gbp_per_head: float = cost(
         469.0,
+        "2020/21",
         source="calibration_tariff",
-        ge=0.0,
         le=100_000.0,
         unit="GBP per head a year (aligned and block)",
     )
-    elective_block_payment_gbp_per_head: float = param(
-        290.0, source="calibration_tariff", ge=0.0, le=100_000.0, unit="GBP per head a year (block)"
+    elective_block_payment_gbp_per_head: float = cost(
+        290.0,
+        "2020/21",
+        source="calibration_tariff",
+        le=100_000.0,
+        unit="GBP per head a year (block)",
     )
     tariff: TariffConfig = section(TariffConfig)
-    recruitment_cost_per_hire_gbp: float = param(
+    recruitment_cost_per_hire_gbp: float = cost(
         5000.0,
+        "2024/25",
         source="assumption_recruitment_cost",
-        ge=0.0,
         le=1_000_000.0,
         unit="GBP per WTE hired (advertising, interviews, induction and training)",
     )
@@ -1282,8 +1475,8 @@ class OutcomesConfig(_Section):
 
     A person's utility is the age norm x a multiplier for their COPD stage x one for their NYHA
     class x one for their frailty level (multipliers are relative to the mildest stage, 1 for
-    no disease). QALYs are utility x time alive, less a loss per admission by cause and for time
-    on the list beyond 18 weeks.
+    no disease). QALYs are utility x time alive, less a loss per admission by cause and while
+    waiting on the elective list, plus a gain for each elective spell (treatment from the list).
     """
 
     utility_by_age: list[float] = param(
@@ -1333,12 +1526,11 @@ class OutcomesConfig(_Section):
         length=N_NYHA,
         unit="QALYs per heart-failure admission, NYHA I-IV",
     )
-    utility_decrement_waiting_over_18_weeks: float = param(
-        0.0,
-        source="gap_waiting_utility",
-        ge=0.0,
-        le=1.0,
-        unit="utility lost a year while on the list beyond 18 weeks",
+    elective_qaly_gain_per_spell: EffectConfig = _effect(
+        1.0, 0.0, 2.77, "gap_elective_qaly_gain", bounds=(0.0, 10.0)
+    )
+    waiting_utility_decline_per_month: EffectConfig = _effect(
+        0.0135, 0.0, 0.027, "waiting_utility_decline", bounds=(0.0, 1.0)
     )
     ed_delay_hours: float = param(
         6.0, source="jones_2022", ge=0.0, le=72.0, unit="hours from arrival to a bed"
@@ -1468,6 +1660,25 @@ class ReportConfig(_Section):
         ge=0.0,
         le=100.0,
         doc="the search closes its wards at this time (years after the warm-up)",
+    )
+    target_occupancy: float = param(
+        0.92,
+        source="nhs_planning_occupancy",
+        gt=0.0,
+        le=1.0,
+        doc="beds avoided: each arm's beds needed are its bed-days in use plus those of the"
+        " emergency patients left waiting in ED for a bed, at this occupancy (the NHS planning"
+        " maximum)",
+    )
+    bed_capital_cost_gbp: list[float] = param(
+        [211_401.0, 1_000_000.0, 2_500_000.0],
+        source="assumption_bed_capital_cost",
+        ge=0.0,
+        le=1e8,
+        length=3,
+        unit="GBP per G&A bed (low, central, high)",
+        doc="capital cost of providing one G&A bed, to value beds avoided as cost avoidance"
+        " (never a cash saving); not price-adjusted",
     )
 
 

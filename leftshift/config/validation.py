@@ -12,9 +12,16 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from leftshift.config import tables
 from leftshift.config.beds import split_beds
 from leftshift.config.dimensions import AGE_BANDS
-from leftshift.config.schema import Config, ConfigError, EffectConfig, PiecewiseConfig
+from leftshift.config.schema import (
+    BED_OFFER_STEPS,
+    Config,
+    ConfigError,
+    EffectConfig,
+    PiecewiseConfig,
+)
 
 
 def iter_leaves(obj: Any, prefix: str = "", source: str | None = None) -> Any:
@@ -28,12 +35,13 @@ def iter_leaves(obj: Any, prefix: str = "", source: str | None = None) -> Any:
         key = f"{prefix}{f.name}"
         if dataclasses.is_dataclass(value):
             inner = iter_leaves(value, key + ".", f.metadata.get("source", source))
-            if f.metadata.get("probability"):
+            bounds = f.metadata.get("bounds")
+            if bounds is not None:
                 inner = (
                     (
                         k,
                         v,
-                        {**m, "ge": 0.0, "le": 1.0}
+                        {**m, "ge": bounds[0], "le": bounds[1]}
                         if k.rsplit(".", 1)[1] in PROBABILITY_LEAVES
                         else m,
                     )
@@ -47,7 +55,7 @@ def iter_leaves(obj: Any, prefix: str = "", source: str | None = None) -> Any:
             yield key, value, meta
 
 
-#: the leaves of a probability effect (see ``schema._effect``) held to [0, 1]
+#: the leaves of a bounded effect (see ``schema._effect``) held to its bounds
 PROBABILITY_LEAVES = ("mean", "low", "high")
 
 
@@ -105,6 +113,13 @@ def _check_leaf(key: str, value: Any, meta: Mapping[str, Any]) -> list[str]:
             ]
         return []
     if meta.get("choices"):
+        if isinstance(value, list | tuple):  # a list of words, each one of the choices
+            bad = [v for v in value if v not in meta["choices"]]
+            if bad:
+                return [
+                    f"{key} = {list(value)!r}: each must be one of {', '.join(meta['choices'])}"
+                ]
+            return []
         if value not in meta["choices"]:
             return [f"{key} = {value!r}: must be one of {', '.join(meta['choices'])}"]
         return []
@@ -156,13 +171,6 @@ def _cross_checks(cfg: Config) -> list[str]:
     problems += _normalisation_checks(cfg)
     if cfg.run.n_jobs == 0:
         problems.append("run.n_jobs = 0: must be -1 (every core) or at least 1")
-    effect = cfg.outcomes.ed_delay_deaths_per_patient
-    if effect.distribution == "normal":
-        problems.append(
-            "outcomes.ed_delay_deaths_per_patient.distribution = 'normal': a probability needs"
-            " a bounded distribution (triangular, uniform or fixed); a normal draw can be"
-            " negative"
-        )
     try:
         dt.date.fromisoformat(cfg.run.start_date)
     except ValueError:
@@ -176,6 +184,22 @@ def _cross_checks(cfg: Config) -> list[str]:
     if window is not None and len(window) == 2 and not window[0] < window[1]:
         problems.append(
             f"hospital.discharge_window_hours = {list(window)}: start must be before end"
+        )
+    if h.discharge_hour_weights is not None and window is not None:
+        problems.append(
+            "hospital.discharge_hour_weights is set while hospital.discharge_window_hours ="
+            f" {list(window)}: use one of them (set discharge_window_hours to null)"
+        )
+    order = list(h.bed_offer_order)
+    if sorted(order) != sorted(BED_OFFER_STEPS):
+        problems.append(
+            f"hospital.bed_offer_order = {order}: must list each of {list(BED_OFFER_STEPS)}"
+            " once, in the order a freed bed is offered"
+        )
+    if h.outlying and not h.specialty_pools:
+        problems.append(
+            "hospital.outlying = true needs hospital.specialty_pools = true (outliers move"
+            " between pools)"
         )
     if h.stay_multiplier_min > h.stay_multiplier_max:
         problems.append(
@@ -202,6 +226,17 @@ def _cross_checks(cfg: Config) -> list[str]:
                 f" {cfg.place.general_acute_beds} G&A beds a pool would get {min(pools)} beds"
                 " (medical and surgical need at least 1 each with hospital.specialty_pools)"
             )
+        elif cfg.place.ring_fenced_elective_beds >= pools[1]:
+            problems.append(
+                f"place.ring_fenced_elective_beds = {cfg.place.ring_fenced_elective_beds}: must"
+                f" be below the surgical pool's {pools[1]} beds (the hub is taken from it and at"
+                " least 1 surgical bed must stay open to emergencies)"
+            )
+    elif cfg.place.ring_fenced_elective_beds:
+        problems.append(
+            f"place.ring_fenced_elective_beds = {cfg.place.ring_fenced_elective_beds} needs"
+            " hospital.specialty_pools = true (the hub is taken from the surgical pool)"
+        )
     for i, share in enumerate(cfg.place.age_shares):
         if 0 < share < MIN_AGE_SHARE:
             problems.append(
@@ -212,6 +247,45 @@ def _cross_checks(cfg: Config) -> list[str]:
     problems += _stationary_mortality_checks(cfg)
     problems += _copd_generator_checks(cfg)
     problems += _demand_load_checks(cfg)
+    capital = list(cfg.report.bed_capital_cost_gbp)
+    if len(capital) == 3 and not capital[0] <= capital[1] <= capital[2]:
+        problems.append(f"report.bed_capital_cost_gbp = {capital}: must be low <= central <= high")
+    if not problems:  # the run's dates are needed, and read above
+        problems += _projection_checks(cfg)
+    return problems
+
+
+def _projection_checks(cfg: Config) -> list[str]:
+    """With ``population.transitions=projected``: a readable table that covers the run.
+
+    The table must name every age band, hold finite populations above zero in increasing
+    years, and span the run from ``run.start_date`` to the end of its horizon (no
+    extrapolation); migration is then the projection's, so ``net_migration_per_1000`` must be 0.
+    """
+    pop = cfg.population
+    if pop.transitions != "projected":
+        return []
+    key = "population.projection_table"
+    try:
+        years, _ = tables.projection(pop.projection_table, AGE_BANDS)
+    except tables.ProjectionTableError as exc:
+        return [f"{key} = {pop.projection_table!r}: {exc}"]
+    start = dt.date.fromisoformat(cfg.run.start_date)
+    first = start.year + (start - dt.date(start.year, 7, 1)).days / 365.25
+    last = first + cfg.run.warmup_months / 12.0 + cfg.run.horizon_years
+    problems = []
+    if first < years[0] or last > years[-1]:
+        problems.append(
+            f"{key} = {pop.projection_table!r}: covers mid-{years[0]:g} to mid-{years[-1]:g},"
+            f" but the run (run.start_date {cfg.run.start_date}, run.warmup_months"
+            f" {cfg.run.warmup_months}, run.horizon_years {cfg.run.horizon_years}) needs"
+            f" {first:.2f} to {last:.2f}"
+        )
+    if pop.net_migration_per_1000 != 0:
+        problems.append(
+            f"population.net_migration_per_1000 = {pop.net_migration_per_1000}: must be 0 with"
+            " population.transitions = projected (the projection's migration is solved by band)"
+        )
     return problems
 
 
@@ -293,13 +367,13 @@ def _stationary_mortality_checks(cfg: Config) -> list[str]:
     month, and 74,212 people became 47 million in 13 months (fuzz, 2026-12-03).
     """
     pop = cfg.population
-    if pop.transitions != "stationary":
+    if pop.transitions not in ("stationary", "projected"):
         return []
     worst = max(pop.mortality_per_1000_by_age, default=0.0)
     if worst > STATIONARY_MAX_MORTALITY_PER_1000:
         return [
             f"population.mortality_per_1000_by_age = {list(pop.mortality_per_1000_by_age)}:"
-            f" with population.transitions = stationary every band must be at most"
+            f" with population.transitions = {pop.transitions} every band must be at most"
             f" {STATIONARY_MAX_MORTALITY_PER_1000:g} per 1,000 a year (a monthly step cannot"
             " hold a population steady at higher death rates); use"
             " population.transitions=published"
@@ -317,7 +391,7 @@ def _stationary_mortality_checks(cfg: Config) -> list[str]:
                 f" population.copd.prevalence_by_age[{i}] = {pop.copd.prevalence_by_age[i]:g}"
                 f" (with population.copd.annual_transitions): people aged {band} would die at"
                 f" {rate * 1000:.0f} per 1,000 a year, conditions included; with"
-                " population.transitions = stationary every band must be at most"
+                f" population.transitions = {pop.transitions} every band must be at most"
                 f" {STATIONARY_MAX_MORTALITY_PER_1000:g} (births balance the initial death rate"
                 " and a monthly step cannot hold the population steady above it); use"
                 " population.transitions=published"
@@ -413,6 +487,14 @@ def _check_sections(cfg: Any, prefix: str = "") -> list[str]:
         key = f"{prefix}{f.name}"
         if isinstance(value, EffectConfig):
             problems += _effect_problems(key, value)
+            bounds = f.metadata.get("bounds")
+            if bounds is not None and value.distribution == "normal":
+                what = "a probability" if f.metadata.get("probability") else "this effect"
+                problems.append(
+                    f"{key}.distribution = 'normal': {what} needs a bounded distribution"
+                    f" (triangular, uniform or fixed) within [{bounds[0]:g}, {bounds[1]:g}];"
+                    " a normal draw can leave it"
+                )
         elif isinstance(value, PiecewiseConfig):
             years = list(value.years)
             if len(years) != len(value.values):

@@ -317,6 +317,21 @@ class Demand:
         dies = u_death < self.death_probability.ravel()[cells]
         return is_complex, marginal, los, u_admit, u_cause, dies
 
+    def _by_decision_hour(self, times: np.ndarray) -> np.ndarray:
+        """Move each time within its day so the hours follow ``hospital.decision_hour_weights``.
+
+        Arrivals are drawn evenly within the day; the inverse of the hours' cumulative share
+        maps that even fraction of the day onto the profile. The map keeps the day and the
+        order of times within it, and draws no random numbers (so arms stay in step).
+        """
+        weights = self.cfg.hospital.decision_hour_weights
+        if weights is None or not len(times):
+            return times
+        cum = np.concatenate(([0.0], np.cumsum(weights)))
+        day = np.floor(times)
+        frac = np.interp(times - day, cum / cum[-1], np.arange(25) / 24.0)
+        return day + np.minimum(frac, np.nextafter(1.0, 0.0))
+
     def _pools(self, cause: np.ndarray, stream: str) -> np.ndarray | None:
         """Home bed pool of each candidate (0 medical, 1 surgical), or None with one pool.
 
@@ -467,6 +482,7 @@ class Demand:
         times, cells, kept, avoided = self._thinned_arrivals(
             "emergency_arrivals", ref, actual, start, end, untreated
         )
+        times = self._by_decision_hour(times)
         is_complex, marginal, los, u_admit, u_cause, dies = self._emergency_attributes(
             cells, "emergency_case", "emergency_los"
         )

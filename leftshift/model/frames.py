@@ -69,6 +69,34 @@ def interval_mass(
     return IntervalIntegrator(starts, ends, bounds).mass(weights)
 
 
+def ramp_mass(starts: np.ndarray, ends: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    """Integral over each bin [bounds[k], bounds[k+1]) of sum_i (t - start_i) 1{start_i<=t<end_i}.
+
+    Time since each interval began, integrated: with a quantity that grows linearly from the
+    start of an interval (utility lost while waiting), its total in each bin. From the primitive
+    G(T) = sum_{start_i <= T} (T - start_i)^2 / 2 - sum_{end_i <= T} [(T - start_i)^2
+    - (end_i - start_i)^2] / 2, with prefix sums of 1, start and start^2 (sorted once), so
+    O(n log n) rather than one pass per bin. ``ends`` must be finite (clip them to the run's end).
+    """
+    starts = np.asarray(starts, float)
+    ends = np.asarray(ends, float)
+    bounds = np.asarray(bounds, float)
+    total = np.zeros(len(bounds))
+    by_start = np.sort(starts)
+    order = np.argsort(ends, kind="stable")
+    sides = (
+        (1.0, by_start, by_start, by_start**2),
+        (-1.0, ends[order], starts[order], starts[order] ** 2 - (ends[order] - starts[order]) ** 2),
+    )
+    for sign, points, first, second in sides:
+        idx = np.searchsorted(points, bounds, side="right")
+        n = np.arange(len(points) + 1, dtype=float)
+        s1 = np.concatenate([[0.0], np.cumsum(first)])[idx]
+        s2 = np.concatenate([[0.0], np.cumsum(second)])[idx]
+        total += sign * (n[idx] * bounds**2 - 2.0 * bounds * s1 + s2) / 2.0
+    return np.diff(total)
+
+
 def instant_occupancy(
     starts: np.ndarray,
     stops: np.ndarray,
@@ -168,6 +196,9 @@ def presentations_frame(batches: list[EmergencyBatch], end_day: float) -> pd.Dat
             "pathway",
             "step_down_days",
             "vw_excluded",
+            "outlier",
+            "outlier_extra",
+            "repatriated",
         )
     }
     route = np.concatenate([np.full(len(b.time), b.route, np.int8) for b in batches])
@@ -194,6 +225,9 @@ def presentations_frame(batches: list[EmergencyBatch], end_day: float) -> pd.Dat
             "delayed_discharge_days": cat["delay"],
             "step_down_days": cat["step_down_days"],
             "virtual_ward_excluded": cat["vw_excluded"],
+            "outlier": cat["outlier"],
+            "outlier_extra_days": cat["outlier_extra"],
+            "repatriated": cat["repatriated"],
         }
     )
 
@@ -212,6 +246,7 @@ def referrals_frame(batches: list[ReferralBatch]) -> pd.DataFrame:
             "exit_reason",
             "los",
             "clinical_los",
+            "outlier_days",
         )
     }
     return pd.DataFrame(
@@ -229,6 +264,7 @@ def referrals_frame(batches: list[ReferralBatch]) -> pd.DataFrame:
             "los_days": cat["los"],
             "clinical_los_days": cat["clinical_los"],
             "base_los_days": np.where(cat["exit_reason"] == TREATED, cat["base_los"], np.nan),
+            "outlier_extra_days": cat["outlier_days"],
         }
     )
 
@@ -245,6 +281,7 @@ _EMERGENCY_EPISODE_COLUMNS = [
     "clinical_los_days",
     "base_los_days",
     "delayed_discharge_days",
+    "outlier_extra_days",
 ]
 _ELECTIVE_EPISODE_COLUMNS = [
     "referral_day",
@@ -253,6 +290,7 @@ _ELECTIVE_EPISODE_COLUMNS = [
     "los_days",
     "clinical_los_days",
     "base_los_days",
+    "outlier_extra_days",
 ]
 
 
@@ -282,6 +320,7 @@ def episodes_frame(presentations: pd.DataFrame, referrals: pd.DataFrame) -> pd.D
                 "clinical_los_days": em["clinical_los_days"].to_numpy(),
                 "base_los_days": em["base_los_days"].to_numpy(),
                 "delayed_discharge_days": em["delayed_discharge_days"].to_numpy(),
+                "outlier_extra_days": em["outlier_extra_days"].to_numpy(),
             }
         ),
         pd.DataFrame(
@@ -304,6 +343,7 @@ def episodes_frame(presentations: pd.DataFrame, referrals: pd.DataFrame) -> pd.D
                 "clinical_los_days": el["clinical_los_days"].to_numpy(),
                 "base_los_days": el["base_los_days"].to_numpy(),
                 "delayed_discharge_days": np.zeros(len(el)),
+                "outlier_extra_days": el["outlier_extra_days"].to_numpy(),
             }
         ),
     ]
@@ -352,12 +392,15 @@ def monthly_metrics(
     m[metrics.BED_DAYS_EMERGENCY_COMPLEX] = beds.mass(emerg & complex_mix)
     m[metrics.BED_DAYS_ELECTIVE_COMPLEX] = beds.mass(~emerg & complex_mix)
     delay = episodes["delayed_discharge_days"].to_numpy()
+    outlier_extra = episodes["outlier_extra_days"].fillna(0.0).to_numpy()
     with np.errstate(invalid="ignore", divide="ignore"):
-        pressure_share = np.where(los > 0, (clinical - base) / los, 0.0)
+        pressure_share = np.where(los > 0, (clinical - base - outlier_extra) / los, 0.0)
+        outlier_share = np.where(los > 0, outlier_extra / los, 0.0)
         window_share = np.where(los > 0, (los - clinical - delay) / los, 0.0)
         delay_share = np.where(los > 0, delay / los, 0.0)
         base_share = np.where(los > 0, base / los, 0.0)
     m[metrics.BED_DAYS_STAY_PRESSURE] = beds.mass(pressure_share)
+    m[metrics.BED_DAYS_OUTLIER_EXTRA_STAY] = beds.mass(outlier_share)
     # base-stay bed-time by who used it (base stay = before occupancy and discharge timing)
     m[metrics.BED_DAYS_BASE_EMERGENCY_CORE] = beds.mass(base_share * (emerg & ~marginal))
     m[metrics.BED_DAYS_BASE_EMERGENCY_MARGINAL] = beds.mass(base_share * (emerg & marginal))
@@ -440,6 +483,11 @@ def monthly_metrics(
     m[metrics.ADMISSIONS_VIA_ED] = counts_in_bins(bed_at[via_ed], bounds)
     m[metrics.ED_WAITS_4H_PLUS] = counts_in_bins(bed_at[via_ed & (waited >= 4.0)], bounds)
     m[metrics.ED_WAITS_12H_PLUS] = counts_in_bins(bed_at[via_ed & (waited >= 12.0)], bounds)
+    outlier = presentations["outlier"].to_numpy(bool)
+    m[metrics.OUTLIER_ADMISSIONS] = counts_in_bins(bed_at[outlier], bounds)
+    m[metrics.REPATRIATIONS] = counts_in_bins(
+        bed_at[presentations["repatriated"].to_numpy(bool)], bounds
+    )
 
     # waiting list: stock at month end, flows by month
     ref_t = referrals["referral_day"].to_numpy()

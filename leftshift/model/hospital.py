@@ -15,7 +15,9 @@ Capacity-pressure channels (MODEL.md section 3), each switched off by a zero par
 (d) referrals respond to waiting times (in :mod:`leftshift.model`).
 """
 
+import bisect
 import functools
+import itertools
 import math
 from collections import deque
 from collections.abc import Callable
@@ -144,6 +146,11 @@ class Pool:
         "threshold_beds",
         "end_stay",
         "leave_for_pathway",
+        "cleaned",
+        "outliers_in",
+        "away",
+        "cleaning",
+        "ring_fenced",
     )
 
     def __init__(self, name: str, core_beds: int, escalation_beds: int, threshold: float):
@@ -158,11 +165,43 @@ class Pool:
         #: the callbacks that end a stay and free a bed of this pool (set by the hospital)
         self.end_stay: Callable[[simpy.Event], None] = _unset
         self.leave_for_pathway: Callable[[EmergencyBatch, int, float], None] = _unset
+        self.cleaned: Callable[[simpy.Event], None] = _unset
+        #: beds of this pool held by outliers from other pools
+        self.outliers_in = 0
+        #: patients of this pool lying in other pools, oldest first (to repatriate)
+        self.away: deque[Outlier] = deque()
+        #: empty beds being turned around (cleaned and made ready) before the next patient
+        self.cleaning = 0
+        #: electives only (a surgical hub): no emergency and no outlier
+        self.ring_fenced = name == "hub"
 
     @property
     def target_beds(self) -> int:
         """Beds that should be open: the core stock, plus escalation beds while escalated."""
         return self.core_beds + (self.escalation_beds if self.escalated else 0)
+
+
+class Outlier:
+    """An emergency patient in a bed of another pool than their home pool.
+
+    Their stay's events carry this record, not the pool, because the bed they free at the end
+    is wherever they lie then: repatriation moves them home when a home bed falls free.
+    """
+
+    __slots__ = ("pool", "home", "batch", "i", "end_stay", "leave_for_pathway", "left")
+
+    def __init__(self, pool: Pool, home: Pool, batch: "EmergencyBatch | ReferralBatch", i: int):
+        self.pool = pool
+        self.home = home
+        self.batch = batch
+        self.i = i
+        self.end_stay: Callable[[simpy.Event], None] = _unset
+        self.leave_for_pathway: Callable[[EmergencyBatch, int, float], None] = _unset
+        self.left = False  # out of the bed (or past repatriation): skipped in ``home.away``
+
+
+#: where a stay is: its home pool, or an outlier record
+Where = Pool | Outlier
 
 
 def pool_beds(cfg: Config) -> list[tuple[str, int, int]]:
@@ -175,7 +214,9 @@ def pool_beds(cfg: Config) -> list[tuple[str, int, int]]:
     if not cfg.hospital.specialty_pools:
         return [("all", beds, escalation)]
     whole = split_beds(beds, cfg.place.pool_bed_shares)
-    return [("medical", whole[0], escalation), ("surgical", whole[1], 0)]
+    hub = cfg.place.ring_fenced_elective_beds
+    pools = [("medical", whole[0], escalation), ("surgical", whole[1] - hub, 0)]
+    return pools + ([("hub", hub, 0)] if hub else [])
 
 
 class Hospital:
@@ -200,10 +241,32 @@ class Hospital:
         self.h = h
         self.waiting_list = waiting_list
         self.pools = [Pool(n, c, e, h.elective_threshold) for n, c, e in pool_beds(cfg)]
-        self.medical, self.surgical = self.pools[0], self.pools[-1]
+        self.medical, self.surgical = self.pools[0], self.pools[min(1, len(self.pools) - 1)]
+        #: the ring-fenced elective beds, if any (filled to the last bed: no threshold)
+        self.hub = self.pools[2] if len(self.pools) > 2 else None
+        if self.hub is not None:
+            self.hub.threshold_beds = float(self.hub.open_beds)
         for pool in self.pools:
-            pool.end_stay = functools.partial(self._end_stay, pool=pool)
-            pool.leave_for_pathway = functools.partial(self._leave_for_pathway, pool=pool)
+            pool.end_stay = functools.partial(self._end_stay, where=pool)
+            pool.leave_for_pathway = functools.partial(self._leave_for_pathway, where=pool)
+            pool.cleaned = functools.partial(self._cleaned, pool=pool)
+        self._turnaround = h.bed_turnaround_hours / 24.0
+        order = list(h.bed_offer_order)
+        self._usual_order = order == ["boarder", "repatriation", "outlier", "elective"]
+        self._offer_steps = {
+            "boarder": self._offer_to_boarder,
+            "repatriation": self._offer_to_repatriation,
+            "outlier": self._offer_to_outlier,
+            "elective": self._offer_to_list,
+        }
+        self._order = [self._offer_steps[step] for step in order]
+        self._list_before_boarders = order.index("elective") < order.index("boarder")
+        self._outliers_before_list = order.index("outlier") < order.index("elective")
+        #: outlying between pools (needs more than one pool)
+        self.outlying = h.outlying and len(self.pools) > 1
+        self._outlier_share = h.outlier_max_share
+        self._outlier_stay = h.outlier_stay_multiplier
+        self.repatriations = 0
         #: (time, beds) of each ward closure decided (its beds close as they fall empty)
         self.ward_closures: list[tuple[float, int]] = []
         #: (time, core beds) whenever the core (non-escalation) stock changes
@@ -235,6 +298,13 @@ class Hospital:
         # constants of the hot path, computed once
         window = h.discharge_window_hours
         self._window = None if window is None else (window[0] / 24.0, window[1] / 24.0)
+        hours = h.discharge_hour_weights
+        if hours is None:
+            self._hour_cdf: list[float] | None = None
+        else:
+            total = float(sum(hours))
+            self._hour_cdf = [float(c) / total for c in itertools.accumulate(hours, initial=0.0)]
+            self._hour_share = [float(w) / total for w in hours]
         self._stay_at_tip = 1.0 + h.discharge_pressure_slope * (
             h.reference_occupancy - h.tipping_occupancy
         )
@@ -309,14 +379,19 @@ class Hospital:
             return
         pool = self._home(batch, i)
         if batch.marginal_list[i]:
-            occupancy = pool.occupied / pool.open_beds
+            occupancy = (pool.occupied + len(pool.boarders)) / pool.open_beds
             if batch.u_admit[i] >= self.marginal_admission_probability(occupancy):
                 batch.outcome[i] = DECLINED
                 self._dies_outside(batch, i)
                 return
-        if pool.occupied < pool.open_beds:
+        if pool.occupied + pool.cleaning < pool.open_beds:
             self._start_stay(batch, i, pool)
             return
+        if self.outlying:
+            other = self._outlier_bed(pool)
+            if other is not None:
+                self._start_stay(batch, i, other, home=pool)
+                return
         limit = self.h.max_ed_boarders
         if limit is not None and self.n_boarders >= limit:
             batch.outcome[i] = DIVERTED
@@ -332,7 +407,7 @@ class Hospital:
             pool.escalated = True
             if pool.open_beds < pool.target_beds:
                 self._set_open_beds(pool, pool.target_beds)
-            while pool.boarders and pool.occupied < pool.open_beds:
+            while pool.boarders and pool.occupied + pool.cleaning < pool.open_beds:
                 self._admit_boarder(pool)
 
     def _dies_outside(self, batch: EmergencyBatch, i: int) -> None:
@@ -343,13 +418,77 @@ class Hospital:
         if batch.dies_list[i]:
             self.deaths.record(self.env.now, int(batch.cell[i]))
 
-    def _admit_boarder(self, pool: Pool) -> None:
+    def _admit_boarder(self, pool: Pool, into: Pool | None = None) -> None:
+        """The longest-waiting boarder of ``pool`` takes a bed of that pool, or of ``into``."""
         now = self.env.now
         self._boarding_time += now
         batch, i = pool.boarders.popleft()
         if now - batch.time[i] > self._ed_delay_days and not batch.dies_list[i]:
             self.delayed_in_ed.append((now, int(batch.cell[i])))
-        self._start_stay(batch, i, pool)
+        if into is None:
+            self._start_stay(batch, i, pool)
+        else:
+            self._start_stay(batch, i, into, home=pool)
+
+    # -- outlying ----------------------------------------------------------------------------
+    def _has_outlier_room(self, pool: Pool) -> bool:
+        return (
+            not pool.ring_fenced
+            and not pool.boarders
+            and pool.occupied + pool.cleaning < pool.open_beds
+            and pool.outliers_in < self._outlier_share * pool.open_beds
+        )
+
+    def _takes_elective_outlier(self, pool: Pool) -> bool:
+        return (
+            pool is not self.surgical
+            and self._has_outlier_room(pool)
+            and pool.occupied + pool.cleaning < pool.threshold_beds
+        )
+
+    def _outlier_bed(self, home: Pool) -> Pool | None:
+        """Another pool with a free bed it may give an outlier, or None."""
+        for pool in self.pools:
+            if pool is not home and self._has_outlier_room(pool):
+                return pool
+        return None
+
+    def _take_outlier(self, pool: Pool) -> bool:
+        """Give a free bed of ``pool`` to the longest-waiting boarder of another pool."""
+        if not self._has_outlier_room(pool):
+            return False
+        best: Pool | None = None
+        for other in self.pools:
+            if other is not pool and other.boarders:
+                if (
+                    best is None
+                    or other.boarders[0][0].time[other.boarders[0][1]]
+                    < (best.boarders[0][0].time[best.boarders[0][1]])
+                ):
+                    best = other
+        if best is None:
+            return False
+        self._admit_boarder(best, into=pool)
+        return True
+
+    def _repatriate(self, home: Pool) -> bool:
+        """Move the longest-away patient of ``home`` back into its free bed."""
+        away = home.away
+        while away:
+            out = away.popleft()
+            if out.left:
+                continue
+            other = out.pool
+            other.occupied -= 1
+            other.outliers_in -= 1
+            out.pool = home
+            home.occupied += 1
+            self.repatriations += 1
+            assert isinstance(out.batch, EmergencyBatch)  # only emergencies are moved home
+            out.batch.repatriated_index.append(out.i)
+            self._vacated(other)
+            return True
+        return False
 
     def admit_electives(self) -> int:
         """Channel (a): admit from the list while a bed and the threshold allow.
@@ -362,25 +501,62 @@ class Hospital:
         cap = self.h.max_elective_admissions_per_day
         pool = self.surgical
         admitted = 0
-        while (
-            not pool.boarders
-            and pool.occupied < pool.open_beds
-            and pool.occupied < pool.threshold_beds
-            and (cap is None or self.electives_today < cap)
-        ):
+        hub = self.hub
+        while hub is not None and hub.occupied + hub.cleaning < hub.open_beds:
+            if cap is not None and self.electives_today >= cap:
+                break
             nxt = self.waiting_list.pop_next(self.env.now)
             if nxt is None:
                 break
             batch, i = nxt
-            self._start_stay(batch, i, pool)
+            self._start_stay(batch, i, hub)
+            batch.exit_time[i] = self.env.now
+            batch.exit_reason[i] = TREATED
+            admitted += 1
+            self.electives_today += 1
+        if self.outlying and self._outliers_before_list:  # other pools' boarders first
+            while self._take_outlier(pool):
+                pass
+        while cap is None or self.electives_today < cap:
+            bed: Pool | None
+            if (
+                (self._list_before_boarders or not pool.boarders)
+                and pool.occupied + pool.cleaning < pool.open_beds
+                and pool.occupied + pool.cleaning < pool.threshold_beds
+            ):
+                bed = pool
+            elif self.outlying and not pool.boarders:  # a surgical outlier, in another pool
+                bed = next((p for p in self.pools if self._takes_elective_outlier(p)), None)
+                if bed is None:
+                    break
+            else:
+                break
+            nxt = self.waiting_list.pop_next(self.env.now)
+            if nxt is None:
+                break
+            batch, i = nxt
+            self._start_stay(batch, i, bed, home=None if bed is pool else pool)
             batch.exit_time[i] = self.env.now
             batch.exit_reason[i] = TREATED
             admitted += 1
             self.electives_today += 1
         return admitted
 
-    def discharge_time(self, due: float) -> float:
-        """Move a discharge due outside the daily window into the next window, keeping order."""
+    def discharge_time(self, due: float, start: float = -math.inf) -> float:
+        """When a stay due to end at ``due`` (begun at ``start``) leaves its bed.
+
+        With ``hospital.discharge_hour_weights``: on the day it is due, at the hour its place
+        in the day maps to on the hourly profile (so the day's discharges follow the profile in
+        the same order), or a day later if that would be before the stay began. Otherwise a
+        discharge due outside the daily window moves into the next window, keeping order.
+        """
+        cdf = self._hour_cdf
+        if cdf is not None:
+            day = math.floor(due)
+            frac = due - day
+            hour = min(bisect.bisect_right(cdf, frac) - 1, 23)
+            t = day + (hour + (frac - cdf[hour]) / self._hour_share[hour]) / 24.0
+            return t if t > start else t + 1.0
         if self._window is None:
             return due
         start, end = self._window
@@ -406,7 +582,7 @@ class Hospital:
             if pool.occupied >= pool.open_beds:
                 raise InvariantError("initial census larger than the bed stock")
             base = batch.base_los_list[i]
-            end = self.discharge_time(arrived + base)
+            end = self.discharge_time(arrived + base, max(arrived, self.env.now))
             batch.record_stay(i, arrived, end - arrived, base)
             if batch.dies_list[i]:
                 self.deaths.record(end, int(batch.cell[i]))
@@ -415,10 +591,35 @@ class Hospital:
             self._bed_time -= self.env.now
             self.env.timeout(end - self.env.now).callbacks.append(pool.end_stay)
 
-    def _start_stay(self, batch: EmergencyBatch | ReferralBatch, i: int, pool: Pool) -> None:
+    def _start_stay(
+        self,
+        batch: EmergencyBatch | ReferralBatch,
+        i: int,
+        pool: Pool,
+        home: Pool | None = None,
+    ) -> None:
+        """Put patient ``i`` in a bed of ``pool`` (an outlier when ``home`` is another pool)."""
         now = self.env.now
-        clinical = batch.base_los_list[i] * self.stay_multiplier(pool.occupied / pool.open_beds)
-        los = self.discharge_time(now + clinical) - now
+        where: Where = pool
+        if home is None:
+            clinical = batch.base_los_list[i] * self.stay_multiplier(pool.occupied / pool.open_beds)
+        else:  # the home pool is full: its pressure, and the outlier's longer stay
+            clinical = (
+                batch.base_los_list[i]
+                * self.stay_multiplier(home.occupied / home.open_beds)
+                * self._outlier_stay
+            )
+            where = Outlier(pool, home, batch, i)
+            where.end_stay = functools.partial(self._end_stay, where=where)
+            where.leave_for_pathway = functools.partial(self._leave_for_pathway, where=where)
+            pool.outliers_in += 1
+            if isinstance(batch, EmergencyBatch):  # elective outliers are not moved home
+                home.away.append(where)
+                batch.outlier_index.append(i)
+                batch.outlier_extra_list.append(clinical - clinical / self._outlier_stay)
+            else:
+                batch.outlier_days[i] = clinical - clinical / self._outlier_stay
+        los = self.discharge_time(now + clinical, now) - now
         if not los >= 0:  # zero is possible: a stay shorter than floating-point resolution
             raise InvariantError(f"event in the past: a stay of {los} days starting at day {now}")
         pool.occupied += 1
@@ -444,27 +645,27 @@ class Hospital:
                     room = min(clinical, batch.base_los_list[i]) - self._step_down_min
                     early = min(self._step_down_days, room)
                     if early > 0:
-                        step = self.env.timeout(los - early, value=(batch, i, early, value, pool))
+                        step = self.env.timeout(los - early, value=(batch, i, early, value, where))
                         step.callbacks.append(self._step_down)
                         return
         else:
             batch.los[i] = los
             batch.clinical_los[i] = clinical
-        self.env.timeout(los, value=value).callbacks.append(pool.end_stay)
+        self.env.timeout(los, value=value).callbacks.append(where.end_stay)
 
     def _step_down(self, event: simpy.Event) -> None:
         """Move a step-down patient to a free virtual bed, or let the stay run its course."""
-        batch, i, early, value, pool = cast(
-            tuple[EmergencyBatch, int, float, Any, Pool], event.value
+        batch, i, early, value, where = cast(
+            tuple[EmergencyBatch, int, float, Any, Where], event.value
         )
         vw = self.virtual_ward
         assert vw is not None  # step-downs are only scheduled when there is a virtual ward
         if vw.in_use < vw.capacity:
             batch.step_down_days[i] = early
             vw.admit_step_down(batch, i, early)
-            self._free_bed(pool)
+            self._release(where)
             return
-        self.env.timeout(early, value=value).callbacks.append(pool.end_stay)
+        self.env.timeout(early, value=value).callbacks.append(where.end_stay)
 
     def add_virtual_ward(self, virtual_ward) -> None:
         """Virtual beds for step-up and step-down (their capacity may be 0 for a while)."""
@@ -487,24 +688,35 @@ class Hospital:
         """Pathways 1-3 need these services; without them every discharge goes home."""
         self.services = services
 
-    def _end_stay(self, event: simpy.Event, pool: Pool) -> None:
+    def _end_stay(self, event: simpy.Event, where: Where) -> None:
         if event.value is not None:  # medically fit, but the pathway's place is not ready
             batch, i = event.value
             now = self.env.now
             self.awaiting[(id(batch), i)] = (batch, i, now)
             service = self.services[batch.pathway_list[i]]
             arrange = -service.cfg.arrangement_days * math.log(max(batch.u_arrange[i], 1e-300))
-            self.env.timeout(arrange, value=(batch, i, now, pool)).callbacks.append(self._arranged)
+            self.env.timeout(arrange, value=(batch, i, now, where)).callbacks.append(self._arranged)
             return
-        self._free_bed(pool)
+        self._release(where)
 
     def _arranged(self, event: simpy.Event) -> None:
-        batch, i, since, pool = cast(tuple[EmergencyBatch, int, float, Pool], event.value)
-        self.services[batch.pathway_list[i]].request(batch, i, since, pool.leave_for_pathway)
+        batch, i, since, where = cast(tuple[EmergencyBatch, int, float, Where], event.value)
+        self.services[batch.pathway_list[i]].request(batch, i, since, where.leave_for_pathway)
 
-    def _leave_for_pathway(self, batch: EmergencyBatch, i: int, since: float, pool: Pool) -> None:
+    def _leave_for_pathway(self, batch: EmergencyBatch, i: int, since: float, where: Where) -> None:
         batch.delay[i] = self.env.now - since
         del self.awaiting[(id(batch), i)]
+        self._release(where)
+
+    def _release(self, where: Where) -> None:
+        """A stay ends: free the bed wherever the patient lies now."""
+        if isinstance(where, Outlier):
+            where.left = True
+            pool = where.pool
+            if pool is not where.home:
+                pool.outliers_in -= 1
+        else:
+            pool = where
         self._free_bed(pool)
 
     def close_delays(self, end: float) -> None:
@@ -516,17 +728,70 @@ class Hospital:
         pool.occupied -= 1
         self.discharges += 1
         self._bed_time += self.env.now
+        self._vacated(pool)
+
+    def _vacated(self, pool: Pool) -> None:
+        """A patient has left a bed of ``pool``: offer it now, or once it is turned around."""
+        if self._turnaround > 0:
+            pool.cleaning += 1
+            self.env.timeout(self._turnaround).callbacks.append(pool.cleaned)
+            return
+        self._offer_bed(pool)
+
+    def _cleaned(self, _event: simpy.Event, pool: Pool) -> None:
+        pool.cleaning -= 1
+        self._offer_bed(pool)
+
+    def _offer_bed(self, pool: Pool) -> None:
+        """Offer a free bed of ``pool``.
+
+        In order: its own boarders; with outlying, one of its patients lying in another pool
+        (brought home), then the longest-waiting boarder of another pool; then the list.
+        """
         if pool.escalated and pool.occupied <= pool.core_beds and not pool.boarders:
             pool.escalated = False
         if pool.open_beds > pool.target_beds:  # escalation ends, or a closing ward's bed empties
             self._set_open_beds(pool, max(pool.target_beds, pool.occupied))
-            if pool.occupied >= pool.open_beds:
-                return
+        if pool.occupied + pool.cleaning >= pool.open_beds:  # closed (or taken) meanwhile
+            return
+        if not self._usual_order:
+            for step in self._order:
+                if step(pool):
+                    return
+            return
         if pool.boarders:
             self._admit_boarder(pool)
             return
-        if pool is self.surgical and pool.occupied < pool.threshold_beds:
+        if self.outlying and (self._repatriate(pool) or self._take_outlier(pool)):
+            return
+        if (
+            pool is self.surgical or pool is self.hub
+        ) and pool.occupied + pool.cleaning < pool.threshold_beds:
             self.admit_electives()
+        elif self.outlying and self._takes_elective_outlier(pool):
+            self.admit_electives()
+
+    # the steps of hospital.bed_offer_order (each True when it filled the bed)
+    def _offer_to_boarder(self, pool: Pool) -> bool:
+        if pool.boarders:
+            self._admit_boarder(pool)
+            return True
+        return False
+
+    def _offer_to_repatriation(self, pool: Pool) -> bool:
+        return self.outlying and self._repatriate(pool)
+
+    def _offer_to_outlier(self, pool: Pool) -> bool:
+        return self.outlying and self._take_outlier(pool)
+
+    def _offer_to_list(self, pool: Pool) -> bool:
+        if (
+            pool is self.surgical or pool is self.hub
+        ) and pool.occupied + pool.cleaning < pool.threshold_beds:
+            return self.admit_electives() > 0
+        if self.outlying and self._takes_elective_outlier(pool):
+            return self.admit_electives() > 0
+        return False
 
     def _set_open_beds(self, pool: Pool, beds: int) -> None:
         pool.open_beds = beds
@@ -556,7 +821,7 @@ class Hospital:
                 yield self.env.timeout(t - clock)
                 clock = t
             self.waiting_list.enqueue_until(clock)
-            if pool.occupied < pool.threshold_beds:
+            if pool.occupied + pool.cleaning < pool.threshold_beds:
                 self.admit_electives()
 
     def emergency_arrivals(self, batch: EmergencyBatch):

@@ -178,7 +178,15 @@ BED_DAYS_STAY_PRESSURE = _metric(
     Unit.BED_DAYS,
     _SUM,
     "Stay-length response bed-days",
-    "Bed-days from the stay-length response to occupancy (clinical minus base stay); can be < 0",
+    "Bed-days from the stay-length response to occupancy (clinical minus base stay, less an"
+    " outlier's extra days); can be < 0",
+)
+BED_DAYS_OUTLIER_EXTRA_STAY = _metric(
+    "bed_days_outlier_extra_stay",
+    Unit.BED_DAYS,
+    _SUM,
+    "Outliers' extra bed-days",
+    "Bed-days added to outliers' stays by lying in another pool (hospital.outlier_stay_multiplier)",
 )
 BED_DAYS_BASE_EMERGENCY_CORE = _metric(
     "bed_days_base_emergency_core",
@@ -460,6 +468,22 @@ ED_WAITS_12H_PLUS = _metric(
     "ED waits of 12 hours or more",
     "Admissions via ED that waited 12 hours or more from the decision to admit to a bed, by"
     " month of admission",
+)
+OUTLIER_ADMISSIONS = _metric(
+    "outlier_admissions",
+    Unit.ADMISSIONS,
+    _SUM,
+    "Outlier admissions",
+    "Emergency admissions to a bed of another pool than the patient's home pool"
+    " (hospital.outlying), by month of admission",
+)
+REPATRIATIONS = _metric(
+    "repatriations",
+    Unit.ADMISSIONS,
+    _SUM,
+    "Outliers moved home",
+    "Outliers moved back to a bed of their home pool before the end of their stay, by month"
+    " of admission",
 )
 ED_BOARDERS_MEAN = _metric(
     "ed_boarders_mean",
@@ -887,7 +911,8 @@ QALYS = _metric(
     Unit.QALYS,
     _SUM,
     "QALYs",
-    "QALYs lived less the QALY losses of admissions and long waits",
+    "QALYs lived plus the gain of elective treatment, less the QALY losses of admissions and"
+    " of waiting on the elective list",
 )
 QALYS_BY_IMD = _family(
     "qalys_{quintile}",
@@ -904,6 +929,14 @@ QALYS_LIVED = _metric(
     "QALYs lived",
     "People at the month start x their utility x the month's length in years",
 )
+QALY_GAIN_ELECTIVE = _metric(
+    "qaly_gain_elective",
+    Unit.QALYS,
+    _SUM,
+    "QALYs gained by elective treatment",
+    "Elective spells (treated from the list) x the discounted lifetime QALY gain per spell,"
+    " in the month of admission",
+)
 QALY_LOSS_ADMISSIONS = _metric(
     "qaly_loss_admissions",
     Unit.QALYS,
@@ -916,7 +949,8 @@ QALY_LOSS_WAITING = _metric(
     Unit.QALYS,
     _SUM,
     "QALYs lost waiting",
-    "Utility decrement x time waited beyond 18 weeks on the elective list",
+    "Utility lost on the elective list: the decline per month x months since referral,"
+    " integrated over the time waited",
 )
 
 
@@ -942,6 +976,7 @@ COMPARED_YEAR_BY_YEAR: tuple[str, ...] = (
     BED_DAYS_EMERGENCY_MARGINAL,
     BED_DAYS_ELECTIVE,
     BED_DAYS_STAY_PRESSURE,
+    BED_DAYS_OUTLIER_EXTRA_STAY,
     BED_DAYS_AWAITING_DISCHARGE_WINDOW,
     BED_DAYS_DELAYED_DISCHARGE,
     DELAYED_DISCHARGE_PATIENTS,
@@ -952,6 +987,7 @@ COMPARED_YEAR_BY_YEAR: tuple[str, ...] = (
     ED_BOARDING_HOURS,
     ED_WAITS_4H_PLUS,
     ED_WAITS_12H_PLUS,
+    OUTLIER_ADMISSIONS,
     OCCUPANCY,
     OCCUPANCY_MIDNIGHT,
     WAITING_LIST_SIZE,

@@ -5,15 +5,27 @@
   class and frailty level (``outcomes.*``). Counting at month starts is a left Riemann sum of the
   monthly stock, the same for every arm.
 * **QALYs lost**: per COPD-exacerbation and heart-failure admission (by NYHA class), in the month
-  of admission; and while waiting beyond 18 weeks on the elective list (utility decrement x time,
-  integrated exactly over each month).
+  of admission; and while waiting on the elective list: utility falls by
+  ``outcomes.waiting_utility_decline_per_month`` for each month since referral, until treatment
+  or removal, integrated exactly over each month (:func:`~leftshift.model.frames.ramp_mass`).
+  A wait of w months loses decline x w^2 / 24 QALYs (0.0135 a month: 0.0034 for 4 months,
+  0.0304 for 12). Only time on the list inside the horizon counts.
+* **QALYs gained by elective treatment**: each elective spell (a patient treated from the list)
+  gains ``outcomes.elective_qaly_gain_per_spell``, the discounted lifetime gain of the
+  operation, credited in the month of admission. The economic evaluation then discounts it,
+  like every QALY, from that reporting year to year 1, so a gain is worth what it would be at
+  the time of treatment. This is the one QALY that reaches beyond the horizon (the gain is a
+  lifetime one, as its sources measure it); a patient removed from the list untreated, or who
+  dies waiting, never gains it, and nor does one still waiting at the end of the horizon
+  (deferred beyond the horizon counts as forgone, in both arms alike).
 * **Deaths** in and out of hospital come from the population and the hospital. The expected extra
   deaths from ED crowding (Jones 2022: one per 82 admitted patients who wait more than 6 hours for
   a bed) are reported; in the expected-value cohort (the default) they are also taken out of the
   population (a fraction of a person from the patient's cell, the month after), so they cost
   life-years and QALYs. The stochastic cohort reports them only.
 
-QALYs are counted within the horizon only: nothing is extrapolated beyond the last month.
+Apart from the elective gain, QALYs are counted within the horizon only: nothing is
+extrapolated beyond the last month.
 """
 
 import numpy as np
@@ -23,7 +35,10 @@ from leftshift.config import AGE_BAND_WIDTH_YEARS, IMD_QUINTILES, Config
 from leftshift.config.dimensions import IMD_AXIS, N_IMD, SHAPE
 from leftshift.model import metrics
 from leftshift.model.clock import DAYS_PER_YEAR, Calendar
-from leftshift.model.frames import EIGHTEEN_WEEKS_DAYS, counts_in_bins, interval_mass
+from leftshift.model.frames import counts_in_bins, ramp_mass
+
+#: days in a month of waiting (the decline per month is per twelfth of a year)
+DAYS_PER_MONTH = DAYS_PER_YEAR / 12.0
 
 
 def utility_table(cfg: Config) -> np.ndarray:
@@ -72,6 +87,35 @@ def _by_imd(imd: pd.Series, values: np.ndarray, times: np.ndarray, bounds: np.nd
     )
 
 
+def elective_qalys(
+    cfg: Config, calendar: Calendar, referrals: pd.DataFrame
+) -> tuple[np.ndarray, np.ndarray]:
+    """QALYs lost waiting and gained by treatment, by month (rows) and IMD quintile (columns).
+
+    Waiting: utility falls by the decline per month for every month since referral, until the
+    referral leaves the list (treated or removed) or the horizon ends. Gain: one
+    ``elective_qaly_gain_per_spell`` in the month a referral is treated (its admission day).
+    """
+    o = cfg.outcomes
+    bounds = calendar.month_start_days
+    codes = referrals["imd_quintile"].cat.codes.to_numpy()
+    start = referrals["referral_day"].to_numpy()
+    exit_day = referrals["exit_day"].to_numpy()
+    stop = np.minimum(exit_day, calendar.end_day)
+    treated = (referrals["exit_reason"] == "treated").to_numpy()
+    per_day_waited = o.waiting_utility_decline_per_month.mean / DAYS_PER_MONTH
+    waiting = np.zeros((len(bounds) - 1, N_IMD))
+    gain = np.zeros_like(waiting)
+    for q in range(N_IMD):
+        mine = codes == q
+        on_list = mine & (stop > start)
+        if per_day_waited > 0:  # utility-days lost, in years
+            lost = ramp_mass(start[on_list], stop[on_list], bounds)
+            waiting[:, q] = lost * per_day_waited / DAYS_PER_YEAR
+        gain[:, q] = counts_in_bins(exit_day[mine & treated], bounds)
+    return waiting, gain * o.elective_qaly_gain_per_spell.mean
+
+
 def outcome_metrics(
     cfg: Config,
     calendar: Calendar,
@@ -80,7 +124,7 @@ def outcome_metrics(
     referrals: pd.DataFrame,
     lived_by_imd: np.ndarray,
 ) -> dict[str, np.ndarray]:
-    """Monthly QALYs (total and by IMD quintile), QALY losses and ED-crowding deaths."""
+    """Monthly QALYs (total and by IMD quintile), elective gains, QALY losses, crowding deaths."""
     o = cfg.outcomes
     bounds = calendar.month_start_days
     # admissions: a QALY loss by cause (and NYHA class for heart failure)
@@ -92,21 +136,12 @@ def outcome_metrics(
     admission_loss = _by_imd(
         episodes["imd_quintile"], loss, episodes["admission_day"].to_numpy(), bounds
     )
-    # waiting beyond 18 weeks: decrement x time, integrated over each month
-    waiting_loss = np.zeros_like(admission_loss)
-    if o.utility_decrement_waiting_over_18_weeks > 0:
-        start = referrals["referral_day"].to_numpy() + EIGHTEEN_WEEKS_DAYS
-        stop = np.minimum(referrals["exit_day"].to_numpy(), calendar.end_day)
-        long = stop > start
-        codes = referrals["imd_quintile"].cat.codes.to_numpy()
-        per_day = o.utility_decrement_waiting_over_18_weeks / DAYS_PER_YEAR
-        for q in range(N_IMD):
-            sel = long & (codes == q)
-            waiting_loss[:, q] = interval_mass(start[sel], stop[sel], bounds) * per_day
-    net_by_imd = lived_by_imd - admission_loss - waiting_loss
+    waiting_loss, elective_gain = elective_qalys(cfg, calendar, referrals)
+    net_by_imd = lived_by_imd + elective_gain - admission_loss - waiting_loss
     out = {
         metrics.QALYS: net_by_imd.sum(axis=1),
         metrics.QALYS_LIVED: lived_by_imd.sum(axis=1),
+        metrics.QALY_GAIN_ELECTIVE: elective_gain.sum(axis=1),
         metrics.QALY_LOSS_ADMISSIONS: admission_loss.sum(axis=1),
         metrics.QALY_LOSS_WAITING: waiting_loss.sum(axis=1),
     }

@@ -26,13 +26,14 @@ values). People who die in hospital (from the discrete-event hospital) are remov
 both modes.
 """
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 from scipy import linalg
 
-from leftshift.config import AGE_BAND_WIDTH_YEARS, AGE_BANDS, Config, PopulationConfig
+from leftshift.config import AGE_BAND_WIDTH_YEARS, AGE_BANDS, Config, PopulationConfig, tables
 from leftshift.config.dimensions import (
     COPD_AXIS,
     FRAILTY_AXIS,
@@ -129,6 +130,36 @@ def copd_generator(cfg: PopulationConfig) -> tuple[np.ndarray, np.ndarray]:
     background = -np.log1p(-min(cfg.copd.background_mortality_at_source, 1 - 1e-12))
     excess = np.clip(q[:4, 4] - background, 0.0, None)
     return moves, excess
+
+
+def mid_year_time(date: str) -> float:
+    """A date as a year on the projections' mid-year scale (30 June of year Y is Y)."""
+    day = dt.date.fromisoformat(date)
+    return day.year + (day - dt.date(day.year, 7, 1)).days / 365.25
+
+
+class BandProjection:
+    """Each age band's size relative to the run's start, from a projection table.
+
+    The table gives a population (or an index of it) by band at mid-years; between them it is
+    interpolated linearly. ``ratio(years)`` is each band's size ``years`` after the start over
+    its size at the start.
+    """
+
+    def __init__(self, table: str, start_date: str):
+        years, values = tables.projection(table, AGE_BANDS)
+        self.years = np.asarray(years)
+        self.values = np.asarray(values)
+        self.start = mid_year_time(start_date)
+        self.at_start = self.index(self.start)
+
+    def index(self, year: float) -> np.ndarray:
+        """The table's value of every band at a (fractional) mid-year scale year."""
+        return np.array([np.interp(year, self.years, col) for col in self.values.T])
+
+    def ratio(self, years: float) -> np.ndarray:
+        """Every band's size ``years`` after the start, relative to the start."""
+        return self.index(self.start + years) / self.at_start
 
 
 def stationary_rates(
@@ -242,7 +273,16 @@ class Population:
         self.age_frailty_mortality = (self.structure * self.mortality).sum(
             axis=(1, 3, 4)
         ) / np.where(self.age_frailty_structure > 0, self.age_frailty_structure, 1.0)
-        if pop.transitions == "stationary":
+        # projected: the stationary rates hold each band's mix; the bands' sizes follow the
+        # projection through net migration by band (see _follow_projection)
+        holding = pop.transitions in ("stationary", "projected")
+        self.projection = (
+            BandProjection(pop.projection_table, cfg.run.start_date)
+            if pop.transitions == "projected"
+            else None
+        )
+        self.initial_band_totals = self.counts.sum(axis=(1, 2, 3, 4)).astype(float)
+        if holding:
             self.ageing_rate, self.frailty_rate, self.birth_rate = stationary_rates(
                 self.age_frailty_structure, self.age_frailty_mortality
             )
@@ -268,7 +308,7 @@ class Population:
             * deprivation_gradient(c.deprivation_ratio_q1_to_q5, self.imd_shares)[None, :]
         )
         self.copd_hazard = np.zeros((N_AGE, N_IMD, N_COPD, 4))  # from state, to GOLD 1..4
-        if pop.transitions == "stationary":
+        if holding:
             copd_inc = self._holding_incidence(axis=3)
         self.copd_hazard[:, :, 0, :] = copd_inc[..., None] * np.asarray(c.incident_stage_mix)
         self.copd_hazard[:, :, 1:, :] = self.copd_moves[None, None]
@@ -283,7 +323,7 @@ class Population:
         for k, rate in enumerate(hfc.improvement_per_year):
             hf_moves[k + 1, k] = rate
         self.hf_hazard = np.zeros((N_AGE, N_IMD, N_HF, 4))
-        if pop.transitions == "stationary":
+        if holding:
             hf_inc = self._holding_incidence(axis=4)
         self.hf_hazard[:, :, 0, :] = hf_inc[..., None] * np.asarray(hfc.incident_class_mix)
         self.hf_hazard[:, :, 1:, :] = hf_moves[None, None]
@@ -330,22 +370,72 @@ class Population:
             + self.hospital_death_shortfall
         )
         h[..., AGE_UP - 1] = self.ageing_rate[:, None, None, None, None]
-        h[..., FRAIL_UP - 1] = self.frailty_rate[:, None, :, None, None] * (
-            self.progression_multiplier
-        )
+        frailty_rate, copd_hazard, hf_hazard = self.frailty_rate, self.copd_hazard, self.hf_hazard
+        if self.projection is not None:
+            frailty_rate, copd_hazard, hf_hazard = self._with_trends()
+        h[..., FRAIL_UP - 1] = frailty_rate[:, None, :, None, None] * (self.progression_multiplier)
         prog = self.progression_multiplier[..., None]
-        copd = self.copd_hazard[:, :, None, :, None, :]
+        copd = copd_hazard[:, :, None, :, None, :]
         # progression (to a higher stage) is scaled; incidence and regression are not
         worse = np.arange(1, N_COPD)[None, :] > np.arange(N_COPD)[:, None]  # (from, to)
         worse[0] = False
         scale = np.where(worse[None, None, None, :, None, :], prog, 1.0)
         h[..., COPD_TO - 1 : COPD_TO + 3] = copd * scale
-        hf = self.hf_hazard[:, :, None, None, :, :]
+        hf = hf_hazard[:, :, None, None, :, :]
         worse_hf = np.arange(1, N_HF)[None, :] > np.arange(N_HF)[:, None]
         worse_hf[0] = False
         scale_hf = np.where(worse_hf[None, None, None, None, :, :], prog, 1.0)
         h[..., HF_TO - 1 : HF_TO + 3] = hf * scale_hf
         return h
+
+    def _with_trends(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Frailty rates and COPD and heart-failure hazards with this month's trends applied.
+
+        Incidence (from "none") of both conditions and frailty onset and progression rise by
+        ``population.trends`` a year, compounded from the start; progression between stages and
+        classes does not change.
+        """
+        years = self.month / MONTHS_PER_YEAR
+        trends = self.cfg.trends
+        disease = (1.0 + trends.disease_incidence_per_year.mean) ** years
+        frailty = (1.0 + trends.frailty_per_year.mean) ** years
+        copd, hf = self.copd_hazard.copy(), self.hf_hazard.copy()
+        copd[:, :, 0, :] *= disease
+        hf[:, :, 0, :] *= disease
+        return self.frailty_rate * frailty, copd, hf
+
+    def _follow_projection(self, new: np.ndarray, rng, stochastic: bool) -> tuple[float, float]:
+        """Net migration by age band that brings each band to its projected size.
+
+        People come or go with the band's current mix of deprivation, frailty and conditions
+        (so that mix is held); returns (migrants in, migrants out).
+        """
+        assert self.projection is not None
+        target = self.initial_band_totals * self.projection.ratio(self.month / MONTHS_PER_YEAR)
+        moved_in: float = 0
+        moved_out: float = 0
+        for band in range(N_AGE):
+            cells = new[band]
+            present = cells.sum()
+            gap = target[band] - present
+            if present <= 0:
+                continue
+            if stochastic:
+                people = int(round(gap))
+                if people > 0:
+                    cells += rng.multinomial(people, (cells / present).ravel()).reshape(cells.shape)
+                elif people < 0:
+                    people = -min(-people, int(present))
+                    out = rng.multivariate_hypergeometric(cells.ravel().astype(np.int64), -people)
+                    cells -= out.reshape(cells.shape)
+                gap = people
+            else:
+                cells *= target[band] / present
+            if gap > 0:
+                moved_in += gap
+            else:
+                moved_out -= gap
+        return moved_in, moved_out
 
     def _by_quintile(self, people: float, rng, stochastic: bool) -> np.ndarray:
         """Split new people over IMD quintiles: a multinomial draw, or their expected shares."""
@@ -396,6 +486,10 @@ class Population:
             out = rng.binomial(band, p_out) if stochastic else band * p_out
             new[1] -= out
             mig_out = out.sum()
+        if self.projection is not None:
+            aligned_in, aligned_out = self._follow_projection(new, rng, stochastic)
+            mig_in += aligned_in
+            mig_out += aligned_out
         self.counts = new
         self.deaths += died.sum()
         self.births += births

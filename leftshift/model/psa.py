@@ -26,9 +26,19 @@ from leftshift.model.rng import Streams
 NORMAL_95 = 1.959963984540054
 
 
+#: drawn after every other parameter, so that adding them shifted no earlier parameter's draw
+DRAWN_LAST = "population.trends."
+
+
 def uncertain_parameters(cfg: Config) -> list[tuple[str, EffectConfig]]:
-    """(dotted key, effect) of every parameter with a distribution, in a fixed order."""
-    return [(k, v) for k, v in iter_sections(cfg) if isinstance(v, EffectConfig)]
+    """(dotted key, effect) of every parameter with a distribution, in a fixed order.
+
+    The config's order, except that the population trends come last (:data:`DRAWN_LAST`).
+    """
+    effects = [(k, v) for k, v in iter_sections(cfg) if isinstance(v, EffectConfig)]
+    return [e for e in effects if not e[0].startswith(DRAWN_LAST)] + [
+        e for e in effects if e[0].startswith(DRAWN_LAST)
+    ]
 
 
 def distribution(effect: EffectConfig) -> Any:

@@ -114,6 +114,14 @@ class EmergencyBatch:
         self.stay_start: list[float] = []
         self.stay_los: list[float] = []
         self.stay_clinical: list[float] = []
+        #: patients admitted to another pool than their home pool, and those moved home later
+        self.outlier_index: list[int] = []
+        self.outlier_extra_list: list[float] = []
+        self.repatriated_index: list[int] = []
+        self.outlier = np.zeros(n, dtype=bool)
+        #: days of an outlier's stay added by lying in another pool (outlier_stay_multiplier)
+        self.outlier_extra = np.zeros(n)
+        self.repatriated = np.zeros(n, dtype=bool)
 
     def record_stay(self, i: int, start: float, los: float, clinical: float) -> None:
         """Note that patient ``i`` took a bed at ``start`` for ``los`` days."""
@@ -133,6 +141,10 @@ class EmergencyBatch:
         self.bed_start[idx] = self.stay_start
         self.los[idx] = np.asarray(self.stay_los) + self.delay[idx] - self.step_down_days[idx]
         self.clinical_los[idx] = np.asarray(self.stay_clinical) - self.step_down_days[idx]
+        outliers = np.asarray(self.outlier_index, dtype=np.int64)
+        self.outlier[outliers] = True
+        self.outlier_extra[outliers] = self.outlier_extra_list
+        self.repatriated[np.asarray(self.repatriated_index, dtype=np.int64)] = True
         self.release_run_lists()
 
     def release_run_lists(self) -> None:
@@ -143,6 +155,7 @@ class EmergencyBatch:
         peak. A batch is not used by the event model after this.
         """
         self.stay_index, self.stay_start, self.stay_los, self.stay_clinical = [], [], [], []
+        self.outlier_index, self.repatriated_index, self.outlier_extra_list = [], [], []
         self.vw_step_up_list, self.vw_step_down_list, self.dies_list = [], [], []
         self.pathway_list, self.base_los_list, self.marginal_list = [], [], []
         self.pool_list = None
@@ -170,6 +183,8 @@ class ReferralBatch:
         self.exit_reason = np.full(n, WAITING, dtype=np.int8)
         self.los = np.full(n, np.nan)
         self.clinical_los = np.full(n, np.nan)
+        #: days added to the stay of an elective admitted to another pool (hospital.outlying)
+        self.outlier_days = np.zeros(n)
 
 
 @dataclass(frozen=True)

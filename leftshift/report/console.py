@@ -92,6 +92,7 @@ BACKFILL_CHANNELS = {
     "backfilled_by_admission_threshold": "refilled by the admission threshold",
     "backfilled_by_electives": "refilled by electives",
     "backfilled_by_stay_length": "refilled by stay length",
+    "backfilled_by_outlier_stays": "refilled by outliers' longer stays",
     "backfilled_by_delayed_discharges": "refilled by delayed discharges",
     "released_bed_days": "released (the fall in bed-days)",
 }
@@ -243,6 +244,12 @@ def _pounds_m(x: float, signed: bool = False) -> str:
     return text.replace("-0.0", "0.0").replace("+0.0", "0.0")
 
 
+def _signed_pounds_m(x: float) -> str:
+    """Pounds in millions with the sign before the pound sign: £1.5m, -£1.5m."""
+    text = _pounds_m(x)
+    return f"-£{text[1:]}m" if text.startswith("-") else f"£{text}m"
+
+
 def _pounds(text: str) -> str:
     """Amounts the analysis wrote as "GBP 6.1 m" or "GBP 1,771" written as £6.1m, £1,771."""
     text = re.sub(r"GBP (-?)([\d,.]+) m\b", r"\1£\2m", text)
@@ -298,6 +305,10 @@ class _Headline:
     def money_unit(self) -> str:
         return f"£m, {self.price_year} prices" if self.price_year else "£m"
 
+    @property
+    def pound_unit(self) -> str:
+        return f"£, {self.price_year} prices" if self.price_year else "£"
+
     def lines(self) -> list[str]:
         s = self.summary
         lines = self.arms()
@@ -313,6 +324,8 @@ class _Headline:
         lines += backfill_lines(s["backfill"], comp, _plural(self.n_years, "reporting year"))
         if "money" in s:
             lines += self.money(s["money"])
+        if "beds_avoided" in s:
+            lines += self.beds_avoided(s["beds_avoided"])
         if "economic_evaluation" in s:
             lines += self.economics(s["economic_evaluation"])
         return lines
@@ -507,8 +520,14 @@ class _Headline:
                     "  before any wait for a care place",
                     *both("mean_emergency_stay_before_delay_days", ".2f"),
                 ],
-                ["acute spend per spell, £", *both("acute_spend_per_spell_gbp", ",.0f")],
-                ["acute margin per spell, £", *both("acute_margin_per_spell_gbp", ",.0f")],
+                [
+                    f"acute spend per spell, {self.pound_unit}",
+                    *both("acute_spend_per_spell_gbp", ",.0f"),
+                ],
+                [
+                    f"acute margin per spell, {self.pound_unit}",
+                    *both("acute_margin_per_spell_gbp", ",.0f"),
+                ],
             ],
         )
         return lines
@@ -548,6 +567,40 @@ class _Headline:
             )
         return lines
 
+    # beds avoided -------------------------------------------------------------------------
+    def beds_avoided(self, b: dict) -> list[str]:
+        """Beds each arm needs at the target occupancy, and their cost: avoidance, not cash."""
+        lines = [
+            f"  G&A beds needed at {b['target_occupancy']:.0%} occupancy (cost avoidance, apart"
+            " from the net cost above and never added to it):"
+        ]
+        years = b["by_year"]
+        lines += render_table(
+            ["", *(self.year(y["reporting_year"]) for y in years)],
+            [
+                ["baseline", *(f"{y['baseline_beds_needed']:,.0f}" for y in years)],
+                ["scenario", *(f"{y['scenario_beds_needed']:,.0f}" for y in years)],
+                ["beds avoided", *(_signed(y["beds_avoided"]) for y in years)],
+            ],
+        )
+        last = b["final_year"]
+        capital = last["capital_cost_avoided_gbp"]
+        # a negative count of beds avoided (more beds needed) turns the range around
+        low, high = sorted((capital["low"], capital["high"]))
+        lines.append(
+            f"    by {self.year(last['reporting_year'])}: {_ci(last['beds_avoided'])} beds avoided;"
+            f" their running cost, {self.money_unit} a year:"
+            f" {_ci(last['revenue_cost_avoided_gbp_per_year'], 1e6)}; building them:"
+            f" {_signed_pounds_m(capital['central'])} ({_signed_pounds_m(low)} to"
+            f" {_signed_pounds_m(high)}, an assumed cost per bed)"
+        )
+        if last["baseline_at_capacity_share"] > 0:
+            lines.append(
+                "    the baseline is at capacity that year: its beds needed are a floor (a"
+                " growing waiting list is need they do not count)"
+            )
+        return lines
+
     # economic evaluation ------------------------------------------------------------------
     def economics(self, e: dict) -> list[str]:
         """Incremental cost and QALYs, ICER, NMB, break-even and replication guidance."""
@@ -558,6 +611,14 @@ class _Headline:
             f"    incremental cost, {self.money_unit}: {_ci(e['incremental_cost_gbp'], 1e6)}",
             f"    incremental QALYs: {_ci(e['incremental_qalys'], fmt=',.0f')}",
         ]
+        outcomes = e.get("outcomes", {})
+        gain = outcomes.get(metrics.QALY_GAIN_ELECTIVE, {}).get("mean")
+        waiting = outcomes.get(metrics.QALY_LOSS_WAITING, {}).get("mean")
+        if gain is not None and waiting is not None:
+            lines.append(
+                f"      of which elective care (undiscounted): treatment {gain:+,.0f},"
+                f" waiting {-waiting:+,.0f}"
+            )
         icer, ci = e["icer_gbp_per_qaly"], e["icer_ci95"]
         one = e["replications"] < 2
         if one:
@@ -586,7 +647,7 @@ class _Headline:
                     _num(e["probability_cost_effective"].get(wtp), ".0%"),
                 ]
             rows.append(row)
-        header = ["net monetary benefit", "£m"]
+        header = ["net monetary benefit", self.money_unit]
         lines += render_table(
             header if one else [*header, "95% CI", "probability cost-effective"], rows
         )
@@ -651,7 +712,9 @@ def backfill_lines(bf: dict, comp: dict, horizon: str = "the horizon") -> list[s
     totals = bf["bed_days_over_horizon_mean_per_replication"]
     avoided = totals["avoided_emergency_bed_days"]
     baseline = sum(r["baseline"] for r in comp.get(metrics.BED_DAYS, []) if _finite(r["baseline"]))
-    shares = {k: bf["share_of_avoided_bed_days"].get(k) for k in BACKFILL_CHANNELS}
+    # a channel the run did not report (a run made before it existed) is left out
+    channels = {k: words for k, words in BACKFILL_CHANNELS.items() if k in totals}
+    shares = {k: bf["share_of_avoided_bed_days"].get(k) for k in channels}
     why = []
     if not (_finite(avoided) and avoided >= MIN_AVOIDED_SHARE * baseline and avoided > 0):
         why.append(
@@ -664,7 +727,7 @@ def backfill_lines(bf: dict, comp: dict, horizon: str = "the horizon") -> list[s
 
     refills_below = [
         k.removeprefix("backfilled_by_").replace("_", " ")
-        for k in BACKFILL_CHANNELS
+        for k in channels
         if k.startswith("backfilled_by_") and below_zero(totals[k])
     ]
     if refills_below:
@@ -681,13 +744,24 @@ def backfill_lines(bf: dict, comp: dict, horizon: str = "the horizon") -> list[s
         why.append("a share lies outside 0-100%")
     lines = [f"  where the emergency bed-days avoided went (over {horizon}, mean per replication):"]
     rows = [["emergency bed-days avoided", _num(avoided, ",.0f"), "100%"]]
-    for k, words in BACKFILL_CHANNELS.items():
+    for k, words in channels.items():
         rows.append([words, _num(totals[k], ",.0f"), _num(max(shares[k] or 0.0, 0.0), ".0%")])
     if why:
         lines += render_table(["", "bed-days"], [row[:2] for row in rows])
         lines.append("    no shares: " + "; ".join(why))
     else:
         lines += render_table(["", "bed-days", "share"], rows)
+    relief = [
+        (totals.get("boarding_hours_saved"), "ED boarding hours"),
+        (totals.get("trolley_waits_4h_avoided"), "4-hour trolley waits"),
+        (totals.get("outlier_admissions_avoided"), "outlier admissions"),
+    ]
+    said = [f"{_num(v, ',.0f')} {words}" for v, words in relief if _finite(v) and v != 0]
+    if said:
+        lines.append(
+            "  the pressure the freed beds relieved (fewer, scenario vs baseline): "
+            + "; ".join(said)
+        )
     lines.append(f"  backfill ran out: {bf['backfill_ran_out']['text']}")
     lines.append(
         f"  waiting list below {bf['list_cleared_fraction']:.0%} of baseline's in a month:"

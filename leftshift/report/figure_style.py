@@ -29,6 +29,7 @@ from matplotlib.layout_engine import ConstrainedLayoutEngine  # noqa: E402
 from matplotlib.transforms import ScaledTranslation  # noqa: E402
 
 from leftshift.config import Config  # noqa: E402
+from leftshift.config.prices import PRICE_BASE  # noqa: E402
 
 #: Okabe & Ito (2008), "Color Universal Design": eight colours distinct for most readers
 OKABE_ITO = {
@@ -200,14 +201,23 @@ class RunInfo:
         return " | ".join(p for p in parts if p)
 
     def money_axis(self) -> str:
-        """A money axis label with its price base (footnoted by :data:`PRICE_NOTE`)."""
-        return f"£ million,\n{self.price_year} prices*"
+        """A money axis label with its price base (starred when :meth:`price_note` has a note)."""
+        star = "*" if self.price_note() else ""
+        return f"£ million,\n{self.price_year} prices{star}"
+
+    def price_note(self) -> str:
+        """The footnote of a money figure: empty at the one price base, else a warning.
+
+        Runs made since costs were put on one price base (2024/25, NHS Cost Inflation Index)
+        need no note; a run directory from before then mixed price years without an index.
+        """
+        return "" if self.price_year == PRICE_BASE else MIXED_PRICES_NOTE
 
 
-#: the footnote of every money figure: what "prices" on its axis means
-PRICE_NOTE = (
-    "* Price base: finance.price_year. Unit costs are not inflated and a few are of other"
-    " years (docs/model.md, Money); both arms use the same prices."
+#: the footnote of a money figure from a run made before the single price base
+MIXED_PRICES_NOTE = (
+    "* Price base: finance.price_year. This run predates the single price base: its unit costs"
+    " are not inflated and a few are of other years; both arms use the same prices."
 )
 
 TITLE_LINE_IN = TITLE_PT * 1.25 / 72

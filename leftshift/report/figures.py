@@ -25,7 +25,6 @@ from leftshift.report.figure_style import (
     ARM_STYLES,
     OKABE_ITO,
     PALETTE,
-    PRICE_NOTE,
     REFERENCE_GREY,
     ArmStyle,
     RunInfo,
@@ -309,6 +308,9 @@ BACKFILL_LAYERS = {
                                           "fewer marginal emergencies freed {v} more"),
     "backfilled_by_stay_length": (OKABE_ITO["yellow"], "", "Longer stays",
                                   "longer stays took {v}", "shorter stays freed {v} more"),
+    "backfilled_by_outlier_stays": (OKABE_ITO["blue"], "", "Outliers' longer stays",
+                                    "outliers' longer stays took {v}",
+                                    "fewer outlier days freed {v} more"),
     "backfilled_by_delayed_discharges": (OKABE_ITO["sky_blue"], "", "Delayed discharges",
                                          "more delayed discharges took {v}",
                                          "fewer delayed discharges freed {v} more"),
@@ -361,8 +363,11 @@ def backfill_figure(
         f" (mean of {reps} paired replications)."
     )
     ran_out = backfill.get("backfill_ran_out", {}).get("text")
-    if ran_out:
-        answer += f" Half the avoided bed-days were left empty {ran_out}."
+    empty = f"{backfill.get('released_fraction', 0.5):.0%} of the avoided bed-days left empty"
+    if ran_out == "not within the horizon":
+        answer += f" Backfill did not run out ({empty}) within it."
+    elif ran_out:
+        answer += f" Backfill ran out ({empty}) {ran_out}."
     answer += " Bars below zero: channels that freed beds too."
     return finish(fig, run, run.title("where do the freed bed-days go?"), answer)
 
@@ -823,7 +828,7 @@ def double_running_figure(money: pd.DataFrame, summary: dict, run: RunInfo) -> F
         f"Positive = the scenario costs the whole system more. Break-even (cumulative gap back"
         f" to zero): {break_even}.{gap}"
         f" {uncertainty_note(n, True, 'bars and shading', 'the difference', paired=True)}",
-        PRICE_NOTE,
+        run.price_note(),
     )
 
 
@@ -880,7 +885,7 @@ def organisation_figure(by_organisation: pd.DataFrame, run: RunInfo) -> Figure:
         " and the providers, and the system total is their sum. Means of"
         f" {run.replications} paired replications, no interval drawn."
         + (f" No change: {', '.join(unchanged)}." if unchanged else ""),
-        PRICE_NOTE,
+        run.price_note(),
     )
 
 
@@ -942,7 +947,7 @@ def ce_plane_figure(per_replication: pd.DataFrame, wtp: list[float], run: RunInf
         run.title("is it good value for money?"),
         f"{_decision(reps)} Each dot is one paired replication (NHS and social-care costs,"
         f" 3.5% discounting); below a threshold line is cost-effective at that threshold.{few}",
-        PRICE_NOTE,
+        run.price_note(),
     )
 
 

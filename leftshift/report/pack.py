@@ -35,6 +35,7 @@ import pandas as pd
 import yaml
 
 from leftshift.config.dimensions import IMD_QUINTILES
+from leftshift.config.prices import PRICE_BASE
 from leftshift.model import metrics
 from leftshift.report.figures import MIN_REPLICATIONS_FOR_INTERVALS
 from leftshift.report.rundir import RESULTS_DIR, is_complete
@@ -486,7 +487,8 @@ def spending_table(run: Run) -> Table | None:
     )
     return Table(
         "spending_by_kind",
-        "What the system buys, over the horizon (mean per replication, undiscounted)",
+        f"What the system buys, over the horizon (mean per replication, undiscounted,"
+        f" {prices(run)})",
         table,
         shown,
         "Spending with the world outside the place; payments between the place's"
@@ -577,7 +579,7 @@ def money_table(run: Run) -> Table | None:
     shown = _fmt_frame(shown[columns], {c: lambda v: gbp_m(v, True) for c in columns[3:]})
     return Table(
         "net_cost_by_year",
-        "System net cost, scenario minus baseline (+ costs more)",
+        f"System net cost, scenario minus baseline (+ costs more), {prices(run)}",
         data,
         shown,
         precision_note(run),
@@ -595,7 +597,7 @@ def who_pays_table(run: Run) -> Table | None:
     shown = _fmt_frame(shown, {c: lambda v: gbp_m(v, True) for c in numeric})
     return Table(
         "net_cost_by_organisation",
-        "Net cost by organisation, scenario minus baseline (+ costs more)",
+        f"Net cost by organisation, scenario minus baseline (+ costs more), {prices(run)}",
         diff,
         shown,
         "Mean over replications; payments between organisations are a cost to the payer and"
@@ -673,11 +675,11 @@ def econ_table(run: Run) -> Table | None:
         }
 
     rows = [
-        row("extra system cost (£m, discounted)", e["incremental_cost_gbp"]),
+        row(f"extra system cost (£m, {prices(run)}, discounted)", e["incremental_cost_gbp"]),
         row("QALYs gained (discounted)", e["incremental_qalys"]),
     ]
     for wtp, nmb in e["net_monetary_benefit_gbp"].items():
-        label = f"net monetary benefit at £{float(wtp):,.0f} per QALY (£m)"
+        label = f"net monetary benefit at £{float(wtp):,.0f} per QALY (£m, {prices(run)})"
         rows.append(row(label, nmb, e["probability_cost_effective"].get(wtp)))
     outcomes = e.get("outcomes", {})
     deaths = [outcomes.get(metrics.DEATHS_BY_IMD.name(q)) for q in IMD_QUINTILES]
@@ -814,7 +816,6 @@ def assumptions(run: Run) -> list[str]:
     cfg = run.config
     hospital = cfg.get("hospital", {})
     population = cfg.get("population", {})  # the config group
-    finance = cfg.get("finance", {})
     out = [
         "Hospital activity follows capacity: emergency demand avoided frees beds that boarded"
         " A&E patients, looser admission and discharge thresholds and the elective list fill"
@@ -827,20 +828,14 @@ def assumptions(run: Run) -> list[str]:
             else "General and acute beds are split into medical and surgical pools; patients"
             " do not outlie into the other pool, and theatres are not limited."
         ),
-        "Elective admissions carry no QALY gain and waiting carries no harm in this version,"
-        " though the cost of extra elective work is counted: a scenario whose freed beds go to"
-        " electives looks worse value than it is. The QALYs counted come from deaths (including"
-        " deaths linked to long A&E waits, one uncertain parameter) and from emergency"
-        " admissions avoided.",
+        elective_assumption(cfg.get("outcomes", {})),
         (
             "The population is held stationary (births equal deaths, prevalence constant):"
             " the growth the left shift is meant to avoid is not yet modelled."
             if population.get("transitions", "stationary") == "stationary"
             else f"Population transitions: {population.get('transitions')}."
         ),
-        f"Money is in the prices of its sources (finance.price_year"
-        f" {finance.get('price_year', 'n/a')} for acute unit costs; some community and social"
-        " care costs are 2024/25) and is not inflated to a common year.",
+        price_base(run),
         "Community and virtual-ward staff must be recruited before capacity opens; transition"
         " funding, where set, is a grant outside the system's net cost.",
         "Every parameter, its value and its source are listed in docs/parameters.md; the"
@@ -903,16 +898,47 @@ def provenance_rows(run: Run) -> list[tuple[str, str]]:
     ]
 
 
+def elective_assumption(outcomes: dict[str, Any]) -> str:
+    """How elective care counts in the QALYs: the gain per spell and the harm of waiting."""
+    gain = outcomes.get("elective_qaly_gain_per_spell", {}).get("mean")
+    decline = outcomes.get("waiting_utility_decline_per_month", {}).get("mean")
+    if gain is None or decline is None:  # a run directory from before the elective gain
+        return (
+            "Elective admissions carry no QALY gain and waiting carries no harm in this run,"
+            " though the cost of extra elective work is counted."
+        )
+    return (
+        f"Each elective operation gains {gain:g} QALYs over the patient's lifetime (discounted),"
+        " counted when it happens: an assumption with a wide range (0 to 2.77, a hip"
+        " replacement), as no average across specialties has been published. While waiting,"
+        f" quality of life falls {decline:g} a month (hip and knee patients, Bone Joint J"
+        " 2021). A patient removed from the list untreated, or still waiting at the end, gains"
+        " nothing; the lifetime harm of a late operation is not counted."
+    )
+
+
 def _data_uri(path: Path) -> str:
     return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode()
 
 
+def prices(run: Run) -> str:
+    """The price base of a money table's title, e.g. "2024/25 prices"."""
+    return f"{run.config.get('finance', {}).get('price_year', 'n/a')} prices"
+
+
 def price_base(run: Run) -> str:
-    """What the pounds are: the price year, and that they are not inflated."""
+    """What the pounds are: the price year, and how costs were brought to it."""
     year = run.config.get("finance", {}).get("price_year", "n/a")
+    if year == PRICE_BASE:
+        return (
+            f"Money is in pounds at {year} prices (finance.price_year): every unit cost is"
+            " inflated from its source's year with the NHS Cost Inflation Index"
+            " (docs/model.md, Money). Both arms use the same prices."
+        )
     return (
-        f"Money is in pounds at {year} prices (finance.price_year), not inflated; a few unit"
-        " costs are from other years (docs/model.md, Money). Both arms use the same prices."
+        f"Money is in pounds at {year} prices (finance.price_year), not inflated; this run"
+        " predates the single price base and a few unit costs are from other years. Both arms"
+        " use the same prices."
     )
 
 

@@ -180,6 +180,8 @@ def write_results(bundle: AnalysisBundle, directory: Path) -> dict[str, Any]:
             by_q = pd.DataFrame(vw["by_quintile"]).T.rename_axis("imd_quintile")
             by_q.reset_index().to_parquet(directory / "virtual_wards_by_quintile.parquet")
         scen.money.to_parquet(directory / "money_comparison.parquet", index=False)
+        if scen.beds_avoided is not None:
+            scen.beds_avoided.to_parquet(directory / "beds_avoided.parquet", index=False)
         if scen.decommissioning is not None:
             scen.decommissioning.to_parquet(
                 directory / "decommissioning_table.parquet", index=False

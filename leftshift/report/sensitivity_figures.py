@@ -14,7 +14,6 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from leftshift.report.figure_style import (
     OKABE_ITO,
-    PRICE_NOTE,
     REFERENCE_GREY,
     RunInfo,
     finish,
@@ -67,7 +66,7 @@ def _plain_numbers(ax: Axes, scale: float = 1.0) -> None:
 def _unit(unit: str, run: RunInfo) -> tuple[str, str, float]:
     """The axis unit, the footnote and the label scale: money is in £ million, price-based."""
     if unit == MONEY_UNIT:
-        return f"£ million, {run.price_year} prices*", PRICE_NOTE, 1e6
+        return run.money_axis().replace("\n", " "), run.price_note(), 1e6
     return unit, "", 1.0
 
 

@@ -1,0 +1,128 @@
+"""The projected population (population.transitions=projected) and the illness trends.
+
+The stationary mode (the default) is the one the analytic and invariant tests use; here the
+projected mode must follow its table by age band, conserve people, hold each band's mix of
+deprivation, and with its trends move illness and frailty the way their sources say.
+"""
+
+import numpy as np
+import pytest
+
+from leftshift.config import AGE_BANDS, load, tables
+from leftshift.config.schema import POPULATION_PROJECTION_TABLE
+from leftshift.model.population import BandProjection, Population, mid_year_time
+
+pytestmark = pytest.mark.unit
+
+NO_TRENDS = {
+    name: {"mean": 0.0, "low": 0.0, "high": 0.0, "distribution": "fixed"}
+    for name in ("disease_incidence_per_year", "frailty_per_year")
+}
+
+
+def projected(months: int, stochastic: bool = False, **population) -> tuple[Population, np.ndarray]:
+    """A projected cohort of the small place stepped ``months``; also its initial stocks."""
+    cfg = load(
+        {
+            "place": {"population": 100_000},
+            "population": {"transitions": "projected", "stochastic": stochastic, **population},
+        }
+    )
+    pop = Population(cfg, np.random.default_rng(7))
+    start = pop.counts.copy()
+    for _ in range(months):
+        pop.step_month()
+    return pop, start
+
+
+def test_the_shipped_table_is_sourced_and_starts_at_one():
+    years, values = tables.projection(POPULATION_PROJECTION_TABLE, AGE_BANDS)
+    assert years[0] == 2022 and years[-1] >= 2047
+    assert values[0] == [1.0] * len(AGE_BANDS)
+    # the two published figures it was derived to reproduce (ONS 2022-based, GAD 2025)
+    assert values[years.index(2047)][-1] == pytest.approx(3.3 / 1.7, rel=1e-3)
+    assert tables.source(POPULATION_PROJECTION_TABLE) == "ons_npp_2022_england_derived"
+
+
+def test_mid_year_scale_and_interpolation():
+    assert mid_year_time("2024-07-01") == 2024.0
+    assert mid_year_time("2024-04-01") == pytest.approx(2024 - 91 / 365.25)
+    proj = BandProjection(POPULATION_PROJECTION_TABLE, "2022-07-01")
+    years, values = tables.projection(POPULATION_PROJECTION_TABLE, AGE_BANDS)
+    halfway = (np.asarray(values[years.index(2030)]) + np.asarray(values[years.index(2031)])) / 2
+    assert np.allclose(proj.ratio(8.5), halfway)
+
+
+def test_bands_follow_the_projection_and_people_are_conserved():
+    pop, start = projected(36)
+    ratio = BandProjection(POPULATION_PROJECTION_TABLE, "2024-04-01").ratio(3.0)
+    bands = pop.counts.sum(axis=(1, 2, 3, 4))
+    assert np.allclose(bands, start.sum(axis=(1, 2, 3, 4)) * ratio, rtol=1e-9)
+    assert pop.total > start.sum()  # England grows
+    assert pop.migrants_in > 0 and pop.births > 0 and pop.deaths > 0
+    pop.check_conservation()
+
+
+def imd_mix(c: np.ndarray) -> np.ndarray:
+    """Each age band's shares by IMD quintile."""
+    by = c.sum(axis=(2, 3, 4))
+    return by / by.sum(axis=1, keepdims=True)
+
+
+def test_deprivation_mix_moves_as_in_the_stationary_mode():
+    """Growth by band comes with the band's mix: the deprivation structure is held.
+
+    (Both modes drift by a few tenths of a percentage point, as deaths differ by quintile.)
+    """
+    grown, _ = projected(36)
+    cfg = load({"place": {"population": 100_000}})
+    steady = Population(cfg, np.random.default_rng(7))
+    for _ in range(36):
+        steady.step_month()
+    assert np.abs(imd_mix(grown.counts) - imd_mix(steady.counts)).max() < 1e-4
+
+
+def test_stochastic_projection_moves_whole_people():
+    pop, start = projected(12, stochastic=True)
+    assert pop.counts.dtype.kind == "i"
+    ratio = BandProjection(POPULATION_PROJECTION_TABLE, "2024-04-01").ratio(1.0)
+    target = start.sum(axis=(1, 2, 3, 4)) * ratio
+    assert np.abs(pop.counts.sum(axis=(1, 2, 3, 4)) - target).max() <= 1.0
+    pop.check_conservation()
+
+
+def prevalence_by_band(c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Share of each band with COPD or heart failure, and with any frailty."""
+    band = c.sum(axis=(1, 2, 3, 4))
+    ill = band - c[:, :, :, 0, 0].sum(axis=(1, 2))
+    frail = c[:, :, 1:].sum(axis=(1, 2, 3, 4))
+    return ill / band, frail / band
+
+
+# the cohort alone: the deaths the hospital would take stay in the cohort
+ALONE = {"in_hospital_death_share": 0.0}
+
+
+def test_without_trends_age_specific_illness_is_held():
+    pop, start = projected(60, trends=NO_TRENDS, **ALONE)
+    ill0, frail0 = prevalence_by_band(start)
+    ill1, frail1 = prevalence_by_band(pop.counts)
+    assert np.allclose(ill1, ill0, atol=0.01)
+    assert np.allclose(frail1, frail0, atol=0.01)
+
+
+def test_default_trends_reproduce_their_sources_in_direction_and_size():
+    """Frailty at 50+ (Walsh 2023) and people with COPD or HF (Health in 2040) per year."""
+    pop, start = projected(120, **ALONE)
+    older_frail = [c[2:, :, 1:].sum() / c[2:].sum() for c in (start, pop.counts)]
+    frailty_rate = (older_frail[1] / older_frail[0]) ** 0.1
+    assert frailty_rate == pytest.approx((38.9 / 26.5) ** (1 / 11), abs=0.003)
+
+    def ill(c):
+        return c.sum(axis=(1, 2, 3, 4)) - c[:, :, :, 0, 0].sum(axis=(1, 2))
+
+    rise = ill(pop.counts) - ill(start)
+    disease_rate = (ill(pop.counts).sum() / ill(start).sum()) ** 0.1
+    assert disease_rate == pytest.approx(1.37 ** (1 / 21), abs=0.003)
+    # most of the rise in older people (the report: 80% in people 70+)
+    assert rise[3:].sum() / rise.sum() > 0.8
