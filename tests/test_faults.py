@@ -137,28 +137,43 @@ def _kill_all(pids) -> None:
             os.kill(pid, signal.SIGKILL)
 
 
-def _kill_one_worker_after_a_checkpoint(checkpoint_dir: Path) -> None:
-    _wait_for(lambda: any(checkpoint_dir.glob("*/done.json")), 60, "a finished replication")
-    worker = min(_workers(os.getpid()))
-    os.kill(worker, signal.SIGKILL)
+#: the replication whose worker kills itself, in the test below
+KILLED_REPLICATION = 4
+
+
+def _run_or_die(*task):
+    """A worker's task that SIGKILLs its own process at the start of one replication.
+
+    A safe point: the worker has taken its task and holds no lock and no half-written result.
+    Killing a worker from outside at a random moment (as this test first did) could catch it
+    mid-write to loky's shared result pipe; the parent then waited forever for the rest of the
+    message (a 20-minute hang in CI, the killed worker a zombie).
+    """
+    from leftshift.analysis.experiment import _run_and_trim
+
+    if task[2] == KILLED_REPLICATION:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return _run_and_trim(*task)
 
 
 @pytest.mark.integration
-def test_a_killed_worker_keeps_the_others_finished_replications(tmp_path):
+def test_a_killed_worker_keeps_the_others_finished_replications(tmp_path, monkeypatch):
     from joblib.externals.loky.process_executor import TerminatedWorkerError
 
-    from leftshift.analysis.experiment import run_experiment
+    from leftshift.analysis import experiment
     from tests.helpers import small_config
 
     cfg = small_config(run={"horizon_years": 1, "warmup_months": 3, "replications": 8, "n_jobs": 2})
-    killer = threading.Thread(target=_kill_one_worker_after_a_checkpoint, args=(tmp_path,))
-    killer.start()
-    with pytest.raises(TerminatedWorkerError):
-        run_experiment(cfg, checkpoint_dir=tmp_path)
-    killer.join()
+    with monkeypatch.context() as patch:
+        # the workers import this module's function by name; the parent dispatches it
+        patch.setattr(experiment, "_run_and_trim", _run_or_die)
+        with pytest.raises(TerminatedWorkerError):
+            experiment.run_experiment(cfg, checkpoint_dir=tmp_path)
     kept = len(list(tmp_path.glob("*/done.json")))
+    # replication 4 is sent only once one of the first four has come back (joblib sends
+    # 2 x n_jobs ahead), and it never finishes
     assert 1 <= kept < 8
-    again = run_experiment(cfg, checkpoint_dir=tmp_path)
+    again = experiment.run_experiment(cfg, checkpoint_dir=tmp_path)
     assert again.replications_simulated == 8 - kept
 
 
@@ -216,3 +231,43 @@ def test_worker_count_is_capped_by_cores_and_tasks():
     assert worker_count(-1, 10_000) == cores
     assert worker_count(8, 1) == 1
     assert worker_count(-cores - 5, 100) == 1
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+def test_a_stop_signal_is_an_interrupt_naming_it_and_handlers_come_back(signum):
+    """SIGHUP (a closed terminal) stops a run like SIGTERM (timeout, SLURM, docker), as a
+    KeyboardInterrupt the run directory's clean-up sees; the e2e test above sends SIGTERM."""
+    from leftshift.interrupts import Terminated, signals_interrupt
+
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("signal handlers can only be set in the main thread")
+    before = signal.getsignal(signum)
+    with pytest.raises(KeyboardInterrupt) as info, signals_interrupt():
+        os.kill(os.getpid(), signum)
+        time.sleep(5)  # the handler runs before this returns
+    assert isinstance(info.value, Terminated)
+    assert str(info.value) == f"terminated by {signal.Signals(signum).name}"
+    assert info.value.exit_code == 128 + signum
+    assert signal.getsignal(signum) == before
+
+
+@pytest.mark.unit
+def test_a_non_finite_stock_or_amount_is_an_invariant_error():
+    import pandas as pd
+
+    from leftshift.model.invariants import InvariantError
+    from leftshift.model.ledger import check_ledger
+    from leftshift.model.population import Population
+    from leftshift.model.rng import Streams
+    from tests.helpers import small_config
+
+    streams = Streams(1)
+    population = Population(small_config(), lambda month: streams.for_period("population", month))
+    population.check_conservation()
+    population.counts.flat[0] = np.nan
+    with pytest.raises(InvariantError, match="not finite"):
+        population.check_conservation()
+    ledger = pd.DataFrame({"amount_gbp": [1.0, np.inf]})
+    with pytest.raises(InvariantError, match="non-finite"):
+        check_ledger(ledger)

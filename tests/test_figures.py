@@ -200,6 +200,36 @@ def test_panels_and_figures_with_nothing_to_show_are_not_drawn():
 
 
 @pytest.mark.integration
+def test_a_figure_that_cannot_be_drawn_is_noted_and_the_others_are_drawn(
+    default_config, monkeypatch
+):
+    """The report stage never throws the run away for one figure (issue 22)."""
+    import matplotlib.pyplot as plt
+
+    from leftshift.report import rundir
+
+    def broken(*args, **kwargs):
+        raise ValueError("Axis limits cannot be NaN or Inf")
+
+    monkeypatch.setattr(rundir, "stage_mix_figure", broken)
+    monthly = monthly_table(2, arms=("baseline",), months=14)
+    bundle = SimpleNamespace(
+        config=default_config, monthly=monthly, comparison=pd.DataFrame(), scenario=None
+    )
+    missing: list[dict[str, str]] = []
+    drawn = rundir.draw_figures(bundle, missing, RUN)  # type: ignore[arg-type]
+    for fig in drawn.values():
+        plt.close(fig)
+    assert missing == [
+        {
+            "key": "stage_mix.png",
+            "reason": "figure not drawn: error: ValueError: Axis limits cannot be NaN or Inf",
+        }
+    ]
+    assert set(drawn) == {"occupancy.png", "waiting_list.png", "population_health.png"}
+
+
+@pytest.mark.integration
 def test_a_baseline_run_writes_300_dpi_png_and_svg_and_skips_empty_figures(
     tmp_path, default_config
 ):

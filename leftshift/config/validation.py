@@ -246,6 +246,7 @@ def _cross_checks(cfg: Config) -> list[str]:
             )
     problems += _stationary_mortality_checks(cfg)
     problems += _copd_generator_checks(cfg)
+    problems += _demand_load_checks(cfg)
     capital = list(cfg.report.bed_capital_cost_gbp)
     if len(capital) == 3 and not capital[0] <= capital[1] <= capital[2]:
         problems.append(f"report.bed_capital_cost_gbp = {capital}: must be low <= central <= high")
@@ -360,19 +361,87 @@ def _stationary_mortality_checks(cfg: Config) -> list[str]:
 
     Its births balance deaths as rates (per year), but it steps a month at a time; at very
     high death rates the month's deaths fall short of the rate and the population grows (about
-    20% in two years at 1,000 per 1,000).
+    20% in two years at 1,000 per 1,000). The rate that counts is each band's initial death
+    rate with the excess of COPD and heart failure included: a heart-failure death hazard of
+    0.999 a month in a band where most people have it made births 0.8 times the population a
+    month, and 74,212 people became 47 million in 13 months (fuzz, 2026-12-03).
     """
     pop = cfg.population
-    worst = max(pop.mortality_per_1000_by_age, default=0.0)
-    holding = pop.transitions in ("stationary", "projected")
-    if not holding or worst <= STATIONARY_MAX_MORTALITY_PER_1000:
+    if pop.transitions not in ("stationary", "projected"):
         return []
-    return [
-        f"population.mortality_per_1000_by_age = {list(pop.mortality_per_1000_by_age)}: with"
-        f" population.transitions = {pop.transitions} every band must be at most"
-        f" {STATIONARY_MAX_MORTALITY_PER_1000:g} per 1,000 a year (a monthly step cannot hold"
-        " a population steady at higher death rates); use population.transitions=published"
-    ]
+    worst = max(pop.mortality_per_1000_by_age, default=0.0)
+    if worst > STATIONARY_MAX_MORTALITY_PER_1000:
+        return [
+            f"population.mortality_per_1000_by_age = {list(pop.mortality_per_1000_by_age)}:"
+            f" with population.transitions = {pop.transitions} every band must be at most"
+            f" {STATIONARY_MAX_MORTALITY_PER_1000:g} per 1,000 a year (a monthly step cannot"
+            " hold a population steady at higher death rates); use"
+            " population.transitions=published"
+        ]
+    for i, (band, share, rate) in enumerate(
+        zip(AGE_BANDS, cfg.place.age_shares, initial_death_rates(cfg), strict=True)
+    ):
+        if share > 0 and rate * 1000.0 > STATIONARY_MAX_MORTALITY_PER_1000:
+            return [
+                f"population.heart_failure.death_monthly_hazard_under_75 ="
+                f" {pop.heart_failure.death_monthly_hazard_under_75:g},"
+                f" population.heart_failure.death_hr_75_plus ="
+                f" {pop.heart_failure.death_hr_75_plus:g}, population.heart_failure"
+                f".prevalence_by_age[{i}] = {pop.heart_failure.prevalence_by_age[i]:g} and"
+                f" population.copd.prevalence_by_age[{i}] = {pop.copd.prevalence_by_age[i]:g}"
+                f" (with population.copd.annual_transitions): people aged {band} would die at"
+                f" {rate * 1000:.0f} per 1,000 a year, conditions included; with"
+                f" population.transitions = {pop.transitions} every band must be at most"
+                f" {STATIONARY_MAX_MORTALITY_PER_1000:g} (births balance the initial death rate"
+                " and a monthly step cannot hold the population steady above it); use"
+                " population.transitions=published"
+            ]
+    return []
+
+
+def _band_condition_shares(prevalence: float, ratio_q1_to_q5: float, imd: list[float]) -> float:
+    """A band's share with a condition, over IMD quintiles (as ``model.population``)."""
+    raw = [ratio_q1_to_q5 ** ((4 - q) / 4) for q in range(5)]
+    mean = sum(r * s for r, s in zip(raw, imd, strict=True))
+    return sum(
+        s * min(max(prevalence * r / mean, 0.0), 0.99) for r, s in zip(raw, imd, strict=True)
+    )
+
+
+def initial_death_rates(cfg: Config) -> list[float]:
+    """Each age band's initial death rate (per person-year), COPD and heart failure included.
+
+    As ``model.population``: a band's background rate is its configured rate less the mean
+    excess of the two conditions, floored at 0, so the band's rate is the larger of the two.
+    """
+    import numpy as np
+    from scipy import linalg
+
+    pop = cfg.population
+    imd = list(cfg.place.imd_shares)
+    hf = pop.heart_failure
+    copd_excess = 0.0
+    p = np.asarray(pop.copd.annual_transitions, dtype=float)
+    if p.shape == (4, 5) and (p.sum(axis=1) > 0).all() and not _copd_generator_checks(cfg):
+        full = np.zeros((5, 5))
+        full[:4] = p / p.sum(axis=1, keepdims=True)
+        full[4, 4] = 1.0
+        with np.errstate(all="ignore"):
+            to_death = np.real(linalg.logm(full))[:4, 4]
+        source = -math.log1p(-min(pop.copd.background_mortality_at_source, 1 - 1e-12))
+        excess = np.clip(to_death - source, 0.0, None)
+        copd_excess = float(np.dot(pop.copd.stage_mix, excess))
+    rates = []
+    for i in range(len(AGE_BANDS)):
+        band = pop.mortality_per_1000_by_age[i] / 1000.0
+        hf_total = 12.0 * hf.death_monthly_hazard_under_75 * (hf.death_hr_75_plus if i >= 4 else 1)
+        mean_excess = _band_condition_shares(
+            hf.prevalence_by_age[i], hf.deprivation_ratio_q1_to_q5, imd
+        ) * max(hf_total - band, 0.0) + copd_excess * _band_condition_shares(
+            pop.copd.prevalence_by_age[i], pop.copd.deprivation_ratio_q1_to_q5, imd
+        )
+        rates.append(max(band, mean_excess))
+    return rates
 
 
 def _decommissioning_checks(cfg: Config) -> list[str]:
@@ -519,3 +588,148 @@ def _copd_generator_checks(cfg: Config) -> list[str]:
             " model cannot step it monthly; keep some weight on staying in each stage"
         ]
     return []
+
+
+#: most emergency presentations per admission at the reference occupancy (a guard, not a
+#: calibrated value): the model keeps the configured admission rate by presenting more people
+#: as fewer are admitted, so presentations grow without bound as the admitted share goes to 0
+MAX_PRESENTATIONS_PER_ADMISSION = 20.0
+#: days in a year: nobody can spend more of it in hospital
+YEAR_DAYS = 365.0
+#: the referral response reads a mean wait of at least this (an empty list has no wait)
+MIN_MEAN_WAIT_WEEKS = 1.0
+#: most the referral response may multiply referrals by, reached at the shortest mean wait
+MAX_REFERRAL_RESPONSE = 20.0
+#: smallest non-zero share of virtual-ward step-ups that avoided an admission: below it the
+#: referrals of people not otherwise admitted (1 - share) / share per avoided one exceed 99
+MIN_AVOIDED_ADMISSION_SHARE = 0.01
+
+
+@dataclasses.dataclass(frozen=True)
+class BandDemand:
+    """An age band's emergency demand at the reference occupancy, from the config alone."""
+
+    #: emergency admissions per person-year at the scenario's highest demand multiplier
+    admissions_per_year: float
+    #: presentations per admission for the band's least complex people (the most there are)
+    presentations_per_admission: float
+    #: mean emergency stay (days) before occupancy pressure and discharge delays
+    mean_stay_days: float
+
+
+def _odds_to_p(p: float, odds_ratio: float) -> float:
+    p = min(max(p, 1e-9), 1 - 1e-9)
+    odds = p / (1 - p) * odds_ratio
+    return odds / (1 + odds)
+
+
+def emergency_demand_by_band(cfg: Config) -> list[BandDemand]:
+    """Each age band's emergency admissions, presentations per admission and mean stay.
+
+    Mirrors the model's definitions (``model.demand``): complex shares by age with frailty
+    and severe-condition odds ratios, marginal routine presentations admitted with
+    ``hospital.marginal_admission_probability`` at the reference occupancy, stays by case mix
+    times the frailty multiplier. Used to refuse loads no population could make.
+    """
+    d, h, pop = cfg.demand, cfg.hospital, cfg.population
+    peak = max(1.0, cfg.interventions.emergency_demand_multiplier.value)
+    frailty_or = list(h.frailty_complex_odds_ratio)
+    lowest_or = min(frailty_or) * min(1.0, h.severe_condition_complex_odds_ratio)
+    routine, complex_ = h.routine_emergency_los.mean_days, h.complex_emergency_los.mean_days
+    out = []
+    for i in range(len(AGE_BANDS)):
+        base = h.emergency_complex_share_by_age[i]
+        least_complex = _odds_to_p(base, lowest_or)
+        marginal = (1 - least_complex) * d.routine_marginal_share
+        not_admitted = marginal * (1 - h.marginal_admission_probability)
+        per_admission = 1 / (1 - not_admitted) if not_admitted < 1 else math.inf
+        frail = (
+            pop.frailty_mild_share_by_age[i],
+            pop.frailty_moderate_share_by_age[i],
+            pop.frailty_severe_share_by_age[i],
+        )
+        shares = (max(0.0, 1.0 - sum(frail)), *frail)
+        stay = 0.0
+        for share, odds_ratio, multiplier in zip(
+            shares, frailty_or, h.frailty_los_multiplier, strict=True
+        ):
+            p_complex = _odds_to_p(base, odds_ratio)
+            stay += share * multiplier * ((1 - p_complex) * routine + p_complex * complex_)
+        rate = d.emergency_admissions_per_1000_by_age[i] / 1000.0 * peak
+        out.append(BandDemand(rate, per_admission, stay))
+    return out
+
+
+def _demand_load_checks(cfg: Config) -> list[str]:
+    """Refuse demand no population could make, which would simulate without bound.
+
+    Four ways a valid-looking config asks for an absurd number of simulated people: (1) so few
+    presentations admitted that keeping the admission rate needs hundreds of presentations
+    each; (2) more emergency bed-days per person than a year has days; (3) a referral response
+    that multiplies referrals many times over as the list empties (the list then empties
+    faster: a runaway); (4) a near-zero avoided-admission share of virtual-ward step-ups,
+    which adds (1 - share) / share referrals per avoided admission.
+    """
+    problems = []
+    d, h = cfg.demand, cfg.hospital
+    for band, load in zip(AGE_BANDS, emergency_demand_by_band(cfg), strict=True):
+        if load.presentations_per_admission > MAX_PRESENTATIONS_PER_ADMISSION:
+            problems.append(
+                f"demand.routine_marginal_share = {d.routine_marginal_share:g} with"
+                f" hospital.marginal_admission_probability = {h.marginal_admission_probability:g}"
+                " and hospital.emergency_complex_share_by_age ="
+                f" {list(h.emergency_complex_share_by_age)}: in age {band} only"
+                f" {1 / load.presentations_per_admission:.3g} of emergency presentations would be"
+                " admitted, so keeping the configured admission rate would take"
+                f" {load.presentations_per_admission:.3g} presentations per admission (at most"
+                f" {MAX_PRESENTATIONS_PER_ADMISSION:g}); lower the marginal share, raise the"
+                " marginal admission probability or the complex share"
+            )
+            break
+    for i, (band, load) in enumerate(zip(AGE_BANDS, emergency_demand_by_band(cfg), strict=True)):
+        days = load.admissions_per_year * load.mean_stay_days
+        if days > YEAR_DAYS:
+            problems.append(
+                f"demand.emergency_admissions_per_1000_by_age[{i}] ="
+                f" {d.emergency_admissions_per_1000_by_age[i]:g} with"
+                " interventions.emergency_demand_multiplier.value ="
+                f" {cfg.interventions.emergency_demand_multiplier.value:g} and emergency stays"
+                f" of {load.mean_stay_days:.3g} days on average (hospital.routine_emergency_los,"
+                " hospital.complex_emergency_los, hospital.frailty_los_multiplier): people aged"
+                f" {band} would need {days:.0f} days a year in hospital (a year has"
+                f" {YEAR_DAYS:g}); lower the rate or the multiplier"
+            )
+            break
+    if d.referral_wait_elasticity > 0:
+        response = (d.reference_wait_weeks / MIN_MEAN_WAIT_WEEKS) ** d.referral_wait_elasticity
+        if response > MAX_REFERRAL_RESPONSE:
+            problems.append(
+                f"demand.referral_wait_elasticity = {d.referral_wait_elasticity:g} with"
+                f" demand.reference_wait_weeks = {d.reference_wait_weeks:g}: when the mean wait"
+                f" falls to {MIN_MEAN_WAIT_WEEKS:g} week referrals would be {response:.3g} times"
+                f" the configured rate (at most {MAX_REFERRAL_RESPONSE:g}); shorter waits then"
+                " bring more referrals, which shorten the mean wait again (a runaway). Lower the"
+                " elasticity or the reference wait"
+            )
+    share = cfg.virtual_wards.avoided_admission_share
+    key = "virtual_wards.avoided_admission_share"
+    if share.distribution == "normal":
+        problems.append(
+            f"{key}.distribution = 'normal': a share needs a bounded distribution (triangular,"
+            " uniform or fixed); a normal draw can be near 0 or negative"
+        )
+    elif cfg.run.psa and share.low < MIN_AVOIDED_ADMISSION_SHARE < share.high:
+        problems.append(
+            f"{key}.low = {share.low:g} with run.psa on: a draw between 0 and"
+            f" {MIN_AVOIDED_ADMISSION_SHARE:g} would bring (1 - share) / share virtual-ward"
+            " referrals of people not otherwise admitted per avoided admission (over 99, and"
+            f" without bound near 0); low must be at least {MIN_AVOIDED_ADMISSION_SHARE:g}"
+        )
+    elif 0 < share.mean < MIN_AVOIDED_ADMISSION_SHARE:
+        ratio = (1 - share.mean) / share.mean
+        problems.append(
+            f"{key}.mean = {share.mean:g}: must be 0 or at least {MIN_AVOIDED_ADMISSION_SHARE:g};"
+            f" each avoided admission brings (1 - share) / share = {ratio:.3g}"
+            " virtual-ward referrals of people not otherwise admitted"
+        )
+    return problems

@@ -17,6 +17,7 @@ from scipy import special
 
 from leftshift.config import Config, LengthOfStayConfig
 from leftshift.config.dimensions import N_COPD, N_HF, N_IMD
+from leftshift.config.validation import MIN_MEAN_WAIT_WEEKS  # floor on the mean wait read
 from leftshift.model.clock import DAYS_PER_YEAR
 from leftshift.model.population import (
     SHAPE,
@@ -37,7 +38,6 @@ from leftshift.model.rng import Streams
 #: never the distribution of arrivals.
 THINNING_HEADROOM = 1.25
 OLDEST_BANDS_FROM = 3  # age bands 65-74 and older follow the discharge pathways
-MIN_MEAN_WAIT_WEEKS = 1.0  # floor on the mean wait in the referral response (empty list)
 
 
 def referral_response(cfg: Config, mean_wait_weeks: float) -> float:
