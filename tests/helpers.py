@@ -21,11 +21,19 @@ CORE_MODEL = {
 }
 
 
+#: figures drawn quickly (PNG only, screen resolution) where a test does not look at them:
+#: about 40% of an experiment's time is writing figures at 300 dpi with SVG (the default,
+#: tested in test_outputs.py and test_figures.py)
+QUICK_FIGURES = {"figure_formats": ["png"], "figure_dpi": 60}
+QUICK_FIGURE_ARGS = ("report.figure_formats=[png]", "report.figure_dpi=60")
+
+
 def small_config(**sections):
     """A small, short config for fast model runs; sections override keys by group."""
     base = {
         "place": dict(SMALL_PLACE),
         "run": {"horizon_years": 3, "warmup_months": 12},
+        "report": dict(QUICK_FIGURES),
         **copy.deepcopy(CORE_MODEL),
     }
     for group, values in sections.items():
@@ -33,15 +41,19 @@ def small_config(**sections):
     return load(base)
 
 
-def compose_config(*overrides: str):
-    """Compose ``scenarios/config.yaml`` with overrides exactly as the command line does."""
+def compose_config(*overrides: str, quick_figures: bool = True):
+    """Compose ``scenarios/config.yaml`` with overrides exactly as the command line does.
+
+    Figures are drawn quickly (:data:`QUICK_FIGURES`) unless ``quick_figures`` is false.
+    """
     from hydra import compose, initialize_config_dir
 
     from leftshift.config import register_configs
 
     register_configs()
+    quick = list(QUICK_FIGURE_ARGS) if quick_figures else []
     with initialize_config_dir(config_dir=str(ROOT / "scenarios"), version_base="1.3"):
-        return load(compose("config", overrides=list(overrides)))
+        return load(compose("config", overrides=[*quick, *overrides]))
 
 
 def run_to_directory(cfg, run_dir):
@@ -62,10 +74,22 @@ def cli_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def run_cli(cwd, *args, env=None, timeout=300) -> subprocess.CompletedProcess:
-    """Run ``leftshift *args`` in ``cwd`` to the end; text output captured."""
+def _quick(args: tuple, quick_figures: bool) -> list:
+    """The arguments, with quick figures added to a run (not to a sub-command or --help)."""
+    if not quick_figures or (args and "=" not in str(args[0]) and args[0] != "-m"):
+        return list(args)
+    if args and args[0] == "-m":  # Hydra wants its overrides in one block
+        return ["-m", *QUICK_FIGURE_ARGS, *args[1:]]
+    return [*QUICK_FIGURE_ARGS, *args]
+
+
+def run_cli(cwd, *args, env=None, timeout=300, quick_figures=True) -> subprocess.CompletedProcess:
+    """Run ``leftshift *args`` in ``cwd`` to the end; text output captured.
+
+    Figures are drawn quickly (:data:`QUICK_FIGURES`) unless ``quick_figures`` is false.
+    """
     return subprocess.run(
-        [*LEFTSHIFT, *args],
+        [*LEFTSHIFT, *_quick(args, quick_figures)],
         cwd=cwd,
         capture_output=True,
         text=True,
@@ -74,7 +98,9 @@ def run_cli(cwd, *args, env=None, timeout=300) -> subprocess.CompletedProcess:
     )
 
 
-def start_cli(cwd, *args, env=None, **popen) -> subprocess.Popen:
+def start_cli(cwd, *args, env=None, quick_figures=True, **popen) -> subprocess.Popen:
     """Start ``leftshift *args`` in ``cwd``; text pipes unless ``popen`` says otherwise."""
     options = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True, **popen}
-    return subprocess.Popen([*LEFTSHIFT, *args], cwd=cwd, env=env or cli_env(), **options)
+    return subprocess.Popen(
+        [*LEFTSHIFT, *_quick(args, quick_figures)], cwd=cwd, env=env or cli_env(), **options
+    )

@@ -170,6 +170,7 @@ def check_crn(ratio, reps, lower_bound_at_least):
 
 
 @pytest.mark.integration
+@pytest.mark.slow  # 24 s of make test (2026-12-03); the default-place version below is slow too
 def test_common_random_numbers_cut_the_variance_of_the_difference():
     check_crn(*crn_variance_ratio(16, 2), lower_bound_at_least=1.0)
 

@@ -35,6 +35,20 @@ def test_calibration_of_default_place(calibration_runs):
         assert 0.40 <= s["waiting_list_18wk_share"] <= 0.80
 
 
+def test_delayed_discharges_calibration_of_default_place(calibration_runs):
+    """NHS discharge sitrep: about 1 in 7 occupied G&A beds hold a patient with no criteria
+    to reside (the default scenario is social_care=delays: the same runs as the calibration
+    above, so they are simulated once; test_one_default checks the two are the same config)."""
+    for out in calibration_runs.outputs:
+        m = out.monthly.pivot(index="month", columns="metric", values="value")
+        delayed = m["delayed_discharge_patients"].sum() / m["occupied_beds"].sum()
+        assert 0.10 <= delayed <= 0.18
+    # the local authority pays for the places in use
+    ledger = calibration_runs.ledger()
+    la = ledger[ledger["organisation"] == "local_authority_social_care"]
+    assert la["amount_gbp"].sum() > 0 and set(la["category"]) == {"social_care_packages"}
+
+
 def test_population_stable_with_hospital_deaths(calibration_runs):
     """With deaths in hospital taken out by the hospital run, the place's size holds."""
     for out in calibration_runs.outputs:

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.mark.unit
 def test_schema_defaults_are_the_shipped_default_scenario():
-    assert to_container(load()) == to_container(compose_config())
+    assert to_container(load()) == to_container(compose_config(quick_figures=False))
 
 
 @pytest.mark.unit

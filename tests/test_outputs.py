@@ -14,8 +14,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.mark.integration
 def test_run_directory_is_complete_and_readable(tmp_path):
-    cfg = small_config(
-        run={"horizon_years": 2}, interventions={"emergency_demand_multiplier": {"value": 0.9}}
+    cfg = small_config(  # the default figures (300 dpi PNG and SVG), checked below
+        run={"horizon_years": 2},
+        interventions={"emergency_demand_multiplier": {"value": 0.9}},
+        report={"figure_formats": ["png", "svg"], "figure_dpi": 300},
     )
     summary = runner.run_to_directory(cfg, tmp_path)
     assert runner.is_complete(tmp_path)

@@ -1611,6 +1611,22 @@ class RunConfig(_Section):
 class ReportConfig(_Section):
     """Thresholds used only to describe results (never in the model)."""
 
+    figure_formats: list[str] = param(
+        ["png", "svg"],
+        source="reporting_convention",
+        choices=("png", "svg"),
+        doc="the files each figure is written as: png (for slides; the board pack uses it) and"
+        " svg (vector, for print and editing); dropping svg halves the time figures take",
+    )
+    figure_dpi: int = param(
+        300,
+        source="reporting_convention",
+        ge=50,
+        le=1200,
+        doc="resolution of the PNG figures (300 prints sharply; 100 is enough on screen and"
+        " draws several times faster)",
+    )
+
     list_cleared_fraction: float = param(
         0.1,
         source="reporting_convention",

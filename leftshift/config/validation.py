@@ -196,6 +196,9 @@ def _cross_checks(cfg: Config) -> list[str]:
             f"hospital.bed_offer_order = {order}: must list each of {list(BED_OFFER_STEPS)}"
             " once, in the order a freed bed is offered"
         )
+    formats = list(cfg.report.figure_formats)
+    if not formats or len(set(formats)) != len(formats):
+        problems.append(f"report.figure_formats = {formats}: list png, svg or both, each once")
     if h.outlying and not h.specialty_pools:
         problems.append(
             "hospital.outlying = true needs hospital.specialty_pools = true (outliers move"

@@ -11,7 +11,7 @@ drawn and saved (:func:`figure_style`), never set globally.
 
 import datetime
 import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -334,18 +334,29 @@ def outside_legend(
     return legend
 
 
-def save_figure(fig: Figure, directory: Path, stem: str) -> list[str]:
-    """Write ``<stem>.png`` (:data:`PNG_DPI` dpi) and ``<stem>.svg``; their file names.
+def save_figure(
+    fig: Figure,
+    directory: Path,
+    stem: str,
+    formats: Sequence[str] = ("png", "svg"),
+    dpi: float = PNG_DPI,
+) -> list[str]:
+    """Write ``<stem>.png`` (at ``dpi``) and ``<stem>.svg``, or those of ``formats``; their names.
 
     Saving happens in :func:`figure_style` too: matplotlib makes some tick labels and reads
     the SVG settings only when it writes the file. The layout computed for the PNG is kept
     for the SVG (it does not depend on the resolution), and the PNG is compressed at level
     :data:`PNG_COMPRESSION` (a little larger than the default 6, and much faster to write).
     """
-    names = [f"{stem}.png", f"{stem}.svg"]
+    names = []
     with figure_style():
-        fig.savefig(directory / names[0], dpi=PNG_DPI,
-                    pil_kwargs={"compress_level": PNG_COMPRESSION})  # fmt: skip
-        fig.set_layout_engine("none")
-        fig.savefig(directory / names[1], metadata={"Date": None})
+        if "png" in formats:
+            names.append(f"{stem}.png")
+            fig.savefig(directory / names[-1], dpi=dpi,
+                        pil_kwargs={"compress_level": PNG_COMPRESSION})  # fmt: skip
+        if "svg" in formats:
+            if names:
+                fig.set_layout_engine("none")
+            names.append(f"{stem}.svg")
+            fig.savefig(directory / names[-1], metadata={"Date": None})
     return names

@@ -281,15 +281,16 @@ def write_figures(
     missing: list[dict[str, str]],
     run: RunInfo | None = None,
 ) -> list[str]:
-    """Draw a bundle's figures and write each as PNG (300 dpi) and SVG; the file names.
+    """Draw a bundle's figures, write each in ``report.figure_formats``; the file names.
 
     A figure that fails to save is removed and noted in ``missing``, like one not drawn.
     """
     written: list[str] = []
+    rep = bundle.config.report
     for name, fig in draw_figures(bundle, missing, run).items():
         stem = Path(name).stem
         try:
-            written += save_figure(fig, directory, stem)
+            written += save_figure(fig, directory, stem, rep.figure_formats, rep.figure_dpi)
         except Exception as exc:  # noqa: BLE001  (reported, like a figure not drawn)
             missing.append({"key": name, "reason": f"error: {type(exc).__name__}: {exc}"})
             for suffix in (".png", ".svg"):

@@ -49,7 +49,13 @@ def write_sensitivity(
         fig = sensitivity_figure(
             result.method, result.indices, output.name, label, output.unit, run
         )
-        save_figure(fig, directory, f"{result.method}_{output.name}")
+        save_figure(
+            fig,
+            directory,
+            f"{result.method}_{output.name}",
+            cfg.report.figure_formats,
+            cfg.report.figure_dpi,
+        )
         plt.close(fig)
     notes = []
     if result.qaly_year < QALY_YEAR:

@@ -26,6 +26,8 @@ OVERRIDES = (
     "run.replications=2",
     "run.n_jobs=1",
     "run.seed=20261202",
+    "report.figure_formats=[png]",  # figures are not in the snapshot: drawn quickly
+    "report.figure_dpi=60",
 )
 PROVENANCE_KEYS = ("leftshift_version", "git_commit")
 
