@@ -176,7 +176,7 @@ def test_multi_arm_run_shares_one_baseline_and_matches_two_arm_runs(tmp_path):
     from tests.helpers import compose_config
 
     quick = ("place=small", "run.horizon_years=1", "run.warmup_months=3")
-    quick += ("report.decommission_search=false", "run.replications=2")
+    quick += ("report.decommission_search=false", "run.replications=1")
     cfg = compose_config("experiment=compare_teams_virtual_wards", *quick)
     arms = {
         name: compose_config(f"experiment={name}", *quick)
@@ -189,9 +189,9 @@ def test_multi_arm_run_shares_one_baseline_and_matches_two_arm_runs(tmp_path):
     assert set(summary["scenarios"]) == set(arms)
     both = pd.read_parquet(results / "comparison_summary.parquet")
     assert set(both["arm"]) == set(arms)
-    # the baseline ran once for all arms: 2 replications x 3 arms
+    # the baseline ran once for all arms: 1 replication x 3 arms
     per_arm = json.loads((results / "emergency_demand_cut" / "manifest.json").read_text())
-    assert per_arm["replications_simulated"] + per_arm["replications_reused"] == 4
+    assert per_arm["replications_simulated"] + per_arm["replications_reused"] == 2
     # the first arm's own baseline is the shared one: its tables are a two-arm run's
     run_to_directory(arms["emergency_demand_cut"], tmp_path / "single")
 
