@@ -70,14 +70,15 @@ def test_b1_backfill_while_the_list_lasts(cut_small_place):
 def test_b1_conclusion_changes_without_referral_response():
     """With no referral response the list clears and bed-days start to fall.
 
-    Eight replications: with delayed discharges the cut also frees beds held by patients
-    waiting for social care from year 2, so the contrast between later years and year 2 is
-    smaller than without them and needs more replications for a 99% interval.
+    Six replications (eight until 2026-12-03, when their 99% intervals sat at -4.5 to -3.4%
+    for later years and -3.9 to -2.8% for later years less year 2; the first six give -4.6 to
+    -3.7% and -4.0 to -3.1%): with delayed discharges the cut also frees beds held by
+    patients waiting for social care from year 2, so the contrast is smaller than without them.
     """
-    ex = experiment(reps=8, years=6, demand={"referral_wait_elasticity": 0.0})
+    ex = experiment(reps=6, years=6, demand={"referral_wait_elasticity": 0.0})
     report = ex.backfill()
-    assert report["waiting_list_cleared"]["replications_where_it_happened"] >= 6
-    assert report["backfill_ran_out"]["replications_where_it_happened"] >= 6
+    assert report["waiting_list_cleared"]["replications_where_it_happened"] >= 5
+    assert report["backfill_ran_out"]["replications_where_it_happened"] >= 5
     late = paired(ex, "bed_days", [4, 5, 6])
     early = paired(ex, "bed_days", [2])
     assert t_interval(late, LEVEL)[1] < 0  # bed-days now fall ...
