@@ -24,11 +24,13 @@ HAND = {
 }
 
 
-def _pooled(beds=2, shares=(0.5, 0.5)):
+def _pooled(beds=2, shares=(0.5, 0.5), base=HAND, place=None, **hospital):
+    """A hospital on its own: ``beds`` split by ``shares``, the ``base`` rules plus
+    ``hospital`` overrides (and ``place`` ones); with its environment and list."""
     cfg = load(
         {
-            "place": {"general_acute_beds": beds, "pool_bed_shares": list(shares)},
-            "hospital": HAND,
+            "place": {"general_acute_beds": beds, "pool_bed_shares": list(shares), **(place or {})},
+            "hospital": {**base, **hospital},
         }
     )
     env = simpy.Environment()
@@ -45,18 +47,19 @@ def _emergencies(times, stays, pools):
         marginal=np.zeros(n, bool),
         base_los=np.array(stays, float),
         u_admit=np.zeros(n),
-        pool=np.array(pools, np.int8),
+        pool=None if pools is None else np.array(pools, np.int8),  # None: one pool
     )
 
 
-def _referral(stay):
+def _referral(stay, n=1):
+    """``n`` referrals on the list from day 0, each for a stay of ``stay`` days."""
     return ReferralBatch(
-        time=np.array([0.0]),
-        cell=np.zeros(1, int),
-        urgent=np.zeros(1, bool),
-        complex=np.zeros(1, bool),
-        base_los=np.array([stay]),
-        removal_time=np.array([np.inf]),
+        time=np.zeros(n),
+        cell=np.zeros(n, int),
+        urgent=np.zeros(n, bool),
+        complex=np.zeros(n, bool),
+        base_los=np.full(n, float(stay)),
+        removal_time=np.full(n, np.inf),
     )
 
 
@@ -193,12 +196,7 @@ def test_an_outlier_takes_the_other_pools_bed_and_is_moved_home():
     # At 1.25 the surgical bed frees with nobody boarding for it: M1 takes it as an outlier,
     # stay 2 x 1.5 = 3 days (to 4.25). At 2.0 the medical bed frees: M1 is moved home into it
     # (a repatriation, not a discharge), and the surgical bed is free again.
-    cfg = load(
-        {"place": {"general_acute_beds": 2, "pool_bed_shares": [0.5, 0.5]}, "hospital": OUTLYING}
-    )
-    env = simpy.Environment()
-    wl = WaitingList(28.0, 126.0)
-    hospital = Hospital(env, cfg, wl)
+    env, wl, hospital = _pooled(base=OUTLYING)
     batch = _emergencies([0.0, 0.5], [2.0, 2.0], [0, 0])
     referral = _referral(1.0)
     wl.add_batch(referral)
@@ -226,14 +224,7 @@ def test_outliers_fill_no_more_than_their_share_of_a_pool():
     # 1 medical, 2 surgical beds; outliers may hold 0.5 x 2 = 1 surgical bed. Three medical
     # emergencies at 0, 0.1, 0.2 (5 days): the first takes the medical bed, the second a
     # surgical bed as an outlier at once, the third boards although a surgical bed is free.
-    cfg = load(
-        {
-            "place": {"general_acute_beds": 3, "pool_bed_shares": [1 / 3, 2 / 3]},
-            "hospital": {**OUTLYING, "outlier_max_share": 0.5},
-        }
-    )
-    env = simpy.Environment()
-    hospital = Hospital(env, cfg, WaitingList(28.0, 126.0))
+    env, _, hospital = _pooled(3, (1 / 3, 2 / 3), base=OUTLYING, outlier_max_share=0.5)
     batch = _emergencies([0.0, 0.1, 0.2], [5.0, 5.0, 5.0], [0, 0, 0])
     env.process(hospital.emergency_arrivals(batch))
     env.run(until=1.0)
@@ -252,10 +243,7 @@ def test_decisions_and_discharges_follow_their_hourly_profiles():
     mapped = Demand._by_decision_hour(SimpleNamespace(cfg=cfg), np.array([3.25, 3.0, 7.625]))
     # a quarter into the day -> noon; midnight stays; 0.625 -> 12 h + (0.375 / 0.75) x 12 h
     np.testing.assert_allclose(mapped, [3.5, 3.0, 7.75])
-    cfg = load(
-        {"hospital": {**HAND, "discharge_hour_weights": weights, "discharge_window_hours": None}}
-    )
-    hospital = Hospital(simpy.Environment(), cfg, WaitingList(28.0, 126.0))
+    _, _, hospital = _pooled(discharge_hour_weights=weights)  # HAND: no discharge window
     assert hospital.discharge_time(5.25) == pytest.approx(5.5)
     # the profile's hour would be before the stay began: the next day at that hour
     assert hospital.discharge_time(5.25, start=5.6) == pytest.approx(6.5)
@@ -266,17 +254,8 @@ def test_a_freed_bed_waits_for_its_turnaround_before_the_next_patient():
     # One bed, 6-hour turnaround. A (0.0, 1 day) takes it; B (0.5) boards. A leaves at 1.0;
     # the bed is clean at 1.25, when B takes it: B boards 0.75 days, the bed is empty
     # (not occupied) from 1.0 to 1.25.
-    cfg = load(
-        {
-            "place": {"general_acute_beds": 1},
-            "hospital": {**HAND, "specialty_pools": False, "bed_turnaround_hours": 6.0},
-        }
-    )
-    env = simpy.Environment()
-    hospital = Hospital(env, cfg, WaitingList(28.0, 126.0))
-    batch = _emergencies([0.0, 0.5], [1.0, 1.0], [0, 0])
-    batch.pool = None
-    batch.pool_list = None
+    env, _, hospital = _pooled(1, specialty_pools=False, bed_turnaround_hours=6.0)
+    batch = _emergencies([0.0, 0.5], [1.0, 1.0], None)
     env.process(hospital.emergency_arrivals(batch))
     env.run(until=1.1)
     assert (hospital.occupied, hospital.pools[0].cleaning, hospital.n_boarders) == (0, 1, 1)
@@ -295,23 +274,8 @@ def test_an_elective_may_outlie_into_a_medical_bed_below_its_threshold():
     # takes the surgical bed (0.05-1.05), E1 a medical bed as an outlier (0.05-1.55); the
     # medical pool is then at 1 of 2 beds = its threshold (0.5), so E2 waits. M0 takes the
     # other medical bed at 0.1.
-    cfg = load(
-        {
-            "place": {"general_acute_beds": 3, "pool_bed_shares": [2 / 3, 1 / 3]},
-            "hospital": {**OUTLYING, "elective_threshold": 0.5},
-        }
-    )
-    env = simpy.Environment()
-    wl = WaitingList(28.0, 126.0)
-    hospital = Hospital(env, cfg, wl)
-    referrals = ReferralBatch(
-        time=np.zeros(3),
-        cell=np.zeros(3, int),
-        urgent=np.zeros(3, bool),
-        complex=np.zeros(3, bool),
-        base_los=np.ones(3),
-        removal_time=np.full(3, np.inf),
-    )
+    env, wl, hospital = _pooled(3, (2 / 3, 1 / 3), base=OUTLYING, elective_threshold=0.5)
+    referrals = _referral(1.0, n=3)
     wl.add_batch(referrals)
     env.process(hospital.elective_rounds(0.05, 0.5))
     env.process(hospital.emergency_arrivals(_emergencies([0.1], [1.0], [0])))
@@ -331,33 +295,14 @@ def test_a_ring_fenced_hub_takes_electives_only():
     # By hand: S0 takes the surgical bed; S1 boards (the hub is free, but not for it); at 0.5
     # E0 takes the hub bed (0.5-1.5) and E1 waits (the surgical bed is taken); at 1.5 the hub
     # frees and E1 takes it (1.5-2.5); S1 gets the surgical bed at 2.0.
-    cfg = load(
-        {
-            "place": {
-                "general_acute_beds": 3,
-                "pool_bed_shares": [1 / 3, 2 / 3],
-                "ring_fenced_elective_beds": 1,
-            },
-            "hospital": HAND,
-        }
-    )
-    env = simpy.Environment()
-    wl = WaitingList(28.0, 126.0)
-    hospital = Hospital(env, cfg, wl)
+    env, wl, hospital = _pooled(3, (1 / 3, 2 / 3), place={"ring_fenced_elective_beds": 1})
     assert [(p.name, p.core_beds) for p in hospital.pools] == [
         ("medical", 1),
         ("surgical", 1),
         ("hub", 1),
     ]
     batch = _emergencies([0.0, 0.1], [2.0, 2.0], [1, 1])
-    referrals = ReferralBatch(
-        time=np.zeros(2),
-        cell=np.zeros(2, int),
-        urgent=np.zeros(2, bool),
-        complex=np.zeros(2, bool),
-        base_los=np.ones(2),
-        removal_time=np.full(2, np.inf),
-    )
+    referrals = _referral(1.0, n=2)
     wl.add_batch(referrals)
     env.process(hospital.emergency_arrivals(batch))
     env.process(hospital.elective_rounds(0.5, 1.0))
@@ -379,17 +324,8 @@ def test_the_bed_offer_order_decides_who_gets_a_freed_bed(order, boarder_bed, el
     # One bed. A (0.0, 1 day) has it; B (0.5, 1 day) boards; an elective (1 day) is on the
     # list from 0 (round at 0.25: no bed). At 1.0 the bed frees: the usual order gives it to B
     # (the elective follows at 2.0); electives first gives it to the elective (B at 2.0).
-    cfg = load(
-        {
-            "place": {"general_acute_beds": 1},
-            "hospital": {**HAND, "specialty_pools": False, "bed_offer_order": order},
-        }
-    )
-    env = simpy.Environment()
-    wl = WaitingList(28.0, 126.0)
-    hospital = Hospital(env, cfg, wl)
-    batch = _emergencies([0.0, 0.5], [1.0, 1.0], [0, 0])
-    batch.pool, batch.pool_list = None, None
+    env, wl, hospital = _pooled(1, specialty_pools=False, bed_offer_order=order)
+    batch = _emergencies([0.0, 0.5], [1.0, 1.0], None)
     referral = _referral(1.0)
     wl.add_batch(referral)
     env.process(hospital.emergency_arrivals(batch))

@@ -493,33 +493,23 @@ class Hospital:
     def admit_electives(self) -> int:
         """Channel (a): admit from the list while a bed and the threshold allow.
 
-        The bed is the surgical pool's (the only pool without specialty pools), its occupancy
-        must be below the threshold and nobody may be boarding in ED for it. Called at the
-        daily round (which also brings the day's new referrals onto the list) and whenever a
-        surgical bed falls free with nobody boarding for it.
+        The bed is, in order: a free bed of the surgical hub (if any; no threshold); the
+        surgical pool's (the only pool without specialty pools) while its occupancy is below
+        the threshold and nobody boards in ED for it; with outlying, a bed of another pool
+        below its threshold. Called at the daily round (which also brings the day's new
+        referrals onto the list) and whenever such a bed falls free.
         """
         cap = self.h.max_elective_admissions_per_day
-        pool = self.surgical
+        pool, hub = self.surgical, self.hub
         admitted = 0
-        hub = self.hub
-        while hub is not None and hub.occupied + hub.cleaning < hub.open_beds:
-            if cap is not None and self.electives_today >= cap:
-                break
-            nxt = self.waiting_list.pop_next(self.env.now)
-            if nxt is None:
-                break
-            batch, i = nxt
-            self._start_stay(batch, i, hub)
-            batch.exit_time[i] = self.env.now
-            batch.exit_reason[i] = TREATED
-            admitted += 1
-            self.electives_today += 1
         if self.outlying and self._outliers_before_list:  # other pools' boarders first
             while self._take_outlier(pool):
                 pass
         while cap is None or self.electives_today < cap:
             bed: Pool | None
-            if (
+            if hub is not None and hub.occupied + hub.cleaning < hub.open_beds:
+                bed = hub
+            elif (
                 (self._list_before_boarders or not pool.boarders)
                 and pool.occupied + pool.cleaning < pool.open_beds
                 and pool.occupied + pool.cleaning < pool.threshold_beds
@@ -535,7 +525,7 @@ class Hospital:
             if nxt is None:
                 break
             batch, i = nxt
-            self._start_stay(batch, i, bed, home=None if bed is pool else pool)
+            self._start_stay(batch, i, bed, home=None if bed is pool or bed is hub else pool)
             batch.exit_time[i] = self.env.now
             batch.exit_reason[i] = TREATED
             admitted += 1
@@ -764,12 +754,7 @@ class Hospital:
             return
         if self.outlying and (self._repatriate(pool) or self._take_outlier(pool)):
             return
-        if (
-            pool is self.surgical or pool is self.hub
-        ) and pool.occupied + pool.cleaning < pool.threshold_beds:
-            self.admit_electives()
-        elif self.outlying and self._takes_elective_outlier(pool):
-            self.admit_electives()
+        self._offer_to_list(pool)
 
     # the steps of hospital.bed_offer_order (each True when it filled the bed)
     def _offer_to_boarder(self, pool: Pool) -> bool:
