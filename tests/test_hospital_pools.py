@@ -145,6 +145,23 @@ def test_a_surgical_emergency_goes_before_the_elective_list():
         ({"hospital": {"discharge_hour_weights": [0.0] * 24}}, "hospital.discharge_hour_weights"),
         ({"hospital": {"discharge_hour_weights": [1.0] * 24}}, "hospital.discharge_hour_weights"),
         ({"hospital": {"bed_turnaround_hours": -1.0}}, "hospital.bed_turnaround_hours"),
+        (
+            {"hospital": {"decision_weekday_weights": [1.0] * 6}},
+            "hospital.decision_weekday_weights",
+        ),
+        (
+            {"hospital": {"elective_weekday_weights": [0.0] * 7}},
+            "hospital.elective_weekday_weights",
+        ),
+        (
+            {"hospital": {"elective_weekday_weights": [2.0] * 7}},
+            "hospital.elective_weekday_weights",
+        ),
+        (
+            {"hospital": {"elective_weekday_weights": [1.0] * 7, "elective_round_hour": None}},
+            "hospital.elective_weekday_weights",
+        ),
+        ({"hospital": {"weekend_discharges_moved": 1.0}}, "hospital.weekend_discharges_moved"),
         ({"place": {"ring_fenced_elective_beds": 5}}, "place.ring_fenced_elective_beds"),
         ({"hospital": {"bed_offer_order": ["boarder", "elective"]}}, "hospital.bed_offer_order"),
         (
@@ -247,6 +264,56 @@ def test_decisions_and_discharges_follow_their_hourly_profiles():
     assert hospital.discharge_time(5.25) == pytest.approx(5.5)
     # the profile's hour would be before the stay began: the next day at that hour
     assert hospital.discharge_time(5.25, start=5.6) == pytest.approx(6.5)
+
+
+@pytest.mark.unit
+def test_days_of_the_week_move_decisions_discharges_and_theatre_caps():
+    """2024-04-01 (model day 0) is a Monday, so days 5 and 6 are a Saturday and a Sunday."""
+    from types import SimpleNamespace
+
+    from leftshift.model.demand import Demand
+    from leftshift.model.hospital import elective_caps_by_weekday
+
+    # decisions: weekend days weigh half a weekday, so a fortnight holds 12 weekday-equivalents
+    # (cumulative 5 at the first Saturday, 6 at the second Monday, 11 at the second Saturday);
+    # an even time t maps to where the cumulative weight reaches 12 x t / 14
+    half = [1.0] * 5 + [0.5, 0.5]
+    cfg = load({"hospital": {"decision_weekday_weights": half}})
+    me = SimpleNamespace(cfg=cfg, _weekday_at_zero=0)
+    times = np.array([0.0, 14 * 5 / 12, 14 * 10 / 12, 14 * 11 / 12, 14 * 11.5 / 12, 13.99])
+    mapped = Demand._by_weekday(me, times, 0.0, 14.0)
+    np.testing.assert_allclose(mapped[:5], [0.0, 5.0, 11.0, 12.0, 13.0])
+    assert np.all(np.diff(mapped) > 0) and mapped[-1] < 14.0
+    # a month starting mid-week: arrivals stay inside it
+    inside = Demand._by_weekday(me, np.linspace(2.5, 33.0, 50, endpoint=False), 2.5, 33.0)
+    assert inside.min() >= 2.5 and inside.max() < 33.0 and np.all(np.diff(inside) > 0)
+
+    _, _, hospital = _pooled(weekend_discharges_moved=0.5)  # HAND: no discharge window
+    assert hospital.discharge_time(5.25) == 5.25  # Saturday, early in its day: stays
+    assert hospital.discharge_time(5.75) == 4.75  # Saturday, late: the Friday before
+    assert hospital.discharge_time(5.75, start=4.8) == 5.75  # ... unless it began after that
+    assert hospital.discharge_time(6.75) == 7.75  # Sunday, late: the Monday after
+    assert hospital.discharge_time(2.75) == 2.75  # Wednesday: never moved
+
+    assert elective_caps_by_weekday(None, None) == [None] * 7
+    assert elective_caps_by_weekday(10, None) == [10] * 7
+    assert elective_caps_by_weekday(None, [1.0] * 5 + [0.0, 0.0]) == [None] * 5 + [0, 0]
+    assert elective_caps_by_weekday(9, [1.0] * 5 + [0.226, 0.0]) == [9] * 5 + [2, 0]
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("closed", [True, False])
+def test_theatres_closed_at_weekends_admit_no_elective_on_those_days(closed):
+    """Electives wait on the list through the weekend when theatres are closed then."""
+    weights = [1.0] * 5 + [0.0, 0.0] if closed else None
+    env, wl, hospital = _pooled(beds=10, elective_weekday_weights=weights)
+    batch = _referral(0.5, n=1_000)  # more than a fortnight's beds can take
+    wl.add_batch(batch)
+    env.process(hospital.elective_rounds(8.0 / 24.0, 14.0))
+    env.run(until=14.0)
+    days = set(np.floor(batch.exit_time[np.isfinite(batch.exit_time)]).astype(int).tolist())
+    assert set(range(5)) | set(range(7, 12)) <= days
+    assert bool(days & {5, 6, 12, 13}) is not closed
 
 
 @pytest.mark.unit

@@ -778,6 +778,37 @@ class HospitalConfig(_Section):
         doc="relative weights of the 24 hours of the day (0-1, ..., 23-24) for emergency"
         " decisions to admit; null spreads them evenly over the day",
     )
+    decision_weekday_weights: list[float] | None = param(
+        None,
+        source="mohammed_2012_weekend",
+        gt=0.0,
+        le=1_000.0,
+        length=7,
+        doc="relative weights of the days of the week (Monday first) for emergency decisions"
+        " to admit; each month's arrivals keep their number and move within the month so the"
+        " days follow these weights; null spreads them evenly over the week",
+    )
+    elective_weekday_weights: list[float] | None = param(
+        None,
+        source="mohammed_2012_weekend",
+        ge=0.0,
+        le=1.0,
+        length=7,
+        doc="theatre activity by day of the week (Monday first), as a share of the busiest"
+        " day: with hospital.max_elective_admissions_per_day, a day's cap is that cap times"
+        " its weight (rounded); without a cap, a day with weight 0 admits no electives and"
+        " any other day is limited by beds only; null admits electives every day",
+    )
+    weekend_discharges_moved: float = param(
+        0.0,
+        source="weekend_discharges_ottawa",
+        ge=0.0,
+        lt=1.0,
+        doc="share of discharges falling due on a Saturday or Sunday that happen on the"
+        " nearest weekday instead (Saturday's on the Friday before, Sunday's on the Monday"
+        " after, at the same hour), so weekend discharges fall by this share while the mean"
+        " stay is unchanged; 0 discharges every day alike",
+    )
     escalation_open_boarders: int = param(
         5,
         source="assumption_escalation",

@@ -190,6 +190,17 @@ def _cross_checks(cfg: Config) -> list[str]:
             "hospital.discharge_hour_weights is set while hospital.discharge_window_hours ="
             f" {list(window)}: use one of them (set discharge_window_hours to null)"
         )
+    weekdays = h.elective_weekday_weights
+    if weekdays is not None and len(weekdays) == 7 and max(weekdays) <= 0:
+        problems.append(
+            f"hospital.elective_weekday_weights = {list(weekdays)}: at least one day must have"
+            " a weight above 0 (0-1, the busiest day 1), or no elective is ever admitted"
+        )
+    if weekdays is not None and h.elective_round_hour is None:
+        problems.append(
+            "hospital.elective_weekday_weights is set while hospital.elective_round_hour is"
+            " null: theatre days need the daily elective round (set an hour, 0-24)"
+        )
     order = list(h.bed_offer_order)
     if sorted(order) != sorted(BED_OFFER_STEPS):
         problems.append(

@@ -9,6 +9,8 @@ same attributes and length of stay: common random numbers at the level of the pa
 actual rate exceeds the dominating one, the excess comes from a separate overflow stream.
 """
 
+import datetime as dt
+import math
 from typing import Any
 
 import numpy as np
@@ -86,6 +88,8 @@ class Demand:
         self.cfg = cfg
         self.population = population
         self.streams = streams
+        #: day of the week of model day 0 (Monday 0)
+        self._weekday_at_zero = dt.date.fromisoformat(cfg.run.start_date).weekday()
         d, h, place = cfg.demand, cfg.hospital, cfg.place
         imd_shares = np.asarray(place.imd_shares)
         frail = frailty_shares(cfg.population)  # (age, frailty)
@@ -317,6 +321,26 @@ class Demand:
         dies = u_death < self.death_probability.ravel()[cells]
         return is_complex, marginal, los, u_admit, u_cause, dies
 
+    def _by_weekday(self, times: np.ndarray, start: float, end: float) -> np.ndarray:
+        """Move times within [start, end) so days follow ``hospital.decision_weekday_weights``.
+
+        The batch's times are even over [start, end); the inverse of the weighted cumulative
+        time (each day weighted by its day of the week, Monday first, from ``run.start_date``)
+        maps them onto the weekly profile. The number of arrivals in the batch, their order and
+        their place within each day are kept, and no random numbers are drawn (arms stay in
+        step).
+        """
+        weights = self.cfg.hospital.decision_weekday_weights
+        if weights is None or not len(times):
+            return times
+        first = math.floor(start)
+        edges = np.concatenate(([start], np.arange(first + 1, math.ceil(end), dtype=float), [end]))
+        weekday = (self._weekday_at_zero + np.floor(edges[:-1]).astype(np.int64)) % 7
+        cum = np.concatenate(([0.0], np.cumsum(np.diff(edges) * np.asarray(weights)[weekday])))
+        share = (times - start) / (end - start)
+        moved = np.interp(share * cum[-1], cum, edges)
+        return np.clip(moved, start, np.nextafter(end, start))
+
     def _by_decision_hour(self, times: np.ndarray) -> np.ndarray:
         """Move each time within its day so the hours follow ``hospital.decision_hour_weights``.
 
@@ -482,7 +506,7 @@ class Demand:
         times, cells, kept, avoided = self._thinned_arrivals(
             "emergency_arrivals", ref, actual, start, end, untreated
         )
-        times = self._by_decision_hour(times)
+        times = self._by_decision_hour(self._by_weekday(times, start, end))
         is_complex, marginal, los, u_admit, u_cause, dies = self._emergency_attributes(
             cells, "emergency_case", "emergency_los"
         )

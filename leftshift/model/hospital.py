@@ -16,6 +16,7 @@ Capacity-pressure channels (MODEL.md section 3), each switched off by a zero par
 """
 
 import bisect
+import datetime as dt
 import functools
 import itertools
 import math
@@ -219,6 +220,21 @@ def pool_beds(cfg: Config) -> list[tuple[str, int, int]]:
     return pools + ([("hub", hub, 0)] if hub else [])
 
 
+def elective_caps_by_weekday(cap: int | None, weights: list[float] | None) -> list[int | None]:
+    """The theatre cap on electives for each day of the week (Monday first; None: beds only).
+
+    With a daily cap, a day's cap is the cap times its weight over the busiest day's weight,
+    rounded to the nearest case; without one, a day of weight 0 admits none and any other is
+    limited by beds only.
+    """
+    if weights is None:
+        return [cap] * 7
+    top = max(weights)
+    if cap is None:
+        return [0 if w == 0 else None for w in weights]
+    return [int(math.floor(cap * w / top + 0.5)) for w in weights]
+
+
 class Hospital:
     """G&A beds in one pool or in specialty pools, ED boarding, escalation beds and electives.
 
@@ -251,6 +267,14 @@ class Hospital:
             pool.leave_for_pathway = functools.partial(self._leave_for_pathway, where=pool)
             pool.cleaned = functools.partial(self._cleaned, pool=pool)
         self._turnaround = h.bed_turnaround_hours / 24.0
+        #: day of the week of model day 0 (Monday 0)
+        self._weekday_at_zero = dt.date.fromisoformat(cfg.run.start_date).weekday()
+        self._weekend_moved = h.weekend_discharges_moved
+        #: the theatre cap on electives for each day of the week (None: beds only)
+        self._elective_caps = elective_caps_by_weekday(
+            h.max_elective_admissions_per_day, h.elective_weekday_weights
+        )
+        self._elective_cap_today = self._elective_caps[self._weekday_at_zero]
         order = list(h.bed_offer_order)
         self._usual_order = order == ["boarder", "repatriation", "outlier", "elective"]
         self._offer_steps = {
@@ -499,7 +523,7 @@ class Hospital:
         below its threshold. Called at the daily round (which also brings the day's new
         referrals onto the list) and whenever such a bed falls free.
         """
-        cap = self.h.max_elective_admissions_per_day
+        cap = self._elective_cap_today
         pool, hub = self.surgical, self.hub
         admitted = 0
         if self.outlying and self._outliers_before_list:  # other pools' boarders first
@@ -539,7 +563,24 @@ class Hospital:
         in the day maps to on the hourly profile (so the day's discharges follow the profile in
         the same order), or a day later if that would be before the stay began. Otherwise a
         discharge due outside the daily window moves into the next window, keeping order.
+        With ``hospital.weekend_discharges_moved`` = q, a discharge on a Saturday or Sunday
+        whose place in its day is in the last q of the day moves to the nearest weekday at the
+        same hour: Saturday's to the Friday before (unless the stay began after that), Sunday's
+        to the Monday after. The place in the day is even, so q of weekend discharges move;
+        one day earlier and one day later balance, so the mean stay is kept.
         """
+        t = self._discharge_hour(due, start)
+        q = self._weekend_moved
+        if q and due - math.floor(due) >= 1.0 - q:
+            weekday = (self._weekday_at_zero + math.floor(t)) % 7
+            if weekday == 5 and t - 1.0 > start:
+                return t - 1.0
+            if weekday == 6:
+                return t + 1.0
+        return t
+
+    def _discharge_hour(self, due: float, start: float) -> float:
+        """``discharge_time`` before any move off the weekend."""
         cdf = self._hour_cdf
         if cdf is not None:
             day = math.floor(due)
@@ -790,6 +831,8 @@ class Hospital:
         while day < end_day:
             yield self.env.timeout(day - self.env.now)
             self.electives_today = 0
+            weekday = (self._weekday_at_zero + math.floor(self.env.now)) % 7
+            self._elective_cap_today = self._elective_caps[weekday]
             self.waiting_list.enqueue_until(self.env.now)
             self.admit_electives()
             day += 1.0
