@@ -8,9 +8,9 @@ import simpy
 
 from leftshift.config import ConfigError, load
 from leftshift.config.beds import split_beds
-from leftshift.model import simulate
+from leftshift.model import metrics, simulate
 from leftshift.model.frames import by_month
-from leftshift.model.hospital import Hospital, WaitingList, pool_beds
+from leftshift.model.hospital import Hospital, WaitingList, pool_beds, site_pools
 from leftshift.model.records import ADMITTED, EmergencyBatch, ReferralBatch
 from tests.helpers import small_config
 
@@ -162,6 +162,23 @@ def test_a_surgical_emergency_goes_before_the_elective_list():
             "hospital.elective_weekday_weights",
         ),
         ({"hospital": {"weekend_discharges_moved": 1.0}}, "hospital.weekend_discharges_moved"),
+        ({"place": {"acute_site_shares": [0.5, 0.6]}}, "place.acute_site_shares"),
+        ({"place": {"acute_site_shares": [0.1] * 11}}, "place.acute_site_shares"),
+        (
+            {"place": {"general_acute_beds": 3, "acute_site_shares": [0.9, 0.1]}},
+            "place.acute_site_shares",
+        ),
+        (
+            {
+                "place": {  # fine at one site (35 < 36); a site gets 18 of 18 surgical
+                    "general_acute_beds": 101,
+                    "ring_fenced_elective_beds": 35,
+                    "acute_site_shares": [0.5, 0.5],
+                },
+                "hospital": {"specialty_pools": True},
+            },
+            "place.ring_fenced_elective_beds",
+        ),
         ({"place": {"ring_fenced_elective_beds": 5}}, "place.ring_fenced_elective_beds"),
         ({"hospital": {"bed_offer_order": ["boarder", "elective"]}}, "hospital.bed_offer_order"),
         (
@@ -401,3 +418,61 @@ def test_the_bed_offer_order_decides_who_gets_a_freed_bed(order, boarder_bed, el
     batch.finalise()
     assert batch.bed_start[1] == boarder_bed
     assert referral.exit_time[0] == elective_in
+
+
+@pytest.mark.unit
+def test_sites_split_beds_escalation_and_hub_and_each_site_has_its_pools():
+    cfg = load(
+        {
+            "place": {
+                "general_acute_beds": 2_700,
+                "escalation_beds": 10,
+                "ring_fenced_elective_beds": 30,
+                "pool_bed_shares": [0.6, 0.4],
+                "acute_site_shares": [0.5, 0.3, 0.2],
+            },
+            "hospital": {"specialty_pools": True},
+        }
+    )
+    sites = site_pools(cfg)
+    assert [[name for name, *_ in site] for site in sites] == [["medical", "surgical", "hub"]] * 3
+    assert [sum(c for _, c, _ in site) for site in sites] == [1_350, 810, 540]
+    assert [site[0][2] for site in sites] == [5, 3, 2]  # escalation beds, medical
+    assert [site[2][1] for site in sites] == [15, 9, 6]  # hub beds
+    assert sites[0][:2] == [("medical", 810, 5), ("surgical", 525, 0)]
+    assert sum(c for _, c, _ in pool_beds(cfg)) == 2_700
+    one = load({"place": {"general_acute_beds": 100, "acute_site_shares": [0.5, 0.5]}})
+    assert site_pools(one) == [[("all", 50, 0)], [("all", 50, 0)]]
+
+
+@pytest.mark.integration
+def test_a_patient_boards_at_their_own_site_while_another_site_has_a_free_bed():
+    """Two one-bed sites (one pool each): codes 0 and 1 are the sites; electives share a list."""
+    env, wl, hospital = _pooled(
+        beds=2, specialty_pools=False, place={"acute_site_shares": [0.5, 0.5]}
+    )
+    batch = _emergencies([0.0, 0.1], [5.0, 5.0], pools=[0, 0])
+    env.process(hospital.emergency_arrivals(batch))
+    env.run(until=1.0)
+    assert [pool.occupied for pool in hospital.pools] == [1, 0]
+    assert len(hospital.pools[0].boarders) == 1  # site 1's bed is not theirs
+    referrals = _referral(2.0)
+    wl.add_batch(referrals)
+    wl.enqueue_until(1.0)
+    assert hospital.admit_electives() == 1  # the list's patient takes site 1's bed
+    assert [pool.occupied for pool in hospital.pools] == [1, 1]
+
+
+@pytest.mark.integration
+def test_the_same_beds_at_three_sites_make_more_exit_block_than_at_one():
+    """Pooling: one site of N beds absorbs what three sites of N/3 cannot share."""
+    waits = []
+    for sites in (None, [0.3334, 0.3333, 0.3333]):
+        cfg = small_config(
+            run={"horizon_years": 1, "warmup_months": 6},
+            hospital={"specialty_pools": True, "outlying": True},
+            place={"acute_site_shares": sites},
+        )
+        wide = by_month(simulate(cfg, 11).monthly)
+        waits.append(wide[metrics.ED_WAITS_4H_PLUS].sum() / wide[metrics.ADMISSIONS_VIA_ED].sum())
+    assert waits[1] > waits[0] + 0.02, waits

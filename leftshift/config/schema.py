@@ -188,6 +188,18 @@ class PlaceConfig(_Section):
         doc="shares of the G&A beds in the medical and the surgical pool, used when"
         " hospital.specialty_pools is on",
     )
+    acute_site_shares: list[float] | None = param(
+        None,
+        source="assumption_acute_sites",
+        gt=0.0,
+        le=1.0,
+        sums_to_one=True,
+        doc="several acute sites (trusts), each with its own beds and pools: each site's share"
+        " of the G&A beds, escalation beds, surgical-hub beds and theatre cap, and of the"
+        " emergency patients (its catchment); patients never move between sites, the"
+        " elective list is shared (a patient is treated at the first site with a bed);"
+        " null (or one share) is one site",
+    )
     ring_fenced_elective_beds: int = param(
         0,
         source="policy_surgical_hub",

@@ -232,25 +232,7 @@ def _cross_checks(cfg: Config) -> list[str]:
                 f"hospital.{name}.cv = {los.cv}: a {los.distribution} stay needs cv > 0"
                 " (use distribution=fixed for a constant stay)"
             )
-    if h.specialty_pools:
-        pools = split_beds(cfg.place.general_acute_beds, cfg.place.pool_bed_shares)
-        if min(pools) < 1:
-            problems.append(
-                f"place.pool_bed_shares = {list(cfg.place.pool_bed_shares)}: with"
-                f" {cfg.place.general_acute_beds} G&A beds a pool would get {min(pools)} beds"
-                " (medical and surgical need at least 1 each with hospital.specialty_pools)"
-            )
-        elif cfg.place.ring_fenced_elective_beds >= pools[1]:
-            problems.append(
-                f"place.ring_fenced_elective_beds = {cfg.place.ring_fenced_elective_beds}: must"
-                f" be below the surgical pool's {pools[1]} beds (the hub is taken from it and at"
-                " least 1 surgical bed must stay open to emergencies)"
-            )
-    elif cfg.place.ring_fenced_elective_beds:
-        problems.append(
-            f"place.ring_fenced_elective_beds = {cfg.place.ring_fenced_elective_beds} needs"
-            " hospital.specialty_pools = true (the hub is taken from the surgical pool)"
-        )
+    problems += _site_and_pool_checks(cfg)
     for i, share in enumerate(cfg.place.age_shares):
         if 0 < share < MIN_AGE_SHARE:
             problems.append(
@@ -747,3 +729,46 @@ def _demand_load_checks(cfg: Config) -> list[str]:
             " virtual-ward referrals of people not otherwise admitted"
         )
     return problems
+
+
+#: most acute sites a place may have
+MAX_ACUTE_SITES = 10
+
+
+def _site_and_pool_checks(cfg: Config) -> list[str]:
+    """Every site's pools get a bed, and each site's hub is smaller than its surgical pool."""
+    place, pools_on = cfg.place, cfg.hospital.specialty_pools
+    sites = place.acute_site_shares
+    if sites is not None and not 1 <= len(sites) <= MAX_ACUTE_SITES:
+        return [f"place.acute_site_shares has {len(sites)} shares: 1-{MAX_ACUTE_SITES} sites"]
+    if place.ring_fenced_elective_beds and not pools_on:
+        return [
+            f"place.ring_fenced_elective_beds = {place.ring_fenced_elective_beds} needs"
+            " hospital.specialty_pools = true (the hub is taken from the surgical pool)"
+        ]
+    site_beds = split_beds(place.general_acute_beds, sites or [1.0])
+    if min(site_beds) < 1:
+        return [
+            f"place.acute_site_shares = {list(sites or [])}: with {place.general_acute_beds} G&A"
+            f" beds a site would get {min(site_beds)} beds"
+        ]
+    if not pools_on:
+        return []
+    hubs = split_beds(place.ring_fenced_elective_beds, sites or [1.0])
+    for beds, hub in zip(site_beds, hubs, strict=True):
+        pools = split_beds(beds, place.pool_bed_shares)
+        where = " at a site" if sites is not None and len(sites) > 1 else ""
+        if min(pools) < 1:
+            return [
+                f"place.pool_bed_shares = {list(place.pool_bed_shares)}: with {beds} G&A beds"
+                f"{where} a pool would get {min(pools)} beds (medical and surgical need at"
+                " least 1 each with hospital.specialty_pools)"
+            ]
+        if hub >= pools[1]:
+            return [
+                f"place.ring_fenced_elective_beds = {place.ring_fenced_elective_beds}: the"
+                f" {hub} hub beds{where} must be below the surgical pool's {pools[1]} beds (the"
+                " hub is taken from it and at least 1 surgical bed must stay open to"
+                " emergencies)"
+            ]
+    return []

@@ -357,17 +357,30 @@ class Demand:
         return day + np.minimum(frac, np.nextafter(1.0, 0.0))
 
     def _pools(self, cause: np.ndarray, stream: str) -> np.ndarray | None:
-        """Home bed pool of each candidate (0 medical, 1 surgical), or None with one pool.
+        """Home bed pool of each candidate, or None with one pool at one site.
 
-        COPD exacerbations and heart failure are medical; other causes are surgical with
-        probability ``hospital.emergency_surgical_share``. Drawn for every candidate from its
-        own stream, so arms stay in step and the one-pool model's draws are untouched.
+        Specialty: COPD exacerbations and heart failure are medical (0); other causes are
+        surgical (1) with probability ``hospital.emergency_surgical_share``. Site: drawn by
+        ``place.acute_site_shares`` (the site's catchment). The code is site x pools per site
+        + specialty (see :class:`~leftshift.model.hospital.Hospital`). Each is drawn for every
+        candidate from its own stream, so arms stay in step and the one-pool, one-site model's
+        draws are untouched.
         """
-        h = self.cfg.hospital
-        if not h.specialty_pools:
+        h, sites = self.cfg.hospital, self.cfg.place.acute_site_shares
+        several = sites is not None and len(sites) > 1
+        if not h.specialty_pools and not several:
             return None
-        u = self.streams[stream].random(len(cause))
-        return ((cause == 0) & (u < h.emergency_surgical_share)).astype(np.int8)
+        n = len(cause)
+        code = np.zeros(n, np.int64)
+        if h.specialty_pools:
+            u = self.streams[stream].random(n)
+            code = ((cause == 0) & (u < h.emergency_surgical_share)).astype(np.int64)
+        if several:
+            assert sites is not None
+            u_site = self.streams[f"{stream}_site"].random(n)
+            site = np.searchsorted(np.cumsum(sites)[:-1], u_site, side="right")
+            code = code + site * (2 if h.specialty_pools else 1)
+        return code.astype(np.int8)
 
     def _pathways(self, cells: np.ndarray, dies: np.ndarray, stream: str):
         """Discharge pathway (0-3) of each candidate, and its arranging and service draws.

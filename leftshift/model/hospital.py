@@ -152,6 +152,7 @@ class Pool:
         "away",
         "cleaning",
         "ring_fenced",
+        "site",
     )
 
     def __init__(self, name: str, core_beds: int, escalation_beds: int, threshold: float):
@@ -175,6 +176,8 @@ class Pool:
         self.cleaning = 0
         #: electives only (a surgical hub): no emergency and no outlier
         self.ring_fenced = name == "hub"
+        #: the acute site (trust) the pool belongs to; patients never move between sites
+        self.site = 0
 
     @property
     def target_beds(self) -> int:
@@ -206,18 +209,35 @@ Where = Pool | Outlier
 
 
 def pool_beds(cfg: Config) -> list[tuple[str, int, int]]:
-    """(name, core beds, escalation beds) of each pool: one pool, or medical and surgical.
+    """(name, core beds, escalation beds) of each pool, site after site (see :func:`site_pools`)."""
+    return [pool for site in site_pools(cfg) for pool in site]
 
-    Core beds are split by ``place.pool_bed_shares`` (largest remainder, so they add up);
-    escalation beds are medical (they open when medical patients board in ED).
+
+def site_pools(cfg: Config) -> list[list[tuple[str, int, int]]]:
+    """For each acute site, (name, core beds, escalation beds) of its pools.
+
+    The G&A, escalation and hub beds are split between sites by ``place.acute_site_shares``
+    (largest remainder), then each site's G&A beds between one pool, or medical and surgical
+    by ``place.pool_bed_shares``; escalation beds are medical (they open when medical
+    patients board in ED) and a site's hub is taken from its surgical beds.
     """
-    beds, escalation = cfg.place.general_acute_beds, cfg.place.escalation_beds
-    if not cfg.hospital.specialty_pools:
-        return [("all", beds, escalation)]
-    whole = split_beds(beds, cfg.place.pool_bed_shares)
-    hub = cfg.place.ring_fenced_elective_beds
-    pools = [("medical", whole[0], escalation), ("surgical", whole[1] - hub, 0)]
-    return pools + ([("hub", hub, 0)] if hub else [])
+    place = cfg.place
+    shares = place.acute_site_shares or [1.0]
+    sites = zip(
+        split_beds(place.general_acute_beds, shares),
+        split_beds(place.escalation_beds, shares),
+        split_beds(place.ring_fenced_elective_beds, shares),
+        strict=True,
+    )
+    out: list[list[tuple[str, int, int]]] = []
+    for beds, escalation, hub in sites:
+        if not cfg.hospital.specialty_pools:
+            out.append([("all", beds, escalation)])
+            continue
+        whole = split_beds(beds, place.pool_bed_shares)
+        pools = [("medical", whole[0], escalation), ("surgical", whole[1] - hub, 0)]
+        out.append(pools + ([("hub", hub, 0)] if hub else []))
+    return out
 
 
 def elective_caps_by_weekday(cap: int | None, weights: list[float] | None) -> list[int | None]:
@@ -256,12 +276,23 @@ class Hospital:
         self.env = env
         self.h = h
         self.waiting_list = waiting_list
-        self.pools = [Pool(n, c, e, h.elective_threshold) for n, c, e in pool_beds(cfg)]
-        self.medical, self.surgical = self.pools[0], self.pools[min(1, len(self.pools) - 1)]
-        #: the ring-fenced elective beds, if any (filled to the last bed: no threshold)
-        self.hub = self.pools[2] if len(self.pools) > 2 else None
-        if self.hub is not None:
-            self.hub.threshold_beds = float(self.hub.open_beds)
+        #: each acute site's pools: one, or medical, surgical and (if any) the hub
+        self.sites: list[list[Pool]] = []
+        for k, spec in enumerate(site_pools(cfg)):
+            self.sites.append([Pool(n, c, e, h.elective_threshold) for n, c, e in spec])
+            for pool in self.sites[-1]:
+                pool.site = k
+        self.pools = [pool for site in self.sites for pool in site]
+        #: each site's medical (or only) pool, its surgical (or only) pool, its hub or None
+        self._medicals = [site[0] for site in self.sites]
+        self._surgicals = [site[min(1, len(site) - 1)] for site in self.sites]
+        self._hubs = [site[2] if len(site) > 2 else None for site in self.sites]
+        #: home pools by the code patients carry (site x pools per site + specialty)
+        self._homes = [pool for site in self.sites for pool in site[:2] if not pool.ring_fenced]
+        self.medical, self.surgical, self.hub = self._medicals[0], self._surgicals[0], self._hubs[0]
+        for hub in self._hubs:  # the ring-fenced elective beds fill to the last bed
+            if hub is not None:
+                hub.threshold_beds = float(hub.open_beds)
         for pool in self.pools:
             pool.end_stay = functools.partial(self._end_stay, where=pool)
             pool.leave_for_pathway = functools.partial(self._leave_for_pathway, where=pool)
@@ -270,11 +301,18 @@ class Hospital:
         #: day of the week of model day 0 (Monday 0)
         self._weekday_at_zero = dt.date.fromisoformat(cfg.run.start_date).weekday()
         self._weekend_moved = h.weekend_discharges_moved
-        #: the theatre cap on electives for each day of the week (None: beds only)
-        self._elective_caps = elective_caps_by_weekday(
-            h.max_elective_admissions_per_day, h.elective_weekday_weights
+        #: each site's theatre cap on electives for each day of the week (None: beds only)
+        cap = h.max_elective_admissions_per_day
+        site_caps = (
+            [cap] * len(self.sites)
+            if cap is None or len(self.sites) == 1
+            else split_beds(cap, cfg.place.acute_site_shares or [1.0])
         )
-        self._elective_cap_today = self._elective_caps[self._weekday_at_zero]
+        self._elective_caps = [
+            elective_caps_by_weekday(c, h.elective_weekday_weights) for c in site_caps
+        ]
+        self._elective_cap_today = [caps[self._weekday_at_zero] for caps in self._elective_caps]
+        self._electives_today = [0] * len(self.sites)
         order = list(h.bed_offer_order)
         self._usual_order = order == ["boarder", "repatriation", "outlier", "elective"]
         self._offer_steps = {
@@ -297,7 +335,6 @@ class Hospital:
         self.core_stock_log: list[tuple[float, int]] = [(0.0, self.core_beds)]
         self.admissions = 0
         self.discharges = 0
-        self.electives_today = 0
         # Time integrals of the live bed and boarder counts, kept apart from the records so
         # that Little's law and the records can be checked against each other: each entry
         # subtracts its time and each exit adds it, so the sum is the time spent inside.
@@ -355,7 +392,24 @@ class Hospital:
         return sum(len(pool.boarders) for pool in self.pools)
 
     def _home(self, batch: EmergencyBatch, i: int) -> Pool:
-        return self.medical if batch.pool_list is None else self.pools[batch.pool_list[i]]
+        return self.medical if batch.pool_list is None else self._homes[batch.pool_list[i]]
+
+    def escalation_pool(self, batch: EmergencyBatch | None, i: int) -> int | None:
+        """The home-pool code of a virtual-ward patient escalating back to hospital.
+
+        The medical (or only) pool of their site: their own site when they came from an
+        emergency ``batch``, else a site picked in proportion to the sites' beds from ``i``
+        (a low-discrepancy sequence, no random draw). None at one site (the medical pool).
+        """
+        if len(self.sites) == 1:
+            return None
+        if batch is not None and batch.pool_list is not None:
+            site = self._homes[batch.pool_list[i]].site
+        else:
+            shares = [sum(p.core_beds for p in pools) for pools in self.sites]
+            u = (i * 0.6180339887498949) % 1.0 * sum(shares)
+            site = next(k for k, c in enumerate(itertools.accumulate(shares)) if u < c)
+        return self._homes.index(self._medicals[site])
 
     # -- pressure channels -------------------------------------------------------------------
     def delayed_before(self, t: float) -> list[int]:
@@ -465,14 +519,14 @@ class Hospital:
 
     def _takes_elective_outlier(self, pool: Pool) -> bool:
         return (
-            pool is not self.surgical
+            pool is not self._surgicals[pool.site]
             and self._has_outlier_room(pool)
             and pool.occupied + pool.cleaning < pool.threshold_beds
         )
 
     def _outlier_bed(self, home: Pool) -> Pool | None:
-        """Another pool with a free bed it may give an outlier, or None."""
-        for pool in self.pools:
+        """Another pool of its site with a free bed it may give an outlier, or None."""
+        for pool in self.sites[home.site]:
             if pool is not home and self._has_outlier_room(pool):
                 return pool
         return None
@@ -482,7 +536,7 @@ class Hospital:
         if not self._has_outlier_room(pool):
             return False
         best: Pool | None = None
-        for other in self.pools:
+        for other in self.sites[pool.site]:
             if other is not pool and other.boarders:
                 if (
                     best is None
@@ -515,7 +569,11 @@ class Hospital:
         return False
 
     def admit_electives(self) -> int:
-        """Channel (a): admit from the list while a bed and the threshold allow.
+        """Channel (a): admit from the list at each site in turn (:meth:`_admit_electives_at`)."""
+        return sum(self._admit_electives_at(site) for site in range(len(self.sites)))
+
+    def _admit_electives_at(self, site: int) -> int:
+        """Admit from the (shared) list at one site while a bed and the threshold allow.
 
         The bed is, in order: a free bed of the surgical hub (if any; no threshold); the
         surgical pool's (the only pool without specialty pools) while its occupancy is below
@@ -523,13 +581,13 @@ class Hospital:
         below its threshold. Called at the daily round (which also brings the day's new
         referrals onto the list) and whenever such a bed falls free.
         """
-        cap = self._elective_cap_today
-        pool, hub = self.surgical, self.hub
+        cap = self._elective_cap_today[site]
+        pool, hub = self._surgicals[site], self._hubs[site]
         admitted = 0
         if self.outlying and self._outliers_before_list:  # other pools' boarders first
             while self._take_outlier(pool):
                 pass
-        while cap is None or self.electives_today < cap:
+        while cap is None or self._electives_today[site] < cap:
             bed: Pool | None
             if hub is not None and hub.occupied + hub.cleaning < hub.open_beds:
                 bed = hub
@@ -540,7 +598,7 @@ class Hospital:
             ):
                 bed = pool
             elif self.outlying and not pool.boarders:  # a surgical outlier, in another pool
-                bed = next((p for p in self.pools if self._takes_elective_outlier(p)), None)
+                bed = next((p for p in self.sites[site] if self._takes_elective_outlier(p)), None)
                 if bed is None:
                     break
             else:
@@ -553,7 +611,7 @@ class Hospital:
             batch.exit_time[i] = self.env.now
             batch.exit_reason[i] = TREATED
             admitted += 1
-            self.electives_today += 1
+            self._electives_today[site] += 1
         return admitted
 
     def discharge_time(self, due: float, start: float = -math.inf) -> float:
@@ -609,7 +667,7 @@ class Hospital:
         for i, arrived in enumerate(batch.time.tolist()):
             pool = self._home(batch, i)
             if pool.occupied >= pool.open_beds:
-                pool = next((p for p in self.pools if p.occupied < p.open_beds), pool)
+                pool = next((p for p in self.sites[pool.site] if p.occupied < p.open_beds), pool)
             if pool.occupied >= pool.open_beds:
                 raise InvariantError("initial census larger than the bed stock")
             base = batch.base_los_list[i]
@@ -708,7 +766,7 @@ class Hospital:
         Each of its beds closes as it falls empty.
         """
         now = self.env.now
-        pool = self.medical
+        pool = max(self._medicals, key=lambda p: p.core_beds)  # the largest site's, at one site
         pool.core_beds -= beds
         self.ward_closures.append((now, beds))
         self.core_stock_log.append((now, self.core_beds))
@@ -811,12 +869,13 @@ class Hospital:
         return self.outlying and self._take_outlier(pool)
 
     def _offer_to_list(self, pool: Pool) -> bool:
+        site = pool.site
         if (
-            pool is self.surgical or pool is self.hub
+            pool is self._surgicals[site] or pool is self._hubs[site]
         ) and pool.occupied + pool.cleaning < pool.threshold_beds:
-            return self.admit_electives() > 0
+            return self._admit_electives_at(site) > 0
         if self.outlying and self._takes_elective_outlier(pool):
-            return self.admit_electives() > 0
+            return self._admit_electives_at(site) > 0
         return False
 
     def _set_open_beds(self, pool: Pool, beds: int) -> None:
@@ -830,9 +889,9 @@ class Hospital:
         day = first_day
         while day < end_day:
             yield self.env.timeout(day - self.env.now)
-            self.electives_today = 0
+            self._electives_today = [0] * len(self.sites)
             weekday = (self._weekday_at_zero + math.floor(self.env.now)) % 7
-            self._elective_cap_today = self._elective_caps[weekday]
+            self._elective_cap_today = [caps[weekday] for caps in self._elective_caps]
             self.waiting_list.enqueue_until(self.env.now)
             self.admit_electives()
             day += 1.0
@@ -843,13 +902,13 @@ class Hospital:
         Used when there is no daily elective round (``elective_round_hour: null``).
         """
         clock = self.env.now
-        pool = self.surgical
+        surgicals = self._surgicals
         for t in batch.time.tolist():
             if t > clock:
                 yield self.env.timeout(t - clock)
                 clock = t
             self.waiting_list.enqueue_until(clock)
-            if pool.occupied + pool.cleaning < pool.threshold_beds:
+            if any(p.occupied + p.cleaning < p.threshold_beds for p in surgicals):
                 self.admit_electives()
 
     def emergency_arrivals(self, batch: EmergencyBatch):

@@ -45,6 +45,7 @@ class Escalation:
     base_los: float  # acute base stay, days
     cause: int  # 0 other, 1 COPD exacerbation, 2 heart failure
     pathway: int  # discharge pathway 0-3
+    pool: int | None = None  # home-pool code at the hospital (its site's medical pool)
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,7 @@ class VirtualWard:
         self.escalated: list[bool] = []
         self.died: list[bool] = []
         self.acute_days_freed: list[float] = []
+        self._additional = 0  # step-ups of people not otherwise admitted, so far
 
     def set_capacity(self, beds: int) -> None:
         """Staffed beds from now; patients already in stay even if above the new capacity."""
@@ -98,6 +100,7 @@ class VirtualWard:
                 batch.base_los_list[i],
                 int(batch.cause[i]),
                 batch.pathway_list[i],
+                self.hospital.escalation_pool(batch, i),
             ),
         )
 
@@ -111,7 +114,11 @@ class VirtualWard:
             freed=days_saved,
             dies=False,
             escalation=Escalation(
-                bool(batch.complex[i]), batch.vw_escalation_los[i], int(batch.cause[i]), 0
+                bool(batch.complex[i]),
+                batch.vw_escalation_los[i],
+                int(batch.cause[i]),
+                0,
+                self.hospital.escalation_pool(batch, i),
             ),
         )
 
@@ -123,6 +130,8 @@ class VirtualWard:
                 yield self.env.timeout(t - clock)
                 clock = t
             if self.in_use < self.capacity:
+                self._additional += 1
+                pool = self.hospital.escalation_pool(None, self._additional)
                 self._admit(
                     STEP_UP_ADDITIONAL,
                     int(referrals.cell[k]),
@@ -130,7 +139,7 @@ class VirtualWard:
                     referrals.escalate_after[k],
                     freed=0.0,
                     dies=False,
-                    escalation=Escalation(False, referrals.escalation_los[k], 0, 0),
+                    escalation=Escalation(False, referrals.escalation_los[k], 0, 0, pool),
                 )
 
     def _admit(
@@ -179,6 +188,7 @@ class VirtualWard:
             cause=np.array([escalation.cause], np.int8),
             dies=np.array([dies]),
             pathway=np.array([escalation.pathway], np.int8),
+            pool=None if escalation.pool is None else np.array([escalation.pool], np.int8),
             route=ESCALATION_ROUTE,
         )
         self.escalations.append(batch)
