@@ -476,3 +476,24 @@ def test_the_same_beds_at_three_sites_make_more_exit_block_than_at_one():
         wide = by_month(simulate(cfg, 11).monthly)
         waits.append(wide[metrics.ED_WAITS_4H_PLUS].sum() / wide[metrics.ADMISSIONS_VIA_ED].sum())
     assert waits[1] > waits[0] + 0.02, waits
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("cap", [2, None])
+def test_electives_booked_without_a_bed_are_cancelled_on_the_day_and_stay_first(cap):
+    """One bed, held for 2.5 days; a theatre cap of 2 books 2 a day, none gets a bed until
+    the bed falls free on day 2 (then one is admitted): cancellations 2, 2, then 1."""
+    env, wl, hospital = _pooled(beds=1, specialty_pools=False, max_elective_admissions_per_day=cap)
+    batch = _referral(10.0, n=5)
+    blocker = _emergencies([0.0], [2.5], pools=None)
+    env.process(hospital.emergency_arrivals(blocker))
+    wl.add_batch(batch)
+    env.process(hospital.elective_rounds(8.0 / 24.0, 4.0))
+    env.run(until=4.0)
+    if cap is None:
+        assert hospital.cancellations == []
+    else:
+        days, counts = zip(*hospital.cancellations, strict=True)
+        assert days == pytest.approx([8 / 24, 1 + 8 / 24, 2 + 8 / 24])
+        assert counts == (2, 2, 1)
+    assert batch.exit_time[0] == pytest.approx(2.5)  # the first booked gets the freed bed

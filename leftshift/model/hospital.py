@@ -313,6 +313,13 @@ class Hospital:
         ]
         self._elective_cap_today = [caps[self._weekday_at_zero] for caps in self._elective_caps]
         self._electives_today = [0] * len(self.sites)
+        #: electives booked at each site's last round (its cap, or the list if shorter)
+        self._booked = [0] * len(self.sites)
+        self._last_round = 0.0
+        #: each site's electives admitted at its last 7 rounds (a week ago: what is booked)
+        self._recent: list[deque[int]] = [deque(maxlen=7) for _ in self.sites]
+        #: (day of a round, electives booked then but not admitted by the next round)
+        self.cancellations: list[tuple[float, int]] = []
         order = list(h.bed_offer_order)
         self._usual_order = order == ["boarder", "repatriation", "outlier", "elective"]
         self._offer_steps = {
@@ -889,12 +896,39 @@ class Hospital:
         day = first_day
         while day < end_day:
             yield self.env.timeout(day - self.env.now)
+            cancelled = sum(
+                max(b - n, 0) for b, n in zip(self._booked, self._electives_today, strict=True)
+            )
+            if cancelled:
+                self.cancellations.append((self._last_round, cancelled))
+            for recent, n in zip(self._recent, self._electives_today, strict=True):
+                recent.append(n)
             self._electives_today = [0] * len(self.sites)
             weekday = (self._weekday_at_zero + math.floor(self.env.now)) % 7
             self._elective_cap_today = [caps[weekday] for caps in self._elective_caps]
             self.waiting_list.enqueue_until(self.env.now)
+            self._book(self.env.now)
             self.admit_electives()
             day += 1.0
+
+    def _book(self, now: float) -> None:
+        """Book each site's theatre list for the day.
+
+        The day's cap, or as many as were admitted on the same day last week if fewer (a
+        planner books the beds they expect: an assumption), or the list if shorter.
+        Without a cap nothing is booked (beds alone decide), so nothing can be cancelled.
+        The list is counted before people who left it untreated are dropped, so a list about
+        as short as the cap may be over-counted by those few.
+        """
+        self._last_round = now
+        waiting = sum(len(queue) for queue in self.waiting_list.queues)
+        for site, cap in enumerate(self._elective_cap_today):
+            recent = self._recent[site]
+            if cap is not None and len(recent) == recent.maxlen:
+                cap = min(cap, recent[0])
+            booked = 0 if cap is None else min(cap, waiting)
+            self._booked[site] = booked
+            waiting -= booked
 
     def referral_arrivals(self, batch: ReferralBatch):
         """Put one month's referrals on the list at their own times, admitting when possible.

@@ -544,6 +544,16 @@ WAITING_LIST_MEAN_WAIT_WEEKS = _metric(
     "Mean wait",
     "Mean time waited so far by the list at the month end",
 )
+ELECTIVES_CANCELLED = _metric(
+    "electives_cancelled_on_the_day",
+    Unit.ADMISSIONS,
+    _SUM,
+    "Cancelled on the day",
+    "Electives booked at a day's round (up to that day's theatre cap,"
+    " hospital.max_elective_admissions_per_day) but not admitted by the next round because no"
+    " bed fell free: last-minute cancellations for non-clinical reasons, rebooked at the head"
+    " of the list; 0 without a theatre cap",
+)
 REFERRAL_RESPONSE_MULTIPLIER = _metric(
     "referral_response_multiplier",
     Unit.MULTIPLIER,

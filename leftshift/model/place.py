@@ -443,6 +443,11 @@ def collect(place: Place, dynamics: MonthlyDynamics) -> Results:
             metrics.WARDS_CLOSED: counts_in_bins(
                 np.array([t for t, _ in hospital.ward_closures]), bounds
             ),
+            metrics.ELECTIVES_CANCELLED: counts_in_bins(
+                np.array([t for t, _ in hospital.cancellations]),
+                bounds,
+                np.array([n for _, n in hospital.cancellations], float),
+            ),
             **state_metrics(dynamics.snapshots, dynamics.people_severe),
             **{
                 k: np.array([r[k] for r in dynamics.community_log])
