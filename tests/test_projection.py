@@ -8,7 +8,7 @@ deprivation, and with its trends move illness and frailty the way their sources 
 import numpy as np
 import pytest
 
-from leftshift.config import AGE_BANDS, load, tables
+from leftshift.config import AGE_BANDS, ConfigError, load, tables
 from leftshift.config.schema import POPULATION_PROJECTION_TABLE
 from leftshift.model.population import BandProjection, Population, mid_year_time
 
@@ -126,3 +126,43 @@ def test_default_trends_reproduce_their_sources_in_direction_and_size():
     assert disease_rate == pytest.approx(1.37 ** (1 / 21), abs=0.003)
     # most of the rise in older people (the report: 80% in people 70+)
     assert rise[3:].sum() / rise.sum() > 0.8
+
+
+@pytest.mark.integration
+def test_a_capacity_plan_opens_beds_by_year_and_shortens_the_list():
+    """10% growth a year from reporting year 2: the stock is 180, 198, 218 beds, opened at
+    each year's start plus the lag and paid as core bed-days; the list ends shorter than flat."""
+    from leftshift.model import metrics, simulate
+    from leftshift.model.clock import Calendar
+    from leftshift.model.frames import by_month
+    from tests.helpers import small_config
+
+    warmup, years = 3, 3
+    runs = {}
+    for growth, lag in ((0.0, 0), (0.1, 0), (0.1, 6)):
+        cfg = small_config(
+            run={"horizon_years": years, "warmup_months": warmup},
+            place={"bed_growth_per_year": growth, "bed_opening_lag_months": lag},
+        )
+        wide = by_month(simulate(cfg, 3).monthly)
+        days = Calendar(cfg.run.start_date, warmup + 12 * years, warmup).days_in_month()
+        beds = (wide[metrics.CORE_BED_DAYS] / days[wide.index]).round(6)
+        runs[growth, lag] = beds.to_numpy(), wide
+    months = np.asarray(wide.index) - warmup  # reporting months only
+    flat, grown, lagged = (runs[k][0] for k in ((0.0, 0), (0.1, 0), (0.1, 6)))
+    assert set(flat) == {180.0}
+    year = months // 12 + 1
+    expected = np.select([year <= 1, year == 2], [180.0, 198.0], 218.0)
+    np.testing.assert_array_equal(grown, expected)
+    lagged_year = (months - 6) // 12 + 1
+    np.testing.assert_array_equal(
+        lagged, np.select([lagged_year <= 1, lagged_year == 2], [180.0, 198.0], 218.0)
+    )
+    last = runs[0.1, 0][1][metrics.WAITING_LIST_SIZE].iloc[-1]
+    assert last < runs[0.0, 0][1][metrics.WAITING_LIST_SIZE].iloc[-1]
+
+
+@pytest.mark.unit
+def test_a_bed_plan_longer_than_the_horizon_is_named():
+    with pytest.raises(ConfigError, match=r"place\.bed_plan"):
+        load({"run": {"horizon_years": 2}, "place": {"bed_plan": [500, 520, 540]}})

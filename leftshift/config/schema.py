@@ -188,6 +188,32 @@ class PlaceConfig(_Section):
         doc="shares of the G&A beds in the medical and the surgical pool, used when"
         " hospital.specialty_pools is on",
     )
+    bed_growth_per_year: float = param(
+        0.0,
+        source="capacity_plan_real_centre",
+        ge=0.0,
+        le=0.2,
+        doc="the baseline's capacity plan: G&A beds grow by this share a year, compounded,"
+        " from reporting year 2 (year y plans general_acute_beds x (1 + rate)^(y - 1));"
+        " 0 keeps the stock flat (ward closures apart); ignored when place.bed_plan is set",
+    )
+    bed_plan: list[int] | None = param(
+        None,
+        source="scenario_choice",
+        ge=1,
+        le=1_000_000,
+        doc="the baseline's capacity plan as G&A beds planned for reporting years 1, 2, ...:"
+        " a year's beds above the stock open at its start (plus place.bed_opening_lag_months);"
+        " beds are only added (ward closures are interventions.decommissioning); years past"
+        " the list keep its last value; at most run.horizon_years entries",
+    )
+    bed_opening_lag_months: int = param(
+        0,
+        source="capacity_plan_real_centre",
+        ge=0,
+        le=60,
+        doc="months after a plan year starts before its new beds are staffed and open",
+    )
     acute_site_shares: list[float] | None = param(
         None,
         source="assumption_acute_sites",

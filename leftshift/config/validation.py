@@ -233,6 +233,12 @@ def _cross_checks(cfg: Config) -> list[str]:
                 " (use distribution=fixed for a constant stay)"
             )
     problems += _site_and_pool_checks(cfg)
+    plan = cfg.place.bed_plan
+    if plan is not None and not 1 <= len(plan) <= cfg.run.horizon_years:
+        problems.append(
+            f"place.bed_plan has {len(plan)} years: 1 to run.horizon_years ="
+            f" {cfg.run.horizon_years} (a year outside the horizon would never be used)"
+        )
     for i, share in enumerate(cfg.place.age_shares):
         if 0 < share < MIN_AGE_SHARE:
             problems.append(

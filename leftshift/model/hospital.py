@@ -283,6 +283,8 @@ class Hospital:
             for pool in self.sites[-1]:
                 pool.site = k
         self.pools = [pool for site in self.sites for pool in site]
+        self._site_shares = list(cfg.place.acute_site_shares or [1.0])
+        self._pool_shares = list(cfg.place.pool_bed_shares)
         #: each site's medical (or only) pool, its surgical (or only) pool, its hub or None
         self._medicals = [site[0] for site in self.sites]
         self._surgicals = [site[min(1, len(site) - 1)] for site in self.sites]
@@ -779,6 +781,26 @@ class Hospital:
         self.core_stock_log.append((now, self.core_beds))
         if pool.open_beds > pool.target_beds:
             self._set_open_beds(pool, max(pool.target_beds, pool.occupied))
+
+    def add_beds(self, beds: int) -> None:
+        """Open ``beds`` new core G&A beds now (a capacity plan), offering each at once.
+
+        They are split between sites by ``place.acute_site_shares`` and within a site between
+        medical and surgical by ``place.pool_bed_shares`` (largest remainder); a hub keeps
+        its beds.
+        """
+        for site, n in zip(self.sites, split_beds(beds, self._site_shares), strict=True):
+            pools = [pool for pool in site if not pool.ring_fenced]
+            parts = split_beds(n, self._pool_shares) if len(pools) == 2 else [n]
+            for pool, k in zip(pools, parts, strict=True):
+                if not k:
+                    continue
+                pool.core_beds += k
+                if pool.open_beds < pool.target_beds:
+                    self._set_open_beds(pool, pool.target_beds)
+                for _ in range(k):
+                    self._offer_bed(pool)
+        self.core_stock_log.append((self.env.now, self.core_beds))
 
     def add_discharge_services(self, services: dict[int, "DischargeService"]) -> None:
         """Pathways 1-3 need these services; without them every discharge goes home."""

@@ -10,6 +10,7 @@ The model does no file I/O and prints nothing.
 """
 
 import gc
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -184,6 +185,8 @@ class MonthlyDynamics:
         self.days_in_month = place.calendar.days_in_month()
         self.community_log: list[dict[str, float]] = []
         self.vw_log: list[dict[str, float]] = []
+        #: G&A beds the capacity plan has opened so far
+        self.beds_added = 0
 
     def process(self):
         """The SimPy process: one pass of every concern at each month start."""
@@ -198,6 +201,7 @@ class MonthlyDynamics:
             list_size, mean_wait_weeks = p.waiting_list.size_and_mean_wait(start)
             if month >= calendar.warmup_months:
                 self.decommission(month, start, years, list_size)
+                self.capacity_plan(month)
             care = self.proactive_care(month, years)
             self.social_care(years)
             vw_referral = schedule_value(
@@ -242,6 +246,28 @@ class MonthlyDynamics:
         for name, axes in STATE_AXES.items():
             self.snapshots[name][month] = counts.sum(axis=axes)
         self.people_severe[month] = counts[self.severe].sum()
+
+    def capacity_plan(self, month: int) -> None:
+        """Open the beds the baseline's capacity plan (``place.bed_plan`` or growth) adds by now.
+
+        Year y's beds open at its start plus ``place.bed_opening_lag_months``; beds are only
+        added, never taken away (closures are ``interventions.decommissioning``).
+        """
+        place = self.cfg.place
+        if place.bed_plan is None and not place.bed_growth_per_year:
+            return
+        since = month - self.place.calendar.warmup_months - place.bed_opening_lag_months
+        if since < 0:
+            return
+        year = since // 12 + 1  # the plan year whose beds are open by now
+        base = place.general_acute_beds
+        if place.bed_plan is not None:
+            planned = place.bed_plan[min(year, len(place.bed_plan)) - 1]
+        else:
+            planned = math.floor(base * (1.0 + place.bed_growth_per_year) ** (year - 1) + 0.5)
+        if planned - base > self.beds_added:
+            self.place.hospital.add_beds(planned - base - self.beds_added)
+            self.beds_added = planned - base
 
     def decommission(self, month: int, start: float, years: float, list_size: int) -> None:
         """Apply the closure rule, given last month's occupancy of open beds."""
