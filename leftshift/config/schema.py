@@ -160,6 +160,14 @@ class PlaceConfig(_Section):
         unit="beds",
         doc="extra beds opened while emergency patients board in ED; 0 switches escalation off",
     )
+    escalation_bed_share: float | None = param(
+        None,
+        source="calibration_exit_block",
+        ge=0.0,
+        le=0.2,
+        doc="escalation beds as a share of the G&A beds (rounded, split between sites like"
+        " them), for any place size; replaces place.escalation_beds when set",
+    )
     age_shares: list[float] = param(
         [0.211, 0.408, 0.194, 0.100, 0.062, 0.025],
         source="ons_census_2021",
@@ -846,6 +854,15 @@ class HospitalConfig(_Section):
         " nearest weekday instead (Saturday's on the Friday before, Sunday's on the Monday"
         " after, at the same hour), so weekend discharges fall by this share while the mean"
         " stay is unchanged; 0 discharges every day alike",
+    )
+    escalation_open_boarder_share: float | None = param(
+        None,
+        source="calibration_exit_block",
+        gt=0.0,
+        le=1.0,
+        doc="escalation beds open when the patients boarding for a pool reach this share of"
+        " its core beds (rounded, at least 1), for any place size; replaces"
+        " hospital.escalation_open_boarders when set",
     )
     escalation_open_boarders: int = param(
         5,

@@ -153,6 +153,7 @@ class Pool:
         "cleaning",
         "ring_fenced",
         "site",
+        "escalation_trigger",
     )
 
     def __init__(self, name: str, core_beds: int, escalation_beds: int, threshold: float):
@@ -178,6 +179,8 @@ class Pool:
         self.ring_fenced = name == "hub"
         #: the acute site (trust) the pool belongs to; patients never move between sites
         self.site = 0
+        #: boarders for this pool that open its escalation beds (set by the hospital)
+        self.escalation_trigger = 1
 
     @property
     def target_beds(self) -> int:
@@ -223,9 +226,14 @@ def site_pools(cfg: Config) -> list[list[tuple[str, int, int]]]:
     """
     place = cfg.place
     shares = place.acute_site_shares or [1.0]
+    escalation_beds = (
+        place.escalation_beds
+        if place.escalation_bed_share is None
+        else math.floor(place.escalation_bed_share * place.general_acute_beds + 0.5)
+    )
     sites = zip(
         split_beds(place.general_acute_beds, shares),
-        split_beds(place.escalation_beds, shares),
+        split_beds(escalation_beds, shares),
         split_beds(place.ring_fenced_elective_beds, shares),
         strict=True,
     )
@@ -283,6 +291,13 @@ class Hospital:
             for pool in self.sites[-1]:
                 pool.site = k
         self.pools = [pool for site in self.sites for pool in site]
+        share = h.escalation_open_boarder_share
+        for pool in self.pools:
+            pool.escalation_trigger = (
+                h.escalation_open_boarders
+                if share is None
+                else max(1, math.floor(share * pool.core_beds + 0.5))
+            )
         self._site_shares = list(cfg.place.acute_site_shares or [1.0])
         self._pool_shares = list(cfg.place.pool_bed_shares)
         #: each site's medical (or only) pool, its surgical (or only) pool, its hub or None
@@ -489,7 +504,7 @@ class Hospital:
         if (
             pool.escalation_beds
             and not pool.escalated
-            and len(pool.boarders) >= self.h.escalation_open_boarders
+            and len(pool.boarders) >= pool.escalation_trigger
         ):
             pool.escalated = True
             if pool.open_beds < pool.target_beds:
