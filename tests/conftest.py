@@ -1,8 +1,20 @@
 """Shared fixtures; every test must carry a tier marker (unit, integration or e2e)."""
 
-import pytest
+import os
 
-from leftshift.config import load
+# One BLAS thread per process, set before numpy is first imported here. The suite runs one
+# pytest worker per core, and the command-line tests start more processes (they inherit this
+# environment, as do pytest-xdist's workers started after this file is read). OpenBLAS's own
+# threads on top of that oversubscribe the cores: its threads spin while they wait, and the
+# small matrices here (config validation takes a matrix logarithm of each transition matrix at
+# every load) then run tens of times slower (scipy.linalg.logm 200 times: 19 s with the
+# default threads, 0.7 s with one, on the 2-core machine while it was busy).
+for _threads in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_threads, "1")
+
+import pytest  # noqa: E402
+
+from leftshift.config import load  # noqa: E402
 
 TIERS = {"unit", "integration", "e2e"}
 
