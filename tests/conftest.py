@@ -30,3 +30,16 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(scope="session")
 def default_config():
     return load()
+
+
+@pytest.fixture
+def tables_only(monkeypatch):
+    """Run directories without figures, for tests that compare tables and summaries only.
+
+    Drawing and saving the figures is most of a short run's time (about 60% of the multi-arm
+    test's, even at :data:`tests.helpers.QUICK_FIGURES`); the figures of full runs are checked
+    in test_outputs.py (a two-arm run at 300 dpi, every experiment file) and test_figures.py.
+    """
+    import leftshift.report.rundir as rundir
+
+    monkeypatch.setattr(rundir, "write_figures", lambda *args, **kwargs: [])

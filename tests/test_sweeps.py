@@ -168,7 +168,7 @@ def test_no_label_can_point_a_run_outside_its_folder(tmp_path, key):
 
 # --- several scenarios against one baseline ---------------------------------------------
 @pytest.mark.integration
-def test_multi_arm_run_shares_one_baseline_and_matches_two_arm_runs(tmp_path):
+def test_multi_arm_run_shares_one_baseline_and_matches_two_arm_runs(tmp_path, tables_only):
     import hashlib
     import json
 
