@@ -95,8 +95,11 @@ def test_complete_results_are_kept_and_never_overwritten(tmp_path, tables_only):
 
 @pytest.mark.e2e
 def test_a_rerun_sweep_runs_only_its_missing_jobs(tmp_path):
+    # the jobs one after another: the joblib launcher's parallel workers (about 3 s to start
+    # each) are tested in test_sweeps.py; here what matters is which jobs run again
     args = [
         "-m",
+        "hydra.launcher.n_jobs=1",
         "run.seed=1,2,3",
         "place=small",
         "run.horizon_years=1",

@@ -113,6 +113,7 @@ def test_value_and_range_sweeps_run_their_product(tmp_path):
     code, out, err = _run(
         tmp_path,
         "-m",
+        "hydra.launcher.n_jobs=1",  # one after another: the test above runs jobs in parallel
         "hospital.elective_threshold=0.9,0.95",
         "run.seed=range(1,3)",
         *QUICK,
