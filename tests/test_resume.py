@@ -63,7 +63,7 @@ def test_checkpointed_records_stay_on_disk_until_written_and_come_back_whole(tmp
 
 
 @pytest.mark.integration
-def test_an_interrupted_run_resumes_to_the_same_bytes(tmp_path):
+def test_an_interrupted_run_resumes_to_the_same_bytes(tmp_path, tables_only):
     cfg = _quick()
     fresh = tmp_path / "fresh"
     run_to_directory(cfg, fresh)
@@ -78,7 +78,7 @@ def test_an_interrupted_run_resumes_to_the_same_bytes(tmp_path):
 
 
 @pytest.mark.integration
-def test_complete_results_are_kept_and_never_overwritten(tmp_path):
+def test_complete_results_are_kept_and_never_overwritten(tmp_path, tables_only):
     cfg = _quick(replications=1)
     run_to_directory(cfg, tmp_path)
     before = (tmp_path / "results" / "summary.json").read_text()
@@ -95,8 +95,11 @@ def test_complete_results_are_kept_and_never_overwritten(tmp_path):
 
 @pytest.mark.e2e
 def test_a_rerun_sweep_runs_only_its_missing_jobs(tmp_path):
+    # the jobs one after another: the joblib launcher's parallel workers (about 3 s to start
+    # each) are tested in test_sweeps.py; here what matters is which jobs run again
     args = [
         "-m",
+        "hydra.launcher.n_jobs=1",
         "run.seed=1,2,3",
         "place=small",
         "run.horizon_years=1",

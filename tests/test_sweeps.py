@@ -113,6 +113,7 @@ def test_value_and_range_sweeps_run_their_product(tmp_path):
     code, out, err = _run(
         tmp_path,
         "-m",
+        "hydra.launcher.n_jobs=1",  # one after another: the test above runs jobs in parallel
         "hospital.elective_threshold=0.9,0.95",
         "run.seed=range(1,3)",
         *QUICK,
@@ -168,7 +169,7 @@ def test_no_label_can_point_a_run_outside_its_folder(tmp_path, key):
 
 # --- several scenarios against one baseline ---------------------------------------------
 @pytest.mark.integration
-def test_multi_arm_run_shares_one_baseline_and_matches_two_arm_runs(tmp_path):
+def test_multi_arm_run_shares_one_baseline_and_matches_two_arm_runs(tmp_path, tables_only):
     import hashlib
     import json
 
