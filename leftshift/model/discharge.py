@@ -7,14 +7,15 @@ import heapq
 import math
 from array import array
 from collections import deque
+from typing import Any
 
 import simpy
 
 from leftshift.model.records import EmergencyBatch
 
 
-def timeout_at(env: simpy.Environment, when: float) -> simpy.Timeout:
-    """A timeout that fires at exactly ``when`` (>= now).
+def timeout_at(env: simpy.Environment, when: float, value: Any = None) -> simpy.Timeout:
+    """A timeout that fires at exactly ``when`` (>= now), with ``value``.
 
     SimPy schedules at ``now + delay``; ``when - now`` can round so that this is one unit in
     the last place off ``when``. The delay is nudged until the sum is ``when`` itself, so an
@@ -26,7 +27,7 @@ def timeout_at(env: simpy.Environment, when: float) -> simpy.Timeout:
         delay = math.nextafter(delay, math.inf)
     while now + delay > when:
         delay = math.nextafter(delay, -math.inf)
-    return env.timeout(delay)
+    return env.timeout(delay, value=value)
 
 
 class DischargeService:
