@@ -39,9 +39,10 @@ def _one(place: dict, seed: int, sections: dict, queue, years: int, quick: bool)
     cold_seconds = time.perf_counter() - start
     del res
     gc.collect()
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     res = leftshift.run(cfg)
     seconds = time.perf_counter() - start
+    cpu_seconds = time.process_time() - cpu_start
     patients = len(res.presentations) + int((res.referrals["exit_reason"] == "treated").sum())
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     queue.put(
@@ -51,6 +52,9 @@ def _one(place: dict, seed: int, sections: dict, queue, years: int, quick: bool)
             "cold_seconds": cold_seconds,
             "patients": patients,
             "patients_per_second": patients / seconds,
+            # CPU time is less sensitive than wall time to other processes on the machine
+            "cpu_seconds": cpu_seconds,
+            "patients_per_cpu_second": patients / cpu_seconds,
             "peak_memory_mib": peak_kib / 1024,
             "horizon_years": years,
         }

@@ -141,14 +141,17 @@ def step_mass(log: Sequence[tuple[float, float]], end: float, bounds: np.ndarray
 
 
 def step_mass_arrays(
-    times: Sequence[float], values: Sequence[float], end: float, bounds: np.ndarray
+    times: Sequence[float] | np.ndarray,
+    values: Sequence[float] | np.ndarray,
+    end: float,
+    bounds: np.ndarray,
 ) -> np.ndarray:
     """:func:`step_mass` of a step function given as two sequences.
 
     ``times[k]`` is when the function takes the value ``values[k]``.
     """
-    times = np.append(np.asarray(times, float), end)
-    return interval_mass(times[:-1], times[1:], bounds, np.asarray(values, float))
+    edges = np.append(np.asarray(times, float), end)
+    return interval_mass(edges[:-1], edges[1:], bounds, np.asarray(values, float))
 
 
 def counts_in_bins(times: np.ndarray, bounds: np.ndarray, weights: np.ndarray | None = None):

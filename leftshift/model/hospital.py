@@ -642,7 +642,7 @@ class Hospital:
             batch.los[i] = los
             batch.clinical_los[i] = clinical
         if value is not None:  # medically fit at the stay's end: one event, when arranged
-            self._await_pathway(batch, i, now + los, where)
+            self._await_pathway(cast(EmergencyBatch, batch), i, now + los, where)
             return
         self.env.timeout(los).callbacks.append(where.end_stay)
 
