@@ -232,9 +232,10 @@ def bed_pools() -> dict:
     place = {**PLACES["default"], **constrained.pop("place", {})}
     one = measure("default", 1)
     pools = measure(place, 1, constrained)
-    ratio = pools["seconds"] / one["seconds"]
+    ratio = pools["cpu_seconds"] / one["cpu_seconds"]
     print(
-        f"  one pool {one['seconds']:6.1f} s, constrained {pools['seconds']:6.1f} s:"
+        f"  one pool {one['seconds']:6.1f} s ({one['cpu_seconds']:.1f} CPU),"
+        f" constrained {pools['seconds']:6.1f} s ({pools['cpu_seconds']:.1f} CPU):"
         f" {ratio:.2f} x (target <= {TARGETS['constrained_vs_one_pool']})",
         flush=True,
     )
