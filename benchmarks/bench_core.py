@@ -24,19 +24,25 @@ PLACES = {
 }
 
 
-def _one(place: dict, seed: int, sections: dict, queue) -> None:
+def _one(place: dict, seed: int, sections: dict, queue, years: int, quick: bool) -> None:
     import leftshift
     from leftshift.config import load
 
-    cfg = load({**sections, "place": place, "run": {"horizon_years": 10, "seed": seed}})
+    cfg = load({**sections, "place": place, "run": {"horizon_years": years, "seed": seed}})
+    # the first (cold) run includes first-use imports and caches; quick mode pays them on a
+    # one-year run of the small place instead of a second full replication
+    cold = (
+        load({**sections, "place": PLACES["small"], "run": {"horizon_years": 1}}) if quick else cfg
+    )
     start = time.perf_counter()
-    res = leftshift.run(cfg)
-    cold_seconds = time.perf_counter() - start  # includes first-use imports and caches
+    res = leftshift.run(cold)
+    cold_seconds = time.perf_counter() - start
     del res
     gc.collect()
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     res = leftshift.run(cfg)
     seconds = time.perf_counter() - start
+    cpu_seconds = time.process_time() - cpu_start
     patients = len(res.presentations) + int((res.referrals["exit_reason"] == "treated").sum())
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     queue.put(
@@ -46,19 +52,30 @@ def _one(place: dict, seed: int, sections: dict, queue) -> None:
             "cold_seconds": cold_seconds,
             "patients": patients,
             "patients_per_second": patients / seconds,
+            # CPU time is less sensitive than wall time to other processes on the machine
+            "cpu_seconds": cpu_seconds,
+            "patients_per_cpu_second": patients / cpu_seconds,
             "peak_memory_mib": peak_kib / 1024,
+            "horizon_years": years,
         }
     )
 
 
-def measure(place: str | dict, seed: int, sections: dict | None = None) -> dict:
-    """Run one 10-year replication of a place (a name in PLACES or a place dict) in a fresh
-    process and return its time, patients and peak memory. ``sections`` override config
-    groups (e.g. a scenario file's contents)."""
+def measure(
+    place: str | dict,
+    seed: int,
+    sections: dict | None = None,
+    years: int = 10,
+    quick: bool = False,
+) -> dict:
+    """Run one replication of a place (a name in PLACES or a place dict) in a fresh process
+    and return its time, patients and peak memory. ``sections`` override config groups (e.g.
+    a scenario file's contents); ``years`` is the reporting horizon; ``quick`` warms the
+    process on a short small place rather than a second full replication."""
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()
     place = PLACES[place] if isinstance(place, str) else place
-    proc = ctx.Process(target=_one, args=(place, seed, sections or {}, queue))
+    proc = ctx.Process(target=_one, args=(place, seed, sections or {}, queue, years, quick))
     proc.start()
     out = queue.get()
     proc.join()

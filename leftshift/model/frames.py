@@ -137,9 +137,21 @@ def _stock_log_arrays(log: Sequence[tuple[float, float]]) -> tuple[np.ndarray, n
 
 def step_mass(log: Sequence[tuple[float, float]], end: float, bounds: np.ndarray) -> np.ndarray:
     """Integral over each bin of a step function given as (time it takes the value, value)."""
-    times, values = _stock_log_arrays(log)
-    times = np.append(times, end)
-    return interval_mass(times[:-1], times[1:], bounds, values)
+    return step_mass_arrays(*_stock_log_arrays(log), end, bounds)
+
+
+def step_mass_arrays(
+    times: Sequence[float] | np.ndarray,
+    values: Sequence[float] | np.ndarray,
+    end: float,
+    bounds: np.ndarray,
+) -> np.ndarray:
+    """:func:`step_mass` of a step function given as two sequences.
+
+    ``times[k]`` is when the function takes the value ``values[k]``.
+    """
+    edges = np.append(np.asarray(times, float), end)
+    return interval_mass(edges[:-1], edges[1:], bounds, np.asarray(values, float))
 
 
 def counts_in_bins(times: np.ndarray, bounds: np.ndarray, weights: np.ndarray | None = None):

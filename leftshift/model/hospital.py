@@ -29,7 +29,7 @@ import simpy
 from leftshift.config import Config
 from leftshift.config.beds import split_beds
 from leftshift.model.deaths import DeathRegister
-from leftshift.model.discharge import DischargeService
+from leftshift.model.discharge import DischargeService, timeout_at
 from leftshift.model.invariants import InvariantError
 from leftshift.model.records import (
     DECLINED,
@@ -764,7 +764,10 @@ class Hospital:
         else:
             batch.los[i] = los
             batch.clinical_los[i] = clinical
-        self.env.timeout(los, value=value).callbacks.append(where.end_stay)
+        if value is not None:  # medically fit at the stay's end: one event, when arranged
+            self._await_pathway(cast(EmergencyBatch, batch), i, now + los, where)
+            return
+        self.env.timeout(los).callbacks.append(where.end_stay)
 
     def _step_down(self, event: simpy.Event) -> None:
         """Move a step-down patient to a free virtual bed, or let the stay run its course."""
@@ -824,13 +827,21 @@ class Hospital:
     def _end_stay(self, event: simpy.Event, where: Where) -> None:
         if event.value is not None:  # medically fit, but the pathway's place is not ready
             batch, i = event.value
-            now = self.env.now
-            self.awaiting[(id(batch), i)] = (batch, i, now)
-            service = self.services[batch.pathway_list[i]]
-            arrange = -service.cfg.arrangement_days * math.log(max(batch.u_arrange[i], 1e-300))
-            self.env.timeout(arrange, value=(batch, i, now, where)).callbacks.append(self._arranged)
+            self._await_pathway(batch, i, self.env.now, where)
             return
         self._release(where)
+
+    def _await_pathway(self, batch: EmergencyBatch, i: int, fit: float, where: Where) -> None:
+        """A patient medically fit at ``fit`` (now or later) waits in the bed for the pathway.
+
+        The place is requested once arranged: one event, at the exact time a timeout set at
+        ``fit`` would fire, so a stay on a pathway needs no event of its own at ``fit``.
+        """
+        self.awaiting[(id(batch), i)] = (batch, i, fit)
+        service = self.services[batch.pathway_list[i]]
+        arrange = -service.cfg.arrangement_days * math.log(max(batch.u_arrange[i], 1e-300))
+        event = timeout_at(self.env, fit + arrange, value=(batch, i, fit, where))
+        event.callbacks.append(self._arranged)
 
     def _arranged(self, event: simpy.Event) -> None:
         batch, i, since, where = cast(tuple[EmergencyBatch, int, float, Where], event.value)
@@ -855,7 +866,8 @@ class Hospital:
     def close_delays(self, end: float) -> None:
         """Patients still waiting for their pathway at the end: delayed until the end."""
         for batch, i, since in self.awaiting.values():
-            batch.delay[i] = end - since
+            if since < end:  # not those still in their clinical stay
+                batch.delay[i] = end - since
 
     def _free_bed(self, pool: Pool) -> None:
         pool.occupied -= 1

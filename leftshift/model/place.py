@@ -43,6 +43,7 @@ from leftshift.model.frames import (
     referrals_frame,
     state_metrics,
     step_mass,
+    step_mass_arrays,
 )
 from leftshift.model.heap import return_freed_memory
 from leftshift.model.hospital import Hospital, WaitingList
@@ -460,8 +461,10 @@ def collect(place: Place, dynamics: MonthlyDynamics) -> Results:
             metrics.EMERGENCY_DEMAND_MULTIPLIER: dynamics.emergency_multiplier,
             metrics.REFERRAL_RESPONSE_MULTIPLIER: dynamics.referral_multiplier,
             **{
-                metrics.PLACES_IN_USE.name(name): step_mass(
-                    services[k].log if services else [(0.0, 0)], end_day, bounds
+                metrics.PLACES_IN_USE.name(name): (
+                    step_mass_arrays(services[k].log_times, services[k].log_in_use, end_day, bounds)
+                    if services
+                    else step_mass([(0.0, 0)], end_day, bounds)
                 )
                 / np.diff(bounds)
                 for k, name in enumerate(SERVICES, start=1)
