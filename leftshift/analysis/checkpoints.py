@@ -31,7 +31,7 @@ NOT_IN_KEY = {
     "experiment": None,  # labels
 }
 TABLES = ("monthly", "ledger")
-FULL_TABLES = ("episodes", "presentations", "referrals", "prevalence")
+FULL_TABLES = ("episodes", "presentations", "referrals", "virtual_ward_stays", "prevalence")
 
 
 @dataclass

@@ -19,6 +19,11 @@ from leftshift.config import Config, LengthOfStayConfig
 from leftshift.config.dimensions import N_COPD, N_HF, N_IMD
 from leftshift.config.validation import MIN_MEAN_WAIT_WEEKS  # floor on the mean wait read
 from leftshift.model.clock import DAYS_PER_YEAR
+from leftshift.model.follow_up import (
+    expected_deaths_per_person_year,
+    follow_draws,
+    readmitted_share,
+)
 from leftshift.model.population import (
     SHAPE,
     Population,
@@ -27,6 +32,7 @@ from leftshift.model.population import (
     heart_failure_excess,
 )
 from leftshift.model.records import (
+    ROUTES,
     EmergencyBatch,
     ReferralBatch,
     VirtualWardReferrals,
@@ -38,6 +44,7 @@ from leftshift.model.rng import Streams
 #: never the distribution of arrivals.
 THINNING_HEADROOM = 1.25
 OLDEST_BANDS_FROM = 3  # age bands 65-74 and older follow the discharge pathways
+READMISSION_ROUTE = ROUTES.index("readmission")
 
 
 def referral_response(cfg: Config, mean_wait_weeks: float) -> float:
@@ -168,9 +175,39 @@ class Demand:
         population.hospital_death_shortfall = np.where(
             short, carried - admissions * self.death_probability, 0.0
         )
+        # Follow-up after discharge (leftshift.model.follow_up). The configured admission
+        # rates are totals, readmissions included: presentations drawn here are first
+        # admissions, the total less the readmissions the follow-up will add; and deaths after
+        # discharge come out of the population's own death hazard, not on top of it.
+        electives = self.referral_rate * self._treated_share(population)
+        self.readmitted_share = readmitted_share(cfg, admissions, self.death_probability, electives)
+        first = 1.0 - self.readmitted_share
+        self.copd_rate = self.copd_rate * first
+        self.hf_rate = self.hf_rate * first
+        self.other_rate = self.other_rate * first
+        self.emergency_presentation_rate = admissions * first * self.presentation_scale
+        population.follow_up_deaths = expected_deaths_per_person_year(
+            cfg, admissions, self.death_probability, electives, population.mortality
+        )
+        #: the month's virtual-ward referral multiplier (readmissions use the latest)
+        self.vw_referral_multiplier = 1.0
         self.frailty_los = np.asarray(h.frailty_los_multiplier)
         self.reference_counts = population.initial_counts.astype(float)
         self._init_virtual_wards(cfg, admissions)
+
+    def _treated_share(self, population: Population) -> float:
+        """Share of referrals treated when the initial list is steady: 1 - removals / referrals.
+
+        Removals a year = ``list_removal_per_month`` x 12 x the initial list; referrals a
+        year from the initial population. Used only to estimate elective spells for the
+        readmissions that first-admission demand gives up.
+        """
+        d = self.cfg.demand
+        referrals = float((self.referral_rate * population.initial_counts).sum())
+        if referrals <= 0:
+            return 0.0
+        waiting = d.initial_waiting_list_per_1000 * population.initial_counts.sum() / 1000.0
+        return float(np.clip(1.0 - d.list_removal_per_month * 12.0 * waiting / referrals, 0, 1))
 
     def _init_virtual_wards(self, cfg: Config, admissions: np.ndarray) -> None:
         """Who virtual wards can take: suitable cause, adult, digital access, suitable home."""
@@ -367,6 +404,7 @@ class Demand:
         dies: np.ndarray,
         cause: np.ndarray,
         referral_multiplier: float,
+        stream: str = "virtual_ward",
     ) -> dict[str, np.ndarray]:
         """Virtual-ward eligibility, referral, stay and escalation of each candidate.
 
@@ -376,7 +414,7 @@ class Demand:
         v = self.cfg.virtual_wards
         n = len(cells)
         u_digital, u_housing, u_refer, u_other, u_stay, u_esc, u_when, u_los = self.streams[
-            "virtual_ward"
+            stream
         ].random((8, n))
         age, imd, frailty = cell_axes(cells)[:3]
         suitable = (age >= 1) & ((cause > 0) | (u_other < self.vw_other_share[frailty]))
@@ -431,12 +469,14 @@ class Demand:
         access = (u_digital < self.vw_digital[imd]) & (u_housing < self.vw_housing[imd])
         stay, escalate_after = self._vw_stays(u_stay, u_esc, u_when)
         los = los_quantile(self.cfg.hospital.routine_emergency_los, u_los)
+        follow = follow_draws(self.streams["virtual_ward_referrals_follow_up"], n)
         return VirtualWardReferrals(
             time=times[access],
             cell=cells[access],
             stay=stay[access],
             escalate_after=escalate_after[access],
             escalation_los=(los * self.frailty_los[frailty])[access],
+            follow=follow[access],
         )
 
     def _cause(
@@ -492,10 +532,13 @@ class Demand:
             cells, is_complex, marginal, dies, cause, vw_referral_multiplier
         )
         pool = self._pools(cause, "emergency_pool")
+        follow = follow_draws(self.streams["follow_up"], len(cells))
+        self.vw_referral_multiplier = vw_referral_multiplier
         order = np.argsort(times[kept], kind="stable")
         pick = np.flatnonzero(kept)[order]
         return EmergencyBatch(
             **{k: a[pick] for k, a in vw.items()},
+            follow=follow[pick],
             pool=None if pool is None else pool[pick],
             time=times[pick],
             cell=cells[pick],
@@ -513,6 +556,48 @@ class Demand:
             ),
             avoided_time=times[avoided],
             avoided_base_los=np.where(marginal[avoided], 0.0, los[avoided]),
+        )
+
+    def readmission_batch(self, times: np.ndarray, cells: np.ndarray) -> EmergencyBatch:
+        """Readmissions presenting on one day (``times`` sorted), as emergency presentations.
+
+        Every attribute is drawn as for a first presentation of the same cell (case mix,
+        stay, cause, in-hospital death, pathway, virtual-ward eligibility, pool, follow-up),
+        from the readmission streams; the arrival times follow the decision-hour profile.
+        The cause is drawn at the untreated rates (proactive care's factors are monthly).
+        """
+        times = self._by_decision_hour(times)
+        is_complex, marginal, los, u_admit, u_cause, dies = self._emergency_attributes(
+            cells, "readmission_case", "readmission_los"
+        )
+        cause = self._cause(cells, u_cause, 1.0)
+        pathway, u_arrange, u_service = self._pathways(cells, dies, "readmission_pathway")
+        vw: dict[str, Any] = self._virtual_ward_attributes(
+            cells,
+            is_complex,
+            marginal,
+            dies,
+            cause,
+            self.vw_referral_multiplier,
+            stream="readmission_virtual_ward",
+        )
+        pool = self._pools(cause, "readmission_pool")
+        return EmergencyBatch(
+            **vw,
+            follow=follow_draws(self.streams["readmission_follow_up"], len(cells)),
+            pool=pool,
+            time=times,
+            cell=cells,
+            complex=is_complex,
+            marginal=marginal,
+            base_los=los,
+            u_admit=u_admit,
+            cause=cause,
+            dies=dies,
+            pathway=pathway,
+            u_arrange=u_arrange,
+            u_service=u_service,
+            route=READMISSION_ROUTE,
         )
 
     def initial_census(self, max_patients: int) -> EmergencyBatch:
@@ -542,7 +627,9 @@ class Demand:
         pick = rng.choice(n_candidates, size=size, replace=True, p=los / los.sum())
         elapsed = rng.random(size) * los[pick]
         pool = self._pools(cause, "initial_census_pool")
+        follow = follow_draws(self.streams["initial_census_follow_up"], size)
         batch = EmergencyBatch(
+            follow=follow,
             pool=None if pool is None else pool[pick],
             time=-elapsed,
             cell=cells[pick],
@@ -611,9 +698,11 @@ class Demand:
             )
         # Removal clocks start at referral, or at time 0 for the initial list (memoryless).
         removal = np.maximum(times, 0.0) + wait_to_removal
+        follow = follow_draws(self.streams[case_stream + "_follow_up"], n)
         order = np.argsort(times[kept], kind="stable")
         pick = np.flatnonzero(kept)[order]
         return ReferralBatch(
+            follow=follow[pick],
             time=times[pick],
             cell=cells[pick],
             urgent=(u_urgent < d.urgent_share)[pick],
