@@ -39,6 +39,8 @@ from leftshift.model.deaths import DeathRegister
 
 #: columns of a batch's ``follow`` array
 READMIT, READMIT_DAY, CARE_HOME, CARE_HOME_DAY, DEATH, DEATH_DAY, VW_DEATH = range(7)
+#: what the follow-up found, as bit flags (a record's ``follow_outcome``)
+READMITTED, DIED_AFTER, MOVED_TO_CARE_HOME = 1, 2, 4
 N_FOLLOW = 7
 OLDEST_BANDS_FROM = 3  # age bands 65-74 and older can move into a care home
 CARE_HOME_PATHWAY = 3
@@ -141,8 +143,13 @@ class FollowUp:
 
     def discharged(
         self, t: float, cell: int, u: np.ndarray, pathway: int = 0, step_up: bool = False
-    ) -> None:
-        """A patient of ``cell`` leaves a bed alive at ``t``; ``u`` are their uniforms."""
+    ) -> int:
+        """A patient of ``cell`` leaves a bed alive at ``t``; ``u`` are their uniforms.
+
+        Returns what happens as bit flags (:data:`READMITTED`, :data:`DIED_AFTER`,
+        :data:`MOVED_TO_CARE_HOME`); a readmission is scheduled, a death registered.
+        """
+        found = 0
         self.discharge_times.append(t)
         rr_death, rr_home, rr_readmit = (
             (self.rr_death, self.rr_care_home, self.rr_readmit) if step_up else (1.0, 1.0, 1.0)
@@ -152,6 +159,7 @@ class FollowUp:
             death_day = t + float(u[DEATH_DAY]) * self.days
             self.deaths.record(death_day, cell)
             self.death_times.append(death_day)
+            found |= DIED_AFTER
         if (
             self.old[cell]
             and pathway != CARE_HOME_PATHWAY
@@ -161,11 +169,14 @@ class FollowUp:
             if move < death_day:
                 self.move_times.append(move)
                 self.move_ends.append(min(move + self.care_home_stay, death_day))
+                found |= MOVED_TO_CARE_HOME
         if death_day == math.inf and u[READMIT] < self.p_readmit[cell] * rr_readmit:
             x = float(u[READMIT_DAY]) * self.window
             k = min(int(x), self.window - 1)
             day = math.floor(t) + 1 + k
             self._schedule(day, day + (x - k), cell)
+            found |= READMITTED
+        return found
 
     def _schedule(self, day: int, when: float, cell: int) -> None:
         due = self.pending.get(day)

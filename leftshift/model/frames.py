@@ -14,6 +14,7 @@ import pandas as pd
 from leftshift.config import AGE_BANDS, COPD_STAGES, FRAILTY_LEVELS, HF_CLASSES, IMD_QUINTILES
 from leftshift.model import metrics
 from leftshift.model.clock import Calendar
+from leftshift.model.follow_up import DIED_AFTER, MOVED_TO_CARE_HOME, READMITTED
 from leftshift.model.records import (
     ADMITTED,
     BOARDING,
@@ -176,6 +177,16 @@ def _labels(cells: np.ndarray) -> dict[str, pd.Categorical]:
     }
 
 
+def follow_up_columns(flags: np.ndarray) -> dict[str, np.ndarray]:
+    """What the follow-up after a discharge found, one bool column per outcome."""
+    flags = np.asarray(flags, np.int8)
+    return {
+        "readmitted": (flags & READMITTED) > 0,
+        "died_after_discharge": (flags & DIED_AFTER) > 0,
+        "moved_to_care_home": (flags & MOVED_TO_CARE_HOME) > 0,
+    }
+
+
 def person_labels(cells: np.ndarray) -> dict[str, pd.Categorical]:
     """Age band, IMD quintile, frailty, COPD stage and NYHA class of population cells."""
     return _labels(cells)
@@ -205,6 +216,7 @@ def presentations_frame(batches: list[EmergencyBatch], end_day: float) -> pd.Dat
             "outlier_extra",
             "repatriated",
             "vw_died",
+            "follow_outcome",
         )
     }
     route = np.concatenate([np.full(len(b.time), b.route, np.int8) for b in batches])
@@ -221,6 +233,7 @@ def presentations_frame(batches: list[EmergencyBatch], end_day: float) -> pd.Dat
             "died_without_admission": cat["dies"]
             & ((cat["outcome"] == DECLINED) | (cat["outcome"] == DIVERTED)),
             "died_at_home_after_virtual_ward": cat["vw_died"],
+            **follow_up_columns(cat["follow_outcome"]),
             "outcome": pd.Categorical.from_codes(cat["outcome"], categories=list(OUTCOME_LABELS)),
             "route": pd.Categorical.from_codes(route, categories=list(ROUTES)),
             "boarding_hours": np.where(boarded, (boarding_end - cat["time"]) * 24.0, 0.0),

@@ -580,7 +580,9 @@ class Hospital:
             if batch.dies_list[i]:
                 self.deaths.record(end, int(batch.cell[i]))
             elif self.follow_up is not None:
-                self.follow_up.discharged(end, int(batch.cell[i]), batch.follow[i])
+                batch.follow_outcome[i] = self.follow_up.discharged(
+                    end, int(batch.cell[i]), batch.follow[i]
+                )
             pool.occupied += 1
             self.admissions += 1
             self._bed_time -= self.env.now
@@ -644,7 +646,9 @@ class Hospital:
                         step.callbacks.append(self._step_down)
                         return
                 if value is None and self.follow_up is not None:  # leaves at the stay's end
-                    self.follow_up.discharged(now + los, int(batch.cell[i]), batch.follow[i])
+                    batch.follow_outcome[i] = self.follow_up.discharged(
+                        now + los, int(batch.cell[i]), batch.follow[i]
+                    )
         else:
             batch.los[i] = los
             batch.clinical_los[i] = clinical
@@ -665,7 +669,9 @@ class Hospital:
             self._release(where)
             return
         if value is None and self.follow_up is not None:  # leaves at the stay's end
-            self.follow_up.discharged(self.env.now + early, int(batch.cell[i]), batch.follow[i])
+            batch.follow_outcome[i] = self.follow_up.discharged(
+                self.env.now + early, int(batch.cell[i]), batch.follow[i]
+            )
         self.env.timeout(early, value=value).callbacks.append(where.end_stay)
 
     def add_virtual_ward(self, virtual_ward) -> None:
@@ -708,7 +714,7 @@ class Hospital:
         batch.delay[i] = self.env.now - since
         del self.awaiting[(id(batch), i)]
         if self.follow_up is not None:
-            self.follow_up.discharged(
+            batch.follow_outcome[i] = self.follow_up.discharged(
                 self.env.now, int(batch.cell[i]), batch.follow[i], batch.pathway_list[i]
             )
         self._release(where)

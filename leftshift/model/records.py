@@ -102,6 +102,8 @@ class EmergencyBatch:
             self.follow = np.ones((n, 7), dtype=np.float32)
         #: died at home at the end of a virtual-ward stay (set by the virtual ward)
         self.vw_died = np.zeros(n, dtype=bool)
+        #: what the follow-up after discharge found (flags of leftshift.model.follow_up)
+        self.follow_outcome = np.zeros(n, dtype=np.int8)
         self.vw_step_up_list = self.vw_step_up.tolist()
         self.vw_step_down_list = self.vw_step_down.tolist()
         self.step_down_days = np.zeros(n)  # acute days saved by stepping down to a virtual ward

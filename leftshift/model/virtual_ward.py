@@ -33,7 +33,13 @@ from leftshift.config.dimensions import IMD_QUINTILES
 from leftshift.model import metrics
 from leftshift.model.community import StaffGroup, piecewise
 from leftshift.model.deaths import DeathRegister
-from leftshift.model.frames import counts_in_bins, person_labels, step_mass
+from leftshift.model.frames import (
+    CAUSES,
+    counts_in_bins,
+    follow_up_columns,
+    person_labels,
+    step_mass,
+)
 from leftshift.model.records import ROUTES, EmergencyBatch, VirtualWardReferrals, cell_axes
 
 if TYPE_CHECKING:
@@ -66,6 +72,8 @@ class _StayEnd:
     follow: np.ndarray
     #: the presentation a step-up came from, to flag a death at home on its record
     source: tuple[EmergencyBatch, int] | None
+    #: the stay's row in the ward's records
+    index: int
 
 
 class VirtualWard:
@@ -91,6 +99,9 @@ class VirtualWard:
         self.escalated: list[bool] = []
         self.died: list[bool] = []
         self.acute_days_freed: list[float] = []
+        self.cause: list[int] = []
+        #: what the follow-up after the stay found (flags of leftshift.model.follow_up)
+        self.follow_outcome: list[int] = []
 
     def set_capacity(self, beds: int) -> None:
         """Staffed beds from now; patients already in stay even if above the new capacity."""
@@ -179,7 +190,17 @@ class VirtualWard:
         self.escalated.append(escalates)
         self.died.append(dies and not escalates)
         self.acute_days_freed.append(float(freed))
-        value = _StayEnd(cell, dies, escalation if escalates else None, kind, follow, source)
+        self.cause.append(escalation.cause)
+        self.follow_outcome.append(0)
+        value = _StayEnd(
+            cell,
+            dies,
+            escalation if escalates else None,
+            kind,
+            follow,
+            source,
+            len(self.kind) - 1,
+        )
         self.env.timeout(length, value=value).callbacks.append(self._leave)
 
     def _leave(self, event: simpy.Event) -> None:
@@ -195,7 +216,9 @@ class VirtualWard:
                 if end.source is not None:
                     end.source[0].vw_died[end.source[1]] = True
             elif self.follow_up is not None:
-                self.follow_up.discharged(now, cell, end.follow, step_up=end.kind != STEP_DOWN)
+                self.follow_outcome[end.index] = self.follow_up.discharged(
+                    now, cell, end.follow, step_up=end.kind != STEP_DOWN
+                )
             return
         batch = EmergencyBatch(
             time=np.array([now]),
@@ -231,6 +254,8 @@ def _stays(ward: "VirtualWard | None", end_day: float) -> pd.DataFrame:
             "escalated": column("escalated", bool),
             "died": column("died", bool),
             "acute_days_freed": column("acute_days_freed", float),
+            "cause": pd.Categorical.from_codes(column("cause", np.int8), CAUSES),
+            **follow_up_columns(column("follow_outcome", np.int8)),
         }
     )
 
@@ -239,7 +264,8 @@ def virtual_ward_stays_frame(ward: "VirtualWard | None", end_day: float) -> pd.D
     """One row per virtual-ward stay with the person's labels (empty without virtual wards).
 
     Columns: kind, start_day, end_day, age_band, imd_quintile, frailty, copd_stage, hf_class,
-    escalated, died (at home at the end of the stay), acute_days_freed.
+    escalated, died (at home at the end of the stay), acute_days_freed, cause, and what the
+    follow-up after the stay found (readmitted, died_after_discharge, moved_to_care_home).
     """
     stays = _stays(ward, end_day)
     cells = stays.pop("cell").to_numpy()
