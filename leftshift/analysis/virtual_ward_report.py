@@ -129,12 +129,18 @@ MATCH_ON = ["cause", "age_band", "frailty", "imd_quintile"]
 FOLLOW_UP_OUTCOMES = ("death", "readmission", "care_home")
 
 
-def matched_follow_up(presentations: pd.DataFrame, stays: pd.DataFrame) -> pd.DataFrame:
+def matched_follow_up(
+    baseline_presentations: pd.DataFrame, stays: pd.DataFrame, end_day: float
+) -> pd.DataFrame:
     """Step-up virtual-ward patients against matched admitted patients, from the follow-up.
 
-    Step-ups: virtual-ward stays of kind ``step_up_avoided`` that ended in the run without
-    escalation. Admitted: emergency presentations admitted to a G&A bed (not virtual-ward
-    escalations), routine and not marginal (the step-up criteria). Both are matched on
+    Step-ups: the scenario's virtual-ward stays of kind ``step_up_avoided`` that ended before
+    ``end_day`` without escalation. Admitted: the baseline arm's emergency presentations
+    (same seed, no virtual wards) admitted to a G&A bed, routine and not marginal (the step-up
+    criteria), whose stay ended before ``end_day``. The baseline, because in the scenario the
+    admitted patients who step down carry their follow-up on the virtual-ward stay, and who
+    steps down is selected (never a patient who dies in hospital). A discharge to a care home
+    (pathway 3) counts as a move into one. Both are matched on
     :data:`MATCH_ON`; the admitted rate of each stratum is weighted by its step-ups (indirect
     standardisation), so the ratio is step-ups' events over the events they would have had as
     admitted patients of the same strata. Strata with no admitted patient are dropped.
@@ -143,7 +149,11 @@ def matched_follow_up(presentations: pd.DataFrame, stays: pd.DataFrame) -> pd.Da
     readmission within the window, a move into a care home. One row per outcome: step-ups
     matched, their events, the expected events as admitted patients, rates and the ratio.
     """
-    up = stays[(stays["kind"] == "step_up_avoided") & ~stays["escalated"].to_numpy(bool)]
+    up = stays[
+        (stays["kind"] == "step_up_avoided").to_numpy()
+        & ~stays["escalated"].to_numpy(bool)
+        & (stays["end_day"].to_numpy() < end_day)
+    ]
     vw = pd.DataFrame(
         {
             **{k: up[k].astype(str).to_numpy() for k in MATCH_ON},
@@ -152,13 +162,21 @@ def matched_follow_up(presentations: pd.DataFrame, stays: pd.DataFrame) -> pd.Da
             "care_home": up["moved_to_care_home"].to_numpy(float),
         }
     )
-    p = presentations
+    p = baseline_presentations
+    if (p["outcome"] == "virtual_ward").any() or (p["step_down_days"] > 0).any():
+        raise ValueError(
+            "matched_follow_up needs the baseline arm's presentations (no virtual wards)"
+        )
     admitted = p[
         (p["outcome"] == "admitted").to_numpy()
         & (p["route"] != "virtual_ward_escalation").to_numpy()
         & (p["case_mix"] == "routine").to_numpy()
         & ~p["marginal"].to_numpy(bool)
+        & (p["bed_start_day"].to_numpy() + p["los_days"].to_numpy() < end_day)
     ]
+    to_care_home = (admitted["discharge_pathway"].to_numpy() == 3) & ~admitted[
+        "died_in_hospital"
+    ].to_numpy(bool)
     acute = pd.DataFrame(
         {
             **{k: admitted[k].astype(str).to_numpy() for k in MATCH_ON},
@@ -166,7 +184,9 @@ def matched_follow_up(presentations: pd.DataFrame, stays: pd.DataFrame) -> pd.Da
                 float
             ),
             "readmission": admitted["readmitted"].to_numpy(float),
-            "care_home": admitted["moved_to_care_home"].to_numpy(float),
+            "care_home": (admitted["moved_to_care_home"].to_numpy(bool) | to_care_home).astype(
+                float
+            ),
         }
     )
     outcomes = list(FOLLOW_UP_OUTCOMES)

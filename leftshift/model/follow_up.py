@@ -12,7 +12,10 @@ decides, from the patient's population cell:
   they are a place for deaths, not extra deaths;
 * **care-home move** (uniforms 2 and 3), people 65+ not discharged on pathway 3 (already to a
   care home), before any death; each stays ``social_care.care_homes.service_days`` (or until
-  death or the end of the run) at the local authority's cost;
+  death or the end of the run) at the local authority's cost. After an acute stay the
+  follow-up moves the new entries pathway 3 does not (``care_home_entry_65_plus`` less the
+  pathway-3 share); virtual-ward patients take no discharge pathway, so after a virtual stay
+  it moves the whole share;
 * **readmission** (uniforms 0 and 1), unless the person dies after discharge: an emergency
   presentation 1 to ``readmission_window_days`` whole days after the discharge day, built
   each day as a batch by :meth:`leftshift.model.demand.Demand.readmission_batch` and presented
@@ -123,6 +126,7 @@ class FollowUp:
         self.p_care_home = (
             max(0.0, f.care_home_entry_65_plus - p3) / (1.0 - p3) if p3 < 1.0 else 0.0
         )
+        self.p_care_home_after_ward = f.care_home_entry_65_plus
         self.window = f.readmission_window_days
         self.days = float(f.follow_up_days)
         self.care_home_stay = cfg.social_care.care_homes.service_days
@@ -142,9 +146,18 @@ class FollowUp:
         return bool(u[VW_DEATH] >= self.rr_death)
 
     def discharged(
-        self, t: float, cell: int, u: np.ndarray, pathway: int = 0, step_up: bool = False
+        self,
+        t: float,
+        cell: int,
+        u: np.ndarray,
+        pathway: int = 0,
+        step_up: bool = False,
+        virtual_ward: bool = False,
     ) -> int:
         """A patient of ``cell`` leaves a bed alive at ``t``; ``u`` are their uniforms.
+
+        ``virtual_ward``: the bed was a virtual one (no discharge pathway); ``step_up``: a
+        step-up patient, whose rates take the hospital-at-home relative risks.
 
         Returns what happens as bit flags (:data:`READMITTED`, :data:`DIED_AFTER`,
         :data:`MOVED_TO_CARE_HOME`); a readmission is scheduled, a death registered.
@@ -163,7 +176,8 @@ class FollowUp:
         if (
             self.old[cell]
             and pathway != CARE_HOME_PATHWAY
-            and u[CARE_HOME] < self.p_care_home * rr_home
+            and u[CARE_HOME]
+            < (self.p_care_home_after_ward if virtual_ward else self.p_care_home) * rr_home
         ):
             move = t + float(u[CARE_HOME_DAY]) * self.days
             if move < death_day:

@@ -217,7 +217,7 @@ class VirtualWard:
                     end.source[0].vw_died[end.source[1]] = True
             elif self.follow_up is not None:
                 self.follow_outcome[end.index] = self.follow_up.discharged(
-                    now, cell, end.follow, step_up=end.kind != STEP_DOWN
+                    now, cell, end.follow, step_up=end.kind != STEP_DOWN, virtual_ward=True
                 )
             return
         batch = EmergencyBatch(
