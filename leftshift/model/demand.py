@@ -86,6 +86,16 @@ def complex_share(base_by_age: ArrayLike, odds_ratio_by_frailty: ArrayLike) -> n
     return odds / (1 + odds)
 
 
+class _OneGenerator:
+    """Stands in for :class:`Streams` where every draw comes from one generator (a day's)."""
+
+    def __init__(self, generator: np.random.Generator):
+        self.generator = generator
+
+    def __getitem__(self, _name: str) -> np.random.Generator:
+        return self.generator
+
+
 class Demand:
     """Per-cell rates and the monthly generation of arrivals."""
 
@@ -334,12 +344,13 @@ class Demand:
         return np.unravel_index(cells, SHAPE)[2]
 
     def _emergency_attributes(
-        self, cells: np.ndarray, case_stream: str, los_stream: str
+        self, cells: np.ndarray, case_stream: str, los_stream: str, streams: Any = None
     ) -> tuple[np.ndarray, ...]:
         """Case mix, marginality, base stay and admission-decision draw for each candidate."""
         n = len(cells)
-        u_complex, u_marginal, u_admit, u_cause, u_death = self.streams[case_stream].random((5, n))
-        u_los = self.streams[los_stream].random(n)
+        streams = self.streams if streams is None else streams
+        u_complex, u_marginal, u_admit, u_cause, u_death = streams[case_stream].random((5, n))
+        u_los = streams[los_stream].random(n)
         is_complex = u_complex < self.emergency_p_complex.ravel()[cells]
         marginal = ~is_complex & (u_marginal < self.cfg.demand.routine_marginal_share)
         h = self.cfg.hospital
@@ -369,7 +380,7 @@ class Demand:
         frac = np.interp(times - day, cum / cum[-1], np.arange(25) / 24.0)
         return day + np.minimum(frac, np.nextafter(1.0, 0.0))
 
-    def _pools(self, cause: np.ndarray, stream: str) -> np.ndarray | None:
+    def _pools(self, cause: np.ndarray, stream: str, streams: Any = None) -> np.ndarray | None:
         """Home bed pool of each candidate (0 medical, 1 surgical), or None with one pool.
 
         COPD exacerbations and heart failure are medical; other causes are surgical with
@@ -379,16 +390,17 @@ class Demand:
         h = self.cfg.hospital
         if not h.specialty_pools:
             return None
-        u = self.streams[stream].random(len(cause))
+        u = (self.streams if streams is None else streams)[stream].random(len(cause))
         return ((cause == 0) & (u < h.emergency_surgical_share)).astype(np.int8)
 
-    def _pathways(self, cells: np.ndarray, dies: np.ndarray, stream: str):
+    def _pathways(self, cells: np.ndarray, dies: np.ndarray, stream: str, streams: Any = None):
         """Discharge pathway (0-3) of each candidate, and its arranging and service draws.
 
         People 65+ follow ``social_care.pathway_shares_65_plus``; younger people and those who
         die in hospital go home (pathway 0).
         """
-        u_pathway, u_arrange, u_service = self.streams[stream].random((3, len(cells)))
+        streams = self.streams if streams is None else streams
+        u_pathway, u_arrange, u_service = streams[stream].random((3, len(cells)))
         cum = np.cumsum(self.cfg.social_care.pathway_shares_65_plus)
         pathway = np.minimum(np.searchsorted(cum, u_pathway, side="right"), 3).astype(np.int8)
         old = cell_axes(cells)[0] >= OLDEST_BANDS_FROM
@@ -405,6 +417,7 @@ class Demand:
         cause: np.ndarray,
         referral_multiplier: float,
         stream: str = "virtual_ward",
+        streams: Any = None,
     ) -> dict[str, np.ndarray]:
         """Virtual-ward eligibility, referral, stay and escalation of each candidate.
 
@@ -413,9 +426,9 @@ class Demand:
         """
         v = self.cfg.virtual_wards
         n = len(cells)
-        u_digital, u_housing, u_refer, u_other, u_stay, u_esc, u_when, u_los = self.streams[
-            stream
-        ].random((8, n))
+        u_digital, u_housing, u_refer, u_other, u_stay, u_esc, u_when, u_los = (
+            self.streams if streams is None else streams
+        )[stream].random((8, n))
         age, imd, frailty = cell_axes(cells)[:3]
         suitable = (age >= 1) & ((cause > 0) | (u_other < self.vw_other_share[frailty]))
         access = (u_digital < self.vw_digital[imd]) & (u_housing < self.vw_housing[imd])
@@ -563,15 +576,18 @@ class Demand:
 
         Every attribute is drawn as for a first presentation of the same cell (case mix,
         stay, cause, in-hospital death, pathway, virtual-ward eligibility, pool, follow-up),
-        from the readmission streams; the arrival times follow the decision-hour profile.
-        The cause is drawn at the untreated rates (proactive care's factors are monthly).
+        from one generator of the day (``Streams.for_period``), so a difference between arms
+        on one day changes no draw of another; the arrival times follow the decision-hour
+        profile. The cause is drawn at the untreated rates (proactive care's factors are
+        monthly).
         """
+        day = _OneGenerator(self.streams.for_period("readmission", int(np.floor(times.min()))))
         times = self._by_decision_hour(times)
         is_complex, marginal, los, u_admit, u_cause, dies = self._emergency_attributes(
-            cells, "readmission_case", "readmission_los"
+            cells, "readmission_case", "readmission_los", day
         )
         cause = self._cause(cells, u_cause, 1.0)
-        pathway, u_arrange, u_service = self._pathways(cells, dies, "readmission_pathway")
+        pathway, u_arrange, u_service = self._pathways(cells, dies, "readmission_pathway", day)
         vw: dict[str, Any] = self._virtual_ward_attributes(
             cells,
             is_complex,
@@ -580,11 +596,12 @@ class Demand:
             cause,
             self.vw_referral_multiplier,
             stream="readmission_virtual_ward",
+            streams=day,
         )
-        pool = self._pools(cause, "readmission_pool")
+        pool = self._pools(cause, "readmission_pool", day)
         return EmergencyBatch(
             **vw,
-            follow=follow_draws(self.streams["readmission_follow_up"], len(cells)),
+            follow=follow_draws(day["readmission_follow_up"], len(cells)),
             pool=pool,
             time=times,
             cell=cells,

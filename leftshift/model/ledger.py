@@ -216,7 +216,7 @@ def build_ledger(
             ledger.add(m, "local_authority_social_care", "spend", "social_care_packages",
                        DISCHARGE_PATHWAYS, cost)  # fmt: skip
         # local authority: care-home places of people who moved in after a discharge
-        care_home_days = max(0.0, row[metrics.CARE_HOME_DAYS_AFTER_DISCHARGE])
+        care_home_days = max(0.0, row.get(metrics.CARE_HOME_DAYS_AFTER_DISCHARGE, 0.0))
         care_home_cost = care_home_days * cfg.social_care.care_homes.cost_per_day_gbp
         ledger.add(m, "local_authority_social_care", "spend", "social_care_packages",
                    FOLLOW_UP, care_home_cost)  # fmt: skip
