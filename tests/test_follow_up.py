@@ -21,7 +21,13 @@ from leftshift.config.dimensions import SHAPE
 from leftshift.model import metrics, simulate
 from leftshift.model.clock import DAYS_PER_YEAR, Calendar
 from leftshift.model.deaths import DeathRegister
-from leftshift.model.follow_up import DIED_AFTER, MOVED_TO_CARE_HOME, READMITTED, FollowUp
+from leftshift.model.follow_up import (
+    DIED_AFTER,
+    MOVED_TO_CARE_HOME,
+    READMITTED,
+    FollowUp,
+    PatientUniforms,
+)
 from leftshift.model.frames import episodes_frame, presentations_frame, referrals_frame
 from leftshift.model.outcomes import outcome_metrics
 from leftshift.model.records import ROUTES, EmergencyBatch, ReferralBatch
@@ -54,7 +60,9 @@ def follow_up(cfg):
         np.ones(SHAPE),
         np.full(SHAPE, MORTALITY),
         register,
-        lambda times, cells: presented.extend(zip(times.tolist(), cells.tolist(), strict=True)),
+        lambda times, cells, keys: presented.extend(
+            zip(times.tolist(), cells.tolist(), strict=True)
+        ),
     )
     return cfg, env, f, presented, register
 
@@ -307,3 +315,17 @@ def test_step_ups_follow_the_cochrane_directions_against_matched_admitted_patien
     assert readmission[2] > 1.0 and readmission[0] > 0.95
     # care-home moves lower: the whole interval below 1
     assert care_home[2] < 1.0
+
+
+def test_a_readmission_draws_the_same_numbers_whoever_else_is_readmitted():
+    """Common random numbers for readmissions: draws are keyed by the patient, not position."""
+    alone = PatientUniforms(np.array([7], np.uint64))
+    crowd = PatientUniforms(np.array([3, 7, 11], np.uint64))
+    assert alone.random((5, 1))[:, 0] == pytest.approx(crowd.random((5, 3))[:, 1])
+    assert alone.random(1)[0] == pytest.approx(crowd.random(3)[1])  # the next draw too
+    follow = crowd.random((3, 7), dtype=np.float32)
+    assert follow.shape == (3, 7) and follow.dtype == np.float32
+    many = PatientUniforms(np.arange(20_000, dtype=np.uint64)).random((2, 20_000))
+    assert 0 <= many.min() and many.max() < 1
+    assert many.mean() == pytest.approx(0.5, abs=0.01)
+    assert many.var() == pytest.approx(1 / 12, abs=0.005)

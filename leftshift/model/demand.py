@@ -20,6 +20,7 @@ from leftshift.config.dimensions import N_COPD, N_HF, N_IMD
 from leftshift.config.validation import MIN_MEAN_WAIT_WEEKS  # floor on the mean wait read
 from leftshift.model.clock import DAYS_PER_YEAR
 from leftshift.model.follow_up import (
+    PatientUniforms,
     expected_deaths_per_person_year,
     follow_draws,
     readmitted_share,
@@ -84,16 +85,6 @@ def complex_share(base_by_age: ArrayLike, odds_ratio_by_frailty: ArrayLike) -> n
     base = np.clip(np.asarray(base_by_age, float), 1e-9, 1 - 1e-9)
     odds = base[:, None] / (1 - base[:, None]) * np.asarray(odds_ratio_by_frailty)[None, :]
     return odds / (1 + odds)
-
-
-class _OneGenerator:
-    """Stands in for :class:`Streams` where every draw comes from one generator (a day's)."""
-
-    def __init__(self, generator: np.random.Generator):
-        self.generator = generator
-
-    def __getitem__(self, _name: str) -> np.random.Generator:
-        return self.generator
 
 
 class Demand:
@@ -571,17 +562,20 @@ class Demand:
             avoided_base_los=np.where(marginal[avoided], 0.0, los[avoided]),
         )
 
-    def readmission_batch(self, times: np.ndarray, cells: np.ndarray) -> EmergencyBatch:
+    def readmission_batch(
+        self, times: np.ndarray, cells: np.ndarray, keys: np.ndarray
+    ) -> EmergencyBatch:
         """Readmissions presenting on one day (``times`` sorted), as emergency presentations.
 
         Every attribute is drawn as for a first presentation of the same cell (case mix,
         stay, cause, in-hospital death, pathway, virtual-ward eligibility, pool, follow-up),
-        from one generator of the day (``Streams.for_period``), so a difference between arms
-        on one day changes no draw of another; the arrival times follow the decision-hour
-        profile. The cause is drawn at the untreated rates (proactive care's factors are
-        monthly).
+        from uniforms keyed by the patient (``keys``, from the index stay's follow-up draws:
+        :class:`~leftshift.model.follow_up.PatientUniforms`), so the same person's
+        readmission is the same in every arm whatever else happens that day; the arrival
+        times follow the decision-hour profile. The cause is drawn at the untreated rates
+        (proactive care's factors are monthly).
         """
-        day = _OneGenerator(self.streams.for_period("readmission", int(np.floor(times.min()))))
+        day = PatientUniforms(keys)
         times = self._by_decision_hour(times)
         is_complex, marginal, los, u_admit, u_cause, dies = self._emergency_attributes(
             cells, "readmission_case", "readmission_los", day

@@ -30,7 +30,7 @@ Virtual-ward step-up patients' rates are multiplied by the hospital-at-home rela
 
 import math
 from collections.abc import Callable
-from typing import cast
+from typing import Any, cast
 
 import numpy as np
 import simpy
@@ -49,9 +49,58 @@ OLDEST_BANDS_FROM = 3  # age bands 65-74 and older can move into a care home
 CARE_HOME_PATHWAY = 3
 
 
-def follow_draws(rng: np.random.Generator, n: int) -> np.ndarray:
+def follow_draws(rng: "np.random.Generator | PatientUniforms", n: int) -> np.ndarray:
     """Seven follow-up uniforms per patient, (n, 7), float32 (they are held through the run)."""
     return rng.random((n, N_FOLLOW), dtype=np.float32)
+
+
+class PatientUniforms:
+    """Uniforms keyed by patient, not by position: the same patient draws the same numbers.
+
+    Stands in for a generator (``random(size, dtype)``) and for :class:`Streams` (indexing by
+    any name returns itself). Draw j of patient i is a SplitMix64 hash of the patient's key
+    and j, so a readmission of the same person gets the same attributes in every arm of an
+    experiment, however the other readmissions of the day differ. Requests come in the
+    shapes the demand uses: (k, n) or n (k draws each of the n patients) and (n, 7) for
+    the follow-up uniforms.
+    """
+
+    def __init__(self, keys: np.ndarray):
+        self.keys = np.asarray(keys, np.uint64)
+        self.drawn = 0
+
+    def __getitem__(self, _name: str) -> "PatientUniforms":
+        return self
+
+    def random(self, size: int | tuple[int, int], dtype: Any = np.float64) -> np.ndarray:
+        n = len(self.keys)
+        if isinstance(size, int):
+            return self._rows(1, dtype)[0]
+        if size[0] == n and size[1] == N_FOLLOW and size != (N_FOLLOW, n):
+            return self._rows(N_FOLLOW, dtype).T.copy()
+        return self._rows(size[0], dtype)
+
+    def _rows(self, k: int, dtype: Any) -> np.ndarray:
+        j = np.arange(self.drawn, self.drawn + k, dtype=np.uint64)[:, None]
+        self.drawn += k
+        with np.errstate(over="ignore"):
+            x = self.keys[None, :] + (j + np.uint64(1)) * np.uint64(0x9E3779B97F4A7C15)
+            x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+            x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+            x = x ^ (x >> np.uint64(31))
+        u = (x >> np.uint64(11)).astype(np.float64) * 2.0**-53
+        return u.astype(dtype) if dtype is not np.float64 else u
+
+
+def patient_key(u: np.ndarray) -> int:
+    """A 64-bit key of a patient from their follow-up uniforms (the same in every arm)."""
+    bits = np.asarray(u, np.float32).view(np.uint32).astype(np.uint64)
+    return int(
+        (bits[READMIT_DAY] << np.uint64(32))
+        ^ (bits[CARE_HOME_DAY] << np.uint64(16))
+        ^ bits[DEATH_DAY]
+        ^ (bits[VW_DEATH] << np.uint64(40))
+    )
 
 
 def no_follow_up(n: int) -> np.ndarray:
@@ -110,7 +159,7 @@ class FollowUp:
         presentation_scale: np.ndarray,
         mortality: np.ndarray,
         deaths: DeathRegister,
-        present_day: Callable[[np.ndarray, np.ndarray], None],
+        present_day: Callable[[np.ndarray, np.ndarray, np.ndarray], None],
     ):
         f = cfg.outcomes.follow_up
         self.env = env
@@ -133,8 +182,8 @@ class FollowUp:
         self.rr_death = f.vw_death_relative_risk.mean
         self.rr_readmit = f.vw_readmission_relative_risk.mean
         self.rr_care_home = f.vw_care_home_relative_risk.mean
-        #: readmissions due, by whole day: (time, cell)
-        self.pending: dict[int, list[tuple[float, int]]] = {}
+        #: readmissions due, by whole day: (time, cell, patient key)
+        self.pending: dict[int, list[tuple[float, int, int]]] = {}
         # records (plain lists, one entry per event)
         self.discharge_times: list[float] = []
         self.death_times: list[float] = []
@@ -188,27 +237,30 @@ class FollowUp:
             x = float(u[READMIT_DAY]) * self.window
             k = min(int(x), self.window - 1)
             day = math.floor(t) + 1 + k
-            self._schedule(day, day + (x - k), cell)
+            self._schedule(day, day + (x - k), cell, patient_key(u))
             found |= READMITTED
         return found
 
-    def _schedule(self, day: int, when: float, cell: int) -> None:
+    def _schedule(self, day: int, when: float, cell: int, key: int) -> None:
         due = self.pending.get(day)
         if due is None:
             self.pending[day] = due = []
             self.env.timeout(day - self.env.now, value=day).callbacks.append(self._present)
-        due.append((when, cell))
+        due.append((when, cell, key))
 
     def _present(self, event: simpy.Event) -> None:
         day = cast(int, event.value)
         due = sorted(self.pending.pop(day))
         self.present_day(
-            np.array([t for t, _ in due], float), np.array([c for _, c in due], np.int64)
+            np.array([t for t, _, _ in due], float),
+            np.array([c for _, c, _ in due], np.int64),
+            np.array([k for _, _, k in due], np.uint64),
         )
 
 
 __all__ = [
     "FollowUp",
+    "PatientUniforms",
     "death_probability",
     "expected_deaths_per_person_year",
     "follow_draws",
