@@ -174,7 +174,10 @@ def test_a_binding_theatre_cap_releases_beds_after_a_cut_once_boarding_is_reliev
     """
     ex = experiment(reps=3, years=3, **constrained(max_elective_admissions_per_day=6))
     assert t_interval(paired(ex, "ed_boarding_hours", [2, 3]), LEVEL)[1] < -0.3
-    assert t_interval(paired(ex, "bed_days", [2, 3]), LEVEL)[1] < -0.03
+    # about -5% (-4.2% to -5.2% by replication with the follow-up after discharge: the cut
+    # acts on first presentations, readmissions follow the discharges); 3 replications at
+    # the 99% level (t = 9.9) put the interval's top near -1.5%, so the margin is -1%
+    assert t_interval(paired(ex, "bed_days", [2, 3]), LEVEL)[1] < -0.01
     assert abs(paired(ex, "admissions_elective", [2, 3]).mean()) < 0.05
 
 

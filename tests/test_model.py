@@ -8,7 +8,7 @@ import simpy
 import leftshift
 from leftshift.analysis.experiment import run_experiment
 from leftshift.config import load
-from leftshift.model import simulate
+from leftshift.model import metrics, simulate
 from leftshift.model.hospital import Hospital, WaitingList
 from leftshift.model.invariants import InvariantError
 from leftshift.model.population import Population
@@ -55,9 +55,8 @@ def test_population_stable_with_hospital_deaths(calibration_runs):
         pop = out.monthly[out.monthly["metric"] == "population"]["value"].to_numpy()
         assert abs(pop[-1] / pop[0] - 1) < 0.03
         m = out.monthly.pivot(index="month", columns="metric", values="value")
-        share = m["deaths_in_hospital"].sum() / (
-            m["deaths_in_hospital"].sum() + m["deaths_in_population"].sum()
-        )
+        places = [m[name].sum() for name in metrics.DEATHS_BY_PLACE.names()]
+        share = m[metrics.DEATHS_BY_PLACE.name("hospital")].sum() / sum(places)
         assert 0.3 < share < 0.6  # configured 0.44; the rest die in the community
 
 

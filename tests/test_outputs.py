@@ -35,6 +35,7 @@ def test_run_directory_is_complete_and_readable(tmp_path):
         "comparison.parquet",
         "episodes_baseline.parquet",
         "episodes_scenario.parquet",
+        "virtual_ward_stays_scenario.parquet",
         "config.yaml",
         "ledger.parquet",
         "finance_by_organisation.parquet",

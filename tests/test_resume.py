@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from leftshift.analysis.checkpoints import FULL_TABLES
 from leftshift.analysis.experiment import run_experiment
 from leftshift.pipeline import CHECKPOINTS_DIR, existing_results, is_complete, run_to_directory
 from leftshift.report.rundir import RunDirectoryError, atomic_results
@@ -35,7 +36,7 @@ def test_checkpointed_replications_are_reused_exactly(tmp_path):
         pd.testing.assert_frame_equal(getattr(first, table)(), getattr(again, table)())
     assert [o.summary for o in first.outputs] == [o.summary for o in again.outputs]
     for arm in first.arm_names:
-        for name in ("episodes", "presentations", "referrals", "prevalence"):
+        for name in FULL_TABLES:
             pd.testing.assert_frame_equal(
                 getattr(first.full(arm), name), getattr(again.full(arm), name)
             )
@@ -53,7 +54,7 @@ def test_checkpointed_records_stay_on_disk_until_written_and_come_back_whole(tmp
     assert all(o.full is None for o in on_disk.outputs)
     assert all(o.full is not None for o in in_memory.outputs)
     for arm in on_disk.arm_names:
-        for name in ("episodes", "presentations", "referrals", "prevalence"):
+        for name in FULL_TABLES:
             pd.testing.assert_frame_equal(
                 getattr(on_disk.full(arm), name), getattr(in_memory.full(arm), name)
             )

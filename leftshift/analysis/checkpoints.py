@@ -31,7 +31,7 @@ NOT_IN_KEY = {
     "experiment": None,  # labels
 }
 TABLES = ("monthly", "ledger")
-FULL_TABLES = ("episodes", "presentations", "referrals", "prevalence")
+FULL_TABLES = ("episodes", "presentations", "referrals", "virtual_ward_stays", "prevalence")
 
 
 @dataclass
@@ -93,6 +93,9 @@ def load(
         for column, dtype in meta["dtypes"][name].items():
             if str(frame[column].dtype) != dtype:
                 frame[column] = frame[column].astype(dtype)
+        for column, categories in meta["categories"][name].items():
+            if list(frame[column].cat.categories) != categories:
+                frame[column] = frame[column].cat.set_categories(categories)
         return frame
 
     tables = {name: read(name) for name in TABLES}
@@ -137,13 +140,20 @@ def save(directory: Path, cfg: Config, seed: int, res: Results, keep_full: bool)
     partial.mkdir()
     try:
         names = TABLES + (FULL_TABLES if keep_full else ())
-        dtypes = {}
+        dtypes, categories = {}, {}
         for name in names:
             frame = getattr(res, name)
             frame.to_parquet(partial / f"{name}.parquet", index=False)
             dtypes[name] = {str(c): str(t) for c, t in frame.dtypes.items() if str(t) != "category"}
+            # an empty table's categorical columns come back from parquet with no categories
+            categories[name] = {
+                str(c): [str(v) for v in frame[c].cat.categories]
+                for c, t in frame.dtypes.items()
+                if str(t) == "category"
+            }
         meta = {
             "dtypes": dtypes,
+            "categories": categories,
             "summary": res.summary,
             "psa_draws": res.psa_draws,
             "reporting_start_day": res.reporting_start_day,

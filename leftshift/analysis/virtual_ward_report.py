@@ -121,3 +121,94 @@ def virtual_ward_report(monthly: pd.DataFrame, ledger: pd.DataFrame) -> dict:
 def _ratio(numerator: float, denominator: float) -> float:
     """Numerator / denominator, or NaN (null in summary.json) when there is nothing below."""
     return numerator / denominator if denominator else float("nan")
+
+
+#: the strata a virtual-ward step-up is matched on with admitted patients
+MATCH_ON = ["cause", "age_band", "frailty", "imd_quintile"]
+#: follow-up outcomes compared (Edgar 2024's three), each a column of both groups
+FOLLOW_UP_OUTCOMES = ("death", "readmission", "care_home")
+
+
+def matched_follow_up(
+    baseline_presentations: pd.DataFrame, stays: pd.DataFrame, end_day: float
+) -> pd.DataFrame:
+    """Step-up virtual-ward patients against matched admitted patients, from the follow-up.
+
+    Step-ups: the scenario's virtual-ward stays of kind ``step_up_avoided`` that ended before
+    ``end_day`` without escalation. Admitted: the baseline arm's emergency presentations
+    (same seed, no virtual wards) admitted to a G&A bed, routine and not marginal (the step-up
+    criteria), whose stay ended before ``end_day``. The baseline, because in the scenario the
+    admitted patients who step down carry their follow-up on the virtual-ward stay, and who
+    steps down is selected (never a patient who dies in hospital). A discharge to a care home
+    (pathway 3) counts as a move into one. Both are matched on
+    :data:`MATCH_ON`; the admitted rate of each stratum is weighted by its step-ups (indirect
+    standardisation), so the ratio is step-ups' events over the events they would have had as
+    admitted patients of the same strata. Strata with no admitted patient are dropped.
+
+    Outcomes: death (on the ward or in hospital, or within the follow-up after leaving),
+    readmission within the window, a move into a care home. One row per outcome: step-ups
+    matched, their events, the expected events as admitted patients, rates and the ratio.
+    """
+    up = stays[
+        (stays["kind"] == "step_up_avoided").to_numpy()
+        & ~stays["escalated"].to_numpy(bool)
+        & (stays["end_day"].to_numpy() < end_day)
+    ]
+    vw = pd.DataFrame(
+        {
+            **{k: up[k].astype(str).to_numpy() for k in MATCH_ON},
+            "death": (up["died"] | up["died_after_discharge"]).to_numpy(float),
+            "readmission": up["readmitted"].to_numpy(float),
+            "care_home": up["moved_to_care_home"].to_numpy(float),
+        }
+    )
+    p = baseline_presentations
+    if (p["outcome"] == "virtual_ward").any() or (p["step_down_days"] > 0).any():
+        raise ValueError(
+            "matched_follow_up needs the baseline arm's presentations (no virtual wards)"
+        )
+    admitted = p[
+        (p["outcome"] == "admitted").to_numpy()
+        & (p["route"] != "virtual_ward_escalation").to_numpy()
+        & (p["case_mix"] == "routine").to_numpy()
+        & ~p["marginal"].to_numpy(bool)
+        & (p["bed_start_day"].to_numpy() + p["los_days"].to_numpy() < end_day)
+    ]
+    to_care_home = (admitted["discharge_pathway"].to_numpy() == 3) & ~admitted[
+        "died_in_hospital"
+    ].to_numpy(bool)
+    acute = pd.DataFrame(
+        {
+            **{k: admitted[k].astype(str).to_numpy() for k in MATCH_ON},
+            "death": (admitted["died_in_hospital"] | admitted["died_after_discharge"]).to_numpy(
+                float
+            ),
+            "readmission": admitted["readmitted"].to_numpy(float),
+            "care_home": (admitted["moved_to_care_home"].to_numpy(bool) | to_care_home).astype(
+                float
+            ),
+        }
+    )
+    outcomes = list(FOLLOW_UP_OUTCOMES)
+    vw_strata = vw.groupby(MATCH_ON)[outcomes].agg(["sum", "count"])
+    acute_rates = acute.groupby(MATCH_ON)[outcomes].mean()
+    common = vw_strata.index.intersection(acute_rates.index)
+    rows = []
+    for outcome in outcomes:
+        n = vw_strata.loc[common, (outcome, "count")].to_numpy(float)
+        observed = float(vw_strata.loc[common, (outcome, "sum")].sum())
+        expected = float((n * acute_rates.loc[common, outcome].to_numpy(float)).sum())
+        matched = float(n.sum())
+        rows.append(
+            {
+                "outcome": outcome,
+                "step_ups_matched": matched,
+                "step_ups": float(len(vw)),
+                "events": observed,
+                "expected_as_admitted": expected,
+                "step_up_rate": observed / matched if matched else np.nan,
+                "matched_admitted_rate": expected / matched if matched else np.nan,
+                "ratio": observed / expected if expected > 0 else np.nan,
+            }
+        )
+    return pd.DataFrame(rows)

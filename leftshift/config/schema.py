@@ -1558,6 +1558,79 @@ class FinanceConfig(_Section):
 # outcomes and economic evaluation
 # --------------------------------------------------------------------------------------------
 @dataclass
+class FollowUpConfig(_Section):
+    """What happens to people in the 90 days after they leave a bed (acute or virtual).
+
+    Every discharge alive (emergency, elective, virtual ward) is followed: an emergency
+    readmission within ``readmission_window_days`` comes back as an emergency presentation
+    (the same ED path as any other); people 65+ may move into a care home (its cost goes to
+    the local authority); people may die after discharge (out of hospital). Virtual-ward
+    step-up patients' rates are scaled by the Cochrane hospital-at-home relative risks.
+    """
+
+    enabled: bool = param(
+        True,
+        source="model_switch",
+        doc="true: follow every discharge (readmissions as demand, care-home moves, deaths"
+        " after discharge), with first-admission demand reduced so that total emergency"
+        " admissions stay as configured; false: nobody is followed and demand is not reduced",
+    )
+    readmission_30d_by_imd: list[float] = param(
+        [0.149, 0.1435, 0.138, 0.1325, 0.127],
+        source="nhs_digital_readmissions_2019",
+        ge=0.0,
+        le=1.0,
+        length=N_IMD,
+        unit="share of discharges",
+        doc="emergency readmission within the window, IMD Q1 (most deprived) to Q5; Q1 and Q5"
+        " from the source, between them linear (mean 0.138, England 2017/18)",
+    )
+    readmission_window_days: int = param(
+        30,
+        source="nhs_digital_readmissions_2019",
+        ge=1,
+        le=90,
+        unit="days after the day of discharge",
+        doc="readmissions come 1 to this many whole days after the discharge day, evenly",
+    )
+    care_home_entry_65_plus: float = param(
+        0.042,
+        source="care_home_entry_bmc_2018",
+        ge=0.0,
+        le=1.0,
+        unit="share of discharges alive of people 65+",
+        doc="new moves into a care home after an emergency stay, including discharges on"
+        " pathway 3 (care home): the follow-up moves the rest (this less the pathway-3 share,"
+        " of those not on pathway 3) within the follow-up",
+    )
+    follow_up_days: int = param(
+        90,
+        source="assumption_follow_up_timing",
+        ge=30,
+        le=365,
+        unit="days",
+        doc="care-home moves and deaths after discharge fall evenly within this many days",
+    )
+    death_after_discharge_hazard_ratio: float = param(
+        2.0,
+        source="assumption_death_after_discharge",
+        ge=0.0,
+        le=20.0,
+        doc="death hazard in the follow-up days relative to the person's cell; these deaths"
+        " are taken from the cell's own death hazard (not added), so they give deaths a place",
+    )
+    vw_death_relative_risk: EffectConfig = _effect(
+        0.88, 0.68, 1.13, "edgar_2024", bounds=(0.0, 10.0)
+    )
+    vw_readmission_relative_risk: EffectConfig = _effect(
+        1.14, 0.97, 1.34, "edgar_2024", bounds=(0.0, 10.0)
+    )
+    vw_care_home_relative_risk: EffectConfig = _effect(
+        0.53, 0.41, 0.69, "edgar_2024", bounds=(0.0, 10.0)
+    )
+
+
+@dataclass
 class OutcomesConfig(_Section):
     """Health-state utilities, QALY decrements and the ED-crowding mortality effect.
 
@@ -1626,6 +1699,7 @@ class OutcomesConfig(_Section):
     ed_delay_deaths_per_patient: EffectConfig = _effect(
         0.0122, 0.0, 0.025, "jones_2022", probability=True
     )
+    follow_up: FollowUpConfig = section(FollowUpConfig)
 
 
 @dataclass

@@ -150,8 +150,28 @@ def _check_leaf(key: str, value: Any, meta: Mapping[str, Any]) -> list[str]:
     return []
 
 
+def _follow_up_checks(cfg: Config) -> list[str]:
+    """Relative risks of the follow-up must be above 0 (a risk of 0 or below is no risk)."""
+    f = cfg.outcomes.follow_up
+    problems = []
+    for name in (
+        "vw_death_relative_risk",
+        "vw_readmission_relative_risk",
+        "vw_care_home_relative_risk",
+    ):
+        effect = getattr(f, name)
+        for leaf in ("mean", "low", "high"):
+            value = getattr(effect, leaf)
+            if not value > 0:
+                problems.append(
+                    f"outcomes.follow_up.{name}.{leaf} = {value}: a relative risk must be > 0"
+                )
+    return problems
+
+
 def _cross_checks(cfg: Config) -> list[str]:
     problems = []
+    problems += _follow_up_checks(cfg)
     pop = cfg.population
     for i, band in enumerate(AGE_BANDS):
         frail = (

@@ -21,6 +21,12 @@ from leftshift.config import Config, LengthOfStayConfig
 from leftshift.config.dimensions import N_COPD, N_HF, N_IMD
 from leftshift.config.validation import MIN_MEAN_WAIT_WEEKS  # floor on the mean wait read
 from leftshift.model.clock import DAYS_PER_YEAR
+from leftshift.model.follow_up import (
+    PatientUniforms,
+    expected_deaths_per_person_year,
+    follow_draws,
+    readmitted_share,
+)
 from leftshift.model.population import (
     SHAPE,
     Population,
@@ -29,6 +35,7 @@ from leftshift.model.population import (
     heart_failure_excess,
 )
 from leftshift.model.records import (
+    ROUTES,
     EmergencyBatch,
     ReferralBatch,
     VirtualWardReferrals,
@@ -40,6 +47,7 @@ from leftshift.model.rng import Streams
 #: never the distribution of arrivals.
 THINNING_HEADROOM = 1.25
 OLDEST_BANDS_FROM = 3  # age bands 65-74 and older follow the discharge pathways
+READMISSION_ROUTE = ROUTES.index("readmission")
 
 
 def referral_response(cfg: Config, mean_wait_weeks: float) -> float:
@@ -172,9 +180,39 @@ class Demand:
         population.hospital_death_shortfall = np.where(
             short, carried - admissions * self.death_probability, 0.0
         )
+        # Follow-up after discharge (leftshift.model.follow_up). The configured admission
+        # rates are totals, readmissions included: presentations drawn here are first
+        # admissions, the total less the readmissions the follow-up will add; and deaths after
+        # discharge come out of the population's own death hazard, not on top of it.
+        electives = self.referral_rate * self._treated_share(population)
+        self.readmitted_share = readmitted_share(cfg, admissions, self.death_probability, electives)
+        first = 1.0 - self.readmitted_share
+        self.copd_rate = self.copd_rate * first
+        self.hf_rate = self.hf_rate * first
+        self.other_rate = self.other_rate * first
+        self.emergency_presentation_rate = admissions * first * self.presentation_scale
+        population.follow_up_deaths = expected_deaths_per_person_year(
+            cfg, admissions, self.death_probability, electives, population.mortality
+        )
+        #: the month's virtual-ward referral multiplier (readmissions use the latest)
+        self.vw_referral_multiplier = 1.0
         self.frailty_los = np.asarray(h.frailty_los_multiplier)
         self.reference_counts = population.initial_counts.astype(float)
         self._init_virtual_wards(cfg, admissions)
+
+    def _treated_share(self, population: Population) -> float:
+        """Share of referrals treated when the initial list is steady: 1 - removals / referrals.
+
+        Removals a year = ``list_removal_per_month`` x 12 x the initial list; referrals a
+        year from the initial population. Used only to estimate elective spells for the
+        readmissions that first-admission demand gives up.
+        """
+        d = self.cfg.demand
+        referrals = float((self.referral_rate * population.initial_counts).sum())
+        if referrals <= 0:
+            return 0.0
+        waiting = d.initial_waiting_list_per_1000 * population.initial_counts.sum() / 1000.0
+        return float(np.clip(1.0 - d.list_removal_per_month * 12.0 * waiting / referrals, 0, 1))
 
     def _init_virtual_wards(self, cfg: Config, admissions: np.ndarray) -> None:
         """Who virtual wards can take: suitable cause, adult, digital access, suitable home."""
@@ -301,12 +339,13 @@ class Demand:
         return np.unravel_index(cells, SHAPE)[2]
 
     def _emergency_attributes(
-        self, cells: np.ndarray, case_stream: str, los_stream: str
+        self, cells: np.ndarray, case_stream: str, los_stream: str, streams: Any = None
     ) -> tuple[np.ndarray, ...]:
         """Case mix, marginality, base stay and admission-decision draw for each candidate."""
         n = len(cells)
-        u_complex, u_marginal, u_admit, u_cause, u_death = self.streams[case_stream].random((5, n))
-        u_los = self.streams[los_stream].random(n)
+        streams = self.streams if streams is None else streams
+        u_complex, u_marginal, u_admit, u_cause, u_death = streams[case_stream].random((5, n))
+        u_los = streams[los_stream].random(n)
         is_complex = u_complex < self.emergency_p_complex.ravel()[cells]
         marginal = ~is_complex & (u_marginal < self.cfg.demand.routine_marginal_share)
         h = self.cfg.hospital
@@ -356,7 +395,7 @@ class Demand:
         frac = np.interp(times - day, cum / cum[-1], np.arange(25) / 24.0)
         return day + np.minimum(frac, np.nextafter(1.0, 0.0))
 
-    def _pools(self, cause: np.ndarray, stream: str) -> np.ndarray | None:
+    def _pools(self, cause: np.ndarray, stream: str, streams: Any = None) -> np.ndarray | None:
         """Home bed pool of each candidate, or None with one pool at one site.
 
         Specialty: COPD exacerbations and heart failure are medical (0); other causes are
@@ -370,25 +409,27 @@ class Demand:
         several = sites is not None and len(sites) > 1
         if not h.specialty_pools and not several:
             return None
+        rng = self.streams if streams is None else streams
         n = len(cause)
         code = np.zeros(n, np.int64)
         if h.specialty_pools:
-            u = self.streams[stream].random(n)
+            u = rng[stream].random(n)
             code = ((cause == 0) & (u < h.emergency_surgical_share)).astype(np.int64)
         if several:
             assert sites is not None
-            u_site = self.streams[f"{stream}_site"].random(n)
+            u_site = rng[f"{stream}_site"].random(n)
             site = np.searchsorted(np.cumsum(sites)[:-1], u_site, side="right")
             code = code + site * (2 if h.specialty_pools else 1)
         return code.astype(np.int8)
 
-    def _pathways(self, cells: np.ndarray, dies: np.ndarray, stream: str):
+    def _pathways(self, cells: np.ndarray, dies: np.ndarray, stream: str, streams: Any = None):
         """Discharge pathway (0-3) of each candidate, and its arranging and service draws.
 
         People 65+ follow ``social_care.pathway_shares_65_plus``; younger people and those who
         die in hospital go home (pathway 0).
         """
-        u_pathway, u_arrange, u_service = self.streams[stream].random((3, len(cells)))
+        streams = self.streams if streams is None else streams
+        u_pathway, u_arrange, u_service = streams[stream].random((3, len(cells)))
         cum = np.cumsum(self.cfg.social_care.pathway_shares_65_plus)
         pathway = np.minimum(np.searchsorted(cum, u_pathway, side="right"), 3).astype(np.int8)
         old = cell_axes(cells)[0] >= OLDEST_BANDS_FROM
@@ -404,6 +445,8 @@ class Demand:
         dies: np.ndarray,
         cause: np.ndarray,
         referral_multiplier: float,
+        stream: str = "virtual_ward",
+        streams: Any = None,
     ) -> dict[str, np.ndarray]:
         """Virtual-ward eligibility, referral, stay and escalation of each candidate.
 
@@ -412,9 +455,9 @@ class Demand:
         """
         v = self.cfg.virtual_wards
         n = len(cells)
-        u_digital, u_housing, u_refer, u_other, u_stay, u_esc, u_when, u_los = self.streams[
-            "virtual_ward"
-        ].random((8, n))
+        u_digital, u_housing, u_refer, u_other, u_stay, u_esc, u_when, u_los = (
+            self.streams if streams is None else streams
+        )[stream].random((8, n))
         age, imd, frailty = cell_axes(cells)[:3]
         suitable = (age >= 1) & ((cause > 0) | (u_other < self.vw_other_share[frailty]))
         access = (u_digital < self.vw_digital[imd]) & (u_housing < self.vw_housing[imd])
@@ -468,12 +511,14 @@ class Demand:
         access = (u_digital < self.vw_digital[imd]) & (u_housing < self.vw_housing[imd])
         stay, escalate_after = self._vw_stays(u_stay, u_esc, u_when)
         los = los_quantile(self.cfg.hospital.routine_emergency_los, u_los)
+        follow = follow_draws(self.streams["virtual_ward_referrals_follow_up"], n)
         return VirtualWardReferrals(
             time=times[access],
             cell=cells[access],
             stay=stay[access],
             escalate_after=escalate_after[access],
             escalation_los=(los * self.frailty_los[frailty])[access],
+            follow=follow[access],
         )
 
     def _cause(
@@ -529,10 +574,13 @@ class Demand:
             cells, is_complex, marginal, dies, cause, vw_referral_multiplier
         )
         pool = self._pools(cause, "emergency_pool")
+        follow = follow_draws(self.streams["follow_up"], len(cells))
+        self.vw_referral_multiplier = vw_referral_multiplier
         order = np.argsort(times[kept], kind="stable")
         pick = np.flatnonzero(kept)[order]
         return EmergencyBatch(
             **{k: a[pick] for k, a in vw.items()},
+            follow=follow[pick],
             pool=None if pool is None else pool[pick],
             time=times[pick],
             cell=cells[pick],
@@ -550,6 +598,55 @@ class Demand:
             ),
             avoided_time=times[avoided],
             avoided_base_los=np.where(marginal[avoided], 0.0, los[avoided]),
+        )
+
+    def readmission_batch(
+        self, times: np.ndarray, cells: np.ndarray, keys: np.ndarray
+    ) -> EmergencyBatch:
+        """Readmissions presenting on one day (``times`` sorted), as emergency presentations.
+
+        Every attribute is drawn as for a first presentation of the same cell (case mix,
+        stay, cause, in-hospital death, pathway, virtual-ward eligibility, pool, follow-up),
+        from uniforms keyed by the patient (``keys``, from the index stay's follow-up draws:
+        :class:`~leftshift.model.follow_up.PatientUniforms`), so the same person's
+        readmission is the same in every arm whatever else happens that day; the arrival
+        times follow the decision-hour profile. The cause is drawn at the untreated rates
+        (proactive care's factors are monthly).
+        """
+        day = PatientUniforms(keys)
+        times = self._by_decision_hour(times)
+        is_complex, marginal, los, u_admit, u_cause, dies = self._emergency_attributes(
+            cells, "readmission_case", "readmission_los", day
+        )
+        cause = self._cause(cells, u_cause, 1.0)
+        pathway, u_arrange, u_service = self._pathways(cells, dies, "readmission_pathway", day)
+        vw: dict[str, Any] = self._virtual_ward_attributes(
+            cells,
+            is_complex,
+            marginal,
+            dies,
+            cause,
+            self.vw_referral_multiplier,
+            stream="readmission_virtual_ward",
+            streams=day,
+        )
+        pool = self._pools(cause, "readmission_pool", day)
+        return EmergencyBatch(
+            **vw,
+            follow=follow_draws(day["readmission_follow_up"], len(cells)),
+            pool=pool,
+            time=times,
+            cell=cells,
+            complex=is_complex,
+            marginal=marginal,
+            base_los=los,
+            u_admit=u_admit,
+            cause=cause,
+            dies=dies,
+            pathway=pathway,
+            u_arrange=u_arrange,
+            u_service=u_service,
+            route=READMISSION_ROUTE,
         )
 
     def initial_census(self, max_patients: int) -> EmergencyBatch:
@@ -579,7 +676,9 @@ class Demand:
         pick = rng.choice(n_candidates, size=size, replace=True, p=los / los.sum())
         elapsed = rng.random(size) * los[pick]
         pool = self._pools(cause, "initial_census_pool")
+        follow = follow_draws(self.streams["initial_census_follow_up"], size)
         batch = EmergencyBatch(
+            follow=follow,
             pool=None if pool is None else pool[pick],
             time=-elapsed,
             cell=cells[pick],
@@ -648,9 +747,11 @@ class Demand:
             )
         # Removal clocks start at referral, or at time 0 for the initial list (memoryless).
         removal = np.maximum(times, 0.0) + wait_to_removal
+        follow = follow_draws(self.streams[case_stream + "_follow_up"], n)
         order = np.argsort(times[kept], kind="stable")
         pick = np.flatnonzero(kept)[order]
         return ReferralBatch(
+            follow=follow[pick],
             time=times[pick],
             cell=cells[pick],
             urgent=(u_urgent < d.urgent_share)[pick],

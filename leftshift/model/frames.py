@@ -14,6 +14,7 @@ import pandas as pd
 from leftshift.config import AGE_BANDS, COPD_STAGES, FRAILTY_LEVELS, HF_CLASSES, IMD_QUINTILES
 from leftshift.model import metrics
 from leftshift.model.clock import Calendar
+from leftshift.model.follow_up import DIED_AFTER, MOVED_TO_CARE_HOME, READMITTED
 from leftshift.model.records import (
     ADMITTED,
     BOARDING,
@@ -188,6 +189,21 @@ def _labels(cells: np.ndarray) -> dict[str, pd.Categorical]:
     }
 
 
+def follow_up_columns(flags: np.ndarray) -> dict[str, np.ndarray]:
+    """What the follow-up after a discharge found, one bool column per outcome."""
+    flags = np.asarray(flags, np.int8)
+    return {
+        "readmitted": (flags & READMITTED) > 0,
+        "died_after_discharge": (flags & DIED_AFTER) > 0,
+        "moved_to_care_home": (flags & MOVED_TO_CARE_HOME) > 0,
+    }
+
+
+def person_labels(cells: np.ndarray) -> dict[str, pd.Categorical]:
+    """Age band, IMD quintile, frailty, COPD stage and NYHA class of population cells."""
+    return _labels(cells)
+
+
 def presentations_frame(batches: list[EmergencyBatch], end_day: float) -> pd.DataFrame:
     """One row per emergency presentation, with its outcome and any boarding and stay."""
     cat = {
@@ -211,6 +227,8 @@ def presentations_frame(batches: list[EmergencyBatch], end_day: float) -> pd.Dat
             "outlier",
             "outlier_extra",
             "repatriated",
+            "vw_died",
+            "follow_outcome",
         )
     }
     route = np.concatenate([np.full(len(b.time), b.route, np.int8) for b in batches])
@@ -226,6 +244,8 @@ def presentations_frame(batches: list[EmergencyBatch], end_day: float) -> pd.Dat
             "died_in_hospital": cat["dies"] & (cat["outcome"] == ADMITTED),
             "died_without_admission": cat["dies"]
             & ((cat["outcome"] == DECLINED) | (cat["outcome"] == DIVERTED)),
+            "died_at_home_after_virtual_ward": cat["vw_died"],
+            **follow_up_columns(cat["follow_outcome"]),
             "outcome": pd.Categorical.from_codes(cat["outcome"], categories=list(OUTCOME_LABELS)),
             "route": pd.Categorical.from_codes(route, categories=list(ROUTES)),
             "boarding_hours": np.where(boarded, (boarding_end - cat["time"]) * 24.0, 0.0),
@@ -488,11 +508,18 @@ def monthly_metrics(
     boarded = still_boarding | (outcome == ADMITTED)
     m[metrics.ED_BOARDING_HOURS] = interval_mass(p_time[boarded], board_end[boarded], bounds) * 24.0
     m[metrics.ED_BOARDERS_MEAN] = m[metrics.ED_BOARDING_HOURS] / 24.0 / days
-    # waits from the decision to admit (the presentation) to a bed, as NHS England counts them
-    via_ed = (outcome == ADMITTED) & (presentations["route"] == ROUTES[0]).to_numpy()
+    # waits from the decision to admit (the presentation) to a bed, as NHS England counts them;
+    # readmissions come through the ED too, virtual-ward escalations do not
+    route = presentations["route"].to_numpy()
+    via_ed = (outcome == ADMITTED) & (route != ROUTES[1])
+    readmission = route == ROUTES[2]
+    m[metrics.READMISSION_PRESENTATIONS] = counts_in_bins(p_time[readmission], bounds)
     bed_at = presentations["bed_start_day"].to_numpy()
     waited = presentations["boarding_hours"].to_numpy()
     m[metrics.ADMISSIONS_VIA_ED] = counts_in_bins(bed_at[via_ed], bounds)
+    m[metrics.EMERGENCY_READMISSIONS] = counts_in_bins(
+        bed_at[readmission & (outcome == ADMITTED)], bounds
+    )
     m[metrics.ED_WAITS_4H_PLUS] = counts_in_bins(bed_at[via_ed & (waited >= 4.0)], bounds)
     m[metrics.ED_WAITS_12H_PLUS] = counts_in_bins(bed_at[via_ed & (waited >= 12.0)], bounds)
     outlier = presentations["outlier"].to_numpy(bool)

@@ -43,6 +43,7 @@ from leftshift.model.records import (
 )
 
 if TYPE_CHECKING:  # the virtual ward refers back to the hospital
+    from leftshift.model.follow_up import FollowUp
     from leftshift.model.virtual_ward import VirtualWard
 
 
@@ -377,6 +378,8 @@ class Hospital:
         self.awaiting: dict[tuple[int, int], tuple[EmergencyBatch, int, float]] = {}
         #: virtual wards (none unless a scenario funds them: :meth:`add_virtual_ward`)
         self.virtual_ward: VirtualWard | None = None
+        #: follow-up after discharge (none unless outcomes.follow_up.enabled: build_place)
+        self.follow_up: FollowUp | None = None
         vw = cfg.virtual_wards
         self._step_down_days = vw.step_down_acute_days_saved
         self._step_down_min = vw.min_acute_days_before_step_down
@@ -699,6 +702,10 @@ class Hospital:
             batch.record_stay(i, arrived, end - arrived, base)
             if batch.dies_list[i]:
                 self.deaths.record(end, int(batch.cell[i]))
+            elif self.follow_up is not None:
+                batch.follow_outcome[i] = self.follow_up.discharged(
+                    end, int(batch.cell[i]), batch.follow[i]
+                )
             pool.occupied += 1
             self.admissions += 1
             self._bed_time -= self.env.now
@@ -761,9 +768,15 @@ class Hospital:
                         step = self.env.timeout(los - early, value=(batch, i, early, value, where))
                         step.callbacks.append(self._step_down)
                         return
+                if value is None and self.follow_up is not None:  # leaves at the stay's end
+                    batch.follow_outcome[i] = self.follow_up.discharged(
+                        now + los, int(batch.cell[i]), batch.follow[i]
+                    )
         else:
             batch.los[i] = los
             batch.clinical_los[i] = clinical
+            if self.follow_up is not None:
+                self.follow_up.discharged(now + los, int(batch.cell[i]), batch.follow[i])
         if value is not None:  # medically fit at the stay's end: one event, when arranged
             self._await_pathway(cast(EmergencyBatch, batch), i, now + los, where)
             return
@@ -781,6 +794,10 @@ class Hospital:
             vw.admit_step_down(batch, i, early)
             self._release(where)
             return
+        if value is None and self.follow_up is not None:  # leaves at the stay's end
+            batch.follow_outcome[i] = self.follow_up.discharged(
+                self.env.now + early, int(batch.cell[i]), batch.follow[i]
+            )
         self.env.timeout(early, value=value).callbacks.append(where.end_stay)
 
     def add_virtual_ward(self, virtual_ward) -> None:
@@ -850,6 +867,10 @@ class Hospital:
     def _leave_for_pathway(self, batch: EmergencyBatch, i: int, since: float, where: Where) -> None:
         batch.delay[i] = self.env.now - since
         del self.awaiting[(id(batch), i)]
+        if self.follow_up is not None:
+            batch.follow_outcome[i] = self.follow_up.discharged(
+                self.env.now, int(batch.cell[i]), batch.follow[i], batch.pathway_list[i]
+            )
         self._release(where)
 
     def _release(self, where: Where) -> None:

@@ -42,6 +42,7 @@ EVENT_DEATHS = (
     metrics.DEATHS_AFTER_ED_WITHOUT_ADMISSION,
     metrics.DEATHS_AFTER_AVOIDED_PRESENTATION,
     metrics.VW_DEATHS,
+    metrics.DEATHS_AFTER_DISCHARGE,
 )
 
 
@@ -66,9 +67,10 @@ def check_deaths_reconcile(
     starts, so the last month's deaths never reach the stock. Three identities:
 
     * each month, deaths in hospital, after ED without admission, after an avoided
-      presentation and on virtual wards add up to the deaths the register released;
+      presentation, on virtual wards and after discharge add up to the deaths the register
+      released;
     * each month, the deaths by IMD quintile add up to the population's own deaths, the
-      register's and the expected ED-crowding deaths;
+      register's and the expected ED-crowding deaths, and so do the deaths by place;
     * over the run, the stock lost its own deaths, the register's deaths it could carry and the
       crowding deaths it removed, and nothing else.
     """
@@ -83,7 +85,8 @@ def check_deaths_reconcile(
         k = int(np.argmax(bad))
         raise InvariantError(
             f"deaths: month {closed[k]}: the records report {reported[k]:g} deaths (in hospital,"
-            f" after ED without admission, after an avoided presentation, on virtual wards) but"
+            f" after ED without admission, after an avoided presentation, on virtual wards,"
+            f" after discharge) but"
             f" the death register released {register[closed[k]]:g}"
         )
     if static:
@@ -97,6 +100,14 @@ def check_deaths_reconcile(
         raise InvariantError(
             f"deaths: month {closed[k]}: deaths by IMD quintile add up to {by_imd[k]:g}, not the"
             f" population's, the register's and the expected ED-crowding deaths ({expected[k]:g})"
+        )
+    places = table.loc[closed, list(metrics.DEATHS_BY_PLACE.names())].sum(axis=1).to_numpy()
+    bad = ~np.isclose(places, by_imd, rtol=1e-9, atol=1e-9)
+    if bad.any():
+        k = int(np.argmax(bad))
+        raise InvariantError(
+            f"deaths: month {closed[k]}: deaths by place add up to {places[k]:g}, not the"
+            f" deaths by IMD quintile ({by_imd[k]:g})"
         )
     if (not_carried < 0).any() or (not_carried > register).any():
         raise InvariantError("deaths: the stock carried more register deaths than were released")

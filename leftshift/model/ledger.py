@@ -62,6 +62,7 @@ INTERVENTION = "neighbourhood_teams"  # the intervention that funds community po
 DISCHARGE_PATHWAYS = "discharge_pathways"
 SERVICES = metrics.DISCHARGE_SERVICES
 VIRTUAL_WARDS = "virtual_wards"  # the intervention that funds virtual beds
+FOLLOW_UP = "care_home_moves_after_discharge"
 
 
 @dataclass
@@ -214,6 +215,11 @@ def build_ledger(
             cost = place_days * getattr(cfg.social_care, name).cost_per_day_gbp
             ledger.add(m, "local_authority_social_care", "spend", "social_care_packages",
                        DISCHARGE_PATHWAYS, cost)  # fmt: skip
+        # local authority: care-home places of people who moved in after a discharge
+        care_home_days = max(0.0, row.get(metrics.CARE_HOME_DAYS_AFTER_DISCHARGE, 0.0))
+        care_home_cost = care_home_days * cfg.social_care.care_homes.cost_per_day_gbp
+        ledger.add(m, "local_authority_social_care", "spend", "social_care_packages",
+                   FOLLOW_UP, care_home_cost)  # fmt: skip
         offer = _transition_grant(cfg, calendar.years_at_month(m), row[metrics.POPULATION], days[k])
         grant = min(offer, spend * (1.0 - f.transition_funding.local_match_share))
         ledger.add(m, "icb", "income", "transition_funding", INTERVENTION, grant, NATIONAL)

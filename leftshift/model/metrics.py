@@ -850,6 +850,51 @@ VW_ACUTE_BED_DAYS_FREED = _family(
 )
 
 # --------------------------------------------------------------------------------------------
+_section = "Follow-up after discharge"
+# --------------------------------------------------------------------------------------------
+DISCHARGES_FOLLOWED = _metric(
+    "discharges_followed",
+    Unit.DISCHARGES,
+    _SUM,
+    "Discharges followed up",
+    "Discharges alive from an acute bed or a virtual ward that the follow-up tracks, by month"
+    " of discharge",
+)
+READMISSION_PRESENTATIONS = _metric(
+    "readmission_presentations",
+    Unit.PRESENTATIONS,
+    _SUM,
+    "Readmission presentations",
+    "Emergency presentations within the readmission window after a discharge (route"
+    " readmission), by month of arrival; they take the ED path like any presentation",
+)
+EMERGENCY_READMISSIONS = _metric(
+    "emergency_readmissions",
+    Unit.ADMISSIONS,
+    _SUM,
+    "Emergency readmissions",
+    "Readmission presentations admitted to a G&A bed, by month of admission (part of the"
+    " emergency admissions)",
+)
+CARE_HOME_MOVES_AFTER_DISCHARGE = _metric(
+    "care_home_moves_after_discharge",
+    Unit.PEOPLE,
+    _SUM,
+    "Care-home moves after discharge",
+    "People 65+ moving into a care home within the follow-up days after a discharge (not"
+    " discharge pathway 3), by month of the move",
+)
+CARE_HOME_DAYS_AFTER_DISCHARGE = _metric(
+    "care_home_days_after_discharge",
+    Unit.DAYS,
+    _SUM,
+    "Care-home days after discharge",
+    "Resident-days in care homes of the people who moved in after discharge (each stays"
+    " social_care.care_homes.service_days or until the end of the run); the local"
+    " authority pays them",
+)
+
+# --------------------------------------------------------------------------------------------
 _section = "Deaths and health outcomes"
 # --------------------------------------------------------------------------------------------
 DEATHS_IN_HOSPITAL = _metric(
@@ -893,6 +938,27 @@ DEATHS_EXPECTED_FROM_ED_CROWDING = _metric(
     _SUM,
     "Expected ED-crowding deaths",
     "Admissions delayed in ED x outcomes.ed_delay_deaths_per_patient (expected, fractional)",
+)
+DEATHS_AFTER_DISCHARGE = _metric(
+    "deaths_after_discharge",
+    Unit.DEATHS,
+    _SUM,
+    "Deaths after discharge",
+    "Deaths, out of hospital, within the follow-up days after a discharge alive (acute or"
+    " virtual ward), by month of death",
+)
+#: where a death happens: every death of the month in exactly one place
+DEATH_PLACES = ("hospital", "home_after_virtual_ward", "community")
+DEATHS_BY_PLACE = _family(
+    "deaths_at_{place}",
+    DEATH_PLACES,
+    Unit.DEATHS,
+    _SUM,
+    "Deaths, {place}",
+    "All deaths by place: in hospital; at home at the end of a virtual-ward stay; in the"
+    " community (the population's own deaths, after ED without admission, after an avoided"
+    " presentation, after discharge, and expected ED-crowding deaths). They add up to the"
+    " deaths by IMD quintile",
 )
 DEATHS_BY_IMD = _family(
     "deaths_{quintile}",
@@ -1029,6 +1095,10 @@ COMPARED_YEAR_BY_YEAR: tuple[str, ...] = (
     DEATHS_IN_POPULATION,
     DEATHS_AFTER_ED_WITHOUT_ADMISSION,
     DEATHS_AFTER_AVOIDED_PRESENTATION,
+    DEATHS_AFTER_DISCHARGE,
+    *DEATHS_BY_PLACE.names(),
+    EMERGENCY_READMISSIONS,
+    CARE_HOME_MOVES_AFTER_DISCHARGE,
     YEARS_OF_LIFE_LOST,
     DEATHS_EXPECTED_FROM_ED_CROWDING,
     ADMISSIONS_DELAYED_IN_ED,

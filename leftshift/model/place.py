@@ -33,10 +33,12 @@ from leftshift.model.deaths import DeathRegister
 from leftshift.model.decommissioning import Decommissioning
 from leftshift.model.demand import Demand, referral_response
 from leftshift.model.discharge import DischargeService
+from leftshift.model.follow_up import FollowUp
 from leftshift.model.frames import (
     by_month,
     counts_in_bins,
     episodes_frame,
+    interval_mass,
     monthly_metrics,
     presentations_frame,
     prevalence_frame,
@@ -60,7 +62,12 @@ from leftshift.model.records import EmergencyBatch, cell_axes
 from leftshift.model.results import Results, summarise
 from leftshift.model.rng import Streams
 from leftshift.model.schedule import schedule_value
-from leftshift.model.virtual_ward import VirtualWard, VirtualWardPlan, virtual_ward_metrics
+from leftshift.model.virtual_ward import (
+    VirtualWard,
+    VirtualWardPlan,
+    virtual_ward_metrics,
+    virtual_ward_stays_frame,
+)
 
 
 @dataclass
@@ -86,6 +93,14 @@ class Place:
     vw_plan: VirtualWardPlan | None = None
     virtual_ward: VirtualWard | None = None
     emergency_batches: list[EmergencyBatch] = field(default_factory=list)
+    #: follow-up after discharge (outcomes.follow_up.enabled)
+    follow_up: FollowUp | None = None
+
+    def present_readmissions(self, times: np.ndarray, cells: np.ndarray, keys: np.ndarray) -> None:
+        """A day's readmissions: one batch of emergency presentations, at their times."""
+        batch = self.demand.readmission_batch(times, cells, keys)
+        self.emergency_batches.append(batch)
+        self.env.process(self.hospital.emergency_arrivals(batch))
 
 
 def build_place(cfg: Config, seed: int) -> Place:
@@ -134,9 +149,20 @@ def build_place(cfg: Config, seed: int) -> Place:
         community=Community(cfg),
         decommissioning=Decommissioning(cfg, hospital),
     )
+    if cfg.outcomes.follow_up.enabled:
+        place.follow_up = FollowUp(
+            env,
+            cfg,
+            demand.presentation_scale,
+            population.mortality,
+            deaths,
+            place.present_readmissions,
+        )
+        hospital.follow_up = place.follow_up
     if cfg.interventions.virtual_wards.funds_beds():
         place.vw_plan = VirtualWardPlan(cfg)
         place.virtual_ward = VirtualWard(env, hospital, deaths)
+        place.virtual_ward.follow_up = place.follow_up
         hospital.add_virtual_ward(place.virtual_ward)
     if cfg.hospital.initial_census:
         census = demand.initial_census(hospital.open_beds)
@@ -435,6 +461,57 @@ def _dynamics_metrics(place: Place, dynamics: MonthlyDynamics) -> dict:
     }
 
 
+def _follow_up_metrics(place: Place) -> dict[str, np.ndarray]:
+    """Discharges followed, deaths after discharge, care-home moves and their days."""
+    bounds, end_day = place.calendar.month_start_days, place.calendar.end_day
+    f = place.follow_up
+    if f is None:
+        zero = np.zeros(len(bounds) - 1)
+        return {
+            metrics.DISCHARGES_FOLLOWED: zero,
+            metrics.DEATHS_AFTER_DISCHARGE: zero,
+            metrics.CARE_HOME_MOVES_AFTER_DISCHARGE: zero,
+            metrics.CARE_HOME_DAYS_AFTER_DISCHARGE: zero,
+        }
+    moves = np.asarray(f.move_times, float)
+    return {
+        metrics.DISCHARGES_FOLLOWED: counts_in_bins(np.asarray(f.discharge_times), bounds),
+        metrics.DEATHS_AFTER_DISCHARGE: counts_in_bins(np.asarray(f.death_times), bounds),
+        metrics.CARE_HOME_MOVES_AFTER_DISCHARGE: counts_in_bins(moves, bounds),
+        metrics.CARE_HOME_DAYS_AFTER_DISCHARGE: interval_mass(
+            moves, np.minimum(np.asarray(f.move_ends, float), end_day), bounds
+        ),
+    }
+
+
+def _deaths_by_place(
+    place: Place, dynamics: MonthlyDynamics, episodes, presentations, extra: dict
+) -> dict[str, np.ndarray]:
+    """Every death of the month in one place: hospital, home after a virtual ward, community.
+
+    The community holds the population's own deaths, deaths after ED without admission, after
+    an avoided presentation and after discharge, and the expected ED-crowding deaths (as the
+    deaths by IMD quintile count them, by the month the population takes them).
+    """
+    bounds, end_day = place.calendar.month_start_days, place.calendar.end_day
+    discharge = episodes["discharge_day"].to_numpy()
+    died = episodes["died_in_hospital"].to_numpy(bool) & (discharge < end_day)
+    zero = np.zeros(len(bounds) - 1)
+    not_admitted = presentations["died_without_admission"].to_numpy(bool)
+    community = (
+        dynamics.deaths_by_month
+        + counts_in_bins(presentations["arrival_day"].to_numpy()[not_admitted], bounds)
+        + extra[metrics.DEATHS_AFTER_AVOIDED_PRESENTATION]
+        + extra[metrics.DEATHS_AFTER_DISCHARGE]
+        + (0.0 if place.cfg.population.static else dynamics.crowding_deaths_expected)
+    )
+    return {
+        metrics.DEATHS_BY_PLACE.name("hospital"): counts_in_bins(discharge[died], bounds),
+        metrics.DEATHS_BY_PLACE.name("home_after_virtual_ward"): extra.get(metrics.VW_DEATHS, zero),
+        metrics.DEATHS_BY_PLACE.name("community"): community,
+    }
+
+
 def collect(place: Place, dynamics: MonthlyDynamics) -> Results:
     """Turn a finished place's records into Results: tidy tables, ledger and summary."""
     cfg, calendar, hospital = place.cfg, place.calendar, place.hospital
@@ -445,6 +522,12 @@ def collect(place: Place, dynamics: MonthlyDynamics) -> Results:
     outcomes = outcome_metrics(
         cfg, calendar, episodes, presentations, referrals, dynamics.lived_by_imd
     )
+    events = {
+        **_dynamics_metrics(place, dynamics),
+        **_follow_up_metrics(place),
+        **_virtual_ward_metrics(place, dynamics, presentations),
+    }
+    events.update(_deaths_by_place(place, dynamics, episodes, presentations, events))
     services = place.services
     monthly = monthly_metrics(
         calendar,
@@ -455,7 +538,7 @@ def collect(place: Place, dynamics: MonthlyDynamics) -> Results:
         hospital.core_stock_log,
         dynamics.population_by_month,
         extra={
-            **_dynamics_metrics(place, dynamics),
+            **events,
             **outcomes,
             metrics.BIRTHS: dynamics.births_by_month,
             metrics.EMERGENCY_DEMAND_MULTIPLIER: dynamics.emergency_multiplier,
@@ -482,7 +565,6 @@ def collect(place: Place, dynamics: MonthlyDynamics) -> Results:
                 k: np.array([r[k] for r in dynamics.community_log])
                 for k in dynamics.community_log[0]
             },
-            **_virtual_ward_metrics(place, dynamics, presentations),
         },
     )
     check_deaths_reconcile(
@@ -507,6 +589,7 @@ def collect(place: Place, dynamics: MonthlyDynamics) -> Results:
         episodes=episodes,
         presentations=presentations,
         referrals=referrals,
+        virtual_ward_stays=virtual_ward_stays_frame(place.virtual_ward, end_day),
         monthly=monthly,
         summary=summarise(cfg, monthly),
         reporting_start_day=calendar.reporting_start_day,

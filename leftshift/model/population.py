@@ -333,6 +333,9 @@ class Population:
         #: carry (a cell with too few admissions); the demand sets it, and the population's own
         #: death hazard takes it back so that no death is lost
         self.hospital_death_shortfall = np.zeros(SHAPE)
+        #: deaths after discharge expected per person-year by cell (the follow-up registers
+        #: them as events): the population's own death hazard gives them up
+        self.follow_up_deaths = np.zeros(SHAPE)
 
     def _holding_incidence(self, axis: int) -> np.ndarray:
         """Incidence by (age, imd) that holds each band's initial prevalence of a condition.
@@ -365,9 +368,12 @@ class Population:
     def hazards(self) -> np.ndarray:
         """Annual hazards of every outcome but 'stay', shape SHAPE + (11,)."""
         h = np.zeros(SHAPE + (N_OUTCOMES - 1,))
-        h[..., DIE - 1] = (
+        h[..., DIE - 1] = np.clip(
             self.mortality * (1.0 - self.cfg.in_hospital_death_share)
             + self.hospital_death_shortfall
+            - self.follow_up_deaths,
+            0.0,
+            None,
         )
         h[..., AGE_UP - 1] = self.ageing_rate[:, None, None, None, None]
         frailty_rate, copd_hazard, hf_hazard = self.frailty_rate, self.copd_hazard, self.hf_hazard

@@ -20,8 +20,9 @@ _FILLED_LATER = cast(np.ndarray, None)
 # result tables (the label of code k is at position k).
 BOARDING, ADMITTED, DECLINED, DIVERTED, VIRTUAL_WARD = 0, 1, 2, 3, 4
 OUTCOME_LABELS = ("boarding_at_end", "admitted", "not_admitted", "diverted", "virtual_ward")
-#: where a presentation came from: the ED, or a virtual ward escalating a patient back
-ROUTES = ("emergency_department", "virtual_ward_escalation")
+#: where a presentation came from: the ED, a virtual ward escalating a patient back, or a
+#: readmission after a discharge (which also comes through the ED)
+ROUTES = ("emergency_department", "virtual_ward_escalation", "readmission")
 WAITING, TREATED, REMOVED = 0, 1, 2
 EXIT_LABELS = ("waiting", "treated", "removed")
 
@@ -63,6 +64,8 @@ class EmergencyBatch:
     vw_escalation_los: np.ndarray = _FILLED_LATER
     vw_excluded: np.ndarray = _FILLED_LATER
     route: int = 0  # index into ROUTES
+    #: follow-up uniforms after discharge, (n, 7) (leftshift.model.follow_up); None: no event
+    follow: np.ndarray = _FILLED_LATER
     #: home bed pool (0 medical, 1 surgical) with hospital.specialty_pools; None: one pool
     pool: np.ndarray | None = None
     outcome: np.ndarray = field(init=False)
@@ -95,6 +98,12 @@ class EmergencyBatch:
         ):
             if getattr(self, name) is None:
                 setattr(self, name, np.full(n, fill))
+        if self.follow is None:
+            self.follow = np.ones((n, 7), dtype=np.float32)
+        #: died at home at the end of a virtual-ward stay (set by the virtual ward)
+        self.vw_died = np.zeros(n, dtype=bool)
+        #: what the follow-up after discharge found (flags of leftshift.model.follow_up)
+        self.follow_outcome = np.zeros(n, dtype=np.int8)
         self.vw_step_up_list = self.vw_step_up.tolist()
         self.vw_step_down_list = self.vw_step_down.tolist()
         self.step_down_days = np.zeros(n)  # acute days saved by stepping down to a virtual ward
@@ -159,6 +168,7 @@ class EmergencyBatch:
         self.vw_step_up_list, self.vw_step_down_list, self.dies_list = [], [], []
         self.pathway_list, self.base_los_list, self.marginal_list = [], [], []
         self.pool_list = None
+        self.follow = np.ones((0, 7), dtype=np.float32)
 
 
 @dataclass
@@ -171,6 +181,8 @@ class ReferralBatch:
     complex: np.ndarray
     base_los: np.ndarray
     removal_time: np.ndarray
+    #: follow-up uniforms after discharge, (n, 7); None: no event
+    follow: np.ndarray = _FILLED_LATER
     exit_time: np.ndarray = field(init=False)
     exit_reason: np.ndarray = field(init=False)
     los: np.ndarray = field(init=False)
@@ -178,6 +190,8 @@ class ReferralBatch:
 
     def __post_init__(self) -> None:
         n = len(self.time)
+        if self.follow is None:
+            self.follow = np.ones((n, 7), dtype=np.float32)
         self.base_los_list = self.base_los.tolist()
         self.exit_time = np.full(n, np.inf)
         self.exit_reason = np.full(n, WAITING, dtype=np.int8)
@@ -201,6 +215,8 @@ class VirtualWardReferrals:
     stay: np.ndarray
     escalate_after: np.ndarray
     escalation_los: np.ndarray
+    #: follow-up uniforms after the stay, (n, 7)
+    follow: np.ndarray
 
 
 def cell_axes(cells: np.ndarray) -> tuple[np.ndarray, ...]:

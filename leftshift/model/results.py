@@ -19,6 +19,8 @@ class Results:
     episodes : one row per G&A admission (emergency and elective), times in model days.
     presentations : one row per emergency presentation with its outcome and ED boarding hours.
     referrals : one row per referral to the admitted waiting list, with exit day and reason.
+    virtual_ward_stays : one row per virtual-ward stay (kind, days, the person's labels,
+        escalated, died at home, acute days freed); empty without virtual wards.
     monthly : long table (month, period_start, financial_year, reporting_year, metric, value).
     summary : headline metrics over the reporting years (see :func:`summarise`).
     prevalence : people by month, dimension (frailty, copd, heart_failure), state, age band
@@ -35,6 +37,7 @@ class Results:
     episodes: pd.DataFrame
     presentations: pd.DataFrame
     referrals: pd.DataFrame
+    virtual_ward_stays: pd.DataFrame
     monthly: pd.DataFrame
     summary: dict[str, Any]
     reporting_start_day: float

@@ -14,12 +14,16 @@ free (no queue: a patient who finds the ward full is cared for as without it):
 
 Some patients escalate back: at a point of their virtual stay they leave the virtual bed and
 present to the acute hospital as a new emergency (route ``virtual_ward_escalation``). A patient
-who was going to die dies at the end of the virtual stay, out of hospital, unless escalated.
+who was going to die dies at the end of the virtual stay, at home, unless escalated; with the
+follow-up on, a step-up patient survives with probability 1 - the hospital-at-home relative
+risk of death (when below 1). Patients leaving alive are followed up
+(:mod:`leftshift.model.follow_up`), step-ups with the hospital-at-home relative risks.
 Every stay is a record (:meth:`frame`), so bed-time and the acute days freed are exact.
 """
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -29,8 +33,17 @@ from leftshift.config.dimensions import IMD_QUINTILES
 from leftshift.model import metrics
 from leftshift.model.community import StaffGroup, piecewise
 from leftshift.model.deaths import DeathRegister
-from leftshift.model.frames import counts_in_bins, step_mass
+from leftshift.model.frames import (
+    CAUSES,
+    counts_in_bins,
+    follow_up_columns,
+    person_labels,
+    step_mass,
+)
 from leftshift.model.records import ROUTES, EmergencyBatch, VirtualWardReferrals, cell_axes
+
+if TYPE_CHECKING:
+    from leftshift.model.follow_up import FollowUp
 
 STEP_UP_AVOIDED, STEP_UP_ADDITIONAL, STEP_DOWN = 0, 1, 2
 KINDS = ("step_up_avoided", "step_up_additional", "step_down")
@@ -55,6 +68,13 @@ class _StayEnd:
     cell: int
     dies: bool
     escalation: Escalation | None
+    kind: int
+    #: the patient's follow-up uniforms (leftshift.model.follow_up)
+    follow: np.ndarray
+    #: the presentation a step-up came from, to flag a death at home on its record
+    source: tuple[EmergencyBatch, int] | None
+    #: the stay's row in the ward's records
+    index: int
 
 
 class VirtualWard:
@@ -70,6 +90,8 @@ class VirtualWard:
         self.capacity_log: list[tuple[float, int]] = [(0.0, 0)]
         #: one batch per escalation, each presented to the hospital when it happens
         self.escalations: list[EmergencyBatch] = []
+        #: follow-up after the stay (set by build_place when outcomes.follow_up is on)
+        self.follow_up: FollowUp | None = None
         # records, as plain lists (one entry per stay)
         self.kind: list[int] = []
         self.start: list[float] = []
@@ -79,6 +101,9 @@ class VirtualWard:
         self.died: list[bool] = []
         self.acute_days_freed: list[float] = []
         self._additional = 0  # step-ups of people not otherwise admitted, so far
+        self.cause: list[int] = []
+        #: what the follow-up after the stay found (flags of leftshift.model.follow_up)
+        self.follow_outcome: list[int] = []
 
     def set_capacity(self, beds: int) -> None:
         """Staffed beds from now; patients already in stay even if above the new capacity."""
@@ -102,6 +127,8 @@ class VirtualWard:
                 batch.pathway_list[i],
                 self.hospital.escalation_pool(batch, i),
             ),
+            follow=batch.follow[i],
+            source=(batch, i),
         )
 
     def admit_step_down(self, batch: EmergencyBatch, i: int, days_saved: float) -> None:
@@ -120,6 +147,8 @@ class VirtualWard:
                 0,
                 self.hospital.escalation_pool(batch, i),
             ),
+            follow=batch.follow[i],
+            source=None,
         )
 
     def additional_arrivals(self, referrals: VirtualWardReferrals):
@@ -140,6 +169,8 @@ class VirtualWard:
                     freed=0.0,
                     dies=False,
                     escalation=Escalation(False, referrals.escalation_los[k], 0, 0, pool),
+                    follow=referrals.follow[k],
+                    source=None,
                 )
 
     def _admit(
@@ -151,8 +182,12 @@ class VirtualWard:
         freed: float,
         dies: bool,
         escalation: Escalation,
+        follow: np.ndarray,
+        source: tuple[EmergencyBatch, int] | None,
     ) -> None:
         now = self.env.now
+        if dies and kind != STEP_DOWN and self.follow_up is not None:
+            dies = not self.follow_up.survives_virtual_ward(follow)
         self.in_use += 1
         self.log.append((now, self.in_use))
         escalates = not math.isnan(escalate_after)
@@ -164,7 +199,17 @@ class VirtualWard:
         self.escalated.append(escalates)
         self.died.append(dies and not escalates)
         self.acute_days_freed.append(float(freed))
-        value = _StayEnd(cell, dies, escalation if escalates else None)
+        self.cause.append(escalation.cause)
+        self.follow_outcome.append(0)
+        value = _StayEnd(
+            cell,
+            dies,
+            escalation if escalates else None,
+            kind,
+            follow,
+            source,
+            len(self.kind) - 1,
+        )
         self.env.timeout(length, value=value).callbacks.append(self._leave)
 
     def _leave(self, event: simpy.Event) -> None:
@@ -177,6 +222,12 @@ class VirtualWard:
         if escalation is None:
             if dies:  # an expected death at home: it still removes the person
                 self.deaths.record(now, cell)
+                if end.source is not None:
+                    end.source[0].vw_died[end.source[1]] = True
+            elif self.follow_up is not None:
+                self.follow_outcome[end.index] = self.follow_up.discharged(
+                    now, cell, end.follow, step_up=end.kind != STEP_DOWN, virtual_ward=True
+                )
             return
         batch = EmergencyBatch(
             time=np.array([now]),
@@ -189,6 +240,7 @@ class VirtualWard:
             dies=np.array([dies]),
             pathway=np.array([escalation.pathway], np.int8),
             pool=None if escalation.pool is None else np.array([escalation.pool], np.int8),
+            follow=end.follow[None, :],
             route=ESCALATION_ROUTE,
         )
         self.escalations.append(batch)
@@ -196,18 +248,39 @@ class VirtualWard:
 
     def frame(self, end_day: float) -> pd.DataFrame:
         """One row per virtual-ward stay (stays still running end at ``end_day``)."""
-        end = np.minimum(np.asarray(self.end, float), end_day)
-        return pd.DataFrame(
-            {
-                "kind": pd.Categorical.from_codes(np.asarray(self.kind, np.int8), KINDS),
-                "start_day": np.asarray(self.start, float),
-                "end_day": end,
-                "cell": np.asarray(self.cell, np.int64),
-                "escalated": np.asarray(self.escalated, bool),
-                "died": np.asarray(self.died, bool),
-                "acute_days_freed": np.asarray(self.acute_days_freed, float),
-            }
-        )
+        return _stays(self, end_day)
+
+
+def _stays(ward: "VirtualWard | None", end_day: float) -> pd.DataFrame:
+    def column(name: str, dtype) -> np.ndarray:
+        return np.asarray(getattr(ward, name) if ward is not None else [], dtype)
+
+    return pd.DataFrame(
+        {
+            "kind": pd.Categorical.from_codes(column("kind", np.int8), KINDS),
+            "start_day": column("start", float),
+            "end_day": np.minimum(column("end", float), end_day),
+            "cell": column("cell", np.int64),
+            "escalated": column("escalated", bool),
+            "died": column("died", bool),
+            "acute_days_freed": column("acute_days_freed", float),
+            "cause": pd.Categorical.from_codes(column("cause", np.int8), CAUSES),
+            **follow_up_columns(column("follow_outcome", np.int8)),
+        }
+    )
+
+
+def virtual_ward_stays_frame(ward: "VirtualWard | None", end_day: float) -> pd.DataFrame:
+    """One row per virtual-ward stay with the person's labels (empty without virtual wards).
+
+    Columns: kind, start_day, end_day, age_band, imd_quintile, frailty, copd_stage, hf_class,
+    escalated, died (at home at the end of the stay), acute_days_freed, cause, and what the
+    follow-up after the stay found (readmitted, died_after_discharge, moved_to_care_home).
+    """
+    stays = _stays(ward, end_day)
+    cells = stays.pop("cell").to_numpy()
+    labels = pd.DataFrame(person_labels(cells), index=stays.index)
+    return pd.concat([stays[["kind", "start_day", "end_day"]], labels, stays.iloc[:, 3:]], axis=1)
 
 
 class VirtualWardPlan:

@@ -688,8 +688,13 @@ def econ_table(run: Run) -> Table | None:
         rows.append(row("deaths, all places and causes (undiscounted)", all_deaths))
     labels = {
         metrics.DEATHS_FROM_ED_CROWDING_IN_POPULATION: "of which linked to long A&E waits",
-        metrics.DEATHS_IN_HOSPITAL: "deaths in hospital (place of death: virtual-ward deaths"
-        " are not in hospital)",
+        metrics.DEATHS_BY_PLACE.name("hospital"): "of which in hospital",
+        metrics.DEATHS_BY_PLACE.name("home_after_virtual_ward"): "of which at home at the end"
+        " of a virtual-ward stay",
+        metrics.DEATHS_BY_PLACE.name("community"): "of which in the community (incl. after"
+        " discharge)",
+        metrics.EMERGENCY_READMISSIONS: "emergency readmissions within 30 days",
+        metrics.CARE_HOME_MOVES_AFTER_DISCHARGE: "moves into a care home after discharge",
         metrics.LIFE_YEARS: "life-years (undiscounted)",
     }
     for key, label in labels.items():

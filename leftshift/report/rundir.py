@@ -28,6 +28,7 @@ import yaml
 
 import leftshift
 from leftshift.analysis.bundle import AnalysisBundle
+from leftshift.analysis.checkpoints import FULL_TABLES
 from leftshift.config import Config, to_container
 from leftshift.model.invariants import InvariantError
 from leftshift.report.figure_style import RunInfo, save_figure
@@ -162,7 +163,7 @@ def write_results(bundle: AnalysisBundle, directory: Path) -> dict[str, Any]:
         bundle.monthly.to_parquet(directory / "monthly.parquet", index=False)
         for arm in results.arm_names:
             full = results.full(arm)
-            for name in ("episodes", "presentations", "referrals", "prevalence"):
+            for name in FULL_TABLES:
                 getattr(full, name).to_parquet(directory / f"{name}_{arm}.parquet", index=False)
         bundle.ledger.to_parquet(directory / "ledger.parquet", index=False)
     bundle.organisations.to_parquet(directory / "finance_by_organisation.parquet", index=False)

@@ -1,0 +1,269 @@
+"""Follow-up by person after every discharge alive: readmission, care-home move, death.
+
+Each patient carries seven uniforms drawn when their presentation or referral was generated
+(``follow`` in the batch records, so a baseline and a scenario give the same patient the same
+draws). When the patient leaves a bed alive, acute or virtual, :meth:`FollowUp.discharged`
+decides, from the patient's population cell:
+
+* **death after discharge** (uniform 4) with probability ``1 - exp(-HR x mortality x days /
+  365)`` over ``follow_up_days``, on a day spread evenly in them (uniform 5); registered with
+  the death register, so the population loses the person. The population's own death hazard
+  gives up the expected number of these deaths (:func:`expected_deaths_per_person_year`), so
+  they are a place for deaths, not extra deaths;
+* **care-home move** (uniforms 2 and 3), people 65+ not discharged on pathway 3 (already to a
+  care home), before any death; each stays ``social_care.care_homes.service_days`` (or until
+  death or the end of the run) at the local authority's cost. After an acute stay the
+  follow-up moves the new entries pathway 3 does not (``care_home_entry_65_plus`` less the
+  pathway-3 share); virtual-ward patients take no discharge pathway, so after a virtual stay
+  it moves the whole share;
+* **readmission** (uniforms 0 and 1), unless the person dies after discharge: an emergency
+  presentation 1 to ``readmission_window_days`` whole days after the discharge day, built
+  each day as a batch by :meth:`leftshift.model.demand.Demand.readmission_batch` and presented
+  to the hospital like any other presentation (route ``readmission``). Its probability is the
+  readmission rate of the person's IMD quintile x the cell's presentation scale, so that the
+  share *admitted* matches the rate after marginal presentations are sent home.
+
+Virtual-ward step-up patients' rates are multiplied by the hospital-at-home relative risks
+(Edgar 2024); uniform 6 decides whether a step-up patient due to die on the ward survives
+(relative risk below 1 only).
+"""
+
+import math
+from collections.abc import Callable
+from typing import Any, cast
+
+import numpy as np
+import simpy
+
+from leftshift.config import Config
+from leftshift.config.dimensions import SHAPE
+from leftshift.model.clock import DAYS_PER_YEAR
+from leftshift.model.deaths import DeathRegister
+
+#: columns of a batch's ``follow`` array
+READMIT, READMIT_DAY, CARE_HOME, CARE_HOME_DAY, DEATH, DEATH_DAY, VW_DEATH = range(7)
+#: what the follow-up found, as bit flags (a record's ``follow_outcome``)
+READMITTED, DIED_AFTER, MOVED_TO_CARE_HOME = 1, 2, 4
+N_FOLLOW = 7
+OLDEST_BANDS_FROM = 3  # age bands 65-74 and older can move into a care home
+CARE_HOME_PATHWAY = 3
+
+
+def follow_draws(rng: "np.random.Generator | PatientUniforms", n: int) -> np.ndarray:
+    """Seven follow-up uniforms per patient, (n, 7), float32 (they are held through the run)."""
+    return rng.random((n, N_FOLLOW), dtype=np.float32)
+
+
+class PatientUniforms:
+    """Uniforms keyed by patient, not by position: the same patient draws the same numbers.
+
+    Stands in for a generator (``random(size, dtype)``) and for :class:`Streams` (indexing by
+    any name returns itself). Draw j of patient i is a SplitMix64 hash of the patient's key
+    and j, so a readmission of the same person gets the same attributes in every arm of an
+    experiment, however the other readmissions of the day differ. Requests come in the
+    shapes the demand uses: (k, n) or n (k draws each of the n patients) and (n, 7) for
+    the follow-up uniforms.
+    """
+
+    def __init__(self, keys: np.ndarray):
+        self.keys = np.asarray(keys, np.uint64)
+        self.drawn = 0
+
+    def __getitem__(self, _name: str) -> "PatientUniforms":
+        return self
+
+    def random(self, size: int | tuple[int, int], dtype: Any = np.float64) -> np.ndarray:
+        n = len(self.keys)
+        if isinstance(size, int):
+            return self._rows(1, dtype)[0]
+        if size[0] == n and size[1] == N_FOLLOW and size != (N_FOLLOW, n):
+            return self._rows(N_FOLLOW, dtype).T.copy()
+        return self._rows(size[0], dtype)
+
+    def _rows(self, k: int, dtype: Any) -> np.ndarray:
+        j = np.arange(self.drawn, self.drawn + k, dtype=np.uint64)[:, None]
+        self.drawn += k
+        with np.errstate(over="ignore"):
+            x = self.keys[None, :] + (j + np.uint64(1)) * np.uint64(0x9E3779B97F4A7C15)
+            x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+            x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+            x = x ^ (x >> np.uint64(31))
+        u = (x >> np.uint64(11)).astype(np.float64) * 2.0**-53
+        return u.astype(dtype) if dtype is not np.float64 else u
+
+
+def patient_key(u: np.ndarray) -> int:
+    """A 64-bit key of a patient from their follow-up uniforms (the same in every arm)."""
+    bits = np.asarray(u, np.float32).view(np.uint32).astype(np.uint64)
+    return int(
+        (bits[READMIT_DAY] << np.uint64(32))
+        ^ (bits[CARE_HOME_DAY] << np.uint64(16))
+        ^ bits[DEATH_DAY]
+        ^ (bits[VW_DEATH] << np.uint64(40))
+    )
+
+
+def no_follow_up(n: int) -> np.ndarray:
+    """Uniforms that trigger nothing (records built without follow-up draws)."""
+    return np.ones((n, N_FOLLOW), dtype=np.float32)
+
+
+def death_probability(cfg: Config, mortality: np.ndarray) -> np.ndarray:
+    """Probability, by cell, of dying within the follow-up days after a discharge."""
+    f = cfg.outcomes.follow_up
+    hazard = f.death_after_discharge_hazard_ratio * np.asarray(mortality) * np.ones(SHAPE)
+    return -np.expm1(-hazard * f.follow_up_days / DAYS_PER_YEAR)
+
+
+def readmitted_share(
+    cfg: Config, admissions: np.ndarray, died: np.ndarray, electives: np.ndarray
+) -> np.ndarray:
+    """Expected share of a cell's emergency admissions that are readmissions (0 when off).
+
+    Readmissions per person-year = rate x (emergency discharges alive + elective spells
+    ``electives``, per person-year), with ``died`` the in-hospital deaths per admission.
+    Calibrated demand is total admissions, so the first-admission rates are the configured
+    ones x (1 - this share), clipped to [0, 1].
+    """
+    f = cfg.outcomes.follow_up
+    if not f.enabled:
+        return np.zeros(SHAPE)
+    rate = np.asarray(f.readmission_30d_by_imd)[None, :, None, None, None]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(
+            admissions > 0, rate * (admissions * (1.0 - died) + electives) / admissions, 0.0
+        )
+    return np.clip(share, 0.0, 1.0)
+
+
+def expected_deaths_per_person_year(
+    cfg: Config, admissions: np.ndarray, died: np.ndarray, electives: np.ndarray, mortality
+) -> np.ndarray:
+    """Deaths after discharge expected per person-year, by cell (0 when follow-up is off).
+
+    Discharges alive (emergency, with readmissions, and elective) x the follow-up death
+    probability. The population's own hazard gives these up (``Population.hazards``).
+    """
+    if not cfg.outcomes.follow_up.enabled:
+        return np.zeros(SHAPE)
+    return (admissions * (1.0 - died) + electives) * death_probability(cfg, mortality)
+
+
+class FollowUp:
+    """Follows discharged patients: schedules readmissions, records moves and deaths."""
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        cfg: Config,
+        presentation_scale: np.ndarray,
+        mortality: np.ndarray,
+        deaths: DeathRegister,
+        present_day: Callable[[np.ndarray, np.ndarray, np.ndarray], None],
+    ):
+        f = cfg.outcomes.follow_up
+        self.env = env
+        self.deaths = deaths
+        self.present_day = present_day
+        imd = np.indices(SHAPE)[1]
+        rate = np.asarray(f.readmission_30d_by_imd)[imd]
+        self.p_readmit = np.minimum(rate * presentation_scale, 1.0).ravel().tolist()
+        self.p_death = death_probability(cfg, mortality).ravel().tolist()
+        self.old = (np.indices(SHAPE)[0] >= OLDEST_BANDS_FROM).ravel().tolist()
+        shares = cfg.social_care.pathway_shares_65_plus
+        p3 = shares[CARE_HOME_PATHWAY] if cfg.social_care.delayed_discharges else 0.0
+        self.p_care_home = (
+            max(0.0, f.care_home_entry_65_plus - p3) / (1.0 - p3) if p3 < 1.0 else 0.0
+        )
+        self.p_care_home_after_ward = f.care_home_entry_65_plus
+        self.window = f.readmission_window_days
+        self.days = float(f.follow_up_days)
+        self.care_home_stay = cfg.social_care.care_homes.service_days
+        self.rr_death = f.vw_death_relative_risk.mean
+        self.rr_readmit = f.vw_readmission_relative_risk.mean
+        self.rr_care_home = f.vw_care_home_relative_risk.mean
+        #: readmissions due, by whole day: (time, cell, patient key)
+        self.pending: dict[int, list[tuple[float, int, int]]] = {}
+        # records (plain lists, one entry per event)
+        self.discharge_times: list[float] = []
+        self.death_times: list[float] = []
+        self.move_times: list[float] = []
+        self.move_ends: list[float] = []
+
+    def survives_virtual_ward(self, u: np.ndarray) -> bool:
+        """Whether a step-up patient due to die on the ward survives (hospital-at-home RR)."""
+        return bool(u[VW_DEATH] >= self.rr_death)
+
+    def discharged(
+        self,
+        t: float,
+        cell: int,
+        u: np.ndarray,
+        pathway: int = 0,
+        step_up: bool = False,
+        virtual_ward: bool = False,
+    ) -> int:
+        """A patient of ``cell`` leaves a bed alive at ``t``; ``u`` are their uniforms.
+
+        ``virtual_ward``: the bed was a virtual one (no discharge pathway); ``step_up``: a
+        step-up patient, whose rates take the hospital-at-home relative risks.
+
+        Returns what happens as bit flags (:data:`READMITTED`, :data:`DIED_AFTER`,
+        :data:`MOVED_TO_CARE_HOME`); a readmission is scheduled, a death registered.
+        """
+        found = 0
+        self.discharge_times.append(t)
+        rr_death, rr_home, rr_readmit = (
+            (self.rr_death, self.rr_care_home, self.rr_readmit) if step_up else (1.0, 1.0, 1.0)
+        )
+        death_day = math.inf
+        if u[DEATH] < self.p_death[cell] * rr_death:
+            death_day = t + float(u[DEATH_DAY]) * self.days
+            self.deaths.record(death_day, cell)
+            self.death_times.append(death_day)
+            found |= DIED_AFTER
+        if (
+            self.old[cell]
+            and pathway != CARE_HOME_PATHWAY
+            and u[CARE_HOME]
+            < (self.p_care_home_after_ward if virtual_ward else self.p_care_home) * rr_home
+        ):
+            move = t + float(u[CARE_HOME_DAY]) * self.days
+            if move < death_day:
+                self.move_times.append(move)
+                self.move_ends.append(min(move + self.care_home_stay, death_day))
+                found |= MOVED_TO_CARE_HOME
+        if death_day == math.inf and u[READMIT] < self.p_readmit[cell] * rr_readmit:
+            x = float(u[READMIT_DAY]) * self.window
+            k = min(int(x), self.window - 1)
+            day = math.floor(t) + 1 + k
+            self._schedule(day, day + (x - k), cell, patient_key(u))
+            found |= READMITTED
+        return found
+
+    def _schedule(self, day: int, when: float, cell: int, key: int) -> None:
+        due = self.pending.get(day)
+        if due is None:
+            self.pending[day] = due = []
+            self.env.timeout(day - self.env.now, value=day).callbacks.append(self._present)
+        due.append((when, cell, key))
+
+    def _present(self, event: simpy.Event) -> None:
+        day = cast(int, event.value)
+        due = sorted(self.pending.pop(day))
+        self.present_day(
+            np.array([t for t, _, _ in due], float),
+            np.array([c for _, c, _ in due], np.int64),
+            np.array([k for _, _, k in due], np.uint64),
+        )
+
+
+__all__ = [
+    "FollowUp",
+    "PatientUniforms",
+    "death_probability",
+    "expected_deaths_per_person_year",
+    "follow_draws",
+    "no_follow_up",
+    "readmitted_share",
+]
