@@ -46,7 +46,12 @@ def _uniforms(readmit=1.0, readmit_day=0.0, home=1.0, home_day=0.0, death=1.0, d
 
 @pytest.fixture(scope="module")
 def cfg():
-    return load({"run": {"start_date": "2024-04-01", "horizon_years": 1, "warmup_months": 0}})
+    return load(
+        {
+            "run": {"start_date": "2024-04-01", "horizon_years": 1, "warmup_months": 0},
+            "outcomes": {"follow_up": {"enabled": True}},
+        }
+    )
 
 
 @pytest.fixture
@@ -243,7 +248,9 @@ def test_matched_comparison_by_hand():
 
 
 def test_readmissions_come_back_through_the_ed_and_deaths_have_a_place():
-    cfg = small_config(run={"horizon_years": 1, "warmup_months": 6})
+    cfg = small_config(
+        run={"horizon_years": 1, "warmup_months": 6}, outcomes={"follow_up": {"enabled": True}}
+    )
     r = simulate(cfg, 0)
     p = r.presentations
     readmitted = p[p["route"] == "readmission"]
@@ -272,7 +279,7 @@ def test_readmissions_come_back_through_the_ed_and_deaths_have_a_place():
 
 def matched_ratios(overrides: tuple[str, ...], seeds: range) -> pd.DataFrame:
     """matched_follow_up of the virtual-ward arm and its baseline, one row per seed and outcome."""
-    cfg = compose_config(*overrides)
+    cfg = compose_config("outcomes.follow_up.enabled=true", *overrides)
     baseline = baseline_of(cfg)
     rows = []
     for seed in seeds:

@@ -1569,7 +1569,7 @@ class FollowUpConfig(_Section):
     """
 
     enabled: bool = param(
-        True,
+        False,
         source="model_switch",
         doc="true: follow every discharge (readmissions as demand, care-home moves, deaths"
         " after discharge), with first-admission demand reduced so that total emergency"
