@@ -265,3 +265,26 @@ def test_b7_slow_default_place_relative_to_need():
     offer = need_ratio("vw_targeted_offer")
     assert plain < 0.9
     assert offer > plain + 0.1
+
+
+@pytest.mark.integration
+def test_step_downs_never_leave_before_the_stay_began_with_hour_and_weekend_moves():
+    """Discharge hours and weekend moves can end a stay before its clinical length; a
+    step-down must still leave between admission and that end (a negative delay crashed)."""
+    from leftshift.analysis.experiment import arms
+
+    cfg = compose_config(
+        "place=small",
+        "hospital=constrained",
+        "experiment=vw_national_ambition",
+        "run.horizon_years=1",
+        "run.warmup_months=3",
+    )
+    scenario = [c for name, c in arms(cfg).items() if name != "baseline"][0]
+    result = simulate(scenario, 0)
+    p = result.presentations
+    stepped = p[p["step_down_days"] > 0]
+    assert len(stepped) > 0
+    # the acute part of each stepped-down stay is at least the minimum acute days
+    minimum = scenario.virtual_wards.min_acute_days_before_step_down
+    assert (stepped["los_days"] >= minimum - 1e-9).all()

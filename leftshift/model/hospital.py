@@ -760,9 +760,13 @@ class Hospital:
                     value = (batch, i)
                 if batch.vw_step_down_list[i] and self.virtual_ward is not None:
                     # leave for a virtual bed this many days early, if one is free then
-                    # (never more than the base or clinical stay less the minimum acute days,
-                    # so the saving comes off the base stay: see EmergencyBatch.finalise)
+                    # (never more than the base, clinical or actual stay less the minimum
+                    # acute days, so the saving comes off the base stay: see
+                    # EmergencyBatch.finalise; a discharge hour or a weekend move can end the
+                    # actual stay before the clinical one)
                     room = min(clinical, batch.base_los_list[i]) - self._step_down_min
+                    if los < clinical - 1e-9:  # moved to an earlier hour or day
+                        room = min(room, los - self._step_down_min)
                     early = min(self._step_down_days, room)
                     if early > 0:
                         step = self.env.timeout(los - early, value=(batch, i, early, value, where))
