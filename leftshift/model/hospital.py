@@ -307,7 +307,10 @@ class Hospital:
         self._hubs = [site[2] if len(site) > 2 else None for site in self.sites]
         #: home pools by the code patients carry (site x pools per site + specialty)
         self._homes = [pool for site in self.sites for pool in site[:2] if not pool.ring_fenced]
-        self.medical, self.surgical, self.hub = self._medicals[0], self._surgicals[0], self._hubs[0]
+        #: the home-pool code of each site's medical (or only) pool
+        self._medical_codes = [self._homes.index(pool) for pool in self._medicals]
+        #: the first site's medical and surgical pools (the only ones at one site)
+        self.medical, self.surgical = self._medicals[0], self._surgicals[0]
         for hub in self._hubs:  # the ring-fenced elective beds fill to the last bed
             if hub is not None:
                 hub.threshold_beds = float(hub.open_beds)
@@ -436,7 +439,7 @@ class Hospital:
             shares = [sum(p.core_beds for p in pools) for pools in self.sites]
             u = (i * 0.6180339887498949) % 1.0 * sum(shares)
             site = next(k for k, c in enumerate(itertools.accumulate(shares)) if u < c)
-        return self._homes.index(self._medicals[site])
+        return self._medical_codes[site]
 
     # -- pressure channels -------------------------------------------------------------------
     def delayed_before(self, t: float) -> list[int]:
