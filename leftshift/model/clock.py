@@ -7,6 +7,11 @@ import numpy as np
 DAYS_PER_YEAR = 365.25
 
 
+def weekday_of_day_zero(start_date: str) -> int:
+    """Day of the week of model day 0 (``run.start_date``), Monday 0 to Sunday 6."""
+    return dt.date.fromisoformat(start_date).weekday()
+
+
 class Calendar:
     """Month boundaries (in model days) for a run of ``n_months`` calendar months."""
 

@@ -9,7 +9,6 @@ same attributes and length of stay: common random numbers at the level of the pa
 actual rate exceeds the dominating one, the excess comes from a separate overflow stream.
 """
 
-import datetime as dt
 import math
 from typing import Any
 
@@ -20,7 +19,7 @@ from scipy import special
 from leftshift.config import Config, LengthOfStayConfig
 from leftshift.config.dimensions import N_COPD, N_HF, N_IMD
 from leftshift.config.validation import MIN_MEAN_WAIT_WEEKS  # floor on the mean wait read
-from leftshift.model.clock import DAYS_PER_YEAR
+from leftshift.model.clock import DAYS_PER_YEAR, weekday_of_day_zero
 from leftshift.model.follow_up import (
     PatientUniforms,
     expected_deaths_per_person_year,
@@ -97,7 +96,7 @@ class Demand:
         self.population = population
         self.streams = streams
         #: day of the week of model day 0 (Monday 0)
-        self._weekday_at_zero = dt.date.fromisoformat(cfg.run.start_date).weekday()
+        self._weekday_at_zero = weekday_of_day_zero(cfg.run.start_date)
         d, h, place = cfg.demand, cfg.hospital, cfg.place
         imd_shares = np.asarray(place.imd_shares)
         frail = frailty_shares(cfg.population)  # (age, frailty)

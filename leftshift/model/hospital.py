@@ -16,7 +16,6 @@ Capacity-pressure channels (MODEL.md section 3), each switched off by a zero par
 """
 
 import bisect
-import datetime as dt
 import functools
 import itertools
 import math
@@ -28,6 +27,7 @@ import simpy
 
 from leftshift.config import Config
 from leftshift.config.beds import split_beds
+from leftshift.model.clock import weekday_of_day_zero
 from leftshift.model.deaths import DeathRegister
 from leftshift.model.discharge import DischargeService, timeout_at
 from leftshift.model.invariants import InvariantError
@@ -320,14 +320,14 @@ class Hospital:
             pool.cleaned = functools.partial(self._cleaned, pool=pool)
         self._turnaround = h.bed_turnaround_hours / 24.0
         #: day of the week of model day 0 (Monday 0)
-        self._weekday_at_zero = dt.date.fromisoformat(cfg.run.start_date).weekday()
+        self._weekday_at_zero = weekday_of_day_zero(cfg.run.start_date)
         self._weekend_moved = h.weekend_discharges_moved
         #: each site's theatre cap on electives for each day of the week (None: beds only)
         cap = h.max_elective_admissions_per_day
         site_caps = (
             [cap] * len(self.sites)
             if cap is None or len(self.sites) == 1
-            else split_beds(cap, cfg.place.acute_site_shares or [1.0])
+            else split_beds(cap, self._site_shares)
         )
         self._elective_caps = [
             elective_caps_by_weekday(c, h.elective_weekday_weights) for c in site_caps
