@@ -28,6 +28,13 @@ QUICK_FIGURES = {"figure_formats": ["png"], "figure_dpi": 60}
 QUICK_FIGURE_ARGS = ("report.figure_formats=[png]", "report.figure_dpi=60")
 
 
+def pooled_sections() -> dict:
+    """``scenarios/hospital/pooled.yaml`` as config sections: the one-counter hospital."""
+    import yaml
+
+    return yaml.safe_load((ROOT / "scenarios" / "hospital" / "pooled.yaml").read_text())
+
+
 def small_config(**sections):
     """A small, short config for fast model runs; sections override keys by group."""
     base = {

@@ -161,7 +161,7 @@ class PlaceConfig(_Section):
         doc="extra beds opened while emergency patients board in ED; 0 switches escalation off",
     )
     escalation_bed_share: float | None = param(
-        None,
+        0.0278,
         source="calibration_exit_block",
         ge=0.0,
         le=0.2,
@@ -187,8 +187,8 @@ class PlaceConfig(_Section):
         doc="population share by IMD quintile, Q1 most deprived",
     )
     pool_bed_shares: list[float] = param(
-        [0.64, 0.36],
-        source="assumption_specialty_pools",
+        [0.57, 0.43],
+        source="calibration_exit_block",
         ge=0.0,
         le=1.0,
         length=2,
@@ -641,7 +641,7 @@ class DemandConfig(_Section):
         doc="emergency admission rate ratio, most vs least deprived quintile",
     )
     winter_peak_amplitude: float = param(
-        0.08,
+        0.04,
         source="assumption_winter_peak",
         ge=0.0,
         lt=1.0,
@@ -726,6 +726,13 @@ def _los(mean_days: float, cv: float) -> Any:
     )
 
 
+#: Jones 2022: admitted ED patients arrive 12/24/36/28% in the 6-hour blocks from midnight and
+#: the decision to admit comes about 3 hours later, so weights by hour of the decision
+DECISION_HOUR_WEIGHTS = (4.667,) * 3 + (2.0,) * 6 + (4.0,) * 6 + (6.0,) * 6 + (4.667,) * 3
+#: HSJ/Times FOI surveys: 17.6% of discharges before noon, 3.5% between 23:00 and 06:00
+DISCHARGE_HOUR_WEIGHTS = (0.5,) * 6 + (2.433,) * 6 + (7.445,) * 11 + (0.5,)
+
+
 @dataclass
 class HospitalConfig(_Section):
     """Acute G&A beds, ED boarding, the elective list and the capacity-pressure channels."""
@@ -760,7 +767,7 @@ class HospitalConfig(_Section):
         doc="emergency patients beyond this many boarders are diverted; null means no limit",
     )
     specialty_pools: bool = param(
-        False,
+        True,
         source="model_switch",
         doc="true splits the G&A beds into a medical and a surgical pool (place.pool_bed_shares):"
         " a patient boards in ED when the home pool is full, even with beds free in the other;"
@@ -775,7 +782,7 @@ class HospitalConfig(_Section):
         " heart failure) whose home pool is surgical",
     )
     outlying: bool = param(
-        False,
+        True,
         source="model_switch",
         doc="with specialty pools: a patient whose home pool is full takes a free bed of another"
         " pool as an outlier (up to hospital.outlier_max_share of that pool's beds) instead of"
@@ -808,7 +815,7 @@ class HospitalConfig(_Section):
         " usual rule; putting 'elective' first protects elective work at the cost of ED waits",
     )
     bed_turnaround_hours: float = param(
-        0.0,
+        4.0,
         source="nuffield_2016_patient_flow",
         ge=0.0,
         le=48.0,
@@ -816,7 +823,7 @@ class HospitalConfig(_Section):
         " (it counts as empty in the midnight census); 0 hands it on at once",
     )
     decision_hour_weights: list[float] | None = param(
-        None,
+        list(DECISION_HOUR_WEIGHTS),
         source="jones_2022_arrival_hours",
         gt=0.0,
         le=1_000.0,
@@ -825,7 +832,7 @@ class HospitalConfig(_Section):
         " decisions to admit; null spreads them evenly over the day",
     )
     decision_weekday_weights: list[float] | None = param(
-        None,
+        [1.0, 1.0, 1.0, 1.0, 1.0, 0.777, 0.777],
         source="mohammed_2012_weekend",
         gt=0.0,
         le=1_000.0,
@@ -846,7 +853,7 @@ class HospitalConfig(_Section):
         " any other day is limited by beds only; null admits electives every day",
     )
     weekend_discharges_moved: float = param(
-        0.0,
+        0.5,
         source="weekend_discharges_ottawa",
         ge=0.0,
         lt=1.0,
@@ -856,7 +863,7 @@ class HospitalConfig(_Section):
         " stay is unchanged; 0 discharges every day alike",
     )
     escalation_open_boarder_share: float | None = param(
-        None,
+        0.0974,
         source="calibration_exit_block",
         gt=0.0,
         le=1.0,
@@ -877,7 +884,7 @@ class HospitalConfig(_Section):
         doc="start with the expected emergency census in bed (false starts the hospital empty)",
     )
     discharge_hour_weights: list[float] | None = param(
-        None,
+        list(DISCHARGE_HOUR_WEIGHTS),
         source="discharge_hours_foi",
         gt=0.0,
         le=1_000.0,
@@ -888,7 +895,7 @@ class HospitalConfig(_Section):
         " hospital.discharge_window_hours (set that to null when using this)",
     )
     discharge_window_hours: list[float] | None = param(
-        [8.0, 20.0],
+        None,
         source="assumption_discharge_window",
         ge=0.0,
         le=24.0,

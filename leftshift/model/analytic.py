@@ -5,6 +5,20 @@ from typing import Any
 from leftshift.config import Config, load
 from leftshift.config.dimensions import N_AGE
 
+#: the hospital as one pooled counter that admits and discharges at any hour: no specialty
+#: pools or outliers, no turnaround, no hour or weekday profiles, no escalation beds
+ONE_POOL_ANY_HOUR: dict[str, Any] = {
+    "specialty_pools": False,
+    "outlying": False,
+    "bed_turnaround_hours": 0.0,
+    "decision_hour_weights": None,
+    "decision_weekday_weights": None,
+    "weekend_discharges_moved": 0.0,
+    "escalation_open_boarder_share": None,
+    "discharge_hour_weights": None,
+    "discharge_window_hours": None,
+}
+
 
 def queue_only_config(
     beds: int,
@@ -16,14 +30,19 @@ def queue_only_config(
 ) -> Config:
     """An M/M/c hospital: constant Poisson arrivals, exponential stays, no electives.
 
-    No seasonality, no pressure channels, a frozen population, discharges at any hour (and, by
-    default, no delayed discharges). With
+    One pooled counter (:data:`ONE_POOL_ANY_HOUR`), no seasonality, no pressure channels, a
+    frozen population, discharges at any hour (and, by default, no delayed discharges). With
     ``max_ed_boarders=0`` it is an Erlang loss system. ``hospital`` and ``run`` override keys.
     """
     los = {"distribution": "exponential", "mean_days": mean_los, "cv": 1.0}
     return load(
         {
-            "place": {"name": "queue", "population": population, "general_acute_beds": beds},
+            "place": {
+                "name": "queue",
+                "population": population,
+                "general_acute_beds": beds,
+                "escalation_bed_share": None,
+            },
             "population": {"static": True},
             "social_care": {"delayed_discharges": False},
             "demand": {
@@ -40,7 +59,7 @@ def queue_only_config(
                 "routine_emergency_los": los,
                 "complex_emergency_los": los,
                 "frailty_los_multiplier": [1.0, 1.0, 1.0, 1.0],
-                "discharge_window_hours": None,
+                **ONE_POOL_ANY_HOUR,
                 "discharge_pressure_slope": 0.0,
                 "saturation_slope": 0.0,
                 "admission_threshold_sensitivity": 0.0,
