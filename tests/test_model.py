@@ -9,6 +9,7 @@ import leftshift
 from leftshift.analysis.experiment import run_experiment
 from leftshift.config import load
 from leftshift.model import metrics, simulate
+from leftshift.model.frames import by_month
 from leftshift.model.hospital import Hospital, WaitingList
 from leftshift.model.invariants import InvariantError
 from leftshift.model.population import Population
@@ -24,15 +25,27 @@ def calibration_runs():
 
 
 def test_calibration_of_default_place(calibration_runs):
-    """Targets from ../shared/evidence/parameters.md (the issue's calibration list)."""
+    """Targets from ../shared/evidence/parameters.md (the issue's calibration list), and issue
+    16's exit block (docs/validation.md, "Exit block"), each seed: midnight occupancy 90-96%
+    (KH03 counts at midnight); 4h+ 25-45% and 12h+ 5-12% of admissions via ED from decision
+    to admit; a winter peak in both."""
     for out in calibration_runs.outputs:
         s = out.summary
         assert 0.90 <= s["mean_occupancy"] <= 0.96
+        assert 0.90 <= s["mean_occupancy_midnight"] <= 0.96
+        assert 0.25 <= s["ed_waits_4h_plus_share"] <= 0.45
+        assert 0.05 <= s["ed_waits_12h_plus_share"] <= 0.12
         assert 85 <= s["emergency_admissions_per_1000_per_year"] <= 105
         assert 560 <= s["bed_days_per_1000_per_year"] <= 690
         assert s["waiting_list_year_1"] > 0
         assert 0.5 <= s["waiting_list_final_year"] / s["waiting_list_year_1"] <= 1.5
         assert 0.40 <= s["waiting_list_18wk_share"] <= 0.80
+        wide = by_month(out.monthly)
+        month = out.monthly.drop_duplicates("month").set_index("month")["period_start"]
+        winter = np.isin(month.loc[wide.index].dt.month.to_numpy(), [12, 1, 2])
+        for waits in (metrics.ED_WAITS_4H_PLUS, metrics.ED_WAITS_12H_PLUS):
+            share = wide[waits] / wide[metrics.ADMISSIONS_VIA_ED]
+            assert share[winter].mean() > share[~winter].mean()
 
 
 def test_delayed_discharges_calibration_of_default_place(calibration_runs):
