@@ -13,8 +13,9 @@
 4. Peak memory of the command a strategist runs for an ICB experiment,
    ``leftshift place=icb experiment=vw_national_ambition`` (two arms, 10 years, figures and
    tables written), in its own process.
-5. The default place with ``hospital=constrained`` (specialty pools, outlying, hours of the
-   day, bed turnaround) against the same place's one pool: seconds per replication, ratio.
+5. The default place (its hospital is the constrained one: specialty pools, outlying, hours of
+   the day, bed turnaround) against the same place with ``hospital=pooled`` (one pooled
+   counter): seconds per replication, ratio.
 
 ``--quick`` (under 2 minutes on a normal day): sections 1 and 2 only, without Ciw, on three
 place sizes (50k, default, 600k; no ICB), each process warmed on a one-year small place
@@ -225,13 +226,14 @@ def slope(rows: list[dict]) -> float:
 
 
 def bed_pools() -> dict:
-    """The default scenario on the default place with hospital=constrained, against one pool."""
+    """The default scenario on the default place (the constrained hospital) against the same
+    place with hospital=pooled (one pooled counter)."""
     import yaml
 
-    constrained = yaml.safe_load((ROOT / "scenarios/hospital/constrained.yaml").read_text())
-    place = {**PLACES["default"], **constrained.pop("place", {})}
-    one = measure("default", 1)
-    pools = measure(place, 1, constrained)
+    pooled = yaml.safe_load((ROOT / "scenarios/hospital/pooled.yaml").read_text())
+    place = {**PLACES["default"], **pooled.pop("place", {})}
+    one = measure(place, 1, pooled)
+    pools = measure("default", 1)
     ratio = pools["cpu_seconds"] / one["cpu_seconds"]
     print(
         f"  one pool {one['seconds']:6.1f} s ({one['cpu_seconds']:.1f} CPU),"
@@ -411,7 +413,7 @@ def main() -> None:
         out["experiment"] = exp
 
     if "pools" not in args.skip:
-        print("default place, hospital=constrained against one pool (fresh process each):")
+        print("default place, constrained hospital against hospital=pooled (fresh process each):")
         out["bed_pools"] = bed_pools()
 
     if "memory" not in args.skip:

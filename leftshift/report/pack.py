@@ -816,6 +816,35 @@ def pages(run: Run) -> list[Page]:
     ]
 
 
+def hospital_assumption(hospital: dict) -> str:
+    """How the run's hospital holds its beds and limits its theatres, in one sentence."""
+    if not hospital.get("specialty_pools", True):
+        return (
+            "The hospital's general and acute beds are one pooled counter (hospital=pooled),"
+            " so A&E exit block is understated at high occupancy; the default hospital splits"
+            " them into medical and surgical pools."
+        )
+    if hospital.get("outlying", True):
+        share = hospital.get("outlier_max_share", 0.1)
+        pools = (
+            "General and acute beds are split into medical and surgical pools at each site;"
+            " a patient whose pool is full waits in A&E or, while the other pool has room,"
+            f" outlies there (up to {share:.0%} of its beds) and stays longer."
+        )
+    else:
+        pools = (
+            "General and acute beds are split into medical and surgical pools at each site;"
+            " a patient whose pool is full waits in A&E (no outlying)."
+        )
+    cap = hospital.get("max_elective_admissions_per_day")
+    theatres = (
+        f" Theatre sessions limit ordinary electives to {cap} a day (an assumption)."
+        if cap
+        else " Theatre sessions are not limited: free beds alone limit elective admissions."
+    )
+    return pools + theatres
+
+
 def assumptions(run: Run) -> list[str]:
     """What the model assumes and leaves out, with this run's settings where they matter."""
     cfg = run.config
@@ -825,14 +854,7 @@ def assumptions(run: Run) -> list[str]:
         "Hospital activity follows capacity: emergency demand avoided frees beds that boarded"
         " A&E patients, looser admission and discharge thresholds and the elective list fill"
         " again. Cash is released only where beds close.",
-        (
-            "The hospital's general and acute beds are one pooled counter with no theatre"
-            " limit, so A&E exit block is understated at high occupancy (run with"
-            " hospital.specialty_pools=true to see it with specialty pools)."
-            if not hospital.get("specialty_pools", False)
-            else "General and acute beds are split into medical and surgical pools; patients"
-            " do not outlie into the other pool, and theatres are not limited."
-        ),
+        hospital_assumption(hospital),
         elective_assumption(cfg.get("outcomes", {})),
         (
             "The population is held stationary (births equal deaths, prevalence constant):"
