@@ -9,13 +9,16 @@ import simpy
 from leftshift.config import ConfigError, load
 from leftshift.config.beds import split_beds
 from leftshift.model import metrics, simulate
+from leftshift.model.analytic import ONE_POOL_ANY_HOUR
 from leftshift.model.frames import by_month
 from leftshift.model.hospital import Hospital, WaitingList, pool_beds, site_pools
 from leftshift.model.records import ADMITTED, EmergencyBatch, ReferralBatch
-from tests.helpers import small_config
+from tests.helpers import pooled_sections, small_config
 
+#: the hand-computed cases' hospital: two pools, no outlying, no escalation beds, no
+#: turnaround, decisions and discharges at any hour of any day, no pressure channels
 HAND = {
-    "discharge_window_hours": None,
+    **ONE_POOL_ANY_HOUR,
     "discharge_pressure_slope": 0.0,
     "saturation_slope": 0.0,
     "admission_threshold_sensitivity": 0.0,
@@ -29,7 +32,12 @@ def _pooled(beds=2, shares=(0.5, 0.5), base=HAND, place=None, **hospital):
     ``hospital`` overrides (and ``place`` ones); with its environment and list."""
     cfg = load(
         {
-            "place": {"general_acute_beds": beds, "pool_bed_shares": list(shares), **(place or {})},
+            "place": {
+                "general_acute_beds": beds,
+                "pool_bed_shares": list(shares),
+                "escalation_bed_share": None,  # place.escalation_beds (0): none
+                **(place or {}),
+            },
             "hospital": {**base, **hospital},
         }
     )
@@ -73,15 +81,21 @@ def test_split_beds_adds_up_by_largest_remainder():
 
 @pytest.mark.unit
 def test_one_pool_unless_specialty_pools_and_escalation_beds_are_medical():
-    cfg = load({"place": {"general_acute_beds": 100, "escalation_beds": 5}})
+    place = {
+        "general_acute_beds": 100,
+        "escalation_beds": 5,
+        "escalation_bed_share": None,
+        "pool_bed_shares": [0.64, 0.36],
+    }
+    cfg = load({"place": place, "hospital": {"specialty_pools": False, "outlying": False}})
     assert pool_beds(cfg) == [("all", 100, 5)]
-    on = load(
-        {
-            "place": {"general_acute_beds": 100, "escalation_beds": 5},
-            "hospital": {"specialty_pools": True},
-        }
-    )
+    on = load({"place": place, "hospital": {"specialty_pools": True}})
     assert pool_beds(on) == [("medical", 64, 5), ("surgical", 36, 0)]
+    # the default: pools, and escalation beds as a share of the beds (2.78 -> 3)
+    assert pool_beds(load({"place": {"general_acute_beds": 100}})) == [
+        ("medical", 57, 3),
+        ("surgical", 43, 0),
+    ]
 
 
 @pytest.mark.unit
@@ -138,12 +152,15 @@ def test_a_surgical_emergency_goes_before_the_elective_list():
             "place.pool_bed_shares",
         ),
         ({"hospital": {"emergency_surgical_share": 1.5}}, "hospital.emergency_surgical_share"),
-        ({"hospital": {"outlying": True}}, "hospital.outlying"),
+        ({"hospital": {"specialty_pools": False, "outlying": True}}, "hospital.outlying"),
         ({"hospital": {"outlier_max_share": -0.1}}, "hospital.outlier_max_share"),
         ({"hospital": {"outlier_stay_multiplier": 0.5}}, "hospital.outlier_stay_multiplier"),
         ({"hospital": {"decision_hour_weights": [1.0] * 23}}, "hospital.decision_hour_weights"),
         ({"hospital": {"discharge_hour_weights": [0.0] * 24}}, "hospital.discharge_hour_weights"),
-        ({"hospital": {"discharge_hour_weights": [1.0] * 24}}, "hospital.discharge_hour_weights"),
+        (
+            {"hospital": {"discharge_hour_weights": [1.0] * 24, "discharge_window_hours": [8, 20]}},
+            "hospital.discharge_hour_weights",
+        ),
         ({"hospital": {"bed_turnaround_hours": -1.0}}, "hospital.bed_turnaround_hours"),
         (
             {"hospital": {"decision_weekday_weights": [1.0] * 6}},
@@ -172,6 +189,7 @@ def test_a_surgical_emergency_goes_before_the_elective_list():
             {
                 "place": {  # fine at one site (35 < 36); a site gets 18 of 18 surgical
                     "general_acute_beds": 101,
+                    "pool_bed_shares": [0.64, 0.36],
                     "ring_fenced_elective_beds": 35,
                     "acute_site_shares": [0.5, 0.5],
                 },
@@ -179,7 +197,13 @@ def test_a_surgical_emergency_goes_before_the_elective_list():
             },
             "place.ring_fenced_elective_beds",
         ),
-        ({"place": {"ring_fenced_elective_beds": 5}}, "place.ring_fenced_elective_beds"),
+        (  # a hub needs specialty pools
+            {
+                "place": {"ring_fenced_elective_beds": 5},
+                "hospital": {"specialty_pools": False, "outlying": False},
+            },
+            "place.ring_fenced_elective_beds",
+        ),
         ({"hospital": {"bed_offer_order": ["boarder", "elective"]}}, "hospital.bed_offer_order"),
         (
             {"hospital": {"bed_offer_order": ["boarder", "boarder", "outlier", "elective"]}},
@@ -187,7 +211,11 @@ def test_a_surgical_emergency_goes_before_the_elective_list():
         ),
         (
             {
-                "place": {"general_acute_beds": 100, "ring_fenced_elective_beds": 36},
+                "place": {
+                    "general_acute_beds": 100,
+                    "pool_bed_shares": [0.64, 0.36],
+                    "ring_fenced_elective_beds": 36,
+                },
                 "hospital": {"specialty_pools": True},
             },
             "place.ring_fenced_elective_beds",
@@ -201,11 +229,18 @@ def test_bad_pools_are_named_before_anything_runs(overrides, key):
 
 @pytest.mark.integration
 def test_specialty_pools_make_exit_block_that_one_pool_hides():
-    """The same beds, split into medical and surgical pools: trolley waits appear."""
+    """The same beds, split into medical and surgical pools: trolley waits appear.
+
+    On the one-counter hospital (hospital=pooled: no escalation beds, turnaround or profiles)
+    with the pool split and winter peak it was written for: pools and outlying are the only
+    differences between the three runs."""
     waits = {}
+    pooled = pooled_sections()
     for pools, outlying in ((False, False), (True, False), (True, True)):
         cfg = small_config(
-            hospital={"specialty_pools": pools, "outlying": outlying},
+            hospital={**pooled["hospital"], "specialty_pools": pools, "outlying": outlying},
+            place={**pooled["place"], "pool_bed_shares": [0.64, 0.36]},
+            demand={"winter_peak_amplitude": 0.08},
             run={"horizon_years": 1, "warmup_months": 3},
         )
         wide = by_month(simulate(cfg, 11).monthly)
@@ -427,6 +462,7 @@ def test_sites_split_beds_escalation_and_hub_and_each_site_has_its_pools():
             "place": {
                 "general_acute_beds": 2_700,
                 "escalation_beds": 10,
+                "escalation_bed_share": None,
                 "ring_fenced_elective_beds": 30,
                 "pool_bed_shares": [0.6, 0.4],
                 "acute_site_shares": [0.5, 0.3, 0.2],
@@ -441,8 +477,18 @@ def test_sites_split_beds_escalation_and_hub_and_each_site_has_its_pools():
     assert [site[2][1] for site in sites] == [15, 9, 6]  # hub beds
     assert sites[0][:2] == [("medical", 810, 5), ("surgical", 525, 0)]
     assert sum(c for _, c, _ in pool_beds(cfg)) == 2_700
-    one = load({"place": {"general_acute_beds": 100, "acute_site_shares": [0.5, 0.5]}})
-    assert site_pools(one) == [[("all", 50, 0)], [("all", 50, 0)]]
+    one = load(
+        {
+            "place": {
+                "general_acute_beds": 100,
+                "escalation_beds": 2,
+                "escalation_bed_share": None,
+                "acute_site_shares": [0.5, 0.5],
+            },
+            "hospital": {"specialty_pools": False, "outlying": False},
+        }
+    )
+    assert site_pools(one) == [[("all", 50, 1)], [("all", 50, 1)]]
 
 
 @pytest.mark.integration

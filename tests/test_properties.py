@@ -8,6 +8,8 @@ from hypothesis import strategies as st
 
 from leftshift.config import load
 from leftshift.model import simulate
+from leftshift.model.hospital import pool_beds
+from tests.helpers import pooled_sections
 
 pytestmark = pytest.mark.integration
 
@@ -22,16 +24,75 @@ stay = st.fixed_dictionaries(
 )
 
 
+#: a drawn value meaning "leave the key out": the schema's default (the constrained hospital)
+DEFAULT = "default"
+
+
+def _or_default(strategy):
+    return st.one_of(st.just(DEFAULT), strategy)
+
+
+def _weights(n, low=0.1, high=10.0):
+    return st.lists(st.floats(low, high), min_size=n, max_size=n)
+
+
+#: the constrained hospital's keys, each at its default or drawn (with specialty_pools drawn)
+MIXED = {
+    "bed_turnaround_hours": st.floats(0.0, 24.0),
+    "decision_hour_weights": st.one_of(st.none(), _weights(24)),
+    "decision_weekday_weights": st.one_of(st.none(), _weights(7, high=2.0)),
+    "weekend_discharges_moved": st.floats(0.0, 0.95),
+    "escalation_open_boarder_share": st.one_of(st.none(), st.floats(0.01, 1.0)),
+    "outlier_max_share": shares,
+    "outlier_stay_multiplier": st.floats(1.0, 3.0),
+    "emergency_surgical_share": shares,
+}
+
+
+@st.composite
+def discharge_window(draw):
+    start = draw(st.floats(0.0, 20.0))
+    return [start, min(24.0, start + draw(st.floats(1.0, 12.0)))]
+
+
+@st.composite
+def hospital_rules(draw):
+    """The constrained hospital (the defaults), the one-counter one (hospital=pooled, with any
+    discharge window or none) or a mix: pools, outlying and each key of :data:`MIXED`."""
+    kind = draw(st.sampled_from(["constrained", "pooled", "mixed"]))
+    if kind == "constrained":
+        return {}
+    if kind == "pooled":
+        window = draw(st.one_of(st.none(), discharge_window()))
+        return {**pooled_sections()["hospital"], "discharge_window_hours": window}
+    pools = draw(st.booleans())
+    rules = {"specialty_pools": pools, "outlying": pools and draw(st.booleans())}
+    for key, strategy in MIXED.items():
+        value = draw(_or_default(strategy))
+        if value != DEFAULT:
+            rules[key] = value
+    timing = draw(st.sampled_from(["profile", "drawn profile", "window", "any hour"]))
+    if timing == "drawn profile":
+        rules["discharge_hour_weights"] = draw(_weights(24))
+    elif timing != "profile":
+        rules["discharge_hour_weights"] = None
+        rules["discharge_window_hours"] = draw(discharge_window()) if timing == "window" else None
+    return rules
+
+
 @st.composite
 def configs(draw):
     population = draw(st.integers(1_000, 20_000))
-    beds = draw(st.integers(1, max(2, population // 300)))
-    window_start = draw(st.floats(0.0, 20.0))
+    rules = draw(hospital_rules())
+    pools = rules.get("specialty_pools", True)  # two pools need a bed each
+    beds = draw(st.integers(2 if pools else 1, max(2, population // 300)))
+    escalation_share = draw(_or_default(st.one_of(st.none(), st.floats(0.0, 0.2))))
     return {
         "place": {
             "population": population,
             "general_acute_beds": beds,
-            "escalation_beds": draw(st.integers(0, 5)),
+            "escalation_beds": draw(st.integers(0, 5)),  # used when the share is None
+            **({} if escalation_share == DEFAULT else {"escalation_bed_share": escalation_share}),
         },
         "population": {
             "static": draw(st.booleans()),
@@ -58,12 +119,7 @@ def configs(draw):
             "max_elective_admissions_per_day": draw(st.one_of(st.none(), st.integers(0, 20))),
             "escalation_open_boarders": draw(st.integers(1, 10)),
             "initial_census": draw(st.booleans()),
-            "discharge_window_hours": draw(
-                st.one_of(
-                    st.none(),
-                    st.just([window_start, min(24.0, window_start + draw(st.floats(1.0, 12.0)))]),
-                )
-            ),
+            **rules,
             "routine_emergency_los": draw(stay),
             "complex_emergency_los": draw(stay),
             "routine_elective_los": draw(stay),
@@ -101,9 +157,8 @@ def check_run(overrides, seed):
     wide = res.monthly.pivot(index="month", columns="metric", values="value")
     assert (wide["occupied_beds"] <= wide["open_beds"] + 1e-9).all()
     assert (wide["open_beds"] >= cfg.place.general_acute_beds - 1e-9).all()
-    assert (
-        wide["open_beds"] <= cfg.place.general_acute_beds + cfg.place.escalation_beds + 1e-9
-    ).all()
+    escalation_beds = sum(escalation for _, _, escalation in pool_beds(cfg))
+    assert (wide["open_beds"] <= cfg.place.general_acute_beds + escalation_beds + 1e-9).all()
     for metric in ("bed_days", "waiting_list_size", "ed_boarding_hours", "admissions_elective"):
         assert (wide[metric] >= -1e-6).all(), metric
     ep = res.episodes

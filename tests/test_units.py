@@ -7,6 +7,7 @@ from scipy import stats
 
 from leftshift.analysis.intervals import row_half_widths, t_half_width, t_interval
 from leftshift.config import LengthOfStayConfig, load
+from leftshift.model.analytic import ONE_POOL_ANY_HOUR
 from leftshift.model.clock import Calendar
 from leftshift.model.demand import Demand, deprivation_gradient, los_quantile
 from leftshift.model.frames import counts_in_bins, instant_occupancy, interval_mass
@@ -187,7 +188,7 @@ def _hospital(**hospital):
 
 
 def test_discharge_window_defers_night_discharges_in_order():
-    h = _hospital(discharge_window_hours=[8.0, 20.0])
+    h = _hospital(**{**ONE_POOL_ANY_HOUR, "discharge_window_hours": [8.0, 20.0]})
     noon, night1, night2, early = 3.5, 3.0 + 21 / 24, 3.0 + 23 / 24, 4.0 + 2 / 24
     assert h.discharge_time(noon) == noon
     out = [h.discharge_time(t) for t in (night1, night2, early)]

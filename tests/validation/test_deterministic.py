@@ -6,6 +6,7 @@ import pytest
 import simpy
 
 from leftshift.config import load
+from leftshift.model.analytic import ONE_POOL_ANY_HOUR
 from leftshift.model.hospital import Hospital, WaitingList
 from leftshift.model.records import ADMITTED, DECLINED, EmergencyBatch, ReferralBatch
 
@@ -13,11 +14,13 @@ pytestmark = pytest.mark.unit
 
 
 def build(beds=2, threshold=1.0):
+    """One pool of ``beds`` (no escalation beds, no turnaround), decisions and discharges at
+    any hour of any day, no pressure channels: the allocation rules alone."""
     cfg = load(
         {
-            "place": {"general_acute_beds": beds},
+            "place": {"general_acute_beds": beds, "escalation_bed_share": None},
             "hospital": {
-                "discharge_window_hours": None,
+                **ONE_POOL_ANY_HOUR,
                 "discharge_pressure_slope": 0.0,
                 "saturation_slope": 0.0,
                 "admission_threshold_sensitivity": 0.0,
