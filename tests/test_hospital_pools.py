@@ -24,6 +24,7 @@ HAND = {
     "admission_threshold_sensitivity": 0.0,
     "elective_threshold": 1.0,
     "specialty_pools": True,
+    "pressure_boarder_share": None,
 }
 
 
@@ -299,6 +300,35 @@ def test_outliers_fill_no_more_than_their_share_of_a_pool():
     env.run(until=1.0)
     assert (hospital.medical.occupied, hospital.surgical.occupied) == (1, 1)
     assert len(hospital.medical.boarders) == 1
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("pressure", [None, 1.0])
+def test_under_pressure_outliers_may_take_more_of_the_other_pool(pressure):
+    # 1 medical, 2 surgical beds; outliers may hold 0.5 x 2 = 1 surgical bed, or all 2 while
+    # the medical pool has 1 x 1 = 1 boarder (pressure share 1.0). Medical emergencies at 0,
+    # 0.1, 0.2 (5 days): the first takes the medical bed, the second a surgical bed as an
+    # outlier; the third boards, which is the pressure count: it takes the last surgical bed
+    # at once (0.2). Without the rule it boards until the medical bed frees at 5.0.
+    env, _, hospital = _pooled(
+        3,
+        (1 / 3, 2 / 3),
+        base=OUTLYING,
+        outlier_max_share=0.5,
+        outlier_max_share_under_pressure=1.0,
+        pressure_boarder_share=pressure,
+    )
+    batch = _emergencies([0.0, 0.1, 0.2], [5.0, 5.0, 5.0], [0, 0, 0])
+    env.process(hospital.emergency_arrivals(batch))
+    env.run(until=10.0)
+    batch.finalise()
+    if pressure is None:
+        np.testing.assert_allclose(batch.bed_start, [0.0, 0.1, 5.0])
+        assert batch.outlier.tolist() == [False, True, False]
+    else:
+        np.testing.assert_allclose(batch.bed_start, [0.0, 0.1, 0.2])
+        assert batch.outlier.tolist() == [False, True, True]
+    hospital.check_end()
 
 
 @pytest.mark.unit

@@ -797,6 +797,24 @@ class HospitalConfig(_Section):
         doc="with outlying: the largest share of a pool's open beds that outliers from other"
         " pools may hold",
     )
+    outlier_max_share_under_pressure: float = param(
+        0.5,
+        source="assumption_outlying_under_pressure",
+        ge=0.0,
+        le=1.0,
+        doc="with outlying: while the patients boarding for a pool number at least"
+        " hospital.pressure_boarder_share of its core beds, its outliers may hold up to this"
+        " share of another pool's open beds at the site instead of hospital.outlier_max_share:"
+        " the other specialty gives up beds, and so electives, to it",
+    )
+    pressure_boarder_share: float | None = param(
+        0.2,
+        source="assumption_outlying_under_pressure",
+        gt=0.0,
+        le=10.0,
+        doc="boarders for a pool, as a share of its core beds (rounded, at least 1), from"
+        " which hospital.outlier_max_share_under_pressure applies; null never applies it",
+    )
     outlier_stay_multiplier: float = param(
         1.1,
         source="assumption_outlying",

@@ -155,6 +155,7 @@ class Pool:
         "ring_fenced",
         "site",
         "escalation_trigger",
+        "pressure_trigger",
     )
 
     def __init__(self, name: str, core_beds: int, escalation_beds: int, threshold: float):
@@ -182,6 +183,8 @@ class Pool:
         self.site = 0
         #: boarders for this pool that open its escalation beds (set by the hospital)
         self.escalation_trigger = 1
+        #: boarders from which this pool's outliers may take more of another pool's beds
+        self.pressure_trigger: float = math.inf
 
     @property
     def target_beds(self) -> int:
@@ -299,6 +302,11 @@ class Hospital:
                 if share is None
                 else max(1, math.floor(share * pool.core_beds + 0.5))
             )
+        if h.pressure_boarder_share is not None:
+            for pool in self.pools:
+                pool.pressure_trigger = max(
+                    1, math.floor(h.pressure_boarder_share * pool.core_beds + 0.5)
+                )
         self._site_shares = list(cfg.place.acute_site_shares or [1.0])
         self._pool_shares = list(cfg.place.pool_bed_shares)
         #: each site's medical (or only) pool, its surgical (or only) pool, its hub or None
@@ -355,6 +363,8 @@ class Hospital:
         #: outlying between pools (needs more than one pool)
         self.outlying = h.outlying and len(self.pools) > 1
         self._outlier_share = h.outlier_max_share
+        #: the cap while another pool of the site has its pressure count of boarders
+        self._outlier_share_pressure = max(h.outlier_max_share, h.outlier_max_share_under_pressure)
         self._outlier_stay = h.outlier_stay_multiplier
         self.repatriations = 0
         #: (time, beds) of each ward closure decided (its beds close as they fall empty)
@@ -517,6 +527,8 @@ class Hospital:
                 self._set_open_beds(pool, pool.target_beds)
             while pool.boarders and pool.occupied + pool.cleaning < pool.open_beds:
                 self._admit_boarder(pool)
+        if self.outlying and len(pool.boarders) == pool.pressure_trigger:
+            self._pressure_reached(pool)
 
     def _dies_outside(self, batch: EmergencyBatch, i: int) -> None:
         """A patient who was going to die still dies when not admitted, now and out of hospital.
@@ -544,8 +556,25 @@ class Hospital:
             not pool.ring_fenced
             and not pool.boarders
             and pool.occupied + pool.cleaning < pool.open_beds
-            and pool.outliers_in < self._outlier_share * pool.open_beds
+            and pool.outliers_in < self._outlier_cap(pool) * pool.open_beds
         )
+
+    def _outlier_cap(self, pool: Pool) -> float:
+        """The share of ``pool``'s open beds outliers may hold now: while another pool of its
+        site has its pressure count of boarders (hospital.pressure_boarder_share of its core
+        beds), the larger hospital.outlier_max_share_under_pressure."""
+        for other in self.sites[pool.site]:
+            if other is not pool and len(other.boarders) >= other.pressure_trigger:
+                return self._outlier_share_pressure
+        return self._outlier_share
+
+    def _pressure_reached(self, pool: Pool) -> None:
+        """``pool``'s boarders have just reached its pressure count: the other pools of its
+        site offer their free beds (up to the larger cap) to the longest-waiting boarders."""
+        for other in self.sites[pool.site]:
+            if other is not pool:
+                while self._take_outlier(other):
+                    pass
 
     def _takes_elective_outlier(self, pool: Pool) -> bool:
         return (
