@@ -560,17 +560,23 @@ class Hospital:
         )
 
     def _outlier_cap(self, pool: Pool) -> float:
-        """The share of ``pool``'s open beds outliers may hold now: while another pool of its
-        site has its pressure count of boarders (hospital.pressure_boarder_share of its core
-        beds), the larger hospital.outlier_max_share_under_pressure."""
+        """The share of ``pool``'s open beds outliers may hold now.
+
+        While another pool of its site has its pressure count of boarders
+        (hospital.pressure_boarder_share of its core beds), the larger
+        hospital.outlier_max_share_under_pressure.
+        """
         for other in self.sites[pool.site]:
             if other is not pool and len(other.boarders) >= other.pressure_trigger:
                 return self._outlier_share_pressure
         return self._outlier_share
 
     def _pressure_reached(self, pool: Pool) -> None:
-        """``pool``'s boarders have just reached its pressure count: the other pools of its
-        site offer their free beds (up to the larger cap) to the longest-waiting boarders."""
+        """``pool``'s boarders have just reached its pressure count.
+
+        The other pools of its site offer their free beds (up to the larger cap) to the
+        longest-waiting boarders.
+        """
         for other in self.sites[pool.site]:
             if other is not pool:
                 while self._take_outlier(other):
