@@ -671,6 +671,17 @@ class DemandConfig(_Section):
         le=10.0,
         doc="planned admission rate ratio, most vs least deprived quintile",
     )
+    day_cases_per_1000_by_age: list[float] = param(
+        [37.0, 81.0, 176.0, 265.0, 278.0, 162.0],
+        source="calibration_day_cases",
+        ge=0.0,
+        le=5000.0,
+        length=N_AGE,
+        unit="elective day cases per 1,000 person-years",
+        doc="planned admissions treated and discharged the same day: a count a month, no"
+        " overnight bed, no waiting list and no theatre cap (docs/model.md, 'Day cases');"
+        " scaled by IMD quintile with demand.deprivation_elective_ratio_q1_to_q5",
+    )
     urgent_share: float = param(
         0.2,
         source="assumption_urgency",
@@ -1483,6 +1494,15 @@ class TariffConfig(_Section):
     excess_bed_day_gbp: float = cost(
         273.0, "2012/13", source="pbr_2012_excess_bed_day", le=100_000.0, unit="GBP a day"
     )
+    day_case_gbp: float = cost(
+        738.0,
+        "2016/17",
+        source="reference_costs_2016_17_day_case",
+        le=1_000_000.0,
+        unit="GBP a day case",
+        doc="paid for each day case under every payment rule (the fixed and block payments"
+        " per head were set for overnight care only); the price is the average cost",
+    )
 
 
 @dataclass
@@ -1546,6 +1566,13 @@ class FinanceConfig(_Section):
         source="ncc_2021_bed_day",
         le=100_000.0,
         unit="GBP a day of an elective stay on top of the bed-day cost (theatres, implants)",
+    )
+    day_case_cost_gbp: float = cost(
+        738.0,
+        "2016/17",
+        source="reference_costs_2016_17_day_case",
+        le=1_000_000.0,
+        unit="GBP a day case (a variable cost: no overnight bed)",
     )
     payment_rule: str = param(
         "aligned",

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import special
+from scipy import special, stats
 
 from leftshift.config import Config, LengthOfStayConfig
 from leftshift.config.dimensions import N_COPD, N_HF, N_IMD
@@ -156,6 +156,12 @@ class Demand:
         dep_el = deprivation_gradient(d.deprivation_elective_ratio_q1_to_q5, imd_shares)
         self.referral_rate = (
             np.asarray(d.elective_referrals_per_1000_by_age)[:, None, None, None, None]
+            / 1000.0
+            * dep_el[None, :, None, None, None]
+        ) * np.ones(SHAPE)
+        #: elective day cases per person-year by cell: same-day planned care, outside the list
+        self.day_case_rate = (
+            np.asarray(d.day_cases_per_1000_by_age)[:, None, None, None, None]
             / 1000.0
             * dep_el[None, :, None, None, None]
         ) * np.ones(SHAPE)
@@ -699,6 +705,19 @@ class Demand:
             "elective_referrals", ref, actual, start, end
         )
         return self._referrals(times, cells, kept, "elective_case", "elective_los")
+
+    def day_case_count(self, month: int, days: float) -> int:
+        """Elective day cases in a month of ``days`` days: a count, no bed, no list.
+
+        Poisson with mean rate x the population at the month start x the month's length,
+        drawn by inverse CDF from one uniform of the month's own stream (``day_cases``), so
+        arms whose populations differ a little draw the same or a neighbouring count.
+        """
+        expected = float((self.day_case_rate * self.population.counts).sum()) * days / DAYS_PER_YEAR
+        if expected <= 0:
+            return 0
+        u = self.streams.for_period("day_cases", month).random()
+        return max(0, int(stats.poisson.ppf(u, expected)))
 
     def initial_list(self) -> ReferralBatch:
         """The waiting list at time 0: people already waiting, with exponential waits so far."""

@@ -12,7 +12,9 @@ What is priced, and from which mechanism (MODEL.md section 5):
 * acute trust: the staffed bed stock (a fixed cost per open bed-day, whether or not the bed is
   used), escalation beds while open, closed wards' fixed costs during the release lag (stranded,
   caused by that decommissioning), and a variable cost per occupied bed-day plus the extra cost of
-  elective days; its income is the ICB's contract under ``finance.payment_rule``;
+  elective days; its income is the ICB's contract under ``finance.payment_rule``; elective day
+  cases (no bed) cost ``finance.day_case_cost_gbp`` each and are paid
+  ``finance.tariff.day_case_gbp`` each under every rule (cause ``day_cases``);
 * community provider: funded posts of each staff group from the month they are funded, filled or
   not, and recruitment and training per WTE hired, paid by the ICB as a cost-and-volume block;
 * ICB: pays the contracts and receives any national transition funding;
@@ -63,6 +65,7 @@ DISCHARGE_PATHWAYS = "discharge_pathways"
 SERVICES = metrics.DISCHARGE_SERVICES
 VIRTUAL_WARDS = "virtual_wards"  # the intervention that funds virtual beds
 FOLLOW_UP = "care_home_moves_after_discharge"
+DAY_CASES = "day_cases"  # elective day cases: no overnight bed, priced per case
 
 
 @dataclass
@@ -184,6 +187,12 @@ def build_ledger(
             "variable_clinical",
             ACTIVITY,
             variable + row[metrics.BED_DAYS_ELECTIVE] * elective_extra,
+        )
+        # elective day cases: a variable cost each (no bed), paid per case under every rule
+        day_cases = row.get(metrics.DAY_CASES, 0.0)  # a hand-built month may have none
+        acute("variable_clinical", DAY_CASES, day_cases * f.day_case_cost_gbp)
+        ledger.transfer(
+            m, "icb", "acute_trust", "tariff_income", DAY_CASES, day_cases * f.tariff.day_case_gbp
         )
         # the ICB's contract with the acute trust
         per_head = row[metrics.POPULATION] * days[k] / DAYS_PER_YEAR  # person-years in the month

@@ -319,7 +319,18 @@ ADMISSIONS_ELECTIVE = _metric(
     Unit.ADMISSIONS,
     _SUM,
     "Elective admissions",
-    "Elective admissions from the waiting list",
+    "Ordinary elective admissions (a G&A bed) from the waiting list; day cases are counted"
+    " apart (day_cases)",
+)
+DAY_CASES = _metric(
+    "day_cases",
+    Unit.ADMISSIONS,
+    _SUM,
+    "Day cases",
+    "Elective day cases (treated and discharged the same day): a count drawn each month from"
+    " the population (demand.day_cases_per_1000_by_age); no overnight bed, no waiting list, no"
+    " theatre cap, never cancelled; with ordinary elective admissions they are all elective"
+    " activity, the denominator of NHS England's cancelled-operations statistics",
 )
 ADMISSIONS_ELECTIVE_COMPLEX = _metric(
     "admissions_elective_complex",
@@ -1058,6 +1069,7 @@ COMPARED_YEAR_BY_YEAR: tuple[str, ...] = (
     DELAYED_DISCHARGE_PATIENTS,
     ADMISSIONS_EMERGENCY,
     ADMISSIONS_ELECTIVE,
+    DAY_CASES,
     EMERGENCY_PRESENTATIONS,
     EMERGENCY_NOT_ADMITTED,
     ED_BOARDING_HOURS,

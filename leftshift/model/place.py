@@ -205,6 +205,8 @@ class MonthlyDynamics:
         self.life_left = remaining_life_expectancy(cfg)
         self.emergency_multiplier = np.ones(n)
         self.referral_multiplier = np.ones(n)
+        #: elective day cases a month (counted, no bed: demand.day_case_count)
+        self.day_cases = np.zeros(n)
         self.bed_time_at_start = np.zeros(n + 1)
         self.utility = utility_table(cfg)
         self.lived_by_imd = np.zeros((n, N_IMD))
@@ -237,6 +239,7 @@ class MonthlyDynamics:
             self.virtual_wards(month, start, end, years, vw_referral)
             self.emergencies(month, start, end, years, care, vw_referral)
             self.referrals(month, start, end, mean_wait_weeks)
+            self.day_cases[month] = p.demand.day_case_count(month, end - start)
             yield p.env.timeout(end - p.env.now)
 
     def close_last_month(self, last: int, start: float) -> None:
@@ -543,6 +546,7 @@ def collect(place: Place, dynamics: MonthlyDynamics) -> Results:
             metrics.BIRTHS: dynamics.births_by_month,
             metrics.EMERGENCY_DEMAND_MULTIPLIER: dynamics.emergency_multiplier,
             metrics.REFERRAL_RESPONSE_MULTIPLIER: dynamics.referral_multiplier,
+            metrics.DAY_CASES: dynamics.day_cases,
             **{
                 metrics.PLACES_IN_USE.name(name): (
                     step_mass_arrays(services[k].log_times, services[k].log_in_use, end_day, bounds)

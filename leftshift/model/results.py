@@ -70,6 +70,7 @@ def summarise(cfg: Config, monthly: pd.DataFrame) -> dict[str, Any]:
     def yearly_mean(metric: str, y: int) -> float:
         return float(wide.loc[year[year == y].index, metric].mean())
 
+    elective_activity = wide[metrics.ADMISSIONS_ELECTIVE].sum() + wide[metrics.DAY_CASES].sum()
     out: dict[str, Any] = {
         "place": cfg.place.name,
         "population_mean": float(wide[metrics.POPULATION].mean()),
@@ -81,6 +82,17 @@ def summarise(cfg: Config, monthly: pd.DataFrame) -> dict[str, Any]:
         ),
         "elective_admissions_per_1000_per_year": float(
             wide[metrics.ADMISSIONS_ELECTIVE].sum() / years / per_1000
+        ),
+        "day_cases_per_1000_per_year": float(wide[metrics.DAY_CASES].sum() / years / per_1000),
+        # all elective activity (ordinary admissions + day cases): NHS England's denominator
+        "day_case_share_of_elective_activity": _ratio(
+            wide[metrics.DAY_CASES].sum(), elective_activity
+        ),
+        "cancelled_on_the_day_share_of_ordinary_electives": _ratio(
+            wide[metrics.ELECTIVES_CANCELLED].sum(), wide[metrics.ADMISSIONS_ELECTIVE].sum()
+        ),
+        "cancelled_on_the_day_share_of_elective_activity": _ratio(
+            wide[metrics.ELECTIVES_CANCELLED].sum(), elective_activity
         ),
         "bed_days_per_1000_per_year": float(wide[metrics.BED_DAYS].sum() / years / per_1000),
         "mean_los_days": _ratio(
