@@ -211,7 +211,10 @@ def test_default_tariff_gives_routine_spells_a_margin_and_complex_spells_a_loss(
 # --------------------------------------------------------------------------------------------
 @pytest.mark.integration
 def test_ward_closure_on_a_date_drains_beds_and_cuts_fixed_costs_after_the_lag():
+    # escalation beds off: they open and close with ED boarders, so with them the open beds
+    # would not end at the new core stock (the specialty pools stay on)
     cfg = small_config(
+        place={"escalation_bed_share": None},
         interventions={"decommissioning": {"rule": "on_dates", "close_at_years": [1.0]}},
         run={"horizon_years": 2},
     )
@@ -230,6 +233,30 @@ def test_ward_closure_on_a_date_drains_beds_and_cuts_fixed_costs_after_the_lag()
     stranded = res.ledger[res.ledger["cause"] == "decommissioning_ward_1"]
     lag = cfg.interventions.decommissioning.cost_release_lag_months
     assert stranded["month"].nunique() == pytest.approx(lag, abs=1)
+
+
+@pytest.mark.unit
+def test_a_ward_closes_from_the_pool_with_the_most_spare_beds():
+    import simpy
+
+    from leftshift.model.hospital import Hospital, WaitingList
+
+    hospital = Hospital(simpy.Environment(), small_config(), WaitingList(28, 126))
+    medical, surgical = hospital.medical, hospital.surgical
+    assert (medical.core_beds, surgical.core_beds) == (103, 77)
+    medical.occupied, surgical.occupied = 100, 70  # 72 and 1.43 a bed after losing 28 beds
+    assert hospital.ward_to_close(28) is medical
+    medical.boarders.extend([(None, 0)] * 10)  # 110 / 75 = 1.47: the surgical pool is sparer
+    assert hospital.ward_to_close(28) is surgical
+    hospital.close_ward(28)
+    assert (medical.core_beds, surgical.core_beds) == (103, 49)
+    assert surgical.open_beds == 70  # its beds close as they empty
+    assert hospital.ward_to_close(60) is medical  # the only pool that keeps a bed
+    with pytest.raises(RuntimeError, match="no G&A bed pool"):
+        hospital.ward_to_close(103)
+    pooled = small_config(hospital={"specialty_pools": False, "outlying": False})
+    one = Hospital(simpy.Environment(), pooled, WaitingList(28, 126))
+    assert one.ward_to_close(28) is one.medical
 
 
 @pytest.mark.integration
