@@ -167,18 +167,9 @@ def test_b2_default_place_ample_beds():
 
 
 def constrained(**hospital):
-    """The hospital=constrained scenario's sections (pools, outlying, hours, turnaround)."""
-    import yaml
-
-    from leftshift.cli import SCENARIOS_DIR
-
-    with open(f"{SCENARIOS_DIR}/hospital/constrained.yaml") as f:
-        con = yaml.safe_load(f)
-    return {
-        "hospital": {**con["hospital"], **hospital},
-        "demand": con["demand"],
-        "place": con["place"],
-    }
+    """The constrained hospital (pools, outlying, hours, turnaround): the schema's default
+    since 2026-12-03 (``hospital=constrained`` is an empty alias), plus ``hospital`` keys."""
+    return {"hospital": dict(hospital)}
 
 
 def test_a_binding_theatre_cap_releases_beds_after_a_cut_once_boarding_is_relieved():
