@@ -280,6 +280,14 @@ COMPOSE = [  # composition_problem with the shipped scenarios
         ],
         "interventions.decommissioning",
     ),
+    (  # 168 of 180 beds, but the pools (103 and 77 beds) hold only 3 + 2 wards
+        [
+            "place=small",
+            "interventions.decommissioning.rule=on_evidence",
+            "interventions.decommissioning.max_wards=6",
+        ],
+        "the pools ([103, 77] core beds) have room for 5",
+    ),
 ]
 
 YAML = [  # composition_problem with bad scenario files

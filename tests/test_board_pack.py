@@ -104,12 +104,30 @@ def test_sentences_follow_the_numbers(run_dir):
     assert pack.spending(run)["difference"].sum() == pytest.approx(gap[max(gap)], rel=1e-9)
     assert "Largest items over the horizon" in pack.cost_sentence(run, short=True)
     assert pack.closure_sentence(run) == ""  # no decommissioning rule in this experiment
+    # a closure is read from the rule's record, not from open beds (escalation beds move them)
     closing = copy.deepcopy(run)
     closing.config["interventions"]["decommissioning"]["rule"] = "on_evidence"
+    closing.summary["decommissioning"] = {
+        "rule": "on_evidence",
+        "ward_beds": 28,
+        "replications": 5,
+        "wards_closed_by_replication": [0] * 5,
+        "wards_closed_mean": 0.0,
+        "replications_with_a_closure": 0,
+        "first_closure_month": None,
+    }
     assert "No ward closed" in pack.closure_sentence(closing)
+    closing.summary["decommissioning"] |= {
+        "wards_closed_by_replication": [1, 1, 0, 1, 1],
+        "wards_closed_mean": 0.8,
+        "replications_with_a_closure": 4,
+        "first_closure_month": "2026-05",
+    }
     rows = closing.summary["comparison_by_year"]["open_beds"]
     rows[-1]["difference"] = -24.0
-    assert "24 fewer in the final year" in pack.closure_sentence(closing)
+    sentence = pack.closure_sentence(closing)
+    assert "0.8 on average (28 beds each), in 4 of 5 replications, from 2026-05" in sentence
+    assert "in the final year 24 fewer open G&A beds" in sentence
 
 
 def test_refuses_what_is_not_a_finished_experiment(tmp_path, run_dir, capsys):

@@ -13,11 +13,19 @@ LEVEL = 0.99  # two-sided level of the t intervals over paired replications
 
 
 def test_more_social_care_cuts_delayed_discharge_bed_days():
+    """A quarter more places cut delayed-discharge bed-days in years 2-3.
+
+    Twelve replications (eight until 2026-12-03): with the constrained hospital the cut is
+    smaller than with the one-counter hospital (same seeds, eight replications: mean -8%
+    against -13%; its baseline has 6-8% fewer delayed bed-days, so a shorter queue for
+    places), and two replications with cuts near -20% widen the 99% interval of eight to
+    -17% to +0.6% although all eight fall; the first twelve give -12.9% to -1.4%.
+    """
     results = run_experiment(
         compose_config(
             "experiment=more_social_care",
             "place=small",
-            "run.replications=8",
+            "run.replications=12",
             "run.horizon_years=3",
             "run.n_jobs=2",
         )

@@ -15,6 +15,7 @@ import pandas as pd
 from leftshift.analysis.experiment import ExperimentResults, arms, run_experiment
 from leftshift.analysis.money import net_cost_by_year
 from leftshift.config import Config, load, to_container
+from leftshift.config.validation import wards_with_room
 from leftshift.model import metrics
 
 
@@ -102,12 +103,10 @@ def _longest_run(flags: np.ndarray) -> int:
 def search_limit(cfg: Config) -> int:
     """Most wards the search closes: ``report.decommission_search_max_wards``, capped.
 
-    The cap leaves at least one G&A bed open: a small place cannot close four 28-bed wards.
+    The cap leaves every G&A bed pool at least one bed (a ward closes within one pool): a
+    small place cannot close seven 28-bed wards.
     """
-    ward_beds = cfg.interventions.decommissioning.ward_beds
-    return min(
-        cfg.report.decommission_search_max_wards, (cfg.place.general_acute_beds - 1) // ward_beds
-    )
+    return min(cfg.report.decommission_search_max_wards, wards_with_room(cfg))
 
 
 def decommissioning_table(
@@ -182,8 +181,8 @@ def decommissioning_table(
         elif most == limit:
             beds = cfg.interventions.decommissioning.ward_beds
             text += (
-                f" (all the place's wards of {beds} beds but one bed:"
-                f" place.general_acute_beds = {cfg.place.general_acute_beds})"
+                f" (as many wards of {beds} beds as the G&A bed pools hold, each keeping a"
+                f" bed: place.general_acute_beds = {cfg.place.general_acute_beds})"
             )
         summary["wards_that_could_close"] = most
         summary["text"] = text

@@ -1874,7 +1874,7 @@ class ReportConfig(_Section):
         source="reporting_convention",
         ge=0,
         le=50,
-        doc="the search stops earlier if closing more would leave no G&A bed",
+        doc="the search stops earlier if closing more would leave a G&A bed pool without a bed",
     )
     decommission_max_occupancy: float = param(
         0.92,

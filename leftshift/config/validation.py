@@ -478,7 +478,38 @@ def _decommissioning_checks(cfg: Config) -> list[str]:
             f"{key}: closing {wards} ward(s) of {d.ward_beds} beds would leave no G&A beds"
             f" of place.general_acute_beds = {cfg.place.general_acute_beds}"
         )
+    elif d.rule != "none" and wards > (room := wards_with_room(cfg)):
+        problems.append(
+            f"{key}: closing {wards} ward(s) of {d.ward_beds} beds: a ward closes within one"
+            f" G&A bed pool and leaves it a bed, and the pools ({closable_pool_beds(cfg)} core"
+            f" beds) have room for {room}"
+        )
     return problems
+
+
+def wards_with_room(cfg: Config) -> int:
+    """How many wards of ``interventions.decommissioning.ward_beds`` the pools can lose.
+
+    A ward closes within one pool and leaves it at least a bed (see
+    ``Hospital.ward_to_close``), so each pool holds ``(core beds - 1) // ward beds``.
+    """
+    ward = cfg.interventions.decommissioning.ward_beds
+    return sum(max(0, (beds - 1) // ward) for beds in closable_pool_beds(cfg))
+
+
+def closable_pool_beds(cfg: Config) -> list[int]:
+    """Core beds of each pool a ward may close from: every site's pools but the hub."""
+    place = cfg.place
+    shares = place.acute_site_shares or [1.0]
+    site_beds = split_beds(place.general_acute_beds, shares)
+    if not cfg.hospital.specialty_pools:
+        return site_beds
+    out = []
+    hubs = split_beds(place.ring_fenced_elective_beds, shares)
+    for beds, hub in zip(site_beds, hubs, strict=True):
+        medical, surgical = split_beds(beds, place.pool_bed_shares)
+        out += [medical, surgical - hub]
+    return out
 
 
 def _effect_problems(key: str, e: EffectConfig) -> list[str]:

@@ -272,9 +272,10 @@ class Hospital:
 
     Each admission has a home pool: electives the surgical pool; emergencies the medical pool,
     except the share of other-cause emergencies drawn as surgical (``batch.pool``). A patient
-    whose home pool is full boards in ED for a bed of that pool. Escalation beds and ward
-    closures are medical. The pressure channels read the home pool's occupancy. With one pool
-    (the default) every rule is the single counter's.
+    whose home pool is full boards in ED for a bed of that pool. Escalation beds are medical;
+    a ward closes where beds are most spare (:meth:`ward_to_close`). The pressure channels
+    read the home pool's occupancy. With one pool (``hospital=pooled``) every rule is the
+    single counter's.
     """
 
     def __init__(
@@ -846,13 +847,30 @@ class Hospital:
         """Virtual beds for step-up and step-down (their capacity may be 0 for a while)."""
         self.virtual_ward = virtual_ward
 
+    def ward_to_close(self, beds: int) -> Pool:
+        """The pool a ward of ``beds`` beds closes from: where beds are most spare now.
+
+        Of the pools (any site, never a surgical hub) that keep a bed after losing the ward,
+        the one whose patients and ED boarders would be fewest per remaining core bed; ties go
+        to the first (medical before surgical, site by site). With one pool it is that pool.
+        """
+        candidates = [p for p in self.pools if not p.ring_fenced and p.core_beds > beds]
+        if not candidates:
+            raise RuntimeError(
+                f"no G&A bed pool has more than {beds} core beds left to close a ward from"
+            )
+        return min(
+            candidates,
+            key=lambda p: (p.occupied + p.cleaning + len(p.boarders)) / (p.core_beds - beds),
+        )
+
     def close_ward(self, beds: int) -> None:
-        """Decommission a (medical) ward: it admits nobody from now.
+        """Decommission a ward of the pool :meth:`ward_to_close` picks: it admits nobody from now.
 
         Each of its beds closes as it falls empty.
         """
         now = self.env.now
-        pool = max(self._medicals, key=lambda p: p.core_beds)  # the largest site's, at one site
+        pool = self.ward_to_close(beds)
         pool.core_beds -= beds
         self.ward_closures.append((now, beds))
         self.core_stock_log.append((now, self.core_beds))

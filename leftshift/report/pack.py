@@ -334,22 +334,31 @@ def hospital_sentences(run: Run) -> list[str]:
 
 
 def closure_sentence(run: Run) -> str:
-    """Whether any ward closed, for a scenario with a decommissioning rule."""
+    """Whether any ward closed, for a scenario with a decommissioning rule.
+
+    Closures are read from summary.json's ``decommissioning`` record (the wards the rule
+    closed), not from the open beds: escalation beds open and close with ED boarders, so the
+    open beds differ between the arms without any closure.
+    """
     rule = run.config.get("interventions", {}).get("decommissioning", {}).get("rule", "none")
-    beds = _comparison(run, metrics.OPEN_BEDS)
-    if rule == "none" or not beds:
+    closed = run.summary.get("decommissioning")
+    if rule == "none" or not closed:
         return ""
-    closed = [(r["reporting_year"], -r["difference"]) for r in beds if r["difference"] < 0]
-    if not closed:
-        return (
-            f"No ward closed within the horizon (decommissioning rule {rule}): the open G&A"
-            f" beds stay at {beds[-1]['baseline']:,.0f}."
+    beds = _last(run, metrics.OPEN_BEDS)
+    of = f" (of {beds['baseline']:,.0f} in the baseline)" if beds else ""
+    if not closed["replications_with_a_closure"]:
+        return f"No ward closed within the horizon (decommissioning rule {rule}){of}."
+    change = ""
+    if beds and _finite(beds.get("difference")):
+        d = beds["difference"]
+        change = (
+            f"; in the final year {abs(d):,.0f} {'fewer' if d < 0 else 'more'} open G&A beds{of}"
         )
-    year, fewer = closed[0]
     return (
-        f"Wards closed (decommissioning rule {rule}): from reporting year {year}, on average"
-        f" {fewer:,.0f} fewer open G&A beds, and {-beds[-1]['difference']:,.0f} fewer in the"
-        f" final year (of {beds[-1]['baseline']:,.0f}); closing them is what releases cash."
+        f"Wards closed (decommissioning rule {rule}): {closed['wards_closed_mean']:.1f} on"
+        f" average ({closed['ward_beds']} beds each), in {closed['replications_with_a_closure']}"
+        f" of {closed['replications']} replications, from {closed['first_closure_month']}"
+        f"{change}; closing them is what releases cash."
     )
 
 
