@@ -377,7 +377,7 @@ def _sweep_progress(run_dir: Path) -> str | None:
 
 @hydra.main(config_path=SCENARIOS_DIR, config_name="config", version_base="1.3")
 def _main(dcfg: DictConfig) -> None:
-    from leftshift.analysis.experiment import is_experiment
+    from leftshift.analysis.experiment import freed_capacity_problem, is_experiment
     from leftshift.analysis.workers import die_with_launcher
     from leftshift.pipeline import existing_results, run_to_directory
     from leftshift.report.rundir import RunDirectoryError
@@ -390,11 +390,22 @@ def _main(dcfg: DictConfig) -> None:
         _discard_empty_run_dir(run_dir)
         print(f"leftshift: {exc}", file=sys.stderr)
         sys.exit(2)
+    problem = freed_capacity_problem(cfg)
+    if problem:
+        _discard_empty_run_dir(run_dir)
+        print(f"leftshift: {problem}", file=sys.stderr)
+        sys.exit(2)
     scenario_arms = _compose_arms(cfg) if cfg.experiment.arms else None
     if scenario_arms:
         arms = "baseline and " + ", ".join(scenario_arms)
     else:
         arms = "baseline and scenario" if is_experiment(cfg) else "baseline"
+    if arms != "baseline":
+        arms += (
+            "; freed capacity left idle (electives held at the baseline's)"
+            if cfg.experiment.freed_capacity == "idle"
+            else "; freed capacity used"
+        )
     print(
         f"leftshift: place={cfg.place.name} experiment={cfg.experiment.name}"
         f" ({arms}, {cfg.run.replications} replication(s), {cfg.run.horizon_years} years)",

@@ -20,8 +20,13 @@ from typing import Any
 import yaml
 
 from leftshift.analysis.bundle import analyse
-from leftshift.analysis.experiment import baseline_differences, baseline_of, run_experiment
-from leftshift.config import Config, to_container
+from leftshift.analysis.experiment import (
+    baseline_differences,
+    baseline_of,
+    freed_capacity_problem,
+    run_experiment,
+)
+from leftshift.config import Config, ConfigError, to_container
 from leftshift.report.rundir import (
     RESULTS_DIR,
     RunDirectoryError,
@@ -98,6 +103,9 @@ def run_to_directory(
     arm against one shared baseline with the same seeds, each written as a two-arm experiment
     into ``results/<arm>/``. The folder is checked writable before anything is simulated.
     """
+    problem = freed_capacity_problem(cfg)
+    if problem:
+        raise ConfigError([problem])
     run_dir = Path(run_dir)
     check_writable(run_dir)
     checkpoint_dir = run_dir / CHECKPOINTS_DIR

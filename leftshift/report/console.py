@@ -312,6 +312,8 @@ class _Headline:
     def lines(self) -> list[str]:
         s = self.summary
         lines = self.arms()
+        if "freed_capacity" in s:  # the "capacity left idle" variant
+            lines.insert(0, "  " + s["freed_capacity"]["text"])
         comp = s.get("comparison_by_year")
         if not comp:
             return lines

@@ -260,6 +260,7 @@ def write_arms(
         "master_seed": cfg.run.seed,
         "experiment": cfg.experiment.name,
         "replications": cfg.run.replications,
+        **({"freed_capacity": "idle"} if cfg.experiment.freed_capacity == "idle" else {}),
         "scenarios": {name: b.summary for name, b in bundles.items()},
         "baseline_differences": baseline_differences,
     }
