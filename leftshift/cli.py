@@ -31,7 +31,7 @@ from omegaconf import DictConfig
 from leftshift.config import Config, ConfigError, iter_leaves, load, register_configs, suggest_key
 from leftshift.interrupts import Terminated, signals_interrupt
 from leftshift.model.invariants import InvariantError
-from leftshift.report.console import headline
+from leftshift.report.console import headline, two_decisions_lines
 
 #: environment variable naming another scenarios folder
 SCENARIOS_VARIABLE = "LEFTSHIFT_SCENARIOS"
@@ -400,12 +400,13 @@ def _main(dcfg: DictConfig) -> None:
         arms = "baseline and " + ", ".join(scenario_arms)
     else:
         arms = "baseline and scenario" if is_experiment(cfg) else "baseline"
+    freed = {
+        "use": "; freed capacity used",
+        "idle": "; freed capacity left idle (electives held at the baseline's)",
+        "both": " twice: freed capacity used (use) and left idle (idle)",
+    }[cfg.experiment.freed_capacity]
     if arms != "baseline":
-        arms += (
-            "; freed capacity left idle (electives held at the baseline's)"
-            if cfg.experiment.freed_capacity == "idle"
-            else "; freed capacity used"
-        )
+        arms += freed
     print(
         f"leftshift: place={cfg.place.name} experiment={cfg.experiment.name}"
         f" ({arms}, {cfg.run.replications} replication(s), {cfg.run.horizon_years} years)",
@@ -444,6 +445,8 @@ def _main(dcfg: DictConfig) -> None:
                 keys = ", ".join(summary["baseline_differences"][name])
                 print(f"  note: this arm's own baseline would differ in {keys}")
             print("\n".join(headline(arm_summary, price_year=cfg.finance.price_year)))
+        if "two_decisions" in summary:
+            print("\n".join(two_decisions_lines(summary["two_decisions"], cfg.finance.price_year)))
     else:
         print("\n".join(headline(summary, price_year=cfg.finance.price_year)))
         if "comparison_by_year" in summary and cfg.run.outputs == "full":

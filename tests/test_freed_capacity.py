@@ -2,8 +2,10 @@
 
 "idle" holds each scenario replication's elective admissions at its baseline replication's,
 day by day, so scenario minus baseline is the interventions' own effect; "use" (the default)
-is the model as it always ran.
+is the model as it always ran; "both" runs the scenario both ways against one baseline.
 """
+
+import dataclasses
 
 import numpy as np
 import pandas as pd
@@ -11,12 +13,16 @@ import pytest
 
 from leftshift.analysis import checkpoints
 from leftshift.analysis.bundle import analyse
-from leftshift.analysis.experiment import freed_capacity_problem, run_experiment
+from leftshift.analysis.experiment import (
+    freed_capacity_arms,
+    freed_capacity_problem,
+    run_experiment,
+)
 from leftshift.config import ConfigError, load
 from leftshift.model import metrics, simulate
 from leftshift.model.results import electives_by_day
 from leftshift.pipeline import run_to_directory
-from leftshift.report.console import headline
+from leftshift.report.console import headline, two_decisions_lines
 from tests.helpers import small_config
 
 #: a small place over a short horizon; emergency demand cut by 20% from the start
@@ -34,21 +40,53 @@ def _cut(freed_capacity: str, **run):
 
 
 @pytest.fixture(scope="module")
-def idle():
-    """The demand cut with its freed capacity left idle."""
-    return run_experiment(_cut("idle"))
+def both():
+    """The demand cut run both ways against one baseline (freed_capacity=both's runner)."""
+    cfg = _cut("both")
+    arms = freed_capacity_arms(cfg)
+    return cfg, arms, run_experiment(cfg, scenario_arms=arms)
 
 
 @pytest.fixture(scope="module")
-def used():
-    """The same demand cut's scenario arm with its freed capacity used (the default)."""
-    return run_experiment(_cut("use"), only_arm="scenario")
+def idle(both):
+    """The demand cut with its freed capacity left idle, against its baseline."""
+    _, arms, results = both
+    return results.pair("idle", arms["idle"])
+
+
+@pytest.fixture(scope="module")
+def used(both):
+    """The same demand cut with its freed capacity used (the default), against its baseline."""
+    _, arms, results = both
+    return results.pair("use", arms["use"])
 
 
 def _by_arm(results, metric):
     monthly = results.monthly()
     sub = monthly[monthly["metric"] == metric]
     return sub.pivot_table(index=["replication", "month"], columns="arm", values="value")
+
+
+@pytest.mark.integration
+def test_both_runs_the_free_arms_first_then_holds_the_idle_arm(both):
+    cfg, arms, results = both
+    assert [a.experiment.freed_capacity for a in arms.values()] == ["use", "idle"]
+    assert [(o.arm, o.replication, o.held) for o in results.outputs] == [
+        ("baseline", 0, False),
+        ("use", 0, False),
+        ("idle", 0, True),
+        ("baseline", 1, False),
+        ("use", 1, False),
+        ("idle", 1, True),
+    ]
+    # the same arms as the single runs give: idle alone holds the same scenario
+    alone = run_experiment(_cut("idle", replications=1), only_arm="scenario")
+    first = results.monthly()
+    first = first[(first["arm"] == "idle") & (first["replication"] == 0)]
+    pd.testing.assert_frame_equal(
+        alone.monthly().drop(columns="arm"),
+        first.drop(columns="arm").reset_index(drop=True),
+    )
 
 
 @pytest.mark.integration
@@ -149,3 +187,42 @@ def test_idle_without_a_scenario_arm_is_refused_before_running(tmp_path):
         run_to_directory(cfg, tmp_path / "run")
     assert not (tmp_path / "run").exists()
     assert freed_capacity_problem(_cut("idle")) is None
+
+
+@pytest.mark.integration
+def test_both_puts_the_two_decisions_apart_and_they_add_up(both, tmp_path, tables_only):
+    cfg, _, results = both
+    # the runner as tested above, so the pipeline's own work is what this test times
+    import leftshift.pipeline as pipeline
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pipeline, "run_experiment", lambda *args, **kwargs: results)
+        summary = pipeline.run_to_directory(
+            dataclasses.replace(cfg, run=dataclasses.replace(cfg.run, outputs="summary")),
+            tmp_path / "run",
+        )
+    assert summary["freed_capacity"] == "both"
+    idle, use = summary["scenarios"]["idle"], summary["scenarios"]["use"]
+    assert idle["freed_capacity"]["variant"] == "idle" and "freed_capacity" not in use
+    key = "elective_admissions_per_1000_per_year"
+    # per 1,000 people: the arms' populations differ a little (fewer deaths)
+    assert idle["arms"]["scenario"][key] == pytest.approx(idle["arms"]["baseline"][key], rel=1e-3)
+    assert use["arms"]["scenario"][key] > use["arms"]["baseline"][key]
+    entry = summary["two_decisions"]
+    for measure in ("incremental_cost_gbp", "incremental_qalys"):
+        parts = [entry[k][measure]["mean"] for k in ("intervention", "use_of_freed_beds")]
+        assert sum(parts) == pytest.approx(entry["together"][measure]["mean"], rel=1e-9)
+    # held electives: the intervention's own QALYs owe (almost) nothing to elective care, and
+    # the elective work in the freed beds is nearly all elective QALYs
+    assert abs(entry["intervention"]["elective_qalys_undiscounted"]) < 0.05 * abs(
+        entry["use_of_freed_beds"]["elective_qalys_undiscounted"]
+    )
+    assert entry["use_of_freed_beds"]["elective_share_of_qalys"] > 0.5
+    text = "\n".join(two_decisions_lines(entry, "2024/25"))
+    assert "use - idle" in text and "idle - baseline" in text
+
+
+@pytest.mark.unit
+def test_both_is_refused_with_several_arms():
+    cfg = load({"experiment": {"freed_capacity": "both", "arms": ["neighbourhood_teams"]}})
+    assert "experiment.freed_capacity = both" in freed_capacity_problem(cfg)

@@ -8,7 +8,8 @@ measures the intervention, not the noise.
 With ``experiment.freed_capacity: idle`` the baselines run first, and each scenario arm's
 replication ``i`` then admits no more electives by each day than baseline replication ``i`` did
 (:meth:`~leftshift.model.hospital.Hospital.hold_electives`): the beds the interventions free are
-left idle instead of being filled from the waiting list.
+left idle instead of being filled from the waiting list. ``both`` runs the scenario both ways
+against one baseline (:func:`freed_capacity_arms`).
 """
 
 import dataclasses
@@ -65,15 +66,34 @@ def freed_capacity_problem(cfg: Config) -> str | None:
     """Why a config cannot run its freed-capacity variant (None when it can).
 
     Leaving freed capacity idle holds a scenario arm at its baseline: without a scenario arm
-    (no intervention and no ``experiment.arms``) nothing would be held.
+    (no intervention and no ``experiment.arms``) nothing would be held. ``both`` runs the
+    one scenario twice; several scenarios (``experiment.arms``) are run once each way.
     """
-    if capacity_left_idle(cfg) and not is_experiment(cfg) and not cfg.experiment.arms:
+    fc = cfg.experiment.freed_capacity
+    if fc != "use" and not is_experiment(cfg) and not cfg.experiment.arms:
         return (
-            "experiment.freed_capacity = idle: this config has no intervention (and no"
+            f"experiment.freed_capacity = {fc}: this config has no intervention (and no"
             " experiment.arms), so there is no scenario arm whose freed beds could be left idle;"
             " choose an experiment or use freed_capacity=use"
         )
+    if fc == "both" and cfg.experiment.arms:
+        return (
+            "experiment.freed_capacity = both: not with experiment.arms (several scenarios);"
+            " run the arms once with freed_capacity=use and once with freed_capacity=idle"
+        )
     return None
+
+
+def freed_capacity_arms(cfg: Config) -> dict[str, Config]:
+    """``freed_capacity=both``: the scenario with its freed beds used, and left idle."""
+    return {
+        fc: freeze(
+            dataclasses.replace(
+                cfg, experiment=dataclasses.replace(cfg.experiment, freed_capacity=fc)
+            )
+        )
+        for fc in ("use", "idle")
+    }
 
 
 #: what the "capacity left idle" variant holds back, and what it leaves to the hospital
@@ -207,9 +227,6 @@ class ExperimentResults:
 
     config: Config
     outputs: list[ReplicationOutput]
-    #: what the beds freed by the interventions were used for: "use" (filled as the hospital
-    #: would) or "idle" (each scenario arm's electives held at its baseline's)
-    freed_capacity: str = "use"
     #: stacked tables, built once (the runner, comparison and economics all read them)
     _stacked: dict[str, pd.DataFrame] = field(default_factory=dict, init=False, repr=False)
 
@@ -220,7 +237,18 @@ class ExperimentResults:
             for o in self.outputs
             if o.arm in ("baseline", arm)
         ]
-        return ExperimentResults(cfg, outputs, self.freed_capacity)
+        return ExperimentResults(cfg, outputs)
+
+    def contrast(self, scenario: str, baseline: str, cfg: Config) -> "ExperimentResults":
+        """Two arms of a run as a paired experiment: ``scenario`` against ``baseline``."""
+        names = {scenario: "scenario", baseline: "baseline"}
+        outputs = [dataclasses.replace(o, arm=names[o.arm]) for o in self.outputs if o.arm in names]
+        return ExperimentResults(cfg, outputs)
+
+    @property
+    def freed_capacity(self) -> str:
+        """What the beds the interventions freed were used for: "use" or "idle" (held)."""
+        return "idle" if any(o.held for o in self.outputs) else "use"
 
     @property
     def replications_simulated(self) -> int:
@@ -333,10 +361,9 @@ def run_experiment(
         arm_cfgs = {"baseline": baseline_of(first), **scenario_arms}
     n = cfg.run.replications
     store = None if checkpoint_dir is None else Path(checkpoint_dir)
-    if capacity_left_idle(cfg) and len(arm_cfgs) > 1:
-        return ExperimentResults(
-            cfg, _run_held(cfg, arm_cfgs, only_arm, store, progress), freed_capacity="idle"
-        )
+    held = {a for a, c in arm_cfgs.items() if a != "baseline" and capacity_left_idle(c)}
+    if held:
+        return ExperimentResults(cfg, _run_held(cfg, arm_cfgs, held, only_arm, store, progress))
     if only_arm is not None:
         arm_cfgs = {only_arm: arm_cfgs[only_arm]}
     tasks = [
@@ -350,38 +377,51 @@ def run_experiment(
 def _run_held(
     cfg: Config,
     arm_cfgs: dict[str, Config],
+    held: set[str],
     only_arm: str | None,
     store: Path | None,
     progress: Callable[[int, int], None] | None,
 ) -> list[ReplicationOutput]:
-    """Freed capacity left idle: the baselines first, then each scenario arm held at them.
+    """Freed capacity left idle: the baselines (and free arms) first, then the held arms.
 
-    Replication ``i`` of every scenario arm admits no more electives by the end of each day
-    than baseline replication ``i`` did (the arms share seeds, so the same people are on both
-    lists). The baselines run even when ``only_arm`` names a scenario arm (a checkpoint
+    Replication ``i`` of every arm in ``held`` admits no more electives by the end of each
+    day than baseline replication ``i`` did (the arms share seeds, so the same people are on
+    both lists). The baselines run even when ``only_arm`` names a held arm (a checkpoint
     usually has them); the outputs are in the usual order, replication by replication.
     """
     n = cfg.run.replications
-    base_cfg = arm_cfgs["baseline"]
-    base_tasks = [
-        ("baseline", base_cfg, rep, arm_seed(cfg, "baseline", rep), store) for rep in range(n)
+    wanted = [a for a in arm_cfgs if only_arm in (None, a)]
+    first = [a for a in arm_cfgs if a not in held and (a == "baseline" or a in wanted)]
+    free_tasks = [
+        (arm, arm_cfgs[arm], rep, arm_seed(cfg, arm, rep), store)
+        for rep in range(n)
+        for arm in first
     ]
-    scenarios = {a: c for a, c in arm_cfgs.items() if a != "baseline" and only_arm in (None, a)}
-    total = len(base_tasks) * (1 + len(scenarios))
+    later = [a for a in wanted if a in held]
+    total = len(free_tasks) + n * len(later)
 
     def phase(done: int) -> Callable[[int, int], None] | None:
         return None if progress is None else lambda k, _: progress(done + k, total)
 
-    baselines = _run_tasks(cfg, base_tasks, phase(0))
+    free = _run_tasks(cfg, free_tasks, phase(0))
     held_tasks = [
-        (arm, arm_cfg, b.replication, arm_seed(cfg, arm, b.replication), store, b.electives_by_day)
-        for b in baselines
-        for arm, arm_cfg in scenarios.items()
+        (
+            arm,
+            arm_cfgs[arm],
+            b.replication,
+            arm_seed(cfg, arm, b.replication),
+            store,
+            b.electives_by_day,
+        )
+        for b in free
+        if b.arm == "baseline"
+        for arm in later
     ]
-    held = _run_tasks(cfg, held_tasks, phase(len(base_tasks)))
-    outputs = [] if only_arm not in (None, "baseline") else baselines
+    outputs = [o for o in free if o.arm in wanted] + _run_tasks(
+        cfg, held_tasks, phase(len(free_tasks))
+    )
     order = {arm: k for k, arm in enumerate(arm_cfgs)}
-    return sorted([*outputs, *held], key=lambda o: (o.replication, order[o.arm]))
+    return sorted(outputs, key=lambda o: (o.replication, order[o.arm]))
 
 
 def _run_tasks(

@@ -1436,7 +1436,7 @@ class InterventionsConfig(_Section):
 PAYMENT_RULES = ("aligned", "block", "activity")
 OUTPUT_LEVELS = ("full", "summary")
 #: what the beds an intervention frees are used for (``experiment.freed_capacity``)
-FREED_CAPACITY_USES = ("use", "idle")
+FREED_CAPACITY_USES = ("use", "idle", "both")
 
 
 @dataclass
@@ -1894,7 +1894,9 @@ class ExperimentConfig(_Section):
         " day than its baseline did in the same replication, so scenario minus baseline is"
         " the interventions' own effect, and a use run minus an idle run is what the electives"
         " in the freed beds add (in both, the admission threshold and stay lengths respond to"
-        " the freer beds: clinical behaviour, not a use chosen)",
+        " the freer beds: clinical behaviour, not a use chosen); both: one run with the"
+        " scenario both ways against one baseline (results/use/, results/idle/), reporting"
+        " the two decisions apart",
     )
 
 
