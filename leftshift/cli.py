@@ -588,6 +588,8 @@ Config groups and their options (files in {scenarios}):
 Common overrides:
   place=small  run.replications=5  run.horizon_years=2  run.seed=7  run.n_jobs=-1
   social_care=none  run.psa=true  run.outputs=full  hospital.elective_threshold=0.9
+  experiment.freed_capacity=idle (the beds an intervention frees are left idle) or both
+  (used and left idle in one run: the intervention and the use of its freed beds apart)
 
 Examples:
   leftshift place=small run.horizon_years=1
