@@ -31,7 +31,7 @@ from omegaconf import DictConfig
 from leftshift.config import Config, ConfigError, iter_leaves, load, register_configs, suggest_key
 from leftshift.interrupts import Terminated, signals_interrupt
 from leftshift.model.invariants import InvariantError
-from leftshift.report.console import headline
+from leftshift.report.console import headline, two_decisions_lines
 
 #: environment variable naming another scenarios folder
 SCENARIOS_VARIABLE = "LEFTSHIFT_SCENARIOS"
@@ -377,7 +377,7 @@ def _sweep_progress(run_dir: Path) -> str | None:
 
 @hydra.main(config_path=SCENARIOS_DIR, config_name="config", version_base="1.3")
 def _main(dcfg: DictConfig) -> None:
-    from leftshift.analysis.experiment import is_experiment
+    from leftshift.analysis.experiment import freed_capacity_problem, is_experiment
     from leftshift.analysis.workers import die_with_launcher
     from leftshift.pipeline import existing_results, run_to_directory
     from leftshift.report.rundir import RunDirectoryError
@@ -390,11 +390,23 @@ def _main(dcfg: DictConfig) -> None:
         _discard_empty_run_dir(run_dir)
         print(f"leftshift: {exc}", file=sys.stderr)
         sys.exit(2)
+    problem = freed_capacity_problem(cfg)
+    if problem:
+        _discard_empty_run_dir(run_dir)
+        print(f"leftshift: {problem}", file=sys.stderr)
+        sys.exit(2)
     scenario_arms = _compose_arms(cfg) if cfg.experiment.arms else None
     if scenario_arms:
         arms = "baseline and " + ", ".join(scenario_arms)
     else:
         arms = "baseline and scenario" if is_experiment(cfg) else "baseline"
+    freed = {
+        "use": "; freed capacity used",
+        "idle": "; freed capacity left idle (electives held at the baseline's)",
+        "both": " twice: freed capacity used (use) and left idle (idle)",
+    }[cfg.experiment.freed_capacity]
+    if arms != "baseline":
+        arms += freed
     print(
         f"leftshift: place={cfg.place.name} experiment={cfg.experiment.name}"
         f" ({arms}, {cfg.run.replications} replication(s), {cfg.run.horizon_years} years)",
@@ -433,6 +445,8 @@ def _main(dcfg: DictConfig) -> None:
                 keys = ", ".join(summary["baseline_differences"][name])
                 print(f"  note: this arm's own baseline would differ in {keys}")
             print("\n".join(headline(arm_summary, price_year=cfg.finance.price_year)))
+        if "two_decisions" in summary:
+            print("\n".join(two_decisions_lines(summary["two_decisions"], cfg.finance.price_year)))
     else:
         print("\n".join(headline(summary, price_year=cfg.finance.price_year)))
         if "comparison_by_year" in summary and cfg.run.outputs == "full":
@@ -574,6 +588,8 @@ Config groups and their options (files in {scenarios}):
 Common overrides:
   place=small  run.replications=5  run.horizon_years=2  run.seed=7  run.n_jobs=-1
   social_care=none  run.psa=true  run.outputs=full  hospital.elective_threshold=0.9
+  experiment.freed_capacity=idle (the beds an intervention frees are left idle) or both
+  (used and left idle in one run: the intervention and the use of its freed beds apart)
 
 Examples:
   leftshift place=small run.horizon_years=1

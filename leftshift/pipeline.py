@@ -20,8 +20,16 @@ from typing import Any
 import yaml
 
 from leftshift.analysis.bundle import analyse
-from leftshift.analysis.experiment import baseline_differences, baseline_of, run_experiment
-from leftshift.config import Config, to_container
+from leftshift.analysis.economics import economic_evaluation
+from leftshift.analysis.experiment import (
+    baseline_differences,
+    baseline_of,
+    freed_capacity_arms,
+    freed_capacity_problem,
+    run_experiment,
+)
+from leftshift.analysis.freed_capacity import two_decisions
+from leftshift.config import Config, ConfigError, to_container
 from leftshift.report.rundir import (
     RESULTS_DIR,
     RunDirectoryError,
@@ -96,12 +104,20 @@ def run_to_directory(
 
     With ``scenario_arms`` (name -> composed config of each arm) it is a multi-arm run: every
     arm against one shared baseline with the same seeds, each written as a two-arm experiment
-    into ``results/<arm>/``. The folder is checked writable before anything is simulated.
+    into ``results/<arm>/``. ``experiment.freed_capacity=both`` is such a run with the arms
+    ``use`` and ``idle``, and its summary has the two decisions apart (``two_decisions``).
+    The folder is checked writable before anything is simulated.
     """
+    problem = freed_capacity_problem(cfg)
+    if problem:
+        raise ConfigError([problem])
     run_dir = Path(run_dir)
     check_writable(run_dir)
     checkpoint_dir = run_dir / CHECKPOINTS_DIR
     with atomic_results(run_dir) as partial:
+        both = cfg.experiment.freed_capacity == "both"
+        if both:  # the scenario with its freed beds used, and left idle
+            scenario_arms = freed_capacity_arms(cfg)
         results = run_experiment(
             cfg, progress=progress, checkpoint_dir=checkpoint_dir, scenario_arms=scenario_arms
         )
@@ -115,7 +131,18 @@ def run_to_directory(
                 name: baseline_differences(shared, arm_cfg)
                 for name, arm_cfg in scenario_arms.items()
             }
-            summary = write_arms(cfg, bundles, partial, differences)
+            extra = {}
+            if both:
+                use_cfg = scenario_arms["use"]
+                _, use_of_beds, _ = economic_evaluation(
+                    use_cfg, results.contrast("use", "idle", use_cfg)
+                )
+                extra["two_decisions"] = two_decisions(
+                    bundles["idle"].summary["economic_evaluation"],
+                    use_of_beds,
+                    bundles["use"].summary["economic_evaluation"],
+                )
+            summary = write_arms(cfg, bundles, partial, differences, extra)
         else:
             bundle = analyse(results, progress, checkpoint_dir)
             summary = write_results(bundle, partial)

@@ -16,7 +16,7 @@ import pandas as pd
 from leftshift.analysis.beds_avoided import beds_avoided
 from leftshift.analysis.decommissioning import closures_report, decommissioning_table
 from leftshift.analysis.economics import economic_evaluation
-from leftshift.analysis.experiment import ExperimentResults
+from leftshift.analysis.experiment import ExperimentResults, freed_capacity_summary
 from leftshift.analysis.money import by_organisation_and_year, money_comparison
 from leftshift.analysis.virtual_ward_report import virtual_ward_report
 from leftshift.config import Config
@@ -131,6 +131,8 @@ def analyse(
             for arm in results.arm_names
         },
     }
+    if results.freed_capacity == "idle":
+        summary["freed_capacity"] = freed_capacity_summary()
     missing = bundle.not_available
     if not comparison.empty:
         backfill = results.backfill()

@@ -22,7 +22,7 @@ from typing import Any
 import pandas as pd
 
 from leftshift.config import Config, to_container
-from leftshift.model.results import Results
+from leftshift.model.results import Results, electives_by_day
 
 #: config keys that do not change a replication's result
 NOT_IN_KEY = {
@@ -44,6 +44,8 @@ class Stored:
     psa_draws: dict[str, float]
     #: replication 0 keeps its record tables, for the run directory
     full: Results | None
+    #: cumulative electives admitted by the end of each model day (a baseline's ceiling)
+    electives_by_day: list[int]
 
 
 @cache
@@ -58,8 +60,12 @@ def code_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def key(cfg: Config, seed: int, keep_full: bool) -> str:
-    """The checkpoint key of one replication of an arm's config with a seed."""
+def key(cfg: Config, seed: int, keep_full: bool, ceiling: list[int] | None = None) -> str:
+    """The checkpoint key of one replication of an arm's config with a seed.
+
+    An arm run with its electives held at a baseline's (``ceiling``, the "capacity left idle"
+    variant) has that ceiling in its key, so it is never mistaken for the arm run freely.
+    """
     raw = to_container(cfg)
     for section, keys in NOT_IN_KEY.items():
         if keys is None:
@@ -67,22 +73,32 @@ def key(cfg: Config, seed: int, keep_full: bool) -> str:
         else:
             for k in keys:
                 raw[section].pop(k, None)
-    text = json.dumps(
-        {"config": raw, "seed": seed, "full": keep_full, "code": code_fingerprint()},
-        sort_keys=True,
-    )
+    content: dict[str, Any] = {
+        "config": raw,
+        "seed": seed,
+        "full": keep_full,
+        "code": code_fingerprint(),
+    }
+    if ceiling is not None:
+        content["elective_ceiling"] = hashlib.sha256(json.dumps(list(ceiling)).encode()).hexdigest()
+    text = json.dumps(content, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
 def load(
-    directory: Path, cfg: Config, seed: int, keep_full: bool, records: bool = True
+    directory: Path,
+    cfg: Config,
+    seed: int,
+    keep_full: bool,
+    records: bool = True,
+    ceiling: list[int] | None = None,
 ) -> Stored | None:
     """The stored replication, or None if it has not been stored.
 
     With ``records=False`` a replication stored with its record tables comes back without
     them (``full`` is None); :func:`load_records` reads them when they are needed.
     """
-    entry = Path(directory) / key(cfg, seed, keep_full)
+    entry = Path(directory) / key(cfg, seed, keep_full, ceiling)
     if not (entry / "done.json").is_file():
         return None
     meta = json.loads((entry / "done.json").read_text())
@@ -113,26 +129,42 @@ def load(
             live_counts=meta["live_counts"],
             **record_tables,
         )
-    return Stored(tables["monthly"], tables["ledger"], meta["summary"], meta["psa_draws"], full)
+    return Stored(
+        tables["monthly"],
+        tables["ledger"],
+        meta["summary"],
+        meta["psa_draws"],
+        full,
+        meta["electives_by_day"],
+    )
 
 
-def load_records(directory: Path, cfg: Config, seed: int) -> Results:
+def load_records(
+    directory: Path, cfg: Config, seed: int, ceiling: list[int] | None = None
+) -> Results:
     """A replication stored with its record tables, read back whole.
 
     The records are only written out at the end, so an experiment need not hold every arm's
     records in memory while the others run.
     """
-    stored = load(directory, cfg, seed, keep_full=True)
+    stored = load(directory, cfg, seed, keep_full=True, ceiling=ceiling)
     if stored is None or stored.full is None:
         raise FileNotFoundError(f"no stored records for seed {seed} in {directory}")
     return stored.full
 
 
-def save(directory: Path, cfg: Config, seed: int, res: Results, keep_full: bool) -> None:
-    """Store one replication; a no-op if another process stored it first."""
+def save(
+    directory: Path,
+    cfg: Config,
+    seed: int,
+    res: Results,
+    keep_full: bool,
+    ceiling: list[int] | None = None,
+) -> None:
+    """Store one replication (run under ``ceiling``, if any); a no-op if already stored."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    entry = directory / key(cfg, seed, keep_full)
+    entry = directory / key(cfg, seed, keep_full, ceiling)
     if entry.exists():
         return
     partial = directory / f".{entry.name}.{os.getpid()}.partial"
@@ -158,6 +190,7 @@ def save(directory: Path, cfg: Config, seed: int, res: Results, keep_full: bool)
             "psa_draws": res.psa_draws,
             "reporting_start_day": res.reporting_start_day,
             "live_counts": res.live_counts,
+            "electives_by_day": electives_by_day(res),
         }
         # written last: an entry without it is incomplete and never read
         (partial / "done.json").write_text(json.dumps(meta))

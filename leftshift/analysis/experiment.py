@@ -4,6 +4,12 @@ The scenario is the composed config; the baseline is the same config with the wh
 ``interventions`` section reset to its defaults (no intervention). Replication ``i`` of both arms
 uses the same seed, and every process draws from its own named stream, so the paired difference
 measures the intervention, not the noise.
+
+With ``experiment.freed_capacity: idle`` the baselines run first, and each scenario arm's
+replication ``i`` then admits no more electives by each day than baseline replication ``i`` did
+(:meth:`~leftshift.model.hospital.Hospital.hold_electives`): the beds the interventions free are
+left idle instead of being filled from the waiting list. ``both`` runs the scenario both ways
+against one baseline (:func:`freed_capacity_arms`).
 """
 
 import dataclasses
@@ -22,7 +28,7 @@ from leftshift.analysis.workers import dying_with_parent, worker_count
 from leftshift.config import Config, InterventionsConfig, freeze, to_container
 from leftshift.model import metrics, simulate
 from leftshift.model.heap import return_freed_memory
-from leftshift.model.results import Results
+from leftshift.model.results import Results, electives_by_day
 from leftshift.model.rng import seed_for
 
 #: Metrics compared year by year, and how each is aggregated over a year (from the registry).
@@ -51,6 +57,67 @@ def baseline_differences(shared: Config, cfg: Config) -> list[str]:
     )
 
 
+def capacity_left_idle(cfg: Config) -> bool:
+    """True when the beds an intervention frees are left idle (``experiment.freed_capacity``)."""
+    return cfg.experiment.freed_capacity == "idle"
+
+
+def freed_capacity_problem(cfg: Config) -> str | None:
+    """Why a config cannot run its freed-capacity variant (None when it can).
+
+    Leaving freed capacity idle holds a scenario arm at its baseline: without a scenario arm
+    (no intervention and no ``experiment.arms``) nothing would be held. ``both`` runs the
+    one scenario twice; several scenarios (``experiment.arms``) are run once each way.
+    """
+    fc = cfg.experiment.freed_capacity
+    if fc != "use" and not is_experiment(cfg) and not cfg.experiment.arms:
+        return (
+            f"experiment.freed_capacity = {fc}: this config has no intervention (and no"
+            " experiment.arms), so there is no scenario arm whose freed beds could be left idle;"
+            " choose an experiment or use freed_capacity=use"
+        )
+    if fc == "both" and cfg.experiment.arms:
+        return (
+            "experiment.freed_capacity = both: not with experiment.arms (several scenarios);"
+            " run the arms once with freed_capacity=use and once with freed_capacity=idle"
+        )
+    return None
+
+
+def freed_capacity_arms(cfg: Config) -> dict[str, Config]:
+    """``freed_capacity=both``: the scenario with its freed beds used, and left idle."""
+    return {
+        fc: freeze(
+            dataclasses.replace(
+                cfg, experiment=dataclasses.replace(cfg.experiment, freed_capacity=fc)
+            )
+        )
+        for fc in ("use", "idle")
+    }
+
+
+#: what the "capacity left idle" variant holds back, and what it leaves to the hospital
+HELD_WHEN_IDLE = ("elective admissions from the waiting list (the planned use of freed beds)",)
+NOT_HELD_WHEN_IDLE = (
+    "marginal emergency admissions (the admission threshold)",
+    "stay lengths (the discharge-pressure response to occupancy)",
+    "outlying, boarding, escalation beds and delayed discharges",
+)
+
+
+def freed_capacity_summary() -> dict[str, Any]:
+    """The summary entry that labels a run whose freed capacity was left idle."""
+    return {
+        "variant": "idle",
+        "text": "freed capacity left idle: each scenario replication admitted no more electives"
+        " by each day than its baseline replication, so scenario minus baseline is what the"
+        " interventions do themselves; what using the freed beds adds is a run with"
+        " experiment.freed_capacity=use minus this one",
+        "held": list(HELD_WHEN_IDLE),
+        "not_held": list(NOT_HELD_WHEN_IDLE),
+    }
+
+
 def arms(cfg: Config) -> dict[str, Config]:
     """The arms to run: ``baseline`` alone, or ``baseline`` and ``scenario``."""
     if not is_experiment(cfg):
@@ -77,12 +144,22 @@ class ReplicationOutput:
     reused: bool = False
     #: reads ``full`` back from its checkpoint when the records are kept on disk, not in memory
     full_loader: Callable[[], Results] | None = None
+    #: cumulative electives admitted by the end of each model day (baseline arms only: the
+    #: ceiling of the scenario arms when freed capacity is left idle)
+    electives_by_day: list[int] | None = None
+    #: run with its electives held at this baseline's ceiling (freed capacity left idle)
+    held: bool = False
 
 
 def _run_one(
-    arm: str, cfg: Config, replication: int, seed: int, checkpoint_dir: Path | None = None
+    arm: str,
+    cfg: Config,
+    replication: int,
+    seed: int,
+    checkpoint_dir: Path | None = None,
+    ceiling: list[int] | None = None,
 ) -> ReplicationOutput:
-    """Simulate (or reuse) one replication.
+    """Simulate (or reuse) one replication, its electives held at ``ceiling`` if given.
 
     With a checkpoint directory the record tables of replication 0 stay on disk, in the
     checkpoint, until they are written out: an ICB arm's records take about 300 MiB, and
@@ -90,10 +167,13 @@ def _run_one(
     """
     keep_full = replication == 0
     loader = None
+    keep_electives = arm == "baseline"
     if checkpoint_dir is not None and keep_full:
-        loader = functools.partial(checkpoints.load_records, checkpoint_dir, cfg, seed)
+        loader = functools.partial(checkpoints.load_records, checkpoint_dir, cfg, seed, ceiling)
     if checkpoint_dir is not None:
-        stored = checkpoints.load(checkpoint_dir, cfg, seed, keep_full, records=False)
+        stored = checkpoints.load(
+            checkpoint_dir, cfg, seed, keep_full, records=False, ceiling=ceiling
+        )
         if stored is not None:
             return ReplicationOutput(
                 arm,
@@ -106,10 +186,12 @@ def _run_one(
                 None,
                 reused=True,
                 full_loader=loader,
+                electives_by_day=stored.electives_by_day if keep_electives else None,
+                held=ceiling is not None,
             )
-    res = simulate(cfg, seed)
+    res = simulate(cfg, seed, elective_ceiling=ceiling)
     if checkpoint_dir is not None:
-        checkpoints.save(checkpoint_dir, cfg, seed, res, keep_full)
+        checkpoints.save(checkpoint_dir, cfg, seed, res, keep_full, ceiling)
     return ReplicationOutput(
         arm,
         replication,
@@ -120,6 +202,8 @@ def _run_one(
         res.psa_draws,
         res if keep_full and loader is None else None,
         full_loader=loader,
+        electives_by_day=electives_by_day(res) if keep_electives else None,
+        held=ceiling is not None,
     )
 
 
@@ -154,6 +238,17 @@ class ExperimentResults:
             if o.arm in ("baseline", arm)
         ]
         return ExperimentResults(cfg, outputs)
+
+    def contrast(self, scenario: str, baseline: str, cfg: Config) -> "ExperimentResults":
+        """Two arms of a run as a paired experiment: ``scenario`` against ``baseline``."""
+        names = {scenario: "scenario", baseline: "baseline"}
+        outputs = [dataclasses.replace(o, arm=names[o.arm]) for o in self.outputs if o.arm in names]
+        return ExperimentResults(cfg, outputs)
+
+    @property
+    def freed_capacity(self) -> str:
+        """What the beds the interventions freed were used for: "use" or "idle" (held)."""
+        return "idle" if any(o.held for o in self.outputs) else "use"
 
     @property
     def replications_simulated(self) -> int:
@@ -260,21 +355,81 @@ def run_experiment(
     ``scenario_arms`` (name -> config) every one of them runs against one shared baseline,
     the first arm's config without interventions, with the same seeds.
     """
-    from joblib import Parallel, delayed
-
     arm_cfgs = arms(cfg)
     if scenario_arms:
         first = next(iter(scenario_arms.values()))
         arm_cfgs = {"baseline": baseline_of(first), **scenario_arms}
-    if only_arm is not None:
-        arm_cfgs = {only_arm: arm_cfgs[only_arm]}
     n = cfg.run.replications
     store = None if checkpoint_dir is None else Path(checkpoint_dir)
+    held = {a for a, c in arm_cfgs.items() if a != "baseline" and capacity_left_idle(c)}
+    if held:
+        return ExperimentResults(cfg, _run_held(cfg, arm_cfgs, held, only_arm, store, progress))
+    if only_arm is not None:
+        arm_cfgs = {only_arm: arm_cfgs[only_arm]}
     tasks = [
         (arm, arm_cfg, rep, arm_seed(cfg, arm, rep), store)
         for rep in range(n)
         for arm, arm_cfg in arm_cfgs.items()
     ]
+    return ExperimentResults(cfg, _run_tasks(cfg, tasks, progress))
+
+
+def _run_held(
+    cfg: Config,
+    arm_cfgs: dict[str, Config],
+    held: set[str],
+    only_arm: str | None,
+    store: Path | None,
+    progress: Callable[[int, int], None] | None,
+) -> list[ReplicationOutput]:
+    """Freed capacity left idle: the baselines (and free arms) first, then the held arms.
+
+    Replication ``i`` of every arm in ``held`` admits no more electives by the end of each
+    day than baseline replication ``i`` did (the arms share seeds, so the same people are on
+    both lists). The baselines run even when ``only_arm`` names a held arm (a checkpoint
+    usually has them); the outputs are in the usual order, replication by replication.
+    """
+    n = cfg.run.replications
+    wanted = [a for a in arm_cfgs if only_arm in (None, a)]
+    first = [a for a in arm_cfgs if a not in held and (a == "baseline" or a in wanted)]
+    free_tasks = [
+        (arm, arm_cfgs[arm], rep, arm_seed(cfg, arm, rep), store)
+        for rep in range(n)
+        for arm in first
+    ]
+    later = [a for a in wanted if a in held]
+    total = len(free_tasks) + n * len(later)
+
+    def phase(done: int) -> Callable[[int, int], None] | None:
+        return None if progress is None else lambda k, _: progress(done + k, total)
+
+    free = _run_tasks(cfg, free_tasks, phase(0))
+    held_tasks = [
+        (
+            arm,
+            arm_cfgs[arm],
+            b.replication,
+            arm_seed(cfg, arm, b.replication),
+            store,
+            b.electives_by_day,
+        )
+        for b in free
+        if b.arm == "baseline"
+        for arm in later
+    ]
+    outputs = [o for o in free if o.arm in wanted] + _run_tasks(
+        cfg, held_tasks, phase(len(free_tasks))
+    )
+    order = {arm: k for k, arm in enumerate(arm_cfgs)}
+    return sorted(outputs, key=lambda o: (o.replication, order[o.arm]))
+
+
+def _run_tasks(
+    cfg: Config, tasks: list[tuple], progress: Callable[[int, int], None] | None
+) -> list[ReplicationOutput]:
+    """Run replication tasks, in parallel with ``run.n_jobs``, in the order given."""
+    from joblib import Parallel, delayed
+
     outputs: list[ReplicationOutput] = []
     n_workers = worker_count(cfg.run.n_jobs, len(tasks))
     if n_workers == 1:
@@ -282,7 +437,7 @@ def run_experiment(
             outputs.append(_run_and_trim(*task))
             if progress:
                 progress(k + 1, len(tasks))
-        return ExperimentResults(cfg, outputs)
+        return outputs
     # Each worker checkpoints its own replications, so a killed worker or an interrupt loses
     # only the replications still running; closing the generator on the way out kills the
     # workers at once instead of leaving them to finish work nobody will read.
@@ -297,4 +452,4 @@ def run_experiment(
                     progress(k + 1, len(tasks))
         finally:
             finished.close()
-    return ExperimentResults(cfg, outputs)
+    return outputs

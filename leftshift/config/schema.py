@@ -1464,6 +1464,8 @@ class InterventionsConfig(_Section):
 # --------------------------------------------------------------------------------------------
 PAYMENT_RULES = ("aligned", "block", "activity")
 OUTPUT_LEVELS = ("full", "summary")
+#: what the beds an intervention frees are used for (``experiment.freed_capacity``)
+FREED_CAPACITY_USES = ("use", "idle", "both")
 
 
 @dataclass
@@ -1927,6 +1929,19 @@ class ExperimentConfig(_Section):
         label=True,
         doc="several scenarios against one baseline in one paired run: names of experiment"
         " files, each an arm (empty: this file is the one scenario)",
+    )
+    freed_capacity: str = param(
+        "use",
+        source="model_switch",
+        choices=FREED_CAPACITY_USES,
+        doc="what the beds the interventions free are used for. use: electives from the"
+        " waiting list fill them; idle: each scenario arm admits no more electives by each"
+        " day than its baseline did in the same replication, so scenario minus baseline is"
+        " the interventions' own effect, and a use run minus an idle run is what the electives"
+        " in the freed beds add (in both, the admission threshold and stay lengths respond to"
+        " the freer beds: clinical behaviour, not a use chosen); both: one run with the"
+        " scenario both ways against one baseline (results/use/, results/idle/), reporting"
+        " the two decisions apart",
     )
 
 

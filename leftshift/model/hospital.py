@@ -6,7 +6,8 @@ and that policy is written out below. Each stay is one SimPy timeout whose callb
 
 Capacity-pressure channels (MODEL.md section 3), each switched off by a zero parameter:
 
-(a) electives admitted from the waiting list whenever beds and the threshold allow;
+(a) electives admitted from the waiting list whenever beds and the threshold allow (and, in
+    the "capacity left idle" variant, no more than the baseline arm did by the same day);
 (b) admission threshold: a marginal emergency is admitted with a probability that falls as
     occupancy rises (``admission_threshold_sensitivity``);
 (c) discharge pressure: the stay is multiplied by a function of occupancy at admission, longer
@@ -350,6 +351,10 @@ class Hospital:
         self._recent: list[deque[int]] = [deque(maxlen=7) for _ in self.sites]
         #: (day of a round, electives booked then but not admitted by the next round)
         self.cancellations: list[tuple[float, int]] = []
+        #: electives admitted so far, and (``hold_electives``) the most allowed by the end of
+        #: each model day; None: beds, threshold and theatre cap alone decide
+        self.electives_admitted = 0
+        self._elective_ceiling: list[int] | None = None
         order = list(h.bed_offer_order)
         self._usual_order = order == ["boarder", "repatriation", "outlier", "elective"]
         self._offer_steps = {
@@ -634,6 +639,25 @@ class Hospital:
             return True
         return False
 
+    def hold_electives(self, ceiling: list[int]) -> None:
+        """Hold elective admissions at or below a cumulative count by the end of each day.
+
+        ``ceiling[d]`` is the most electives admitted from the start of the run to the end of
+        model day ``d`` (the last entry holds after the list ends). The "capacity left idle"
+        variant gives a scenario arm its baseline's counts (``experiment.freed_capacity``), so
+        beds its interventions free are not filled from the list; a day it fell behind (its
+        beds were fuller) it may catch up later, never passing the baseline's total to date.
+        """
+        self._elective_ceiling = list(ceiling)
+
+    def _elective_allowance(self) -> int | None:
+        """Electives still allowed today under ``hold_electives`` (None: no ceiling)."""
+        ceiling = self._elective_ceiling
+        if ceiling is None:
+            return None
+        day = min(int(self.env.now), len(ceiling) - 1)
+        return max(ceiling[day] - self.electives_admitted, 0)
+
     def admit_electives(self) -> int:
         """Channel (a): admit from the list at each site in turn (:meth:`_admit_electives_at`)."""
         return sum(self._admit_electives_at(site) for site in range(len(self.sites)))
@@ -653,7 +677,10 @@ class Hospital:
         if self.outlying and self._outliers_before_list:  # other pools' boarders first
             while self._take_outlier(pool):
                 pass
+        held = self._elective_ceiling is not None
         while cap is None or self._electives_today[site] < cap:
+            if held and not self._elective_allowance():
+                break
             bed: Pool | None
             if hub is not None and hub.occupied + hub.cleaning < hub.open_beds:
                 bed = hub
@@ -678,6 +705,7 @@ class Hospital:
             batch.exit_reason[i] = TREATED
             admitted += 1
             self._electives_today[site] += 1
+            self.electives_admitted += 1
         return admitted
 
     def discharge_time(self, due: float, start: float = -math.inf) -> float:
@@ -1047,11 +1075,16 @@ class Hospital:
         The day's cap, or as many as were admitted on the same day last week if fewer (a
         planner books the beds they expect: an assumption), or the list if shorter.
         Without a cap nothing is booked (beds alone decide), so nothing can be cancelled.
+        With electives held (:meth:`hold_electives`) no more than the day's allowance is
+        booked, so the ceiling is not counted as cancellations.
         The list is counted before people who left it untreated are dropped, so a list about
         as short as the cap may be over-counted by those few.
         """
         self._last_round = now
         waiting = sum(len(queue) for queue in self.waiting_list.queues)
+        allowance = self._elective_allowance()
+        if allowance is not None:  # held electives: nobody is booked beyond the ceiling
+            waiting = min(waiting, allowance)
         for site, cap in enumerate(self._elective_cap_today):
             recent = self._recent[site]
             if cap is not None and len(recent) == recent.maxlen:

@@ -605,13 +605,17 @@ def collect(place: Place, dynamics: MonthlyDynamics) -> Results:
     )
 
 
-def simulate(cfg: Config, seed: int) -> Results:
+def simulate(cfg: Config, seed: int, elective_ceiling: list[int] | None = None) -> Results:
     """Run one replication of a validated, frozen config with one master seed.
 
     With ``run.psa`` on, the uncertain parameters are first drawn from the seed's ``psa``
-    stream; the draws are in ``Results.psa_draws``.
+    stream; the draws are in ``Results.psa_draws``. With ``elective_ceiling`` (the cumulative
+    electives another run admitted by the end of each model day, :func:`electives_by_day`)
+    the hospital admits no more than that by each day (:meth:`Hospital.hold_electives`).
     """
     place = build_place(cfg, seed)
+    if elective_ceiling is not None:
+        place.hospital.hold_electives(elective_ceiling)
     dynamics = MonthlyDynamics(place)
     run_place(place, dynamics)
     return_freed_memory()  # the event model's transient objects, before the tables are built

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from leftshift.config import Config
@@ -136,3 +137,16 @@ def summarise(cfg: Config, monthly: pd.DataFrame) -> dict[str, Any]:
 def _ratio(numerator: float, denominator: float) -> float:
     """Return numerator / denominator, or NaN when nothing was counted (no warning)."""
     return float(numerator / denominator) if denominator else float("nan")
+
+
+def electives_by_day(res: Results) -> list[int]:
+    """Cumulative electives admitted by the end of each model day of a run (day 0 first).
+
+    Read from the referrals treated (their exit day is the day of admission), so it counts
+    exactly what the hospital admitted; the ceiling that
+    :func:`~leftshift.model.place.simulate` takes from a baseline arm.
+    """
+    referrals = res.referrals
+    treated = referrals["exit_reason"] == "treated"
+    days = np.floor(referrals.loc[treated, "exit_day"].to_numpy(float)).astype(np.int64)
+    return np.cumsum(np.bincount(days, minlength=1)).tolist()

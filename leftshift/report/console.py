@@ -312,6 +312,8 @@ class _Headline:
     def lines(self) -> list[str]:
         s = self.summary
         lines = self.arms()
+        if "freed_capacity" in s:  # the "capacity left idle" variant
+            lines.insert(0, "  " + s["freed_capacity"]["text"])
         comp = s.get("comparison_by_year")
         if not comp:
             return lines
@@ -805,3 +807,39 @@ def wards_closed_text(d: dict) -> str:
         f"wards closed: {d['wards_closed_mean']:.1f} on average ({beds} beds each), in {hit} of"
         f" {n} replications, {when}, {how}"
     )
+
+
+def two_decisions_lines(entry: dict, price_year: str | None = None) -> list[str]:
+    """The console table of a ``freed_capacity=both`` run: the two decisions apart."""
+    from leftshift.analysis.freed_capacity import DECISIONS
+
+    prices = f", {price_year} prices" if price_year else ""
+    first = entry[DECISIONS[0][0]]
+    wtps = list(first["net_monetary_benefit_gbp"])
+    rows = []
+    for key, label in DECISIONS:
+        d = entry[key]
+        rows.append(
+            [
+                label,
+                _num(d["incremental_cost_gbp"]["mean"], "+,.1f", 1e6),
+                _num(d["incremental_qalys"]["mean"], "+,.0f"),
+                _num(d["elective_share_of_qalys"], ".0%"),
+                " / ".join(_num(d["net_monetary_benefit_gbp"][w], "+,.0f", 1e6) for w in wtps),
+            ]
+        )
+    header = [
+        "",
+        "cost £m",
+        "QALYs",
+        "elective share",
+        "NMB £m at " + "/".join(f"{float(w) / 1000:,.0f}k" for w in wtps),
+    ]
+    lines = [f"== the two decisions apart ({entry['text']}):"]
+    lines += render_table(header, rows)
+    lines.append(
+        f"  cost (NHS and PSS{prices}) and QALYs discounted, means over replications; elective"
+        " share: the undiscounted QALYs of elective treatment and of waiting, as a share of all"
+        " undiscounted QALYs"
+    )
+    return [part for line in lines for part in _wrap(line)]

@@ -859,10 +859,22 @@ def assumptions(run: Run) -> list[str]:
     cfg = run.config
     hospital = cfg.get("hospital", {})
     population = cfg.get("population", {})  # the config group
-    out = [
+    capacity = (
         "Hospital activity follows capacity: emergency demand avoided frees beds that boarded"
         " A&E patients, looser admission and discharge thresholds and the elective list fill"
-        " again. Cash is released only where beds close.",
+        " again. Cash is released only where beds close."
+    )
+    if cfg.get("experiment", {}).get("freed_capacity") == "idle":
+        capacity = (
+            "Freed capacity left idle: each scenario replication admitted no more electives"
+            " by each day than its baseline, so this pack shows what the intervention does"
+            " itself; the elective work freed beds could take is not in it (run with"
+            " experiment.freed_capacity=use or both for that). Looser admission and discharge"
+            " thresholds still take part of the freed beds. Cash is released only where beds"
+            " close."
+        )
+    out = [
+        capacity,
         hospital_assumption(hospital),
         elective_assumption(cfg.get("outcomes", {})),
         (

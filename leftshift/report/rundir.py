@@ -238,12 +238,13 @@ def write_arms(
     bundles: dict[str, AnalysisBundle],
     directory: Path,
     baseline_differences: dict[str, list[str]],
+    extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """A multi-arm run: each arm against the shared baseline in ``<arm>/``, and a summary.
 
     The top level holds the run's config, every arm's comparison in one table (with an
-    ``arm`` column), a summary with each arm's summary and the keys where an arm's own
-    baseline would differ from the shared one, and the manifest.
+    ``arm`` column), a summary with each arm's summary, the keys where an arm's own
+    baseline would differ from the shared one and any ``extra`` entries, and the manifest.
     """
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "config.yaml").write_text(yaml.safe_dump(to_container(cfg), sort_keys=False))
@@ -260,8 +261,14 @@ def write_arms(
         "master_seed": cfg.run.seed,
         "experiment": cfg.experiment.name,
         "replications": cfg.run.replications,
+        **(
+            {}
+            if cfg.experiment.freed_capacity == "use"
+            else {"freed_capacity": cfg.experiment.freed_capacity}
+        ),
         "scenarios": {name: b.summary for name, b in bundles.items()},
         "baseline_differences": baseline_differences,
+        **(extra or {}),
     }
     summary = _write_json(directory / "summary.json", summary, [])
     results = next(iter(bundles.values())).results
