@@ -881,7 +881,7 @@ def unbounded_ed_lines(arms: dict[str, dict]) -> list[str]:
             f" bed, more than the {arm['general_acute_beds']:,.0f} G&A beds: emergency demand"
             " has outgrown the beds and the queue is unbounded; hospital.divert_boarder_share"
             " (e.g. 0.2) diverts patients beyond that share of a site's beds to other providers"
-            " (docs/model.md, ED saturation)",
+            ' (docs/model.md, "When the ED is full")',
             width=96,
             initial_indent="  ",
             subsequent_indent="    ",
