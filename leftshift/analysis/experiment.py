@@ -28,6 +28,7 @@ from leftshift.analysis.workers import dying_with_parent, worker_count
 from leftshift.config import Config, InterventionsConfig, freeze, to_container
 from leftshift.model import metrics, simulate
 from leftshift.model.heap import return_freed_memory
+from leftshift.model.ledger import diverts
 from leftshift.model.results import Results, electives_by_day
 from leftshift.model.rng import seed_for
 
@@ -295,7 +296,7 @@ class ExperimentResults:
         """Each compared metric by arm, replication and reporting year."""
         monthly = self.monthly()
         rows = []
-        for metric, how in YEARLY_METRICS.items():
+        for metric, how in self._yearly_metrics().items():
             sub = monthly[monthly["metric"] == metric]
             agg = sub.groupby(["arm", "replication", "reporting_year"])["value"].agg(how)
             rows.append(agg.rename(metric))
@@ -305,7 +306,13 @@ class ExperimentResults:
         """Paired scenario - baseline differences by metric and reporting year, with 95% CIs."""
         if len(self.arm_names) < 2:
             return pd.DataFrame()
-        return paired_comparison(self.yearly(), list(YEARLY_METRICS))
+        return paired_comparison(self.yearly(), list(self._yearly_metrics()))
+
+    def _yearly_metrics(self) -> dict[str, str]:
+        """The compared metrics, with diversions when the run may divert patients."""
+        if not diverts(self.config):
+            return YEARLY_METRICS
+        return {**YEARLY_METRICS, metrics.EMERGENCY_DIVERTED: "sum"}
 
     def backfill(self) -> dict[str, Any]:
         """Where freed bed-time went, and when (if ever) backfill ran out (see docs/model.md)."""

@@ -775,7 +775,19 @@ class HospitalConfig(_Section):
         source="model_switch",
         ge=0,
         le=1_000_000,
-        doc="emergency patients beyond this many boarders are diverted; null means no limit",
+        doc="emergency patients beyond this many boarders (all sites) are diverted to other"
+        " providers; null means no limit",
+    )
+    divert_boarder_share: float | None = param(
+        None,
+        source="assumption_ed_diversion",
+        gt=0.0,
+        le=10.0,
+        doc="the saturation rule: when a site's ED boarders (all its pools) reach this share of"
+        " its core G&A beds (rounded, at least 1), a further emergency patient who finds no bed"
+        " is diverted to another provider: treated there, paid by the ICB at the emergency"
+        " tariff (ledger category emergency_care_elsewhere), counted in emergency_diverted;"
+        " null never diverts (the ED queue is then unbounded)",
     )
     specialty_pools: bool = param(
         True,

@@ -373,6 +373,8 @@ class Hospital:
         self._outlier_share_pressure = max(h.outlier_max_share, h.outlier_max_share_under_pressure)
         self._outlier_stay = h.outlier_stay_multiplier
         self.repatriations = 0
+        #: emergency patients diverted to other providers (the ED held its most boarders)
+        self.diverted = 0
         #: (time, beds) of each ward closure decided (its beds close as they fall empty)
         self.ward_closures: list[tuple[float, int]] = []
         #: (time, core beds) whenever the core (non-escalation) stock changes
@@ -517,9 +519,8 @@ class Hospital:
                 self._start_stay(batch, i, other, home=pool)
                 return
         limit = self.h.max_ed_boarders
-        if limit is not None and self.n_boarders >= limit:
-            batch.outcome[i] = DIVERTED
-            self._dies_outside(batch, i)
+        if (limit is not None and self.n_boarders >= limit) or self._site_saturated(pool.site):
+            self._divert(batch, i)
             return
         self._boarding_time -= self.env.now
         pool.boarders.append((batch, i))
@@ -535,6 +536,30 @@ class Hospital:
                 self._admit_boarder(pool)
         if self.outlying and len(pool.boarders) == pool.pressure_trigger:
             self._pressure_reached(pool)
+
+    def _site_saturated(self, site: int) -> bool:
+        """Whether ``site``'s ED holds its most boarders (``hospital.divert_boarder_share``).
+
+        The limit is that share of the site's core G&A beds now (rounded, at least 1), so it
+        follows a capacity plan and ward closures.
+        """
+        share = self.h.divert_boarder_share
+        if share is None:
+            return False
+        pools = self.sites[site]
+        limit = max(1, math.floor(share * sum(p.core_beds for p in pools) + 0.5))
+        return sum(len(p.boarders) for p in pools) >= limit
+
+    def _divert(self, batch: EmergencyBatch, i: int) -> None:
+        """Send an emergency patient to another provider (ambulance divert, out of area).
+
+        They are treated there: no bed-day here; the ICB pays that provider the emergency
+        spell price (:func:`leftshift.model.ledger.build_ledger`). Their death risk is the
+        admitted one they carry; a death is registered now, out of this trust's beds.
+        """
+        batch.outcome[i] = DIVERTED
+        self.diverted += 1
+        self._dies_outside(batch, i)
 
     def _dies_outside(self, batch: EmergencyBatch, i: int) -> None:
         """A patient who was going to die still dies when not admitted, now and out of hospital.

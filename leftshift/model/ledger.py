@@ -17,7 +17,10 @@ What is priced, and from which mechanism (MODEL.md section 5):
   ``finance.tariff.day_case_gbp`` each under every rule (cause ``day_cases``);
 * community provider: funded posts of each staff group from the month they are funded, filled or
   not, and recruitment and training per WTE hired, paid by the ICB as a cost-and-volume block;
-* ICB: pays the contracts and receives any national transition funding;
+* ICB: pays the contracts and receives any national transition funding, and pays other
+  providers for the emergency patients diverted to them when the ED is saturated (category
+  ``emergency_care_elsewhere``, the emergency spell price by case mix; only in runs with a
+  diversion rule: ``hospital.divert_boarder_share`` or ``hospital.max_ed_boarders``);
 * local authority adult social care: the places of discharge pathways 1-3 in use (home
   support, intermediate beds, care homes) x their cost per day, from its own budget;
 * general practice: no mechanism in the model prices it yet (GP contacts), so it has no
@@ -66,6 +69,33 @@ SERVICES = metrics.DISCHARGE_SERVICES
 VIRTUAL_WARDS = "virtual_wards"  # the intervention that funds virtual beds
 FOLLOW_UP = "care_home_moves_after_discharge"
 DAY_CASES = "day_cases"  # elective day cases: no overnight bed, priced per case
+#: emergency patients diverted to other providers (ED saturation): the ICB pays for their care
+CARE_ELSEWHERE = "emergency_care_elsewhere"
+ED_DIVERSION = "ed_diversion"
+
+
+def diverts(cfg: Config) -> bool:
+    """Whether a run may divert emergency patients (a diversion rule is configured).
+
+    Only then does the ledger carry the category :data:`CARE_ELSEWHERE`, so runs without a
+    rule keep the ledger they had before it existed.
+    """
+    h = cfg.hospital
+    return h.divert_boarder_share is not None or h.max_ed_boarders is not None
+
+
+def diverted_prices(cfg: Config, presentations: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Arrival days and prices of the presentations diverted to other providers.
+
+    Each is paid the emergency spell's base price for its case mix (routine or complex): the
+    NHS Payment Scheme pays activity outside a contract at its unit prices. Excess days are not
+    priced, since the stay elsewhere is not simulated (an undercount for long stays).
+    """
+    t = cfg.finance.tariff
+    diverted = (presentations["outcome"] == "diverted").to_numpy()
+    complex_mix = (presentations["case_mix"] == "complex").to_numpy()[diverted]
+    prices = np.where(complex_mix, t.emergency_complex_gbp, t.emergency_routine_gbp)
+    return presentations["arrival_day"].to_numpy(float)[diverted], prices
 
 
 @dataclass
@@ -100,8 +130,12 @@ class Ledger:
         self.add(month, payer, "spend", category, cause, amount_gbp, counterparty=payee)
         self.add(month, payee, "income", category, cause, amount_gbp, counterparty=payer)
 
-    def frame(self, calendar: Calendar) -> pd.DataFrame:
-        """Tidy ledger: month, period_start, financial_year, organisation, direction, ..."""
+    def frame(self, calendar: Calendar, extra_categories: tuple[str, ...] = ()) -> pd.DataFrame:
+        """Tidy ledger: month, period_start, financial_year, organisation, direction, ...
+
+        ``extra_categories`` follow :data:`CATEGORIES` (:data:`CARE_ELSEWHERE` when the run
+        may divert patients).
+        """
         cols = ["month", "organisation", "direction", "category", "cause", "counterparty"]
         df = pd.DataFrame(self.rows, columns=[*cols, "amount_gbp"])
         month = df["month"].to_numpy(int)
@@ -111,7 +145,7 @@ class Ledger:
         for name, cats in (
             ("organisation", ORGANISATIONS),
             ("direction", DIRECTIONS),
-            ("category", CATEGORIES),
+            ("category", CATEGORIES + extra_categories),
         ):
             df[name] = pd.Categorical(df[name], categories=list(cats))
         return df
@@ -137,8 +171,13 @@ def build_ledger(
     monthly: pd.DataFrame,
     episodes: pd.DataFrame,
     ward_closures: list[tuple[float, int]],
+    presentations: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Price one replication's reporting months into a ledger (see the module docstring)."""
+    """Price one replication's reporting months into a ledger (see the module docstring).
+
+    ``presentations`` (needed only when :func:`diverts`) give the patients diverted to other
+    providers, whose care the ICB pays outside the place.
+    """
     f = cfg.finance
     wide = by_month(monthly)
     months = wide.index.to_numpy(int)
@@ -165,6 +204,17 @@ def build_ledger(
         )
         for k, (t, beds) in enumerate(ward_closures)
     ]
+
+    elsewhere = None
+    if diverts(cfg):
+        if presentations is None:
+            raise ValueError("a run that may divert patients needs its presentations to price")
+        arrival, price = diverted_prices(cfg, presentations)
+        month_of_arrival = np.searchsorted(bounds, arrival, "right") - 1
+        inside = (month_of_arrival >= 0) & (month_of_arrival < calendar.n_months)
+        elsewhere = np.bincount(
+            month_of_arrival[inside], price[inside], minlength=calendar.n_months
+        )
 
     ledger = Ledger()
     for k, m in enumerate(months):
@@ -204,6 +254,9 @@ def build_ledger(
             contract("tariff_income", tariff["elective"][m])
         elif f.payment_rule == "block":
             contract("fixed_contract", per_head * f.elective_block_payment_gbp_per_head)
+        # emergency patients diverted to other providers: the ICB pays for their spells there
+        if elsewhere is not None:
+            ledger.add(m, "icb", "spend", CARE_ELSEWHERE, ED_DIVERSION, elsewhere[m])
         # community provider: new posts from the month funded, and each hire
         spend = 0.0
         year_share = days[k] / DAYS_PER_YEAR
@@ -232,7 +285,7 @@ def build_ledger(
         offer = _transition_grant(cfg, calendar.years_at_month(m), row[metrics.POPULATION], days[k])
         grant = min(offer, spend * (1.0 - f.transition_funding.local_match_share))
         ledger.add(m, "icb", "income", "transition_funding", INTERVENTION, grant, NATIONAL)
-    return ledger.frame(calendar)
+    return ledger.frame(calendar, (CARE_ELSEWHERE,) if diverts(cfg) else ())
 
 
 def _staff_costs(

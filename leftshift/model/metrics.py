@@ -447,7 +447,8 @@ EMERGENCY_DIVERTED = _metric(
     Unit.PRESENTATIONS,
     _SUM,
     "Presentations diverted",
-    "Presentations diverted because the ED held hospital.max_ed_boarders",
+    "Emergency patients diverted to other providers because the ED held its most boarders"
+    " (hospital.divert_boarder_share of a site's beds, or hospital.max_ed_boarders)",
 )
 ED_BOARDING_HOURS = _metric(
     "ed_boarding_hours",

@@ -581,7 +581,7 @@ def collect(place: Place, dynamics: MonthlyDynamics) -> Results:
         place.population.deaths,
         cfg.population.static,
     )
-    ledger = build_ledger(cfg, calendar, monthly, episodes, hospital.ward_closures)
+    ledger = build_ledger(cfg, calendar, monthly, episodes, hospital.ward_closures, presentations)
     check_ledger(ledger)
     occupied_bed_days, boarder_days = hospital.live_integrals()
     return Results(
@@ -595,7 +595,7 @@ def collect(place: Place, dynamics: MonthlyDynamics) -> Results:
         referrals=referrals,
         virtual_ward_stays=virtual_ward_stays_frame(place.virtual_ward, end_day),
         monthly=monthly,
-        summary=summarise(cfg, monthly),
+        summary=summarise(cfg, monthly, ledger),
         reporting_start_day=calendar.reporting_start_day,
         live_counts={
             "occupied_bed_days": occupied_bed_days,

@@ -9,6 +9,7 @@ import pandas as pd
 from leftshift.config import Config
 from leftshift.model import metrics
 from leftshift.model.frames import by_month
+from leftshift.model.ledger import CARE_ELSEWHERE, diverts
 
 
 @dataclass(frozen=True)
@@ -61,8 +62,14 @@ class Results:
         return getattr(grouped, how)()
 
 
-def summarise(cfg: Config, monthly: pd.DataFrame) -> dict[str, Any]:
-    """Headline metrics over the reporting years, per 1,000 people where it makes sense."""
+def summarise(
+    cfg: Config, monthly: pd.DataFrame, ledger: pd.DataFrame | None = None
+) -> dict[str, Any]:
+    """Headline metrics over the reporting years, per 1,000 people where it makes sense.
+
+    With a diversion rule (:func:`leftshift.model.ledger.diverts`) and the ``ledger``, also
+    what the ICB paid other providers for the diverted patients, a year.
+    """
     wide = by_month(monthly)
     years = cfg.run.horizon_years
     per_1000 = wide[metrics.POPULATION].mean() / 1000.0
@@ -131,6 +138,9 @@ def summarise(cfg: Config, monthly: pd.DataFrame) -> dict[str, Any]:
             wide[metrics.REFERRAL_RESPONSE_MULTIPLIER].mean()
         ),
     }
+    if ledger is not None and diverts(cfg):
+        paid = ledger.loc[ledger["category"] == CARE_ELSEWHERE, "amount_gbp"].sum()
+        out["emergency_care_elsewhere_gbp_per_year"] = float(paid / years)
     return out
 
 

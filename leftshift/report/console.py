@@ -40,6 +40,7 @@ from rich.console import Console
 from rich.table import Table
 
 from leftshift.model import metrics
+from leftshift.model.clock import DAYS_PER_YEAR
 
 #: characters a line may take; tables are rendered to this width
 WIDTH = 100
@@ -373,6 +374,23 @@ class _Headline:
                 row("ED: waited 12 h+ from decision to admit", "ed_waits_12h_plus_share", ".1%"),
                 row("occupancy at midnight", "mean_occupancy_midnight", ".1%"),
             ]
+        if any(
+            "emergency_care_elsewhere_gbp_per_year" in arms[a]
+            or (arms[a].get("emergency_diverted_per_year") or 0) > 0
+            for a in names
+        ):  # the ED was saturated: never silent
+            rows += [
+                row(
+                    "ED full: patients diverted elsewhere a year",
+                    "emergency_diverted_per_year",
+                    ",.0f",
+                ),
+                row(
+                    "  their care elsewhere, GBP a year (ICB)",
+                    "emergency_care_elsewhere_gbp_per_year",
+                    ",.0f",
+                ),
+            ]
         if any(arms[a]["delayed_discharge_patients_mean"] > 0 for a in names):
             rows += [
                 row(
@@ -384,7 +402,7 @@ class _Headline:
                     ".1%",
                 ),
             ]
-        return lines + render_table(["", *names], rows)
+        return lines + render_table(["", *names], rows) + unbounded_ed_lines(arms)
 
     # comparison ---------------------------------------------------------------------------
     def comparison(self, comp: dict) -> list[str]:
@@ -843,3 +861,29 @@ def two_decisions_lines(entry: dict, price_year: str | None = None) -> list[str]
         " undiscounted QALYs"
     )
     return [part for line in lines for part in _wrap(line)]
+
+
+def unbounded_ed_lines(arms: dict[str, dict]) -> list[str]:
+    """A warning for each arm whose ED held, on average, more boarders than the hospital's beds.
+
+    No English ED holds that many: emergency demand has outgrown every bed and, without a
+    diversion rule, the queue grows without limit, so the run says so.
+    """
+    lines = []
+    for name, arm in arms.items():
+        boarders = arm.get("ed_boarding_hours_per_year", 0.0) / (DAYS_PER_YEAR * 24.0)
+        if "emergency_care_elsewhere_gbp_per_year" in arm or not boarders > arm.get(
+            "general_acute_beds", math.inf
+        ):
+            continue
+        lines += textwrap.wrap(
+            f"warning ({name}): the ED held on average {boarders:,.0f} patients waiting for a"
+            f" bed, more than the {arm['general_acute_beds']:,.0f} G&A beds: emergency demand"
+            " has outgrown the beds and the queue is unbounded; hospital.divert_boarder_share"
+            " (e.g. 0.2) diverts patients beyond that share of a site's beds to other providers"
+            ' (docs/model.md, "When the ED is full")',
+            width=96,
+            initial_indent="  ",
+            subsequent_indent="    ",
+        )
+    return lines

@@ -427,6 +427,7 @@ SPENDING = {
     "recruitment_and_training": "recruitment and training",
     "virtual_wards": "virtual-ward running costs",
     "social_care_packages": "social care packages",
+    "emergency_care_elsewhere": "emergency care at other providers (ED full: patients diverted)",
 }
 OUTSIDE = "outside_the_place"  # the ledger's counterparty for real resources bought
 
