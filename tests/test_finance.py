@@ -42,6 +42,8 @@ HAND = {
     },
     "community": {"care_coordinators": {"cost_per_wte_gbp": 36_525.0}},
     "social_care": {"home_support": {"cost_per_day_gbp": 50.0}},
+    # the hand cases price no diversions (tests/test_ed_diversion.py prices them)
+    "hospital": {"divert_boarder_share": None},
     "run": {"start_date": "2025-04-01", "warmup_months": 0, "horizon_years": 1},
 }
 

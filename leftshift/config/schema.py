@@ -779,7 +779,7 @@ class HospitalConfig(_Section):
         " providers; null means no limit",
     )
     divert_boarder_share: float | None = param(
-        None,
+        0.2,
         source="assumption_ed_diversion",
         gt=0.0,
         le=10.0,

@@ -6,7 +6,8 @@ from leftshift.config import Config, load
 from leftshift.config.dimensions import N_AGE
 
 #: the hospital as one pooled counter that admits and discharges at any hour: no specialty
-#: pools or outliers, no turnaround, no hour or weekday profiles, no escalation beds
+#: pools or outliers, no turnaround, no hour or weekday profiles, no escalation beds, and an
+#: ED that holds everyone (no diversion)
 ONE_POOL_ANY_HOUR: dict[str, Any] = {
     "specialty_pools": False,
     "outlying": False,
@@ -17,6 +18,7 @@ ONE_POOL_ANY_HOUR: dict[str, Any] = {
     "escalation_open_boarder_share": None,
     "discharge_hour_weights": None,
     "discharge_window_hours": None,
+    "divert_boarder_share": None,
 }
 
 
