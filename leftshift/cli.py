@@ -116,7 +116,7 @@ def check_overrides(args: list[str]) -> list[str]:
         problems.append(
             f"unknown key {key!r}"
             + (f": did you mean {hint!r}?" if hint else "")
-            + " (see leftshift/config.py or docs/parameters.md for the keys)"
+            + " (see leftshift/config/schema.py or docs/parameters.md for the keys)"
         )
     return problems
 
@@ -407,8 +407,10 @@ def _main(dcfg: DictConfig) -> None:
     }[cfg.experiment.freed_capacity]
     if arms != "baseline":
         arms += freed
+    # the one-counter hospital hides exit block: say so wherever its numbers appear
+    hospital = "" if cfg.hospital.specialty_pools else " hospital=one pooled counter"
     print(
-        f"leftshift: place={cfg.place.name} experiment={cfg.experiment.name}"
+        f"leftshift: place={cfg.place.name}{hospital} experiment={cfg.experiment.name}"
         f" ({arms}, {cfg.run.replications} replication(s), {cfg.run.horizon_years} years)",
         file=sys.stderr,
     )

@@ -39,8 +39,13 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from leftshift.analysis.economics import MIN_REPLICATIONS_FOR_GUIDANCE
 from leftshift.model import metrics
 from leftshift.model.clock import DAYS_PER_YEAR
+
+#: replications before the console quotes an interval or a probability for the economic
+#: decision (the same rule as the figures and the board pack)
+MIN_REPLICATIONS_FOR_INTERVALS = MIN_REPLICATIONS_FOR_GUIDANCE
 
 #: characters a line may take; tables are rendered to this width
 WIDTH = 100
@@ -74,7 +79,7 @@ class Compared:
 
 COMPARED = (
     Compared(metrics.BED_DAYS, "G&A bed-days", 365.0),
-    Compared(metrics.OPEN_BEDS, "open G&A beds (mean)", 1.0, only_if_changed=True),
+    Compared(metrics.OPEN_BEDS, "open G&A beds incl. escalation (mean)", 1.0, only_if_changed=True),
     Compared(metrics.ED_BOARDING_HOURS, "ED boarding hours", 100.0),
     Compared(metrics.WAITING_LIST_SIZE, "waiting list (mean)", 50.0),
     Compared(metrics.ADMISSIONS_EMERGENCY, "emergency admissions", 20.0),
@@ -370,8 +375,16 @@ class _Headline:
         ]
         if any(_finite(arms[a].get("ed_waits_4h_plus_share")) for a in names):
             rows += [  # undefined with no admission via ED
-                row("ED: waited 4 h+ from decision to admit", "ed_waits_4h_plus_share", ".1%"),
-                row("ED: waited 12 h+ from decision to admit", "ed_waits_12h_plus_share", ".1%"),
+                row(
+                    "admissions via ED waiting 4 h+ after the decision to admit",
+                    "ed_waits_4h_plus_share",
+                    ".1%",
+                ),
+                row(
+                    "admissions via ED waiting 12 h+ after the decision to admit",
+                    "ed_waits_12h_plus_share",
+                    ".1%",
+                ),
                 row("occupancy at midnight", "mean_occupancy_midnight", ".1%"),
             ]
         if any(
@@ -637,12 +650,20 @@ class _Headline:
         if gain is not None and waiting is not None:
             lines.append(
                 f"      of which elective care (undiscounted): treatment {gain:+,.0f},"
-                f" waiting {-waiting:+,.0f}"
+                f" waiting {-waiting:+,.0f} (treatment at an assumed QALY gain per elective"
+                " spell: outcomes.elective_qaly_gain_per_spell)"
             )
         icer, ci = e["icer_gbp_per_qaly"], e["icer_ci95"]
         one = e["replications"] < 2
+        # the decision numbers a board would cite get an interval and a probability only from
+        # enough replications (as the board pack and the figures)
+        few = e["replications"] < MIN_REPLICATIONS_FOR_INTERVALS
         if one:
             interval = f" {ONE_REPLICATION}"
+        elif few:
+            interval = (
+                f" (no interval from fewer than {MIN_REPLICATIONS_FOR_INTERVALS} replications)"
+            )
         elif ci:
             interval = f" (95% CI £{ci[0]:,.0f} to £{ci[1]:,.0f})"
         else:
@@ -661,7 +682,7 @@ class _Headline:
         rows = []
         for wtp, nmb in e["net_monetary_benefit_gbp"].items():
             row = [f"at £{float(wtp):,.0f} per QALY", _num(nmb["mean"], ",.1f", 1e6)]
-            if not one:  # an interval and a probability need replications
+            if not few:  # an interval and a probability need replications
                 row += [
                     f"{_num(nmb['ci_low'], ',.1f', 1e6)} to {_num(nmb['ci_high'], ',.1f', 1e6)}",
                     _num(e["probability_cost_effective"].get(wtp), ".0%"),
@@ -669,8 +690,18 @@ class _Headline:
             rows.append(row)
         header = ["net monetary benefit", self.money_unit]
         lines += render_table(
-            header if one else [*header, "95% CI", "probability cost-effective"], rows
+            header if few else [*header, "95% CI", "probability cost-effective"], rows
         )
+        if few and not one:
+            lines.append(
+                f"    (no interval or probability from fewer than {MIN_REPLICATIONS_FOR_INTERVALS}"
+                " replications: run.replications)"
+            )
+        elif not few and not e["psa"]:
+            lines.append(
+                "    (intervals and probabilities show simulation noise only: the parameters are"
+                " at their means; run.psa=true draws them)"
+            )
         be = e["break_even"]
         if not be.get("replications_breaking_even", 1):
             when = "not within the horizon in " + (
@@ -776,11 +807,15 @@ def backfill_lines(bf: dict, comp: dict, horizon: str = "the horizon") -> list[s
         (totals.get("trolley_waits_4h_avoided"), "4-hour trolley waits"),
         (totals.get("outlier_admissions_avoided"), "outlier admissions"),
     ]
-    said = [f"{_num(v, ',.0f')} {words}" for v, words in relief if _finite(v) and v != 0]
+    said = [
+        f"{_num(abs(v), ',.0f')} {'fewer' if v > 0 else 'more'} {words}"
+        for v, words in relief
+        if _finite(v) and v != 0
+    ]
     if said:
         lines.append(
-            "  the pressure the freed beds relieved (fewer, scenario vs baseline): "
-            + "; ".join(said)
+            f"  the pressure on the hospital, scenario vs baseline (over {horizon}, mean per"
+            " replication): " + "; ".join(said)
         )
     lines.append(f"  backfill ran out: {bf['backfill_ran_out']['text']}")
     lines.append(
