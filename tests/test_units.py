@@ -3,11 +3,13 @@
 import numpy as np
 import pandas as pd
 import pytest
+import simpy
 from scipy import stats
 
 from leftshift.analysis.intervals import row_half_widths, t_half_width, t_interval
 from leftshift.config import LengthOfStayConfig, load
 from leftshift.model.analytic import ONE_POOL_ANY_HOUR
+from leftshift.model.callback import Callback
 from leftshift.model.clock import Calendar
 from leftshift.model.demand import Demand, deprivation_gradient, los_quantile
 from leftshift.model.frames import counts_in_bins, instant_occupancy, interval_mass
@@ -185,6 +187,34 @@ def _hospital(**hospital):
     cfg = load({"hospital": hospital})
     wl = WaitingList(28.0, 126.0)
     return Hospital(simpy.Environment(), cfg, wl)
+
+
+def test_callback_events_fire_like_timeouts():
+    """Light callback events interleave with SimPy timeouts by time, then by creation order."""
+    env = simpy.Environment()
+    fired = []
+
+    def note(event):
+        fired.append((env.now, event.value))
+
+    delays = [0.5, 0.25, 0.5, 0.1, 0.25, 0.5, 1 / 3, 1 / 3]
+    for k, delay in enumerate(delays):
+        if k % 2:
+            Callback(env, delay, note, k)
+        else:
+            env.timeout(delay, value=k).callbacks.append(note)
+
+    def later(event):  # scheduled while the run is under way: after older ties
+        Callback(env, 0.25, note, "late")
+        env.timeout(0.25, value="late timeout").callbacks.append(note)
+
+    env.timeout(0.25).callbacks.append(later)
+    env.run()
+    by_time = sorted(range(len(delays)), key=lambda k: (delays[k], k))
+    assert fired[: len(delays)] == [(delays[k], k) for k in by_time]
+    assert fired[len(delays) :] == [(0.5, "late"), (0.5, "late timeout")]
+    with pytest.raises(ValueError, match="negative delay"):
+        Callback(env, -1.0, note)
 
 
 def test_discharge_window_defers_night_discharges_in_order():

@@ -28,6 +28,7 @@ import simpy
 
 from leftshift.config import Config
 from leftshift.config.beds import split_beds
+from leftshift.model.callback import Callback
 from leftshift.model.clock import weekday_of_day_zero
 from leftshift.model.deaths import DeathRegister
 from leftshift.model.discharge import DischargeService, timeout_at
@@ -200,16 +201,32 @@ class Outlier:
     is wherever they lie then: repatriation moves them home when a home bed falls free.
     """
 
-    __slots__ = ("pool", "home", "batch", "i", "end_stay", "leave_for_pathway", "left")
+    __slots__ = ("pool", "home", "batch", "i", "hospital", "left")
 
-    def __init__(self, pool: Pool, home: Pool, batch: "EmergencyBatch | ReferralBatch", i: int):
+    def __init__(
+        self,
+        pool: Pool,
+        home: Pool,
+        batch: "EmergencyBatch | ReferralBatch",
+        i: int,
+        hospital: "Hospital",
+    ):
         self.pool = pool
         self.home = home
         self.batch = batch
         self.i = i
-        self.end_stay: Callable[[simpy.Event], None] = _unset
-        self.leave_for_pathway: Callable[[EmergencyBatch, int, float], None] = _unset
+        self.hospital = hospital
         self.left = False  # out of the bed (or past repatriation): skipped in ``home.away``
+
+    # Methods rather than partials stored on the record: a partial holding its own record is
+    # a reference cycle, which only the cyclic collector frees (one per outlier).
+    def end_stay(self, event: simpy.Event) -> None:
+        """The stay's end event: free the bed the patient lies in now."""
+        self.hospital._end_stay(event, self)
+
+    def leave_for_pathway(self, batch: EmergencyBatch, i: int, since: float) -> None:
+        """The pathway's place is ready: leave the bed the patient lies in now."""
+        self.hospital._leave_for_pathway(batch, i, since, self)
 
 
 #: where a stay is: its home pool, or an outlier record
@@ -332,6 +349,8 @@ class Hospital:
         #: day of the week of model day 0 (Monday 0)
         self._weekday_at_zero = weekday_of_day_zero(cfg.run.start_date)
         self._weekend_moved = h.weekend_discharges_moved
+        #: the place in its day from which a weekend discharge moves to a weekday
+        self._weekend_from = 1.0 - h.weekend_discharges_moved
         #: each site's theatre cap on electives for each day of the week (None: beds only)
         cap = h.max_elective_admissions_per_day
         site_caps = (
@@ -562,7 +581,12 @@ class Hospital:
             not pool.ring_fenced
             and not pool.boarders
             and pool.occupied + pool.cleaning < pool.open_beds
-            and pool.outliers_in < self._outlier_cap(pool) * pool.open_beds
+            and (
+                # the cap under pressure is never below the usual one, so it is looked up
+                # only when the usual cap is reached
+                pool.outliers_in < self._outlier_share * pool.open_beds
+                or pool.outliers_in < self._outlier_cap(pool) * pool.open_beds
+            )
         )
 
     def _outlier_cap(self, pool: Pool) -> float:
@@ -604,8 +628,6 @@ class Hospital:
 
     def _take_outlier(self, pool: Pool) -> bool:
         """Give a free bed of ``pool`` to the longest-waiting boarder of another pool."""
-        if not self._has_outlier_room(pool):
-            return False
         best: Pool | None = None
         for other in self.sites[pool.site]:
             if other is not pool and other.boarders:
@@ -615,7 +637,7 @@ class Hospital:
                     < (best.boarders[0][0].time[best.boarders[0][1]])
                 ):
                     best = other
-        if best is None:
+        if best is None or not self._has_outlier_room(pool):  # boarders first: the cheaper test
             return False
         self._admit_boarder(best, into=pool)
         return True
@@ -721,9 +743,19 @@ class Hospital:
         to the Monday after. The place in the day is even, so q of weekend discharges move;
         one day earlier and one day later balance, so the mean stay is kept.
         """
-        t = self._discharge_hour(due, start)
-        q = self._weekend_moved
-        if q and due - math.floor(due) >= 1.0 - q:
+        day = math.floor(due)
+        frac = due - day
+        cdf = self._hour_cdf
+        if cdf is not None:  # the hourly profile (inline: this runs once a stay)
+            hour = bisect.bisect_right(cdf, frac) - 1
+            if hour > 23:
+                hour = 23
+            t = day + (hour + (frac - cdf[hour]) / self._hour_share[hour]) / 24.0
+            if t <= start:
+                t += 1.0
+        else:
+            t = self._discharge_window(due)
+        if self._weekend_moved and frac >= self._weekend_from:
             weekday = (self._weekday_at_zero + math.floor(t)) % 7
             if weekday == 5 and t - 1.0 > start:
                 return t - 1.0
@@ -731,15 +763,8 @@ class Hospital:
                 return t + 1.0
         return t
 
-    def _discharge_hour(self, due: float, start: float) -> float:
-        """``discharge_time`` before any move off the weekend."""
-        cdf = self._hour_cdf
-        if cdf is not None:
-            day = math.floor(due)
-            frac = due - day
-            hour = min(bisect.bisect_right(cdf, frac) - 1, 23)
-            t = day + (hour + (frac - cdf[hour]) / self._hour_share[hour]) / 24.0
-            return t if t > start else t + 1.0
+    def _discharge_window(self, due: float) -> float:
+        """``discharge_time`` without an hourly profile, before any move off the weekend."""
         if self._window is None:
             return due
         start, end = self._window
@@ -776,7 +801,7 @@ class Hospital:
             pool.occupied += 1
             self.admissions += 1
             self._bed_time -= self.env.now
-            self.env.timeout(end - self.env.now).callbacks.append(pool.end_stay)
+            Callback(self.env, end - self.env.now, pool.end_stay)
 
     def _start_stay(
         self,
@@ -796,9 +821,7 @@ class Hospital:
                 * self.stay_multiplier(home.occupied / home.open_beds)
                 * self._outlier_stay
             )
-            where = Outlier(pool, home, batch, i)
-            where.end_stay = functools.partial(self._end_stay, where=where)
-            where.leave_for_pathway = functools.partial(self._leave_for_pathway, where=where)
+            where = Outlier(pool, home, batch, i, self)
             pool.outliers_in += 1
             if isinstance(batch, EmergencyBatch):  # elective outliers are not moved home
                 home.away.append(where)
@@ -851,7 +874,7 @@ class Hospital:
         if value is not None:  # medically fit at the stay's end: one event, when arranged
             self._await_pathway(cast(EmergencyBatch, batch), i, now + los, where)
             return
-        self.env.timeout(los).callbacks.append(where.end_stay)
+        Callback(self.env, los, where.end_stay)
 
     def _step_down(self, event: simpy.Event) -> None:
         """Move a step-down patient to a free virtual bed, or let the stay run its course."""
@@ -869,7 +892,7 @@ class Hospital:
             batch.follow_outcome[i] = self.follow_up.discharged(
                 self.env.now + early, int(batch.cell[i]), batch.follow[i]
             )
-        self.env.timeout(early, value=value).callbacks.append(where.end_stay)
+        Callback(self.env, early, where.end_stay, value)
 
     def add_virtual_ward(self, virtual_ward) -> None:
         """Virtual beds for step-up and step-down (their capacity may be 0 for a while)."""
@@ -988,7 +1011,7 @@ class Hospital:
         """A patient has left a bed of ``pool``: offer it now, or once it is turned around."""
         if self._turnaround > 0:
             pool.cleaning += 1
-            self.env.timeout(self._turnaround).callbacks.append(pool.cleaned)
+            Callback(self.env, self._turnaround, pool.cleaned)
             return
         self._offer_bed(pool)
 
