@@ -9,7 +9,7 @@ from scipy import stats
 from leftshift.analysis.intervals import row_half_widths, t_half_width, t_interval
 from leftshift.config import LengthOfStayConfig, load
 from leftshift.model.analytic import ONE_POOL_ANY_HOUR
-from leftshift.model.callback import Callback
+from leftshift.model.callback import Callback, run_until
 from leftshift.model.clock import Calendar
 from leftshift.model.demand import Demand, deprivation_gradient, los_quantile
 from leftshift.model.frames import counts_in_bins, instant_occupancy, interval_mass
@@ -215,6 +215,36 @@ def test_callback_events_fire_like_timeouts():
     assert fired[len(delays) :] == [(0.5, "late"), (0.5, "late timeout")]
     with pytest.raises(ValueError, match="negative delay"):
         Callback(env, -1.0, note)
+
+
+def test_run_until_stops_where_simpy_run_does():
+    """The inlined run loop processes the same events as ``env.run(until=...)``."""
+
+    def build():
+        env = simpy.Environment()
+        fired = []
+
+        def ticker(name, gap):
+            while True:
+                yield env.timeout(gap)
+                fired.append((env.now, name))
+
+        env.process(ticker("a", 0.75))
+        env.process(ticker("b", 1.5))
+        Callback(env, 3.0, lambda event: fired.append((env.now, "at the stop")))
+        return env, fired
+
+    env, expected = build()
+    env.run(until=3.0)
+    env2, fired = build()
+    run_until(env2, 3.0)
+    assert fired == expected and env2.now == env.now == 3.0
+    assert (3.0, "at the stop") not in fired  # the stop comes first at its own time
+    run_until(env2, 4.5)  # and the run goes on from there
+    env.run(until=4.5)
+    assert fired == expected
+    with pytest.raises(ValueError):
+        run_until(env2, 4.5)
 
 
 def test_discharge_window_defers_night_discharges_in_order():

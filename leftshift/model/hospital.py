@@ -150,7 +150,6 @@ class Pool:
         "threshold_beds",
         "end_stay",
         "leave_for_pathway",
-        "cleaned",
         "outliers_in",
         "away",
         "cleaning",
@@ -158,6 +157,7 @@ class Pool:
         "site",
         "escalation_trigger",
         "pressure_trigger",
+        "others",
     )
 
     def __init__(self, name: str, core_beds: int, escalation_beds: int, threshold: float):
@@ -172,7 +172,6 @@ class Pool:
         #: the callbacks that end a stay and free a bed of this pool (set by the hospital)
         self.end_stay: Callable[[simpy.Event], None] = _unset
         self.leave_for_pathway: Callable[[EmergencyBatch, int, float], None] = _unset
-        self.cleaned: Callable[[simpy.Event], None] = _unset
         #: beds of this pool held by outliers from other pools
         self.outliers_in = 0
         #: patients of this pool lying in other pools, oldest first (to repatriate)
@@ -187,6 +186,8 @@ class Pool:
         self.escalation_trigger = 1
         #: boarders from which this pool's outliers may take more of another pool's beds
         self.pressure_trigger: float = math.inf
+        #: the other pools of its site, in site order (set by the hospital)
+        self.others: tuple[Pool, ...] = ()
 
     @property
     def target_beds(self) -> int:
@@ -313,6 +314,7 @@ class Hospital:
             self.sites.append([Pool(n, c, e, h.elective_threshold) for n, c, e in spec])
             for pool in self.sites[-1]:
                 pool.site = k
+                pool.others = tuple(p for p in self.sites[-1] if p is not pool)
         self.pools = [pool for site in self.sites for pool in site]
         share = h.escalation_open_boarder_share
         for pool in self.pools:
@@ -344,7 +346,6 @@ class Hospital:
         for pool in self.pools:
             pool.end_stay = functools.partial(self._end_stay, where=pool)
             pool.leave_for_pathway = functools.partial(self._leave_for_pathway, where=pool)
-            pool.cleaned = functools.partial(self._cleaned, pool=pool)
         self._turnaround = h.bed_turnaround_hours / 24.0
         #: day of the week of model day 0 (Monday 0)
         self._weekday_at_zero = weekday_of_day_zero(cfg.run.start_date)
@@ -596,8 +597,8 @@ class Hospital:
         (hospital.pressure_boarder_share of its core beds), the larger
         hospital.outlier_max_share_under_pressure.
         """
-        for other in self.sites[pool.site]:
-            if other is not pool and len(other.boarders) >= other.pressure_trigger:
+        for other in pool.others:
+            if len(other.boarders) >= other.pressure_trigger:
                 return self._outlier_share_pressure
         return self._outlier_share
 
@@ -607,10 +608,9 @@ class Hospital:
         The other pools of its site offer their free beds (up to the larger cap) to the
         longest-waiting boarders.
         """
-        for other in self.sites[pool.site]:
-            if other is not pool:
-                while self._take_outlier(other):
-                    pass
+        for other in pool.others:
+            while self._take_outlier(other):
+                pass
 
     def _takes_elective_outlier(self, pool: Pool) -> bool:
         return (
@@ -621,16 +621,16 @@ class Hospital:
 
     def _outlier_bed(self, home: Pool) -> Pool | None:
         """Another pool of its site with a free bed it may give an outlier, or None."""
-        for pool in self.sites[home.site]:
-            if pool is not home and self._has_outlier_room(pool):
+        for pool in home.others:
+            if self._has_outlier_room(pool):
                 return pool
         return None
 
     def _take_outlier(self, pool: Pool) -> bool:
         """Give a free bed of ``pool`` to the longest-waiting boarder of another pool."""
         best: Pool | None = None
-        for other in self.sites[pool.site]:
-            if other is not pool and other.boarders:
+        for other in pool.others:
+            if other.boarders:
                 if (
                     best is None
                     or other.boarders[0][0].time[other.boarders[0][1]]
@@ -801,7 +801,7 @@ class Hospital:
             pool.occupied += 1
             self.admissions += 1
             self._bed_time -= self.env.now
-            Callback(self.env, end - self.env.now, pool.end_stay)
+            Callback(self.env, end - self.env.now, self._stay_over, pool)
 
     def _start_stay(
         self,
@@ -874,7 +874,7 @@ class Hospital:
         if value is not None:  # medically fit at the stay's end: one event, when arranged
             self._await_pathway(cast(EmergencyBatch, batch), i, now + los, where)
             return
-        Callback(self.env, los, where.end_stay)
+        Callback(self.env, los, self._stay_over, where)
 
     def _step_down(self, event: simpy.Event) -> None:
         """Move a step-down patient to a free virtual bed, or let the stay run its course."""
@@ -952,6 +952,10 @@ class Hospital:
         """Pathways 1-3 need these services; without them every discharge goes home."""
         self.services = services
 
+    def _stay_over(self, event: Callback) -> None:
+        """A stay ends (no pathway to wait for): free the bed of ``event.value``."""
+        self._release(event.value)
+
     def _end_stay(self, event: simpy.Event, where: Where) -> None:
         if event.value is not None:  # medically fit, but the pathway's place is not ready
             batch, i = event.value
@@ -1011,11 +1015,13 @@ class Hospital:
         """A patient has left a bed of ``pool``: offer it now, or once it is turned around."""
         if self._turnaround > 0:
             pool.cleaning += 1
-            Callback(self.env, self._turnaround, pool.cleaned)
+            Callback(self.env, self._turnaround, self._cleaned, pool)
             return
         self._offer_bed(pool)
 
-    def _cleaned(self, _event: simpy.Event, pool: Pool) -> None:
+    def _cleaned(self, event: Callback) -> None:
+        """A bed of pool ``event.value`` is turned around: offer it."""
+        pool = event.value
         pool.cleaning -= 1
         self._offer_bed(pool)
 
@@ -1039,7 +1045,7 @@ class Hospital:
         if pool.boarders:
             self._admit_boarder(pool)
             return
-        if self.outlying and (self._repatriate(pool) or self._take_outlier(pool)):
+        if self.outlying and ((pool.away and self._repatriate(pool)) or self._take_outlier(pool)):
             return
         self._offer_to_list(pool)
 
