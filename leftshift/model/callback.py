@@ -38,7 +38,8 @@ class Callback:
             raise ValueError(f"negative delay {delay}")
         self.callbacks: list[Callable[[Any], None]] | None = [callback]
         self.value = value
-        heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), self))
+        queue: list[Any] = env._queue  # SimPy's (time, priority, id, event) heap
+        heappush(queue, (env._now + delay, NORMAL, next(env._eid), self))
 
 
 def run_until(env: simpy.Environment, until: float) -> None:
@@ -54,7 +55,7 @@ def run_until(env: simpy.Environment, until: float) -> None:
     stop._ok = True
     stop._value = None
     env.schedule(stop, URGENT, at - env.now)
-    queue = env._queue
+    queue: list[Any] = env._queue
     while True:
         try:
             env._now, _, _, event = heappop(queue)
