@@ -3,11 +3,13 @@
 import numpy as np
 import pandas as pd
 import pytest
+import simpy
 from scipy import stats
 
 from leftshift.analysis.intervals import row_half_widths, t_half_width, t_interval
 from leftshift.config import LengthOfStayConfig, load
 from leftshift.model.analytic import ONE_POOL_ANY_HOUR
+from leftshift.model.callback import Callback, run_until
 from leftshift.model.clock import Calendar
 from leftshift.model.demand import Demand, deprivation_gradient, los_quantile
 from leftshift.model.frames import counts_in_bins, instant_occupancy, interval_mass
@@ -185,6 +187,64 @@ def _hospital(**hospital):
     cfg = load({"hospital": hospital})
     wl = WaitingList(28.0, 126.0)
     return Hospital(simpy.Environment(), cfg, wl)
+
+
+def test_callback_events_fire_like_timeouts():
+    """Light callback events interleave with SimPy timeouts by time, then by creation order."""
+    env = simpy.Environment()
+    fired = []
+
+    def note(event):
+        fired.append((env.now, event.value))
+
+    delays = [0.5, 0.25, 0.5, 0.1, 0.25, 0.5, 1 / 3, 1 / 3]
+    for k, delay in enumerate(delays):
+        if k % 2:
+            Callback(env, delay, note, k)
+        else:
+            env.timeout(delay, value=k).callbacks.append(note)
+
+    def later(event):  # scheduled while the run is under way: after older ties
+        Callback(env, 0.25, note, "late")
+        env.timeout(0.25, value="late timeout").callbacks.append(note)
+
+    env.timeout(0.25).callbacks.append(later)
+    env.run()
+    by_time = sorted(range(len(delays)), key=lambda k: (delays[k], k))
+    assert fired[: len(delays)] == [(delays[k], k) for k in by_time]
+    assert fired[len(delays) :] == [(0.5, "late"), (0.5, "late timeout")]
+    with pytest.raises(ValueError, match="negative delay"):
+        Callback(env, -1.0, note)
+
+
+def test_run_until_stops_where_simpy_run_does():
+    """The inlined run loop processes the same events as ``env.run(until=...)``."""
+
+    def build():
+        env = simpy.Environment()
+        fired = []
+
+        def ticker(name, gap):
+            while True:
+                yield env.timeout(gap)
+                fired.append((env.now, name))
+
+        env.process(ticker("a", 0.75))
+        env.process(ticker("b", 1.5))
+        Callback(env, 3.0, lambda event: fired.append((env.now, "at the stop")))
+        return env, fired
+
+    env, expected = build()
+    env.run(until=3.0)
+    env2, fired = build()
+    run_until(env2, 3.0)
+    assert fired == expected and env2.now == env.now == 3.0
+    assert (3.0, "at the stop") not in fired  # the stop comes first at its own time
+    run_until(env2, 4.5)  # and the run goes on from there
+    env.run(until=4.5)
+    assert fired == expected
+    with pytest.raises(ValueError):
+        run_until(env2, 4.5)
 
 
 def test_discharge_window_defers_night_discharges_in_order():

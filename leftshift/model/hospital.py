@@ -28,6 +28,7 @@ import simpy
 
 from leftshift.config import Config
 from leftshift.config.beds import split_beds
+from leftshift.model.callback import Callback
 from leftshift.model.clock import weekday_of_day_zero
 from leftshift.model.deaths import DeathRegister
 from leftshift.model.discharge import DischargeService, timeout_at
@@ -149,7 +150,6 @@ class Pool:
         "threshold_beds",
         "end_stay",
         "leave_for_pathway",
-        "cleaned",
         "outliers_in",
         "away",
         "cleaning",
@@ -157,6 +157,7 @@ class Pool:
         "site",
         "escalation_trigger",
         "pressure_trigger",
+        "others",
     )
 
     def __init__(self, name: str, core_beds: int, escalation_beds: int, threshold: float):
@@ -171,7 +172,6 @@ class Pool:
         #: the callbacks that end a stay and free a bed of this pool (set by the hospital)
         self.end_stay: Callable[[simpy.Event], None] = _unset
         self.leave_for_pathway: Callable[[EmergencyBatch, int, float], None] = _unset
-        self.cleaned: Callable[[simpy.Event], None] = _unset
         #: beds of this pool held by outliers from other pools
         self.outliers_in = 0
         #: patients of this pool lying in other pools, oldest first (to repatriate)
@@ -186,6 +186,8 @@ class Pool:
         self.escalation_trigger = 1
         #: boarders from which this pool's outliers may take more of another pool's beds
         self.pressure_trigger: float = math.inf
+        #: the other pools of its site, in site order (set by the hospital)
+        self.others: tuple[Pool, ...] = ()
 
     @property
     def target_beds(self) -> int:
@@ -200,16 +202,32 @@ class Outlier:
     is wherever they lie then: repatriation moves them home when a home bed falls free.
     """
 
-    __slots__ = ("pool", "home", "batch", "i", "end_stay", "leave_for_pathway", "left")
+    __slots__ = ("pool", "home", "batch", "i", "hospital", "left")
 
-    def __init__(self, pool: Pool, home: Pool, batch: "EmergencyBatch | ReferralBatch", i: int):
+    def __init__(
+        self,
+        pool: Pool,
+        home: Pool,
+        batch: "EmergencyBatch | ReferralBatch",
+        i: int,
+        hospital: "Hospital",
+    ):
         self.pool = pool
         self.home = home
         self.batch = batch
         self.i = i
-        self.end_stay: Callable[[simpy.Event], None] = _unset
-        self.leave_for_pathway: Callable[[EmergencyBatch, int, float], None] = _unset
+        self.hospital = hospital
         self.left = False  # out of the bed (or past repatriation): skipped in ``home.away``
+
+    # Methods rather than partials stored on the record: a partial holding its own record is
+    # a reference cycle, which only the cyclic collector frees (one per outlier).
+    def end_stay(self, event: simpy.Event) -> None:
+        """The stay's end event: free the bed the patient lies in now."""
+        self.hospital._end_stay(event, self)
+
+    def leave_for_pathway(self, batch: EmergencyBatch, i: int, since: float) -> None:
+        """The pathway's place is ready: leave the bed the patient lies in now."""
+        self.hospital._leave_for_pathway(batch, i, since, self)
 
 
 #: where a stay is: its home pool, or an outlier record
@@ -296,6 +314,7 @@ class Hospital:
             self.sites.append([Pool(n, c, e, h.elective_threshold) for n, c, e in spec])
             for pool in self.sites[-1]:
                 pool.site = k
+                pool.others = tuple(p for p in self.sites[-1] if p is not pool)
         self.pools = [pool for site in self.sites for pool in site]
         share = h.escalation_open_boarder_share
         for pool in self.pools:
@@ -327,11 +346,12 @@ class Hospital:
         for pool in self.pools:
             pool.end_stay = functools.partial(self._end_stay, where=pool)
             pool.leave_for_pathway = functools.partial(self._leave_for_pathway, where=pool)
-            pool.cleaned = functools.partial(self._cleaned, pool=pool)
         self._turnaround = h.bed_turnaround_hours / 24.0
         #: day of the week of model day 0 (Monday 0)
         self._weekday_at_zero = weekday_of_day_zero(cfg.run.start_date)
         self._weekend_moved = h.weekend_discharges_moved
+        #: the place in its day from which a weekend discharge moves to a weekday
+        self._weekend_from = 1.0 - h.weekend_discharges_moved
         #: each site's theatre cap on electives for each day of the week (None: beds only)
         cap = h.max_elective_admissions_per_day
         site_caps = (
@@ -587,7 +607,12 @@ class Hospital:
             not pool.ring_fenced
             and not pool.boarders
             and pool.occupied + pool.cleaning < pool.open_beds
-            and pool.outliers_in < self._outlier_cap(pool) * pool.open_beds
+            and (
+                # the cap under pressure is never below the usual one, so it is looked up
+                # only when the usual cap is reached
+                pool.outliers_in < self._outlier_share * pool.open_beds
+                or pool.outliers_in < self._outlier_cap(pool) * pool.open_beds
+            )
         )
 
     def _outlier_cap(self, pool: Pool) -> float:
@@ -597,8 +622,8 @@ class Hospital:
         (hospital.pressure_boarder_share of its core beds), the larger
         hospital.outlier_max_share_under_pressure.
         """
-        for other in self.sites[pool.site]:
-            if other is not pool and len(other.boarders) >= other.pressure_trigger:
+        for other in pool.others:
+            if len(other.boarders) >= other.pressure_trigger:
                 return self._outlier_share_pressure
         return self._outlier_share
 
@@ -608,10 +633,9 @@ class Hospital:
         The other pools of its site offer their free beds (up to the larger cap) to the
         longest-waiting boarders.
         """
-        for other in self.sites[pool.site]:
-            if other is not pool:
-                while self._take_outlier(other):
-                    pass
+        for other in pool.others:
+            while self._take_outlier(other):
+                pass
 
     def _takes_elective_outlier(self, pool: Pool) -> bool:
         return (
@@ -622,25 +646,23 @@ class Hospital:
 
     def _outlier_bed(self, home: Pool) -> Pool | None:
         """Another pool of its site with a free bed it may give an outlier, or None."""
-        for pool in self.sites[home.site]:
-            if pool is not home and self._has_outlier_room(pool):
+        for pool in home.others:
+            if self._has_outlier_room(pool):
                 return pool
         return None
 
     def _take_outlier(self, pool: Pool) -> bool:
         """Give a free bed of ``pool`` to the longest-waiting boarder of another pool."""
-        if not self._has_outlier_room(pool):
-            return False
         best: Pool | None = None
-        for other in self.sites[pool.site]:
-            if other is not pool and other.boarders:
+        for other in pool.others:
+            if other.boarders:
                 if (
                     best is None
                     or other.boarders[0][0].time[other.boarders[0][1]]
                     < (best.boarders[0][0].time[best.boarders[0][1]])
                 ):
                     best = other
-        if best is None:
+        if best is None or not self._has_outlier_room(pool):  # boarders first: the cheaper test
             return False
         self._admit_boarder(best, into=pool)
         return True
@@ -746,9 +768,19 @@ class Hospital:
         to the Monday after. The place in the day is even, so q of weekend discharges move;
         one day earlier and one day later balance, so the mean stay is kept.
         """
-        t = self._discharge_hour(due, start)
-        q = self._weekend_moved
-        if q and due - math.floor(due) >= 1.0 - q:
+        day = math.floor(due)
+        frac = due - day
+        cdf = self._hour_cdf
+        if cdf is not None:  # the hourly profile (inline: this runs once a stay)
+            hour = bisect.bisect_right(cdf, frac) - 1
+            if hour > 23:
+                hour = 23
+            t = day + (hour + (frac - cdf[hour]) / self._hour_share[hour]) / 24.0
+            if t <= start:
+                t += 1.0
+        else:
+            t = self._discharge_window(due)
+        if self._weekend_moved and frac >= self._weekend_from:
             weekday = (self._weekday_at_zero + math.floor(t)) % 7
             if weekday == 5 and t - 1.0 > start:
                 return t - 1.0
@@ -756,15 +788,8 @@ class Hospital:
                 return t + 1.0
         return t
 
-    def _discharge_hour(self, due: float, start: float) -> float:
-        """``discharge_time`` before any move off the weekend."""
-        cdf = self._hour_cdf
-        if cdf is not None:
-            day = math.floor(due)
-            frac = due - day
-            hour = min(bisect.bisect_right(cdf, frac) - 1, 23)
-            t = day + (hour + (frac - cdf[hour]) / self._hour_share[hour]) / 24.0
-            return t if t > start else t + 1.0
+    def _discharge_window(self, due: float) -> float:
+        """``discharge_time`` without an hourly profile, before any move off the weekend."""
         if self._window is None:
             return due
         start, end = self._window
@@ -801,7 +826,7 @@ class Hospital:
             pool.occupied += 1
             self.admissions += 1
             self._bed_time -= self.env.now
-            self.env.timeout(end - self.env.now).callbacks.append(pool.end_stay)
+            Callback(self.env, end - self.env.now, self._stay_over, pool)
 
     def _start_stay(
         self,
@@ -821,9 +846,7 @@ class Hospital:
                 * self.stay_multiplier(home.occupied / home.open_beds)
                 * self._outlier_stay
             )
-            where = Outlier(pool, home, batch, i)
-            where.end_stay = functools.partial(self._end_stay, where=where)
-            where.leave_for_pathway = functools.partial(self._leave_for_pathway, where=where)
+            where = Outlier(pool, home, batch, i, self)
             pool.outliers_in += 1
             if isinstance(batch, EmergencyBatch):  # elective outliers are not moved home
                 home.away.append(where)
@@ -876,7 +899,7 @@ class Hospital:
         if value is not None:  # medically fit at the stay's end: one event, when arranged
             self._await_pathway(cast(EmergencyBatch, batch), i, now + los, where)
             return
-        self.env.timeout(los).callbacks.append(where.end_stay)
+        Callback(self.env, los, self._stay_over, where)
 
     def _step_down(self, event: simpy.Event) -> None:
         """Move a step-down patient to a free virtual bed, or let the stay run its course."""
@@ -894,7 +917,7 @@ class Hospital:
             batch.follow_outcome[i] = self.follow_up.discharged(
                 self.env.now + early, int(batch.cell[i]), batch.follow[i]
             )
-        self.env.timeout(early, value=value).callbacks.append(where.end_stay)
+        Callback(self.env, early, where.end_stay, value)
 
     def add_virtual_ward(self, virtual_ward) -> None:
         """Virtual beds for step-up and step-down (their capacity may be 0 for a while)."""
@@ -953,6 +976,10 @@ class Hospital:
     def add_discharge_services(self, services: dict[int, "DischargeService"]) -> None:
         """Pathways 1-3 need these services; without them every discharge goes home."""
         self.services = services
+
+    def _stay_over(self, event: Callback) -> None:
+        """A stay ends (no pathway to wait for): free the bed of ``event.value``."""
+        self._release(event.value)
 
     def _end_stay(self, event: simpy.Event, where: Where) -> None:
         if event.value is not None:  # medically fit, but the pathway's place is not ready
@@ -1013,11 +1040,13 @@ class Hospital:
         """A patient has left a bed of ``pool``: offer it now, or once it is turned around."""
         if self._turnaround > 0:
             pool.cleaning += 1
-            self.env.timeout(self._turnaround).callbacks.append(pool.cleaned)
+            Callback(self.env, self._turnaround, self._cleaned, pool)
             return
         self._offer_bed(pool)
 
-    def _cleaned(self, _event: simpy.Event, pool: Pool) -> None:
+    def _cleaned(self, event: Callback) -> None:
+        """A bed of pool ``event.value`` is turned around: offer it."""
+        pool = event.value
         pool.cleaning -= 1
         self._offer_bed(pool)
 
@@ -1041,7 +1070,7 @@ class Hospital:
         if pool.boarders:
             self._admit_boarder(pool)
             return
-        if self.outlying and (self._repatriate(pool) or self._take_outlier(pool)):
+        if self.outlying and ((pool.away and self._repatriate(pool)) or self._take_outlier(pool)):
             return
         self._offer_to_list(pool)
 

@@ -27,6 +27,7 @@ from leftshift.config.dimensions import (
     severe_state_mask,
 )
 from leftshift.model import metrics, psa
+from leftshift.model.callback import run_until
 from leftshift.model.clock import DAYS_PER_YEAR, Calendar
 from leftshift.model.community import CareFactors, Community
 from leftshift.model.deaths import DeathRegister
@@ -390,7 +391,7 @@ def run_place(place: Place, dynamics: MonthlyDynamics) -> None:
     collector_was_on = gc.isenabled()
     gc.disable()
     try:
-        env.run(until=end_day)
+        run_until(env, end_day)
     finally:
         if collector_was_on:
             gc.enable()
