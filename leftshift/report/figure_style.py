@@ -149,6 +149,9 @@ class RunInfo:
     is_experiment: bool = True
     #: more provenance for the stamp, e.g. a sensitivity analysis's method and points
     detail: str = ""
+    #: how this run differs from the usual one in a way a reader of one figure must know
+    #: (the one-pool hospital; freed beds left idle), empty for the usual run
+    variant: str = ""
 
     @classmethod
     def from_config(
@@ -172,6 +175,7 @@ class RunInfo:
             price_year=cfg.finance.price_year,
             is_experiment=is_experiment,
             detail=detail,
+            variant=variant_of(cfg),
         )
 
     def arm_label(self, arm: str) -> str:
@@ -179,10 +183,11 @@ class RunInfo:
         return {"baseline": "Baseline", "scenario": self.experiment}.get(arm, arm)
 
     def title(self, question: str) -> str:
-        """A title that names the scenario and asks the figure's question."""
+        """A title that names the scenario (and any variant) and asks the figure's question."""
+        variant = f" ({self.variant})" if self.variant else ""
         if not self.is_experiment:
-            return f"Baseline, {self.place}: {question}"
-        return f"{self.description or self.experiment} vs baseline: {question}"
+            return f"Baseline, {self.place}{variant}: {question}"
+        return f"{self.description or self.experiment} vs baseline{variant}: {question}"
 
     def stamp(self) -> str:
         """The provenance footer: what was run, how often, from which code, when."""
@@ -192,6 +197,7 @@ class RunInfo:
         what = f"{self.experiment} vs baseline" if self.is_experiment else "baseline only"
         parts = [
             f"{what}, place {self.place}",
+            self.variant,
             self.detail,
             f"{self.replications} replication{'s' if self.replications != 1 else ''}",
             f"master seed {self.master_seed}",
@@ -212,6 +218,16 @@ class RunInfo:
         need no note; a run directory from before then mixed price years without an index.
         """
         return "" if self.price_year == PRICE_BASE else MIXED_PRICES_NOTE
+
+
+def variant_of(cfg: Config) -> str:
+    """What a figure's reader must know about how the run differs from the usual one."""
+    parts = []
+    if not cfg.hospital.specialty_pools:
+        parts.append("one pooled hospital")
+    if cfg.experiment.freed_capacity == "idle":
+        parts.append("freed beds left idle")
+    return ", ".join(parts)
 
 
 #: the footnote of a money figure from a run made before the single price base

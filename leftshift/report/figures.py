@@ -363,11 +363,16 @@ def backfill_figure(
         f" (mean of {reps} paired replications)."
     )
     ran_out = backfill.get("backfill_ran_out", {}).get("text")
-    empty = f"{backfill.get('released_fraction', 0.5):.0%} of the avoided bed-days left empty"
+    empty = (
+        f"it runs out when {backfill.get('released_fraction', 0.5):.0%} or more of the"
+        " avoided bed-days are left empty over a few months"
+    )
     if ran_out == "not within the horizon":
         answer += f" Backfill did not run out ({empty}) within it."
     elif ran_out:
         answer += f" Backfill ran out ({empty}) {ran_out}."
+        if run.variant and "idle" in run.variant:
+            answer += " With the freed beds left idle it runs out by design."
     answer += " Bars below zero: channels that freed beds too."
     return finish(fig, run, run.title("where do the freed bed-days go?"), answer)
 
