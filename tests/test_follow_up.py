@@ -76,9 +76,11 @@ def test_rates_by_hand(follow_up):
     cfg, _, f, _, _ = follow_up
     # death within 90 days at twice the cell's hazard of 0.1 a year
     assert f.p_death[OLD_Q1] == pytest.approx(1 - math.exp(-2 * 0.1 * 90 / DAYS_PER_YEAR))
-    # 14.9% readmitted in Q1, 12.7% in Q5 (presentation scale 1 here)
-    assert f.p_readmit[OLD_Q1] == pytest.approx(0.149)
-    assert f.p_readmit[YOUNG_Q5] == pytest.approx(0.127)
+    # 14.9% of discharges readmitted in Q1, 12.7% in Q5 (presentation scale 1 here); those
+    # who die after discharge are not readmitted, so survivors take the rate / (1 - p_death)
+    survive = math.exp(-2 * 0.1 * 90 / DAYS_PER_YEAR)
+    assert f.p_readmit[OLD_Q1] == pytest.approx(0.149 / survive)
+    assert f.p_readmit[YOUNG_Q5] == pytest.approx(0.127 / survive)
     # 4.2% of people 65+ move into a care home, 1% of them at discharge (pathway 3): the
     # follow-up moves (0.042 - 0.01) / (1 - 0.01) of those not on pathway 3
     assert cfg.social_care.pathway_shares_65_plus[3] == 0.01
@@ -87,12 +89,12 @@ def test_rates_by_hand(follow_up):
 
 def test_a_readmission_is_presented_on_its_day(follow_up):
     _, env, f, presented, register = follow_up
-    # u 0.1 < 0.149: readmitted; 0.5 of the 30-day window is 15 days after day 11 (the day
+    # u 0.1 < 0.149 / 0.952: readmitted; 0.5 of the 30-day window is 15 days after day 11 (the day
     # after the discharge day 10), at the start of the day
     found = f.discharged(10.25, OLD_Q1, _uniforms(readmit=0.1, readmit_day=0.5))
     assert found == READMITTED
-    # u 0.13 is not below Q5's 12.7%
-    assert f.discharged(10.25, YOUNG_Q5, _uniforms(readmit=0.13, readmit_day=0.5)) == 0
+    # u 0.135 is not below Q5's 0.127 / 0.952 = 0.1334
+    assert f.discharged(10.25, YOUNG_Q5, _uniforms(readmit=0.135, readmit_day=0.5)) == 0
     env.run(until=60)
     assert presented == [(pytest.approx(26.0), OLD_Q1)]
     assert len(register) == 0
@@ -116,7 +118,7 @@ def test_death_after_discharge_moves_first_and_cancels_the_readmission(follow_up
 
 def test_virtual_ward_step_ups_take_the_hospital_at_home_relative_risks(follow_up):
     _, _, f, _, _ = follow_up
-    # readmission 0.149 x 1.14 = 0.170: u 0.16 readmits a step-up only
+    # readmission 0.149 / 0.952 = 0.157, x 1.14 = 0.178: u 0.16 readmits a step-up only
     assert f.discharged(5.0, OLD_Q1, _uniforms(readmit=0.16), step_up=True) == READMITTED
     assert f.discharged(5.0, OLD_Q1, _uniforms(readmit=0.16)) == 0
     # care home after a virtual stay (no pathway 3): 0.042, x 0.53 = 0.0223 for a step-up;

@@ -225,10 +225,13 @@ class Demand:
         self.vw_los = LengthOfStayConfig("lognormal", v.stay_mean_days, v.stay_cv)
         age, imd, frailty = np.indices(SHAPE)[:3]
         other_share = np.asarray(v.other_cause_eligible_share_by_frailty)[frailty]
+        # The cause rates are first admissions here (x (1 - readmitted share)): their suitable
+        # share is of first admissions, and readmissions draw their cause from the same shares.
+        first = admissions * (1.0 - self.readmitted_share)
         with np.errstate(invalid="ignore", divide="ignore"):
             suitable = np.where(
-                admissions > 0,
-                (self.copd_rate + self.hf_rate + self.other_rate * other_share) / admissions,
+                first > 0,
+                (self.copd_rate + self.hf_rate + self.other_rate * other_share) / first,
                 0.0,
             )
         self.vw_other_share = np.asarray(v.other_cause_eligible_share_by_frailty)
@@ -246,10 +249,12 @@ class Demand:
             offered, housing + (1 - housing) * offer.housing_gap_closed, housing
         )
         #: step-up candidates per person-year by cell before access checks and referral:
-        #: routine, not marginal, suitable cause, adult (for the additional referrals)
+        #: routine, not marginal, suitable cause, adult (for the additional referrals). All
+        #: emergency presentations, readmissions included (they can be stepped up too), so
+        #: the additional referrals keep their ratio to the step-ups that avoid an admission.
         routine = (1 - self.emergency_p_complex) * (1 - cfg.demand.routine_marginal_share)
         self.vw_suitable_rate = (
-            self.emergency_presentation_rate * routine * suitable * self.vw_adult
+            admissions * self.presentation_scale * routine * suitable * self.vw_adult
         )
 
     def seasonal_factor(self, month_of_year: int) -> float:

@@ -21,7 +21,9 @@ decides, from the patient's population cell:
   each day as a batch by :meth:`leftshift.model.demand.Demand.readmission_batch` and presented
   to the hospital like any other presentation (route ``readmission``). Its probability is the
   readmission rate of the person's IMD quintile x the cell's presentation scale, so that the
-  share *admitted* matches the rate after marginal presentations are sent home.
+  share *admitted* matches the rate after marginal presentations are sent home, divided by
+  the probability of surviving the follow-up (those who die after discharge are not
+  readmitted), so that the rate is the share of all discharges alive that are readmitted.
 
 Virtual-ward step-up patients' rates are multiplied by the hospital-at-home relative risks
 (Edgar 2024); uniform 6 decides whether a step-up patient due to die on the ward survives
@@ -167,8 +169,13 @@ class FollowUp:
         self.present_day = present_day
         imd = np.indices(SHAPE)[1]
         rate = np.asarray(f.readmission_30d_by_imd)[imd]
-        self.p_readmit = np.minimum(rate * presentation_scale, 1.0).ravel().tolist()
-        self.p_death = death_probability(cfg, mortality).ravel().tolist()
+        p_death = death_probability(cfg, mortality)
+        # a person who dies after discharge is not readmitted, so the survivors' probability
+        # is the rate / (1 - p_death): the share of all discharges readmitted is the rate
+        with np.errstate(invalid="ignore", divide="ignore"):
+            survivors = np.where(p_death < 1.0, rate * presentation_scale / (1.0 - p_death), 1.0)
+        self.p_readmit = np.minimum(survivors, 1.0).ravel().tolist()
+        self.p_death = p_death.ravel().tolist()
         self.old = (np.indices(SHAPE)[0] >= OLDEST_BANDS_FROM).ravel().tolist()
         shares = cfg.social_care.pathway_shares_65_plus
         p3 = shares[CARE_HOME_PATHWAY] if cfg.social_care.delayed_discharges else 0.0
