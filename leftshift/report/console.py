@@ -399,7 +399,7 @@ class _Headline:
                     ",.0f",
                 ),
                 row(
-                    "  their care elsewhere, GBP a year (ICB)",
+                    f"  their care elsewhere, paid by the ICB ({self.pound_unit} a year)",
                     "emergency_care_elsewhere_gbp_per_year",
                     ",.0f",
                 ),

@@ -982,9 +982,10 @@ def ceac_figure(curve: pd.DataFrame, run: RunInfo, psa: bool, replications: int)
                 f"{'s' if replications != 1 else ''} are too few.\nRun"
                 f" {MIN_REPLICATIONS_FOR_INTERVALS} or more (run.replications).",
                 transform=ax.transAxes, ha="center", va="center")  # fmt: skip
+        steps = ", ".join(f"{k / max(replications, 1):.0%}" for k in range(replications + 1))
         answer = (
             f"Not estimated from {replications} replications: the probability could only be"
-            f" 0%, 50% or 100%. Run {MIN_REPLICATIONS_FOR_INTERVALS} or more."
+            f" one of {steps}. Run {MIN_REPLICATIONS_FOR_INTERVALS} or more."
         )
     else:
         prob = curve["probability_cost_effective"]
