@@ -271,6 +271,14 @@ def site_pools(cfg: Config) -> list[list[tuple[str, int, int]]]:
     return out
 
 
+def boarder_count(share: float, beds: int) -> int:
+    """A count of ED boarders given as a share of beds, rounded half up, at least 1.
+
+    The escalation, pressure and diversion triggers are set this way.
+    """
+    return max(1, math.floor(share * beds + 0.5))
+
+
 def elective_caps_by_weekday(cap: int | None, weights: list[float] | None) -> list[int | None]:
     """The theatre cap on electives for each day of the week (Monday first; None: beds only).
 
@@ -321,13 +329,11 @@ class Hospital:
             pool.escalation_trigger = (
                 h.escalation_open_boarders
                 if share is None
-                else max(1, math.floor(share * pool.core_beds + 0.5))
+                else boarder_count(share, pool.core_beds)
             )
         if h.pressure_boarder_share is not None:
             for pool in self.pools:
-                pool.pressure_trigger = max(
-                    1, math.floor(h.pressure_boarder_share * pool.core_beds + 0.5)
-                )
+                pool.pressure_trigger = boarder_count(h.pressure_boarder_share, pool.core_beds)
         self._site_shares = list(cfg.place.acute_site_shares or [1.0])
         self._pool_shares = list(cfg.place.pool_bed_shares)
         #: each site's medical (or only) pool, its surgical (or only) pool, its hub or None
@@ -567,7 +573,7 @@ class Hospital:
         if share is None:
             return False
         pools = self.sites[site]
-        limit = max(1, math.floor(share * sum(p.core_beds for p in pools) + 0.5))
+        limit = boarder_count(share, sum(p.core_beds for p in pools))
         return sum(len(p.boarders) for p in pools) >= limit
 
     def _divert(self, batch: EmergencyBatch, i: int) -> None:
