@@ -20,9 +20,10 @@ import os
 import re
 import signal
 import sys
+import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TextIO
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
@@ -339,22 +340,44 @@ def _value_problem(key: str, value: str) -> str | None:
 
 
 class _Progress:
-    """A tqdm bar of replications done (the decommissioning search's runs get their own)."""
+    """Replications done: a tqdm bar on a terminal, else one plain line per batch of runs.
 
-    def __init__(self) -> None:
+    The decommissioning search's runs get their own bar (or line). A bar redraws itself with
+    carriage returns, which a pipe or a log file keeps as one long line that the next output
+    is glued to; so off a terminal nothing is drawn until a batch is done, and then a whole
+    line is written.
+    """
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream or sys.stderr
         self.bar: Any = None
+        self.started = time.monotonic()  # batches run one after another
 
     def __call__(self, done: int, total: int) -> None:
+        if not _is_terminal(self.stream):
+            if done == total:
+                seconds = time.monotonic() - self.started
+                print(f"  replications: {done} of {total} done ({seconds:.0f} s)", file=self.stream)
+                self.started = time.monotonic()
+            return
         from tqdm import tqdm
 
         if self.bar is None or self.bar.total != total or done < self.bar.n:
             if self.bar is not None:
                 self.bar.close()
-            self.bar = tqdm(total=total, desc="  replications", file=sys.stderr, leave=False)
+            self.bar = tqdm(total=total, desc="  replications", file=self.stream, leave=False)
         self.bar.update(done - self.bar.n)
         if done == total:
             self.bar.close()
             self.bar = None
+
+
+def _is_terminal(stream: Any) -> bool:
+    """Whether a stream is a terminal (where a progress bar can redraw itself)."""
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):  # no isatty, or a closed stream
+        return False
 
 
 def _sweep_progress(run_dir: Path) -> str | None:

@@ -1,5 +1,6 @@
 """``leftshift --help``, ``--version`` and the ``report`` sub-command."""
 
+import io
 import re
 import sys
 import types
@@ -73,3 +74,29 @@ def test_report_is_handed_to_the_board_pack_command(monkeypatch):
     monkeypatch.setitem(sys.modules, "leftshift.report.pack", pack)
     assert _main(monkeypatch, "report", "outputs/run", "--format", "html") == 7
     assert seen == [["outputs/run", "--format", "html"]]
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.unit
+def test_progress_off_a_terminal_writes_whole_lines_only():
+    """Piped or logged, no bar is drawn: one line a batch, so the next output starts a line."""
+    piped = io.StringIO()
+    progress = cli._Progress(piped)
+    for total in (4, 2):  # the experiment, then a decommissioning-search step
+        for done in range(total + 1):
+            progress(done, total)
+    lines = piped.getvalue().split("\n")
+    assert "\r" not in piped.getvalue() and lines[-1] == ""
+    assert [ln.split(" done")[0] for ln in lines[:-1]] == [
+        "  replications: 4 of 4",
+        "  replications: 2 of 2",
+    ]
+    terminal = _Terminal()
+    bar = cli._Progress(terminal)
+    for done in range(3):
+        bar(done, 2)
+    assert "\r" in terminal.getvalue()  # a bar redrawn in place, cleared when done
