@@ -458,6 +458,31 @@ def test_the_table_has_at_least_100_cases():
     assert len(CLI) <= 20
 
 
+@unit
+@pytest.mark.parametrize(
+    "section, leaf, says",
+    [
+        ("hospital", "divert_boarder_share", "null never diverts"),
+        ("hospital", "pressure_boarder_share", "null never applies"),
+        ("hospital", "escalation_open_boarder_share", "null uses hospital.escalation_open_boarders"),
+        ("place", "escalation_bed_share", "null uses place.escalation_beds"),
+    ],
+)
+def test_a_zero_share_that_null_would_turn_off_says_so(section, leaf, says):
+    """0 is refused where a rule is off only with null: the message says null, and what it does."""
+    with pytest.raises(ConfigError) as refused:
+        load({section: {leaf: -1.0 if section == "place" else 0.0}})
+    (problem,) = [p for p in refused.value.problems if leaf in p]
+    assert "null is also allowed" in problem and says in problem, problem
+
+
+@unit
+def test_a_leaf_that_cannot_be_null_does_not_offer_it():
+    with pytest.raises(ConfigError) as refused:
+        load({"hospital": {"elective_threshold": 0.0}})
+    assert not any("null" in p for p in refused.value.problems), refused.value.problems
+
+
 # -- what used to crash or be refused, and now runs ------------------------------------------
 def _finite(results):
     """Every monthly value is finite, but a share of an empty list (NaN: nobody waits)."""

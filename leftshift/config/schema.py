@@ -166,7 +166,8 @@ class PlaceConfig(_Section):
         ge=0.0,
         le=0.2,
         doc="escalation beds as a share of the G&A beds (rounded, split between sites like"
-        " them), for any place size; replaces place.escalation_beds when set",
+        " them), for any place size; replaces place.escalation_beds when set;"
+        " null uses place.escalation_beds",
     )
     age_shares: list[float] = param(
         [0.211, 0.408, 0.194, 0.100, 0.062, 0.025],
@@ -836,7 +837,7 @@ class HospitalConfig(_Section):
         gt=0.0,
         le=10.0,
         doc="boarders for a pool, as a share of its core beds (rounded, at least 1), from"
-        " which hospital.outlier_max_share_under_pressure applies; null never applies it",
+        " which hospital.outlier_max_share_under_pressure applies; null never applies that cap",
     )
     outlier_stay_multiplier: float = param(
         1.1,
@@ -910,7 +911,7 @@ class HospitalConfig(_Section):
         le=1.0,
         doc="escalation beds open when the patients boarding for a pool reach this share of"
         " its core beds (rounded, at least 1), for any place size; replaces"
-        " hospital.escalation_open_boarders when set",
+        " hospital.escalation_open_boarders when set; null uses hospital.escalation_open_boarders",
     )
     escalation_open_boarders: int = param(
         5,
@@ -1443,7 +1444,7 @@ class DecommissioningConfig(_Section):
         ge=0.0,
         le=1000.0,
         doc="on_evidence: and the elective list must be below this many per 1,000 people"
-        " (null: no list condition)",
+        "; null sets no list condition",
     )
     earliest_year: float = param(
         0.0, source="scenario_choice", ge=0.0, le=100.0, doc="on_evidence: no closure before"

@@ -9,6 +9,7 @@ import dataclasses
 import datetime as dt
 import math
 import re
+import typing
 from collections.abc import Mapping
 from typing import Any
 
@@ -52,7 +53,30 @@ def iter_leaves(obj: Any, prefix: str = "", source: str | None = None) -> Any:
             meta = dict(f.metadata)
             if source is not None and meta.get("source") == "scenario_choice":
                 meta["source"] = source
+            meta["nullable"] = _admits_none(f.type)
             yield key, value, meta
+
+
+def _admits_none(annotation: Any) -> bool:
+    """Whether a field's type admits None (``float | None``): null is then a valid value."""
+    if isinstance(annotation, str):
+        return "None" in annotation
+    return type(None) in typing.get_args(annotation)
+
+
+def null_meaning(meta: Mapping[str, Any]) -> str:
+    """What an error says of a leaf that may also be null: that it may, and what null does.
+
+    The meaning is the clause of the leaf's doc that starts with "null" (up to a ";"), so a
+    user who tried 0 to turn a rule off learns that null is the way.
+    """
+    found = re.search(r"\bnull\b[^;]*", meta.get("doc", ""))
+    if not found:
+        return "; null is also allowed (docs/parameters.md says what it means)"
+    clause = found[0].strip().rstrip(".")
+    while clause.count(")") > clause.count("(") and clause.endswith(")"):
+        clause = clause[:-1]  # the doc's clause was itself in brackets
+    return f"; null is also allowed: {clause}"
 
 
 #: the leaves of a bounded effect (see ``schema._effect``) held to its bounds
@@ -101,6 +125,13 @@ LABEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]{0,63}")
 
 
 def _check_leaf(key: str, value: Any, meta: Mapping[str, Any]) -> list[str]:
+    problems = _check_value(key, value, meta)
+    if problems and meta.get("nullable"):
+        problems[-1] += null_meaning(meta)
+    return problems
+
+
+def _check_value(key: str, value: Any, meta: Mapping[str, Any]) -> list[str]:
     if value is None:
         return []
     if meta.get("label"):
