@@ -203,7 +203,7 @@ def test_backfill_shares_only_where_they_mean_something():
     summary = experiment_summary()
     block = _block(headline(summary), "where the emergency bed-days avoided went")
     assert block[1].split() == ["bed-days", "share"]
-    assert [line.split()[-1] for line in block[3:]] == ["100%", "2%", "75%", "2%", "0%", "20%"]
+    assert [line.split()[-1] for line in block[3:]] == ["100%", "75%", "2%", "2%", "0%", "20%"]
     for changed, reason in (
         (  # delayed discharges freed beds too: electives refill more than was avoided
             {"backfilled_by_electives": 5_000.0, "backfilled_by_delayed_discharges": -2_000.0},

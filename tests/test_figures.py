@@ -263,3 +263,28 @@ def test_stage_shares_use_the_severe_stages():
     line = fig.axes[0].get_lines()[0]
     assert np.nanmean(line.get_ydata()) == pytest.approx(100 * expected, rel=0.05)
     assert isinstance(line, Line2D)
+
+
+@pytest.mark.unit
+def test_backfill_channels_have_the_names_the_console_prints():
+    from leftshift.analysis.backfill import CHANNEL_NAMES
+    from leftshift.report.console import BACKFILL_CHANNELS
+
+    channels = {key: 10.0 * (k + 1) for k, key in enumerate(CHANNEL_NAMES)}
+    monthly = monthly_table(2, months=12)
+    backfill_monthly = pd.DataFrame(
+        {"month": range(12), "avoided_emergency_bed_days": 300.0, **channels}
+    )
+    report = {
+        "bed_days_over_horizon_mean_per_replication": {
+            "avoided_emergency_bed_days": 3_600.0,
+            **{k: 12 * v for k, v in channels.items()},
+        },
+        "backfill_ran_out": {"text": "not within the horizon", "replications": 2},
+    }
+    fig = figures.backfill_figure(backfill_monthly, monthly, RUN, report)
+    legend = [t.get_text().lower() for t in fig.axes[0].get_legend().get_texts()]
+    assert legend == ["bed-days avoided", *CHANNEL_NAMES.values()]
+    for key, name in CHANNEL_NAMES.items():  # the console's rows carry the same names
+        assert name in BACKFILL_CHANNELS[key]
+        assert name in subtitle(fig) or key == "released_bed_days"

@@ -8,6 +8,17 @@ import pandas as pd
 from leftshift.config import Config
 from leftshift.model import metrics
 
+#: each channel of the split, in the order shown, and its name: the console's rows ("refilled
+#: by <name>"), the backfill figure's legend and the board pack all use these words
+CHANNEL_NAMES = {
+    "backfilled_by_electives": "electives",
+    "backfilled_by_admission_threshold": "marginal emergency admissions",
+    "backfilled_by_stay_length": "longer stays",
+    "backfilled_by_outlier_stays": "outliers' longer stays",
+    "backfilled_by_delayed_discharges": "delayed discharges",
+    "released_bed_days": "left empty",
+}
+
 
 def backfill_report(cfg: Config, monthly: pd.DataFrame) -> dict[str, Any]:
     """Decompose freed bed-time into what refilled it, and time when backfill ran out.

@@ -39,6 +39,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from leftshift.analysis.backfill import CHANNEL_NAMES
 from leftshift.analysis.economics import MIN_REPLICATIONS_FOR_GUIDANCE
 from leftshift.model import metrics
 from leftshift.model.clock import DAYS_PER_YEAR
@@ -93,14 +94,10 @@ COMPARED = (
     Compared(metrics.DELAYED_DISCHARGE_PATIENTS, "delayed discharges (mean)", 1.0),
 )
 
-#: backfill channels in the order printed, with their words
+#: backfill channels in the order printed, with their words (names from the analysis)
 BACKFILL_CHANNELS = {
-    "backfilled_by_admission_threshold": "refilled by the admission threshold",
-    "backfilled_by_electives": "refilled by electives",
-    "backfilled_by_stay_length": "refilled by stay length",
-    "backfilled_by_outlier_stays": "refilled by outliers' longer stays",
-    "backfilled_by_delayed_discharges": "refilled by delayed discharges",
-    "released_bed_days": "released (the fall in bed-days)",
+    key: f"{name} (the fall in bed-days)" if key == "released_bed_days" else f"refilled by {name}"
+    for key, name in CHANNEL_NAMES.items()
 }
 
 
@@ -777,7 +774,7 @@ def backfill_lines(bf: dict, comp: dict, horizon: str = "the horizon") -> list[s
         return _finite(bed_days) and _finite(avoided) and bed_days < -SHARE_TOLERANCE * avoided
 
     refills_below = [
-        k.removeprefix("backfilled_by_").replace("_", " ")
+        CHANNEL_NAMES[k]
         for k in channels
         if k.startswith("backfilled_by_") and below_zero(totals[k])
     ]

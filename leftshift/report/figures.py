@@ -17,6 +17,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
+from leftshift.analysis.backfill import CHANNEL_NAMES
 from leftshift.analysis.economics import MIN_REPLICATIONS_FOR_GUIDANCE
 from leftshift.analysis.intervals import grouped_half_widths, row_half_widths, t_interval
 from leftshift.config.dimensions import IMD_QUINTILES, SEVERE_FROM
@@ -298,24 +299,21 @@ def waiting_list_figure(
     )
 
 
-#: backfill channel -> (colour, hatch, legend label, said when > 0, said when < 0)
+#: backfill channel -> (colour, hatch, said when > 0, said when < 0); the legend is the
+#: channel's name (:data:`leftshift.analysis.backfill.CHANNEL_NAMES`), as in the console
 BACKFILL_LAYERS = {
-    "backfilled_by_electives": (OKABE_ITO["bluish_green"], "", "Electives",
-                                "electives took {v}", "electives gave back {v}"),
+    "backfilled_by_electives": (OKABE_ITO["bluish_green"], "",
+                                "{name} took {v}", "{name} gave back {v}"),
     "backfilled_by_admission_threshold": (OKABE_ITO["reddish_purple"], "",
-                                          "Marginal emergencies",
-                                          "more marginal emergencies took {v}",
-                                          "fewer marginal emergencies freed {v} more"),
-    "backfilled_by_stay_length": (OKABE_ITO["yellow"], "", "Longer stays",
-                                  "longer stays took {v}", "shorter stays freed {v} more"),
-    "backfilled_by_outlier_stays": (OKABE_ITO["blue"], "", "Outliers' longer stays",
-                                    "outliers' longer stays took {v}",
-                                    "fewer outlier days freed {v} more"),
-    "backfilled_by_delayed_discharges": (OKABE_ITO["sky_blue"], "", "Delayed discharges",
-                                         "more delayed discharges took {v}",
-                                         "fewer delayed discharges freed {v} more"),
-    "released_bed_days": (OKABE_ITO["orange"], "//", "Left empty",
-                          "{v} were left empty", "beds in use still rose by {v}"),
+                                          "more {name} took {v}", "fewer {name} freed {v} more"),
+    "backfilled_by_stay_length": (OKABE_ITO["yellow"], "",
+                                  "{name} took {v}", "shorter stays freed {v} more"),
+    "backfilled_by_outlier_stays": (OKABE_ITO["blue"], "",
+                                    "{name} took {v}", "fewer outlier days freed {v} more"),
+    "backfilled_by_delayed_discharges": (OKABE_ITO["sky_blue"], "",
+                                         "more {name} took {v}", "fewer {name} freed {v} more"),
+    "released_bed_days": (OKABE_ITO["orange"], "//",
+                          "{v} were {name}", "beds in use still rose by {v}"),
 }  # fmt: skip
 
 
@@ -336,11 +334,12 @@ def backfill_figure(
     neg = np.zeros(len(bm))
     ax.plot(x, bm["avoided_emergency_bed_days"], color=OKABE_ITO["black"], lw=2.0, zorder=3,
             label="Bed-days avoided")  # fmt: skip
-    for key, (colour, hatch, label, _, _) in BACKFILL_LAYERS.items():
+    for key, (colour, hatch, _, _) in BACKFILL_LAYERS.items():
         v = bm[key].to_numpy()
         if not _shows_something(v):
             continue
         base = np.where(v >= 0, pos, neg)
+        label = CHANNEL_NAMES[key][0].upper() + CHANNEL_NAMES[key][1:]
         ax.bar(x, v, bottom=base, width=25, color=colour, hatch=hatch, label=label,
                edgecolor="white", linewidth=0.3)  # fmt: skip
         pos += np.where(v >= 0, v, 0)
@@ -354,10 +353,11 @@ def backfill_figure(
     reps = backfill.get("backfill_ran_out", {}).get("replications", run.replications)
     avoided = total.get("avoided_emergency_bed_days", float("nan"))
     channels = []
-    for key, (_, _, _, more, less) in BACKFILL_LAYERS.items():
+    for key, (_, _, more, less) in BACKFILL_LAYERS.items():
         v = total.get(key, 0.0)
         if abs(v) >= max(0.5, 0.02 * abs(avoided)):  # the sentence leaves out slivers
-            channels.append((more if v > 0 else less).format(v=f"{abs(v):,.0f}"))
+            said = more if v > 0 else less
+            channels.append(said.format(name=CHANNEL_NAMES[key], v=f"{abs(v):,.0f}"))
     answer = (
         f"Over the horizon {avoided:,.0f} emergency bed-days were avoided: {', '.join(channels)}"
         f" (mean of {reps} paired replications)."

@@ -34,6 +34,7 @@ import jinja2
 import pandas as pd
 import yaml
 
+from leftshift.analysis.backfill import CHANNEL_NAMES
 from leftshift.config.dimensions import IMD_QUINTILES
 from leftshift.config.prices import PRICE_BASE
 from leftshift.model import metrics
@@ -304,12 +305,16 @@ def hospital_parts(run: Run) -> dict[str, str]:
         electives = horizon.get("backfilled_by_electives", math.nan)
         released = horizon.get("released_bed_days", math.nan)
         others = horizon["avoided_emergency_bed_days"] - electives - released
+        others_named = ", ".join(
+            name
+            for key, name in CHANNEL_NAMES.items()
+            if key not in ("backfilled_by_electives", "released_bed_days") and key in horizon
+        )
         parts["backfill"] = (
             "Over the horizon (mean per replication) the scenario avoids"
             f" {horizon['avoided_emergency_bed_days']:,.0f} emergency bed-days; extra"
-            f" electives use {electives:,.0f}, the other channels (admission threshold, stay"
-            f" length, delayed discharges) {others:+,.0f}, and in all bed-days fall by"
-            f" {released:,.0f}."
+            f" electives use {electives:,.0f}, the other channels ({others_named})"
+            f" {others:+,.0f}, and in all bed-days fall by {released:,.0f}."
         )
     needs = s["money"].get("decommissioning_needs")
     if needs:
