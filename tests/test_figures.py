@@ -288,3 +288,27 @@ def test_backfill_channels_have_the_names_the_console_prints():
     for key, name in CHANNEL_NAMES.items():  # the console's rows carry the same names
         assert name in BACKFILL_CHANNELS[key]
         assert name in subtitle(fig) or key == "released_bed_days"
+
+
+@pytest.mark.unit
+def test_years_are_financial_years_when_reporting_starts_in_april():
+    from dataclasses import replace
+
+    from leftshift.report.figure_style import first_financial_year
+
+    assert first_financial_year("2024-04-01", 12) == 2025  # the default: reports 2025/26 on
+    assert first_financial_year("2024-04-15", 0) == 2024  # a part month still in 2024/25
+    assert first_financial_year("2024-01-01", 12) is None  # years would straddle two FYs
+    per_rep = pd.DataFrame(
+        [(y, r, 10.0 * y + r) for y in (1, 2, 3) for r in range(2)],
+        columns=["reporting_year", "replication", "qalys"],
+    )
+    fy = figures.incremental_qalys_figure(per_rep, replace(RUN, first_financial_year=2025))
+    ticks = [t.get_text() for t in fy.axes[0].get_xticklabels()]
+    assert ticks == ["2025/26", "2026/27", "2027/28"]
+    assert fy.axes[0].get_xlabel() == "Financial year"
+    plain = figures.incremental_qalys_figure(per_rep, RUN)
+    assert [t.get_text() for t in plain.axes[0].get_xticklabels()] == ["Year 1", "Year 2", "Year 3"]
+    monthly = monthly_table(2)  # reporting years 1-2 from April 2025
+    occupancy = figures.occupancy_figure(monthly, 0.92, replace(RUN, first_financial_year=2025))
+    assert "2026/27 occupancy:" in subtitle(occupancy)

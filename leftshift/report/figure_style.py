@@ -30,6 +30,7 @@ from matplotlib.transforms import ScaledTranslation  # noqa: E402
 
 from leftshift.config import Config  # noqa: E402
 from leftshift.config.prices import PRICE_BASE  # noqa: E402
+from leftshift.model.clock import Calendar  # noqa: E402
 
 #: Okabe & Ito (2008), "Color Universal Design": eight colours distinct for most readers
 OKABE_ITO = {
@@ -129,6 +130,18 @@ def styled(draw: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+def first_financial_year(start_date: str, warmup_months: int) -> int | None:
+    """The year reporting year 1's financial year starts, if reporting starts in an April.
+
+    Reporting year 1 is the 12 calendar months after the warm-up (:class:`Calendar`); it is a
+    financial year (April-March) exactly when its first month is April.
+    """
+    calendar = Calendar(start_date, warmup_months + 1, warmup_months)
+    if calendar.month_of_year[warmup_months] != 4:
+        return None
+    return int(str(calendar.financial_year[warmup_months])[:4])
+
+
 @dataclass(frozen=True)
 class RunInfo:
     """What every figure says about its run: names for titles and legends, the stamp."""
@@ -152,6 +165,9 @@ class RunInfo:
     #: how this run differs from the usual one in a way a reader of one figure must know
     #: (the one-pool hospital; freed beds left idle), empty for the usual run
     variant: str = ""
+    #: the calendar year in which reporting year 1's financial year starts (2025 for 2025/26),
+    #: or None when reporting years are not financial years (the run does not report from April)
+    first_financial_year: int | None = None
 
     @classmethod
     def from_config(
@@ -176,7 +192,15 @@ class RunInfo:
             is_experiment=is_experiment,
             detail=detail,
             variant=variant_of(cfg),
+            first_financial_year=first_financial_year(cfg.run.start_date, cfg.run.warmup_months),
         )
+
+    def year_label(self, reporting_year: int) -> str:
+        """A reporting year as the console names it: its financial year (2025/26), else Year 1."""
+        if self.first_financial_year is None:
+            return f"Year {int(reporting_year)}"
+        start = self.first_financial_year + int(reporting_year) - 1
+        return f"{start}/{(start + 1) % 100:02d}"
 
     def arm_label(self, arm: str) -> str:
         """The legend's name of an arm: ``Baseline`` or the scenario's name."""

@@ -254,7 +254,7 @@ def occupancy_figure(
     _thousands(ax2)
     year, occ = _last_year_means(monthly, metrics.OCCUPANCY)
     _, boarding = _last_year_means(monthly, metrics.ED_BOARDING_HOURS)
-    answer = f"Year {year} occupancy: {_levels(run, occ, _percent)}"
+    answer = f"{run.year_label(year)} occupancy: {_levels(run, occ, _percent)}"
     verdict = _verdict(comparison if comparison is not None else pd.DataFrame(),
                        metrics.OCCUPANCY, _percent, "points")  # fmt: skip
     answer += f"; {verdict}." if verdict else "."
@@ -288,7 +288,7 @@ def waiting_list_figure(
     year, size = _last_year_means(monthly, metrics.WAITING_LIST_SIZE)
     _, share = _last_year_means(monthly, metrics.WAITING_LIST_18WK_SHARE)
     _thousands(ax1)
-    answer = f"Year {year} average list: {_levels(run, size, _number, 'people')}"
+    answer = f"{run.year_label(year)} average list: {_levels(run, size, _number, 'people')}"
     verdict = _verdict(comparison if comparison is not None else pd.DataFrame(),
                        metrics.WAITING_LIST_SIZE, _number, "people")  # fmt: skip
     answer += f"; {verdict}." if verdict else "."
@@ -522,7 +522,9 @@ DISEASE_ADMISSIONS = {
 MARKERS = ("o", "s", "^", "D")
 
 
-def _relative_by_year(ax: Axes, comparison: pd.DataFrame, labels: dict[str, str]) -> int:
+def _relative_by_year(
+    ax: Axes, comparison: pd.DataFrame, labels: dict[str, str], run: RunInfo
+) -> int:
     """Scenario vs baseline by reporting year, %, with paired 95% intervals when enough reps.
 
     Returns the number of series drawn (a metric with no finite relative change is left out).
@@ -544,7 +546,7 @@ def _relative_by_year(ax: Axes, comparison: pd.DataFrame, labels: dict[str, str]
         drawn += 1
     ax.axhline(0.0, color=REFERENCE_GREY, lw=0.8)
     years = sorted(comparison["reporting_year"].unique())
-    ax.set_xticks(years, [f"Year {int(y)}" for y in years])
+    _year_ticks(ax, np.asarray(years), [run.year_label(y) for y in years])
     ax.set_xlim(min(years) - 0.5, max(years) + 0.5)
     return drawn
 
@@ -694,7 +696,7 @@ def _population_health_paired(comparison: pd.DataFrame, run: RunInfo) -> Figure 
         return None
     fig, axes = new_figure([PANEL_IN + 0.4] * len(panels))
     for ax, (labels, title) in zip(axes[:, 0], panels, strict=True):
-        _relative_by_year(ax, comparison, labels)
+        _relative_by_year(ax, comparison, labels, run)
         ax.set_title(title)
         ax.set_ylabel("Change vs\nbaseline (%)")
         _legend_below(ax)
@@ -1028,10 +1030,8 @@ def incremental_qalys_figure(per_replication: pd.DataFrame, run: RunInfo) -> Fig
            error_kw={"ecolor": OKABE_ITO["black"], "lw": 1})  # fmt: skip
     ax.axhline(0, color=REFERENCE_GREY, lw=0.8)
     years = list(mean.index)
-    step = max(1, int(np.ceil(len(years) / 10)))
-    ax.set_xticks(years[::step], [f"Year {int(y)}" if step == 1 else str(int(y))
-                                  for y in years[::step]])  # fmt: skip
-    ax.set_xlabel("Reporting year")
+    _year_ticks(ax, np.asarray(years), [run.year_label(y) for y in years])
+    ax.set_xlabel("Financial year" if run.first_financial_year is not None else "Reporting year")
     ax.set_ylabel("QALYs gained,\nscenario - baseline")
     ax.grid(axis="y")
     total = wide.sum(axis=0).to_numpy()
