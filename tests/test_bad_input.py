@@ -464,7 +464,11 @@ def test_the_table_has_at_least_100_cases():
     [
         ("hospital", "divert_boarder_share", "null never diverts"),
         ("hospital", "pressure_boarder_share", "null never applies"),
-        ("hospital", "escalation_open_boarder_share", "null uses hospital.escalation_open_boarders"),
+        (
+            "hospital",
+            "escalation_open_boarder_share",
+            "null uses hospital.escalation_open_boarders",
+        ),
         ("place", "escalation_bed_share", "null uses place.escalation_beds"),
     ],
 )

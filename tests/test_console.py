@@ -255,6 +255,7 @@ def test_a_line_says_whether_wards_closed():
     text = " ".join(line.strip() for line in headline(summary))
     assert "no ward closed in any of 5 replications" in text
     assert "the lowest monthly occupancy was 93.1%" in text
+    assert "G&A occupancy over the whole day (occupied / open bed-days) below 85%" in text
     summary["decommissioning"] = {
         "rule": "on_dates",
         "ward_beds": 28,
@@ -324,7 +325,7 @@ def test_beds_avoided_are_cost_avoidance_printed_apart_from_the_net_cost():
         },
     }  # fmt: skip
     lines = headline(summary, "2020/21")
-    block = _block(lines, "G&A beds needed at 92% occupancy")
+    block = _block(lines, "G&A beds needed at 92% occupancy over the whole day")
     text = " ".join(line.strip() for line in block)  # wrapped lines joined
     assert "cost avoidance" in block[0] and "never added" in text
     assert "-2.5 (95% CI -4.0 to -1.0) beds avoided" in text
@@ -345,3 +346,18 @@ def test_economics_splits_out_elective_care_and_names_the_price_base():
     lines = headline(summary, price_year="2024/25")
     assert any("treatment -39,747, waiting -14,367" in line for line in lines)
     assert any("net monetary benefit" in line and "£m, 2024/25 prices" in line for line in lines)
+
+
+@pytest.mark.unit
+def test_every_occupancy_printed_says_which_measure_it_is():
+    """The mean over the day and the midnight count (KH03's) differ: no bare "occupancy"."""
+    lines = headline(experiment_summary())
+    arms = _block(lines, "mean over the reporting years")
+    labels = [line.strip() for line in arms if "occupancy" in line]
+    assert [label.rsplit(maxsplit=2)[0] for label in labels] == [
+        "G&A occupancy, mean over the whole day",
+        "G&A occupancy at midnight (as KH03)",
+    ]
+    needs = next(line for line in lines if "what decommissioning would need" in line)
+    assert "occupancy over the whole day (occupied / open bed-days)" in needs
+

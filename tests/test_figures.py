@@ -311,4 +311,4 @@ def test_years_are_financial_years_when_reporting_starts_in_april():
     assert [t.get_text() for t in plain.axes[0].get_xticklabels()] == ["Year 1", "Year 2", "Year 3"]
     monthly = monthly_table(2)  # reporting years 1-2 from April 2025
     occupancy = figures.occupancy_figure(monthly, 0.92, replace(RUN, first_financial_year=2025))
-    assert "2026/27 occupancy:" in subtitle(occupancy)
+    assert "2026/27 occupancy over the whole day:" in subtitle(occupancy)

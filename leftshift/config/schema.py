@@ -1433,7 +1433,8 @@ class DecommissioningConfig(_Section):
         source="bagust_1999",
         gt=0.0,
         le=1.0,
-        doc="on_evidence: monthly G&A occupancy must stay below this",
+        doc="on_evidence: monthly G&A occupancy over the whole day (occupied / open bed-days,"
+        " not the midnight count) must stay below this",
     )
     consecutive_months: int = param(
         6, source="assumption_decommissioning", ge=1, le=120, doc="on_evidence: for this long"
@@ -1896,8 +1897,9 @@ class ReportConfig(_Section):
         source="nhs_planning_occupancy",
         gt=0.0,
         le=1.0,
-        doc="the search accepts a closure only while mean G&A occupancy after it stays at or"
-        " below this share (a reporting limit, apart from hospital.elective_threshold)",
+        doc="the search accepts a closure only while mean G&A occupancy over the whole day"
+        " (occupied / open bed-days, not the midnight count) after it stays at or below this"
+        " share (a reporting limit, apart from hospital.elective_threshold)",
     )
     decommission_search_year: float = param(
         1.0,
@@ -1912,8 +1914,8 @@ class ReportConfig(_Section):
         gt=0.0,
         le=1.0,
         doc="beds avoided: each arm's beds needed are its bed-days in use plus those of the"
-        " emergency patients left waiting in ED for a bed, at this occupancy (the NHS planning"
-        " maximum)",
+        " emergency patients left waiting in ED for a bed, at this occupancy over the whole day"
+        " (the NHS planning maximum)",
     )
     bed_capital_cost_gbp: list[float] = cost(
         [211_401.0, 1_000_000.0, 2_500_000.0],

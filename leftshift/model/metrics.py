@@ -265,8 +265,8 @@ OCCUPANCY = _metric(
     "occupancy",
     Unit.SHARE,
     _MEAN,
-    "Bed occupancy",
-    "Occupied bed-days / open bed-days in the month",
+    "Bed occupancy over the whole day",
+    "Occupied bed-days / open bed-days in the month (the time mean; KH03 counts at midnight)",
 )
 OCCUPANCY_MIDNIGHT = _metric(
     "occupancy_midnight",

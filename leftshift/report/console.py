@@ -94,6 +94,12 @@ COMPARED = (
     Compared(metrics.DELAYED_DISCHARGE_PATIENTS, "delayed discharges (mean)", 1.0),
 )
 
+#: the two occupancies a run reports, named wherever a number of either is printed: the mean
+#: over the whole day (occupied / open bed-days: the elective threshold, the decommissioning
+#: rule and search, beds needed) and the midnight count that NHS KH03 publishes (calibration)
+OCCUPANCY_OVER_THE_DAY = "occupancy over the whole day (occupied / open bed-days)"
+OCCUPANCY_AT_MIDNIGHT = "occupancy at midnight (as NHS KH03 counts it)"
+
 #: backfill channels in the order printed, with their words (names from the analysis)
 BACKFILL_CHANNELS = {
     key: f"{name} (the fall in bed-days)" if key == "released_bed_days" else f"refilled by {name}"
@@ -354,7 +360,12 @@ class _Headline:
             return [label, *cells]
 
         rows = [
-            row("mean G&A occupancy", "mean_occupancy", ".1%"),
+            row("G&A occupancy, mean over the whole day", "mean_occupancy", ".1%"),
+            *(
+                [row("G&A occupancy at midnight (as KH03)", "mean_occupancy_midnight", ".1%")]
+                if any(_finite(arms[a].get("mean_occupancy_midnight")) for a in names)
+                else []
+            ),
             row(
                 "emergency admissions per 1,000 a year",
                 "emergency_admissions_per_1000_per_year",
@@ -382,7 +393,6 @@ class _Headline:
                     "ed_waits_12h_plus_share",
                     ".1%",
                 ),
-                row("occupancy at midnight", "mean_occupancy_midnight", ".1%"),
             ]
         if any(
             "emergency_care_elsewhere_gbp_per_year" in arms[a]
@@ -592,7 +602,7 @@ class _Headline:
         )
         if "decommissioning_needs" in money:
             lines.append(
-                "  what decommissioning would need: "
+                f"  what decommissioning would need ({OCCUPANCY_OVER_THE_DAY}): "
                 + _pounds(money["decommissioning_needs"]["text"])
             )
         return lines
@@ -601,8 +611,8 @@ class _Headline:
     def beds_avoided(self, b: dict) -> list[str]:
         """Beds each arm needs at the target occupancy, and their cost: avoidance, not cash."""
         lines = [
-            f"  G&A beds needed at {b['target_occupancy']:.0%} occupancy (cost avoidance, apart"
-            " from the net cost above and never added to it):"
+            f"  G&A beds needed at {b['target_occupancy']:.0%} {OCCUPANCY_OVER_THE_DAY} (cost"
+            " avoidance, apart from the net cost above and never added to it):"
         ]
         years = b["by_year"]
         lines += render_table(
@@ -832,7 +842,10 @@ def wards_closed_text(d: dict) -> str:
     by_rep, beds = d["wards_closed_by_replication"], d["ward_beds"]
     reps = "the replication" if n == 1 else f"any of {n} replications"
     if d["rule"] == "on_evidence":
-        rule = f"occupancy below {d['occupancy_below']:.0%} for {d['consecutive_months']} months"
+        rule = (
+            f"G&A {OCCUPANCY_OVER_THE_DAY} below {d['occupancy_below']:.0%} for"
+            f" {d['consecutive_months']} months"
+        )
         how = f"by the evidence rule ({rule})"
     else:
         how = "on fixed dates, whatever the occupancy"

@@ -246,7 +246,7 @@ def occupancy_figure(
     n = _plot_arms(ax1, monthly, metrics.OCCUPANCY, run, 100.0)
     _reference_line(ax1, elective_threshold * 100, f"elective threshold {elective_threshold:.0%}")
     ax1.set_ylim(top=min(max(ax1.get_ylim()[1], elective_threshold * 100 + 2), 101))
-    ax1.set_ylabel("G&A beds occupied (%)")
+    ax1.set_ylabel("G&A beds occupied (%),\nmean over the day")
     _legend_above(ax1)
     _plot_arms(ax2, monthly, metrics.ED_BOARDING_HOURS, run)
     ax2.set_ylim(bottom=0)
@@ -254,7 +254,7 @@ def occupancy_figure(
     _thousands(ax2)
     year, occ = _last_year_means(monthly, metrics.OCCUPANCY)
     _, boarding = _last_year_means(monthly, metrics.ED_BOARDING_HOURS)
-    answer = f"{run.year_label(year)} occupancy: {_levels(run, occ, _percent)}"
+    answer = f"{run.year_label(year)} occupancy over the whole day: {_levels(run, occ, _percent)}"
     verdict = _verdict(comparison if comparison is not None else pd.DataFrame(),
                        metrics.OCCUPANCY, _percent, "points")  # fmt: skip
     answer += f"; {verdict}." if verdict else "."

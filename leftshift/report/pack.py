@@ -38,6 +38,7 @@ from leftshift.analysis.backfill import CHANNEL_NAMES
 from leftshift.config.dimensions import IMD_QUINTILES
 from leftshift.config.prices import PRICE_BASE
 from leftshift.model import metrics
+from leftshift.report.console import OCCUPANCY_OVER_THE_DAY
 from leftshift.report.figures import MIN_REPLICATIONS_FOR_INTERVALS
 from leftshift.report.rundir import RESULTS_DIR, is_complete
 
@@ -319,7 +320,7 @@ def hospital_parts(run: Run) -> dict[str, str]:
     needs = s["money"].get("decommissioning_needs")
     if needs:
         parts["needs"] = (
-            "Could beds close safely (occupancy under the limit set in"
+            f"Could beds close safely (G&A {OCCUPANCY_OVER_THE_DAY} under the limit set in"
             f" report.decommission_max_occupancy)? {needs['text'][0].upper()}{needs['text'][1:]}."
         )
     w_base, w_scen = base.get("ed_waits_4h_plus_share"), scen.get("ed_waits_4h_plus_share")
@@ -622,7 +623,7 @@ def who_pays_table(run: Run) -> Table | None:
 
 HOSPITAL_METRICS = {
     metrics.BED_DAYS: "bed-days",
-    metrics.OCCUPANCY: "mean G&A occupancy",
+    metrics.OCCUPANCY: "G&A occupancy, mean over the whole day",
     metrics.ADMISSIONS_EMERGENCY: "emergency admissions",
     metrics.ADMISSIONS_ELECTIVE: "elective admissions",
     metrics.WAITING_LIST_SIZE: "waiting list (mean)",
