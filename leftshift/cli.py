@@ -32,7 +32,7 @@ from omegaconf import DictConfig
 from leftshift.config import Config, ConfigError, iter_leaves, load, register_configs, suggest_key
 from leftshift.interrupts import Terminated, signals_interrupt
 from leftshift.model.invariants import InvariantError
-from leftshift.report.console import headline, two_decisions_lines
+from leftshift.report.console import BOARD_PACK_FORMATS, headline, two_decisions_lines
 
 #: environment variable naming another scenarios folder
 SCENARIOS_VARIABLE = "LEFTSHIFT_SCENARIOS"
@@ -475,7 +475,7 @@ def _main(dcfg: DictConfig) -> None:
     else:
         print("\n".join(headline(summary, price_year=cfg.finance.price_year)))
         if "comparison_by_year" in summary and cfg.run.outputs == "full":
-            print(f"Board pack (HTML, PDF, Excel) of this run: leftshift report {run_dir}")
+            print(f"Board pack of this run ({BOARD_PACK_FORMATS}): leftshift report {run_dir}")
     sweep = _sweep_progress(run_dir)
     if sweep:
         print(sweep, file=sys.stderr)
@@ -603,11 +603,12 @@ Usage:
                                                  the same, on every core (researchers' shorthand)
   leftshift collect DIR                          one table of a sweep's complete jobs
   leftshift sensitivity method=oneway|morris|sobol experiment=NAME [n=N params=KEY,...]
-  leftshift report RUN_DIR                       the board pack of a finished run directory:
-                                                 HTML, PDF and Markdown
+  leftshift report RUN_DIR                       a finished experiment's board pack (below)
   leftshift --version                            the version
 
-Config groups and their options (files in {scenarios}):
+{pack}
+
+Config groups: group=option chooses one option (* the default; the files are in scenarios/):
 {groups}
 
 Common overrides:
@@ -633,24 +634,96 @@ def help_text() -> str:
 
     options = {group: group_options(group) for group in GROUPS}
     only_default = [g for g in GROUPS if options[g] == ["default"]]
-    lines = [
-        textwrap.fill(
-            ", ".join(options[g]) or "(none found)",
-            width=96,
-            initial_indent=f"  {g:<12} ",
-            subsequent_indent=" " * 15,
-        )
-        for g in GROUPS
-        if g not in only_default
-    ]
+    chosen = default_options()
+    lines = []
+    for group in GROUPS:
+        if group in only_default:
+            continue
+        lines.append(f"  {group}: {GROUP_HELP.get(group, '')}".rstrip(": "))
+        width = max((len(o) for o in options[group]), default=0) + 3
+        for option in options[group] or ["(none found)"]:
+            name = f"{option}*" if chosen.get(group) == option else option
+            lines.append(
+                textwrap.fill(
+                    option_description(group, option),
+                    width=96,
+                    initial_indent=f"    {name:<{width}}",
+                    subsequent_indent=" " * (4 + width),
+                )
+            )
     if only_default:
         lines.append(f"  {', '.join(only_default)}: default only (set their keys instead)")
     return HELP.format(
         version=__version__,
-        scenarios=SCENARIOS_DIR,
         groups="\n".join(lines),
         library=Path(SCENARIOS_DIR) / "README.md",
+        pack=textwrap.fill(
+            f"Board pack: leftshift report RUN_DIR writes RUN_DIR/report/ as {BOARD_PACK_FORMATS};"
+            " it needs an experiment (a scenario against its baseline).",
+            width=96,
+        ),
     )
+
+
+def default_options() -> dict[str, str]:
+    """Each config group's default option, as ``scenarios/config.yaml`` chooses it."""
+    import yaml
+
+    try:
+        config = yaml.safe_load((Path(SCENARIOS_DIR) / "config.yaml").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return {}
+    chosen = {}
+    for entry in (config or {}).get("defaults", []):
+        if isinstance(entry, dict):
+            for key, value in entry.items():
+                if key in GROUPS and isinstance(value, str):
+                    chosen[key] = value
+    return chosen
+
+
+#: what each config group chooses, for ``--help``
+GROUP_HELP = {
+    "place": "the health economy",
+    "hospital": "how the acute beds are run",
+    "social_care": "discharge from hospital",
+    "experiment": "the scenario, run against the same place without it (none: the baseline alone)",
+}
+
+#: ``--help``'s line for the options whose files set no description of their own (a place is
+#: described from its file's numbers, an experiment by its ``experiment.description``)
+OPTION_HELP = {
+    ("hospital", "default"): "medical and surgical bed pools with outliers, escalation beds,"
+    " decisions to admit and discharges by hour and weekday (exit block as in NHS hospitals)",
+    ("hospital", "constrained"): "the same as default (kept so older commands still work)",
+    ("hospital", "pooled"): "one pooled bed counter, beds reused at once, no exit block (the"
+    " results measured before 2026-12-03)",
+    ("social_care", "delays"): "patients aged 65+ wait in their bed for home support, an"
+    " intermediate bed or a care home",
+    ("social_care", "none"): "no delayed discharges: everyone leaves when their clinical stay ends",
+}
+
+
+def option_description(group: str, option: str) -> str:
+    """One line on a config group's option, for ``--help`` (empty if there is none)."""
+    import yaml
+
+    if (group, option) in OPTION_HELP:
+        return OPTION_HELP[(group, option)]
+    path = Path(SCENARIOS_DIR) / group / f"{option}.yaml"
+    try:
+        content = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return ""  # a broken file is reported when it is used, not here
+    if not isinstance(content, dict):
+        return ""
+    if group == "experiment":
+        return str((content.get("experiment") or {}).get("description", ""))
+    if group == "place" and "population" in content and "general_acute_beds" in content:
+        sites = content.get("acute_site_shares")
+        at = f" at {len(sites)} acute sites" if isinstance(sites, list) and len(sites) > 1 else ""
+        return f"{content['population']:,} people, {content['general_acute_beds']:,} G&A beds{at}"
+    return ""
 
 
 def main() -> None:

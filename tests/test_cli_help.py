@@ -9,6 +9,7 @@ import pytest
 
 import leftshift
 from leftshift import cli
+from leftshift.report.console import BOARD_PACK_FORMATS
 from tests.helpers import run_cli
 
 
@@ -32,14 +33,14 @@ def test_version_is_ours_not_hydras(monkeypatch, capsys, args):
 def test_help_is_short_and_names_what_a_user_needs(monkeypatch, capsys, flag):
     assert _main(monkeypatch, flag) == 0
     text = capsys.readouterr().out
-    assert len(text.splitlines()) <= 40
+    assert len(text.splitlines()) <= 70  # a screen: each group option has its line
     assert text.startswith(f"leftshift {leftshift.__version__}:")
     for needle in (
         "leftshift compare",
         "leftshift collect DIR",
         "leftshift sensitivity",
         "leftshift report RUN_DIR",
-        "HTML, PDF and Markdown",
+        " ".join(BOARD_PACK_FORMATS.split()[:3]),  # "HTML, PDF (needs": the line may wrap
         "leftshift -m",
         "run.replications=",
         "run.horizon_years=",
@@ -53,6 +54,28 @@ def test_help_is_short_and_names_what_a_user_needs(monkeypatch, capsys, flag):
     for group in cli.GROUPS:
         assert group in names, group
         assert set(cli.group_options(group)) <= names, group
+
+
+@pytest.mark.unit
+def test_help_describes_every_option_of_every_group(monkeypatch, capsys):
+    """An option with no line of its own is a bare name a new user cannot choose between."""
+    assert _main(monkeypatch, "--help") == 0
+    lines = capsys.readouterr().out.splitlines()
+    chosen = cli.default_options()
+    assert chosen["hospital"] == "default" and chosen["social_care"] == "delays"
+    for group in cli.GROUPS:
+        for option in cli.group_options(group):
+            if cli.group_options(group) == ["default"]:
+                continue  # listed as "default only"
+            description = cli.option_description(group, option)
+            assert len(description) > 10, (group, option)
+            name = f"{option}*" if chosen.get(group) == option else option
+            section = lines[lines.index(f"  {group}: {cli.GROUP_HELP[group]}") :]
+            line = next(ln for ln in section if ln.split()[:1] == [name])
+            assert description.split()[0] in line, (group, option)
+    assert {g for g, _ in cli.OPTION_HELP} <= set(cli.GROUPS)
+    for group, option in cli.OPTION_HELP:  # no description of a file that is gone
+        assert option in cli.group_options(group), (group, option)
 
 
 @pytest.mark.e2e

@@ -360,4 +360,3 @@ def test_every_occupancy_printed_says_which_measure_it_is():
     ]
     needs = next(line for line in lines if "what decommissioning would need" in line)
     assert "occupancy over the whole day (occupied / open bed-days)" in needs
-

@@ -94,6 +94,10 @@ COMPARED = (
     Compared(metrics.DELAYED_DISCHARGE_PATIENTS, "delayed discharges (mean)", 1.0),
 )
 
+#: what ``leftshift report RUN_DIR`` writes (the board pack): said alike in ``--help``, in its
+#: usage and after an experiment
+BOARD_PACK_FORMATS = "HTML, PDF (needs Chromium), Markdown and Excel, and each table as CSV"
+
 #: the two occupancies a run reports, named wherever a number of either is printed: the mean
 #: over the whole day (occupied / open bed-days: the elective threshold, the decommissioning
 #: rule and search, beds needed) and the midnight count that NHS KH03 publishes (calibration)

@@ -1,4 +1,4 @@
-"""The board pack: ``leftshift report RUN_DIR`` turns a finished run into HTML, PDF and Markdown.
+"""The board pack: ``leftshift report RUN_DIR`` turns a finished experiment into HTML, PDF, etc.
 
 A finance director or non-executive reads the first page in five minutes: what the scenario
 costs and when, what it buys, who pays and who gains, each sentence generated from the run's
@@ -38,7 +38,7 @@ from leftshift.analysis.backfill import CHANNEL_NAMES
 from leftshift.config.dimensions import IMD_QUINTILES
 from leftshift.config.prices import PRICE_BASE
 from leftshift.model import metrics
-from leftshift.report.console import OCCUPANCY_OVER_THE_DAY
+from leftshift.report.console import BOARD_PACK_FORMATS, OCCUPANCY_OVER_THE_DAY
 from leftshift.report.figures import MIN_REPLICATIONS_FOR_INTERVALS
 from leftshift.report.rundir import RESULTS_DIR, is_complete
 
@@ -1133,10 +1133,10 @@ def make_pack(run_dir: str | Path, pdf: bool = True) -> tuple[list[Path], list[s
 
 USAGE = (
     "usage: leftshift report RUN_DIR [--no-pdf]\n"
-    "  the board pack (HTML, PDF, Markdown, CSV and Excel) of a finished experiment,\n"
-    "  written to RUN_DIR/report/ (report/<arm>/ for each arm of a multi-arm run);\n"
-    "  RUN_DIR is the folder a run printed as\n"
-    "  'Results: RUN_DIR/results'"
+    "  the board pack of a finished experiment (a scenario against its baseline), written to\n"
+    "  RUN_DIR/report/ (report/<arm>/ for each arm of a multi-arm run) as\n"
+    f"  {BOARD_PACK_FORMATS}; --no-pdf leaves out the PDF.\n"
+    "  RUN_DIR is the folder a run printed as 'Results: RUN_DIR/results'"
 )
 
 
