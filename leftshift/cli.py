@@ -475,7 +475,8 @@ def _main(dcfg: DictConfig) -> None:
     else:
         print("\n".join(headline(summary, price_year=cfg.finance.price_year)))
         if "comparison_by_year" in summary and cfg.run.outputs == "full":
-            print(f"Board pack of this run ({BOARD_PACK_FORMATS}): leftshift report {run_dir}")
+            print(f"Board pack of this run: leftshift report {run_dir}")
+            print(f"  (writes {run_dir / 'report'}: {BOARD_PACK_FORMATS})")
     sweep = _sweep_progress(run_dir)
     if sweep:
         print(sweep, file=sys.stderr)

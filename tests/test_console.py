@@ -255,7 +255,7 @@ def test_a_line_says_whether_wards_closed():
     text = " ".join(line.strip() for line in headline(summary))
     assert "no ward closed in any of 5 replications" in text
     assert "the lowest monthly occupancy was 93.1%" in text
-    assert "G&A occupancy over the whole day (occupied / open bed-days) below 85%" in text
+    assert "G&A occupancy over the whole day below 85%" in text
     summary["decommissioning"] = {
         "rule": "on_dates",
         "ward_beds": 28,
@@ -359,4 +359,4 @@ def test_every_occupancy_printed_says_which_measure_it_is():
         "G&A occupancy at midnight (as KH03)",
     ]
     needs = next(line for line in lines if "what decommissioning would need" in line)
-    assert "occupancy over the whole day (occupied / open bed-days)" in needs
+    assert "judged on occupancy over the whole day (not at midnight)" in needs

@@ -101,8 +101,7 @@ BOARD_PACK_FORMATS = "HTML, PDF (needs Chromium), Markdown and Excel, and each t
 #: the two occupancies a run reports, named wherever a number of either is printed: the mean
 #: over the whole day (occupied / open bed-days: the elective threshold, the decommissioning
 #: rule and search, beds needed) and the midnight count that NHS KH03 publishes (calibration)
-OCCUPANCY_OVER_THE_DAY = "occupancy over the whole day (occupied / open bed-days)"
-OCCUPANCY_AT_MIDNIGHT = "occupancy at midnight (as NHS KH03 counts it)"
+OCCUPANCY_OVER_THE_DAY = "occupancy over the whole day"
 
 #: backfill channels in the order printed, with their words (names from the analysis)
 BACKFILL_CHANNELS = {
@@ -606,8 +605,8 @@ class _Headline:
         )
         if "decommissioning_needs" in money:
             lines.append(
-                f"  what decommissioning would need ({OCCUPANCY_OVER_THE_DAY}): "
-                + _pounds(money["decommissioning_needs"]["text"])
+                f"  what decommissioning would need, judged on {OCCUPANCY_OVER_THE_DAY} (not at"
+                " midnight): " + _pounds(money["decommissioning_needs"]["text"])
             )
         return lines
 
@@ -830,7 +829,8 @@ def backfill_lines(bf: dict, comp: dict, horizon: str = "the horizon") -> list[s
         )
     lines.append(f"  backfill ran out: {bf['backfill_ran_out']['text']}")
     lines.append(
-        f"  waiting list below {bf['list_cleared_fraction']:.0%} of baseline's in a month:"
+        f"  waiting list cleared (a month with the scenario's list below"
+        f" {bf['list_cleared_fraction']:.0%} of the baseline's):"
         f" {bf['waiting_list_cleared']['text']}"
     )
     return lines

@@ -320,7 +320,8 @@ def hospital_parts(run: Run) -> dict[str, str]:
     needs = s["money"].get("decommissioning_needs")
     if needs:
         parts["needs"] = (
-            f"Could beds close safely (G&A {OCCUPANCY_OVER_THE_DAY} under the limit set in"
+            f"Could beds close safely (G&A {OCCUPANCY_OVER_THE_DAY}, not at midnight, under the"
+            " limit set in"
             f" report.decommission_max_occupancy)? {needs['text'][0].upper()}{needs['text'][1:]}."
         )
     w_base, w_scen = base.get("ed_waits_4h_plus_share"), scen.get("ed_waits_4h_plus_share")
