@@ -1136,7 +1136,8 @@ USAGE = (
     "usage: leftshift report RUN_DIR [--no-pdf]\n"
     "  the board pack of a finished experiment (a scenario against its baseline), written to\n"
     "  RUN_DIR/report/ (report/<arm>/ for each arm of a multi-arm run) as\n"
-    f"  {BOARD_PACK_FORMATS}; --no-pdf leaves out the PDF.\n"
+    f"  {BOARD_PACK_FORMATS};\n"
+    "  --no-pdf leaves out the PDF.\n"
     "  RUN_DIR is the folder a run printed as 'Results: RUN_DIR/results'"
 )
 
