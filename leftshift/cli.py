@@ -58,7 +58,16 @@ def scenarios_dir(package_dir: Path | None = None, environ: Mapping[str, str] = 
 SCENARIOS_DIR = scenarios_dir()
 
 
-GROUPS = ("place", "population", "demand", "hospital", "social_care", "run", "experiment")
+GROUPS = (
+    "place",
+    "population",
+    "demand",
+    "hospital",
+    "theatres",
+    "social_care",
+    "run",
+    "experiment",
+)
 MULTIRUN_FLAGS = ("-m", "--multirun")
 #: environment variable that carries one command's run id to its sweep jobs
 RUN_ID_VARIABLE = "LEFTSHIFT_RUN_ID"

@@ -57,7 +57,6 @@ RUNTIME_CAPS = {
     "interventions.neighbourhood_teams.community_nurses_wte_per_100k.values": 300.0,
     "interventions.neighbourhood_teams.maturity.values": 2.0,
     "hospital.max_ed_boarders": 2_000,
-    "hospital.max_elective_admissions_per_day": 500,
     "hospital.escalation_open_boarders": 500,
     "report.decommission_search_max_wards": 3,
     "report.decommission_search_year": 3.0,

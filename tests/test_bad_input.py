@@ -90,6 +90,8 @@ API_VALUES = [
     ("place.imd_shares", [-0.2, 0.3, 0.3, 0.3, 0.3]),
     ("place.imd_shares", np.array([0.5, 0.5])),
     ("place.name", "../elsewhere"),
+    ("place.theatre_sessions_per_week_per_100k", -1.0),
+    ("hospital.ordinary_cases_per_session", 0.0),
     ("place.name", ""),
     ("population.frailty_mortality_hr", [0.0, 1.5, 2.0, 3.0]),
     ("population.frailty_mortality_hr", [1.0, -1.0, 2.0, 3.0]),
@@ -168,6 +170,14 @@ API_VALUES = [
 # the fuzz suite's OOM hunt): load() must name the key
 VW_SHARE = "virtual_wards.avoided_admission_share"
 LOADS = [
+    # theatre lists are booked at the daily round: sessions without it are refused
+    (
+        {
+            "place": {"theatre_sessions_per_week_per_100k": 30.0},
+            "hospital": {"elective_round_hour": None},
+        },
+        "place.theatre_sessions_per_week_per_100k",
+    ),
     # every routine presentation marginal and none admitted, no complex cases: 1e9 presentations
     # per admission (about 1.8e12 a month on the default place)
     (

@@ -175,11 +175,17 @@ def constrained(**hospital):
 def test_a_binding_theatre_cap_releases_beds_after_a_cut_once_boarding_is_relieved():
     """Issue 16: when theatres, not beds, bound electives, the list cannot refill freed beds.
 
-    Constrained hospital, small place, electives capped at 6 a day (the baseline treats about
-    5.8: the cap binds), a 10% cut from year 2: ED boarding falls, and bed-days fall with it
-    by several per cent, while elective admissions stay where the cap holds them.
+    Constrained hospital, small place (100,000 people), theatres for 6 ordinary electives a
+    day (21 sessions a week at 2 cases; the baseline treats about 5.8: the cap binds), a 10%
+    cut from year 2: ED boarding falls, and bed-days fall with it by several per cent, while
+    elective admissions stay where the theatres hold them.
     """
-    ex = experiment(reps=3, years=3, **constrained(max_elective_admissions_per_day=6))
+    ex = experiment(
+        reps=3,
+        years=3,
+        place={"theatre_sessions_per_week_per_100k": 21.0},
+        **constrained(ordinary_cases_per_session=2.0),
+    )
     assert t_interval(paired(ex, "ed_boarding_hours", [2, 3]), LEVEL)[1] < -0.3
     # about -5% (-4.2% to -5.2% by replication with the follow-up after discharge: the cut
     # acts on first presentations, readmissions follow the discharges); 3 replications at

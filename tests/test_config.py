@@ -130,7 +130,16 @@ def test_every_leaf_has_a_registered_source():
 
 
 def scenario_files():
-    groups = ["place", "population", "demand", "hospital", "social_care", "run", "experiment"]
+    groups = [
+        "place",
+        "population",
+        "demand",
+        "hospital",
+        "theatres",
+        "social_care",
+        "run",
+        "experiment",
+    ]
     return [(g, p.stem) for g in groups for p in sorted((SCENARIOS / g).glob("*.yaml"))]
 
 

@@ -19,23 +19,23 @@ from tests.helpers import small_config
 pytestmark = pytest.mark.integration
 
 NO_DAY_CASES = {"day_cases_per_1000_by_age": [0.0] * 6}
-#: a theatre cap the small place's surgical beds cannot always honour, so some are cancelled
-CAPPED = {
-    "max_elective_admissions_per_day": 14,
-    "elective_weekday_weights": [1, 1, 1, 1, 1, 0.226, 0.226],
-}
+#: theatres for 14 ordinary electives a weekday at the small place (100,000 people: 38.16
+#: sessions a week at 2 cases, 76.32 cases over 5 + 2 x 0.226 weekday-equivalents), which
+#: its surgical beds cannot always honour, so some are cancelled
+CAPPED = {"elective_weekday_weights": [1, 1, 1, 1, 1, 0.226, 0.226]}
+THEATRES = {"theatre_sessions_per_week_per_100k": 38.164}
 
 
 @pytest.fixture(scope="module")
 def capped():
     """One small run with a theatre cap (so electives are cancelled on the day)."""
-    return simulate(small_config(hospital=CAPPED), 0)
+    return simulate(small_config(hospital=CAPPED, place=THEATRES), 0)
 
 
 @pytest.fixture(scope="module")
 def capped_without_day_cases():
     """The same run with no day cases at all."""
-    return simulate(small_config(hospital=CAPPED, demand=NO_DAY_CASES), 0)
+    return simulate(small_config(hospital=CAPPED, place=THEATRES, demand=NO_DAY_CASES), 0)
 
 
 def test_day_cases_are_counted_at_the_configured_rate(capped):
@@ -113,7 +113,7 @@ def test_cancellations_are_shares_of_ordinary_and_of_all_elective_activity(cappe
 
 def test_an_emergency_demand_cut_leaves_day_cases_alone(capped):
     cut = {"emergency_demand_multiplier": {"start_year": 0.0, "ramp_months": 0, "value": 0.9}}
-    scenario = simulate(small_config(hospital=CAPPED, interventions=cut), 0)
+    scenario = simulate(small_config(hospital=CAPPED, place=THEATRES, interventions=cut), 0)
     base = by_month(capped.monthly)[metrics.DAY_CASES].to_numpy()
     other = by_month(scenario.monthly)[metrics.DAY_CASES].to_numpy()
     # same month's uniform, a population a few deaths apart: the same count or a neighbour

@@ -354,7 +354,7 @@ def test_days_of_the_week_move_decisions_discharges_and_theatre_caps():
     from types import SimpleNamespace
 
     from leftshift.model.demand import Demand
-    from leftshift.model.hospital import elective_caps_by_weekday
+    from leftshift.model.hospital import theatre_cap, theatre_quotas
 
     # decisions: weekend days weigh half a weekday, so a fortnight holds 12 weekday-equivalents
     # (cumulative 5 at the first Saturday, 6 at the second Monday, 11 at the second Saturday);
@@ -377,10 +377,19 @@ def test_days_of_the_week_move_decisions_discharges_and_theatre_caps():
     assert hospital.discharge_time(6.75) == 7.75  # Sunday, late: the Monday after
     assert hospital.discharge_time(2.75) == 2.75  # Wednesday: never moved
 
-    assert elective_caps_by_weekday(None, None) == [None] * 7
-    assert elective_caps_by_weekday(10, None) == [10] * 7
-    assert elective_caps_by_weekday(None, [1.0] * 5 + [0.0, 0.0]) == [None] * 5 + [0, 0]
-    assert elective_caps_by_weekday(9, [1.0] * 5 + [0.226, 0.0]) == [9] * 5 + [2, 0]
+    # theatre capacity: a week's cases spread over the days by their weights
+    assert theatre_quotas(None, None) == [None] * 7
+    assert theatre_quotas(70.0, None) == pytest.approx([10.0] * 7)
+    assert theatre_quotas(None, [1.0] * 5 + [0.0, 0.0]) == [None] * 5 + [0.0, 0.0]
+    assert theatre_quotas(52.26, [1.0] * 5 + [0.226, 0.0]) == pytest.approx([10] * 5 + [2.26, 0])
+    # a day's cap is whole cases; the fraction is carried, so a week of 2.5 a day gives
+    # 2, 3, 2, 3, ... and the caps add up to the quotas
+    credit, caps = 0.0, []
+    for _ in range(14):
+        cap, credit = theatre_cap(2.5, credit)
+        caps.append(cap)
+    assert caps == [2, 3] * 7
+    assert theatre_cap(None, 0.4) == (None, 0.4)
 
 
 @pytest.mark.integration
@@ -557,9 +566,13 @@ def test_the_same_beds_at_three_sites_make_more_exit_block_than_at_one():
 @pytest.mark.integration
 @pytest.mark.parametrize("cap", [2, None])
 def test_electives_booked_without_a_bed_are_cancelled_on_the_day_and_stay_first(cap):
-    """One bed, held for 2.5 days; a theatre cap of 2 books 2 a day, none gets a bed until
-    the bed falls free on day 2 (then one is admitted): cancellations 2, 2, then 1."""
-    env, wl, hospital = _pooled(beds=1, specialty_pools=False, max_elective_admissions_per_day=cap)
+    """One bed, held for 2.5 days; theatres for 2 a day (7 sessions a week for 100,000
+    people at 2 cases a session) book 2 a day, none gets a bed until the bed falls free on
+    day 2 (then one is admitted): cancellations 2, 2, then 1."""
+    theatres = {"population": 100_000, "theatre_sessions_per_week_per_100k": cap and 7.0}
+    env, wl, hospital = _pooled(
+        beds=1, place=theatres, specialty_pools=False, ordinary_cases_per_session=2.0
+    )
     batch = _referral(10.0, n=5)
     blocker = _emergencies([0.0], [2.5], pools=None)
     env.process(hospital.emergency_arrivals(blocker))

@@ -92,6 +92,7 @@ def configs(draw):
             "population": population,
             "general_acute_beds": beds,
             "escalation_beds": draw(st.integers(0, 5)),  # used when the share is None
+            "theatre_sessions_per_week_per_100k": draw(st.one_of(st.none(), st.floats(0.0, 60.0))),
             **({} if escalation_share == DEFAULT else {"escalation_bed_share": escalation_share}),
         },
         "population": {
@@ -116,7 +117,7 @@ def configs(draw):
             "elective_threshold": draw(st.floats(0.3, 1.0)),
             "elective_round_hour": draw(st.one_of(st.none(), st.floats(0.0, 23.9))),
             "max_ed_boarders": draw(st.one_of(st.none(), st.integers(0, 30))),
-            "max_elective_admissions_per_day": draw(st.one_of(st.none(), st.integers(0, 20))),
+            "ordinary_cases_per_session": draw(st.floats(0.5, 5.0)),
             "escalation_open_boarders": draw(st.integers(1, 10)),
             "initial_census": draw(st.booleans()),
             **rules,

@@ -230,10 +230,21 @@ class PlaceConfig(_Section):
         le=1.0,
         sums_to_one=True,
         doc="several acute sites (trusts), each with its own beds and pools: each site's share"
-        " of the G&A beds, escalation beds, surgical-hub beds and theatre cap, and of the"
+        " of the G&A beds, escalation beds, surgical-hub beds and theatre sessions, and of the"
         " emergency patients (its catchment); patients never move between sites, the"
         " elective list is shared (a patient is treated at the first site with a bed);"
         " null (or one share) is one site",
+    )
+    theatre_sessions_per_week_per_100k: float | None = param(
+        None,
+        source="assumption_theatre_sessions",
+        ge=0.0,
+        le=10_000.0,
+        doc="theatre sessions a week for ordinary elective operations per 100,000 people (split"
+        " between sites like the beds): each ordinary elective admission needs a theatre slot"
+        " (hospital.ordinary_cases_per_session a session), so electives are limited by"
+        " theatres as well as beds; null: theatres never limit them (free beds alone do);"
+        " `theatres=limited` sets a documented assumption",
     )
     ring_fenced_elective_beds: int = param(
         0,
@@ -764,12 +775,14 @@ class HospitalConfig(_Section):
         doc="hour of day at which the day's new referrals join the list and electives are"
         " admitted; null admits each referral at its own time when a bed is free",
     )
-    max_elective_admissions_per_day: int | None = param(
-        None,
-        source="assumption_elective_round",
-        ge=0,
-        le=100_000,
-        doc="theatre-session cap on electives a day; null means beds are the only limit",
+    ordinary_cases_per_session: float = param(
+        2.0,
+        source="assumption_theatre_sessions",
+        gt=0.0,
+        le=20.0,
+        doc="ordinary (overnight) elective operations a theatre session completes, with"
+        " place.theatre_sessions_per_week_per_100k: the week's theatre capacity is sessions"
+        " times this, spread over the days by hospital.elective_weekday_weights",
     )
     max_ed_boarders: int | None = param(
         None,
@@ -889,10 +902,10 @@ class HospitalConfig(_Section):
         ge=0.0,
         le=1.0,
         length=7,
-        doc="theatre activity by day of the week (Monday first), as a share of the busiest"
-        " day: with hospital.max_elective_admissions_per_day, a day's cap is that cap times"
-        " its weight (rounded); without a cap, a day with weight 0 admits no electives and"
-        " any other day is limited by beds only; null admits electives every day",
+        doc="theatre activity by day of the week (Monday first), relative weights: with"
+        " place.theatre_sessions_per_week_per_100k, a day's share of the week's theatre"
+        " capacity is its weight over the week's; without it, a day with weight 0 admits no"
+        " electives and any other day is limited by beds only; null: every day alike",
     )
     weekend_discharges_moved: float = param(
         0.5,

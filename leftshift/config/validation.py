@@ -252,6 +252,12 @@ def _cross_checks(cfg: Config) -> list[str]:
             "hospital.elective_weekday_weights is set while hospital.elective_round_hour is"
             " null: theatre days need the daily elective round (set an hour, 0-24)"
         )
+    if cfg.place.theatre_sessions_per_week_per_100k is not None and h.elective_round_hour is None:
+        problems.append(
+            "place.theatre_sessions_per_week_per_100k is set while hospital.elective_round_hour"
+            " is null: theatre lists are booked at the daily elective round (set an hour, 0-24,"
+            " or set the sessions to null)"
+        )
     order = list(h.bed_offer_order)
     if sorted(order) != sorted(BED_OFFER_STEPS):
         problems.append(

@@ -279,19 +279,31 @@ def boarder_count(share: float, beds: int) -> int:
     return max(1, math.floor(share * beds + 0.5))
 
 
-def elective_caps_by_weekday(cap: int | None, weights: list[float] | None) -> list[int | None]:
-    """The theatre cap on electives for each day of the week (Monday first; None: beds only).
+def theatre_quotas(weekly: float | None, weights: list[float] | None) -> list[float | None]:
+    """Each day's share of a week's theatre capacity for ordinary electives (Monday first).
 
-    With a daily cap, a day's cap is the cap times its weight over the busiest day's weight,
-    rounded to the nearest case; without one, a day of weight 0 admits none and any other is
-    limited by beds only.
+    ``weekly`` is sessions a week times ordinary cases a session (None: theatres do not limit
+    electives). A day's quota is the week's capacity times its weight over the week's weights
+    (every day alike without weights); without theatre capacity, a day of weight 0 admits none
+    and any other is limited by beds only (None).
     """
-    if weights is None:
-        return [cap] * 7
-    top = max(weights)
-    if cap is None:
-        return [0 if w == 0 else None for w in weights]
-    return [int(math.floor(cap * w / top + 0.5)) for w in weights]
+    days = [1.0] * 7 if weights is None else list(weights)
+    if weekly is None:
+        return [0.0 if w == 0 else None for w in days]
+    total = sum(days)
+    return [weekly * w / total for w in days]
+
+
+def theatre_cap(quota: float | None, credit: float) -> tuple[int | None, float]:
+    """A day's theatre cap (whole cases) from its quota and the fraction carried from before.
+
+    Returns the cap and the fraction to carry to the next day, so that the caps add up to
+    the quotas over time (a week of 2.5 sessions' worth of cases is not rounded away).
+    """
+    if quota is None:
+        return None, credit
+    whole = math.floor(credit + quota + 1e-9)
+    return whole, credit + quota - whole
 
 
 class Hospital:
@@ -358,17 +370,22 @@ class Hospital:
         self._weekend_moved = h.weekend_discharges_moved
         #: the place in its day from which a weekend discharge moves to a weekday
         self._weekend_from = 1.0 - h.weekend_discharges_moved
-        #: each site's theatre cap on electives for each day of the week (None: beds only)
-        cap = h.max_elective_admissions_per_day
-        site_caps = (
-            [cap] * len(self.sites)
-            if cap is None or len(self.sites) == 1
-            else split_beds(cap, self._site_shares)
+        #: each site's theatre capacity for ordinary electives for each day of the week, in
+        #: cases (None: beds only); sessions are split between sites like the beds
+        per_100k = cfg.place.theatre_sessions_per_week_per_100k
+        weekly = (
+            None
+            if per_100k is None
+            else per_100k * cfg.place.population / 100_000 * h.ordinary_cases_per_session
         )
-        self._elective_caps = [
-            elective_caps_by_weekday(c, h.elective_weekday_weights) for c in site_caps
+        self._theatre_quotas = [
+            theatre_quotas(None if weekly is None else weekly * share, h.elective_weekday_weights)
+            for share in self._site_shares
         ]
-        self._elective_cap_today = [caps[self._weekday_at_zero] for caps in self._elective_caps]
+        #: the fraction of a case each site carries to the next theatre day
+        self._theatre_credit = [0.0] * len(self.sites)
+        self._elective_cap_today: list[int | None] = []
+        self._set_theatre_caps(self._weekday_at_zero)
         self._electives_today = [0] * len(self.sites)
         #: electives booked at each site's last round (its cap, or the list if shorter)
         self._booked = [0] * len(self.sites)
@@ -1108,6 +1125,16 @@ class Hospital:
         pool.threshold_beds = self.h.elective_threshold * beds
         self.bed_stock_log.append((self.env.now, self.open_beds))
 
+    def _set_theatre_caps(self, weekday: int) -> None:
+        """Each site's cap on ordinary electives for a day (its theatre capacity that day)."""
+        caps: list[int | None] = []
+        for site, quotas in enumerate(self._theatre_quotas):
+            cap, self._theatre_credit[site] = theatre_cap(
+                quotas[weekday], self._theatre_credit[site]
+            )
+            caps.append(cap)
+        self._elective_cap_today = caps
+
     # -- processes ---------------------------------------------------------------------------
     def elective_rounds(self, first_day: float, end_day: float):
         """Daily elective admission round at the configured hour."""
@@ -1122,8 +1149,7 @@ class Hospital:
             for recent, n in zip(self._recent, self._electives_today, strict=True):
                 recent.append(n)
             self._electives_today = [0] * len(self.sites)
-            weekday = (self._weekday_at_zero + math.floor(self.env.now)) % 7
-            self._elective_cap_today = [caps[weekday] for caps in self._elective_caps]
+            self._set_theatre_caps((self._weekday_at_zero + math.floor(self.env.now)) % 7)
             self.waiting_list.enqueue_until(self.env.now)
             self._book(self.env.now)
             self.admit_electives()

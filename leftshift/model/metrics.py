@@ -561,10 +561,10 @@ ELECTIVES_CANCELLED = _metric(
     Unit.ADMISSIONS,
     _SUM,
     "Cancelled on the day",
-    "Electives booked at a day's round (up to that day's theatre cap,"
-    " hospital.max_elective_admissions_per_day) but not admitted by the next round because no"
+    "Electives booked at a day's round (up to that day's theatre capacity,"
+    " place.theatre_sessions_per_week_per_100k) but not admitted by the next round because no"
     " bed fell free: last-minute cancellations for non-clinical reasons, rebooked at the head"
-    " of the list; 0 without a theatre cap",
+    " of the list; 0 when theatres do not limit electives",
 )
 REFERRAL_RESPONSE_MULTIPLIER = _metric(
     "referral_response_multiplier",

@@ -833,15 +833,23 @@ def pages(run: Run) -> list[Page]:
     ]
 
 
-def hospital_assumption(hospital: dict) -> str:
-    """How the run's hospital holds its beds and limits its theatres, in one sentence."""
+def hospital_assumption(hospital: dict, place: dict | None = None) -> str:
+    """How the run's hospital holds its beds and limits its theatres, in two sentences."""
+    sessions = (place or {}).get("theatre_sessions_per_week_per_100k")
+    cases = hospital.get("ordinary_cases_per_session", 2.0)
+    theatres = (
+        f" Theatre sessions limit ordinary electives: {sessions:g} sessions a week per"
+        f" 100,000 people at {cases:g} cases a session (an assumption)."
+        if sessions is not None
+        else " Theatre sessions are not limited: free beds alone limit elective admissions."
+    )
     if not hospital.get("specialty_pools", True):
-        return (
+        pools = (
             "The hospital's general and acute beds are one pooled counter (hospital=pooled),"
             " so A&E exit block is understated at high occupancy; the default hospital splits"
             " them into medical and surgical pools."
         )
-    if hospital.get("outlying", True):
+    elif hospital.get("outlying", True):
         share = hospital.get("outlier_max_share", 0.1)
         pools = (
             "General and acute beds are split into medical and surgical pools at each site;"
@@ -853,12 +861,6 @@ def hospital_assumption(hospital: dict) -> str:
             "General and acute beds are split into medical and surgical pools at each site;"
             " a patient whose pool is full waits in A&E (no outlying)."
         )
-    cap = hospital.get("max_elective_admissions_per_day")
-    theatres = (
-        f" Theatre sessions limit ordinary electives to {cap} a day (an assumption)."
-        if cap
-        else " Theatre sessions are not limited: free beds alone limit elective admissions."
-    )
     return pools + theatres
 
 
@@ -883,7 +885,7 @@ def assumptions(run: Run) -> list[str]:
         )
     out = [
         capacity,
-        hospital_assumption(hospital),
+        hospital_assumption(hospital, cfg.get("place", {})),
         elective_assumption(cfg.get("outcomes", {})),
         (
             "The population is held stationary (births equal deaths, prevalence constant):"
