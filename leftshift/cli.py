@@ -696,6 +696,7 @@ def default_options() -> dict[str, str]:
 GROUP_HELP = {
     "place": "the health economy",
     "hospital": "how the acute beds are run",
+    "theatres": "what limits ordinary (overnight) elective operations",
     "social_care": "discharge from hospital",
     "experiment": "the scenario, run against the same place without it (none: the baseline alone)",
 }
@@ -708,6 +709,10 @@ OPTION_HELP = {
     ("hospital", "constrained"): "the same as default (kept so older commands still work)",
     ("hospital", "pooled"): "one pooled bed counter, beds reused at once, no exit block (the"
     " results measured before 2026-12-03)",
+    ("theatres", "unlimited"): "free surgical beds alone limit ordinary electives (no English"
+    " figure for theatre sessions per head was found)",
+    ("theatres", "limited"): "theatre sessions limit ordinary electives too (an assumption:"
+    " the default place's electives + 16.8%); booked electives without a bed are cancelled",
     ("social_care", "delays"): "patients aged 65+ wait in their bed for home support, an"
     " intermediate bed or a care home",
     ("social_care", "none"): "no delayed discharges: everyone leaves when their clinical stay ends",
