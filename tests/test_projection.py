@@ -20,11 +20,15 @@ NO_TRENDS = {
 }
 
 
-def projected(months: int, stochastic: bool = False, **population) -> tuple[Population, np.ndarray]:
-    """A projected cohort of the small place stepped ``months``; also its initial stocks."""
+def projected(
+    months: int, stochastic: bool = False, warmup: int = 0, **population
+) -> tuple[Population, np.ndarray]:
+    """A projected cohort of the small place stepped ``months`` (no warm-up unless given,
+    so the projection starts at once); also its initial stocks."""
     cfg = load(
         {
             "place": {"population": 100_000},
+            "run": {"warmup_months": warmup},
             "population": {"transitions": "projected", "stochastic": stochastic, **population},
         }
     )
@@ -60,6 +64,25 @@ def test_bands_follow_the_projection_and_people_are_conserved():
     assert np.allclose(bands, start.sum(axis=(1, 2, 3, 4)) * ratio, rtol=1e-9)
     assert pop.total > start.sum()  # England grows
     assert pop.migrants_in > 0 and pop.births > 0 and pop.deaths > 0
+    pop.check_conservation()
+
+
+def test_the_warm_up_holds_the_population_and_growth_starts_with_reporting():
+    """The place's population is the one at the start of reporting (today's): through the
+    warm-up every band keeps its size, and the projection and trends run from there."""
+    from leftshift.model.population import reporting_start_date
+
+    assert reporting_start_date("2024-04-01", 12) == "2025-04-01"
+    assert reporting_start_date("2024-04-15", 3) == "2024-07-01"  # months as the calendar counts
+    assert reporting_start_date("2024-04-15", 0) == "2024-04-15"
+    pop, start = projected(12, warmup=12)
+    assert pop.years_of_change() == 0.0
+    assert np.allclose(pop.counts.sum(axis=(1, 2, 3, 4)), start.sum(axis=(1, 2, 3, 4)))
+    for _ in range(12):
+        pop.step_month()
+    assert pop.years_of_change() == 1.0
+    ratio = BandProjection(POPULATION_PROJECTION_TABLE, "2025-04-01").ratio(1.0)
+    assert np.allclose(pop.counts.sum(axis=(1, 2, 3, 4)), start.sum(axis=(1, 2, 3, 4)) * ratio)
     pop.check_conservation()
 
 

@@ -1205,6 +1205,17 @@ class SocialCareConfig(_Section):
         sums_to_one=True,
         doc="pathways 0-3 of emergency discharges of people 65+ (younger people: pathway 0)",
     )
+    capacity_growth_per_year: float = param(
+        0.0,
+        source="capacity_plan_social_care",
+        ge=0.0,
+        le=0.2,
+        doc="the baseline's social-care capacity plan, beside the bed plan: the places of every"
+        " discharge service (home support, intermediate beds, care homes) grow by this share a"
+        " year, compounded, from reporting year 2 (year y has (1 + rate)^(y - 1) times the"
+        " places per 100,000 below; a scenario's social_care_capacity_multiplier multiplies"
+        " that); 0 keeps them flat",
+    )
     home_support: DischargeServiceConfig = _service(230.0, 3.5, 42.0, 42.8, "2024/25")
     intermediate_beds: DischargeServiceConfig = _service(15.0, 6.0, 28.0, 157.0, "2024/25")
     care_homes: DischargeServiceConfig = _service(95.0, 10.0, 730.0, 157.0, "2024/25")

@@ -319,8 +319,14 @@ class MonthlyDynamics:
         return care
 
     def social_care(self, years: float) -> None:
-        """Scale the discharge services' places by the scenario's schedule."""
+        """Scale the discharge services' places by the baseline's plan and the scenario's
+        schedule: the plan grows them by ``social_care.capacity_growth_per_year`` a year from
+        reporting year 2 (like the bed plan), the schedule multiplies that."""
         care_places = schedule_value(self.cfg.interventions.social_care_capacity_multiplier, years)
+        growth = self.cfg.social_care.capacity_growth_per_year
+        if growth:
+            plan_year = math.floor(years + 1e-9) + 1 if years >= 0 else 1
+            care_places *= (1.0 + growth) ** (plan_year - 1)
         for service in self.place.services.values():
             service.set_capacity(care_places)
 

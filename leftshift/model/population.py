@@ -138,8 +138,17 @@ def mid_year_time(date: str) -> float:
     return day.year + (day - dt.date(day.year, 7, 1)).days / 365.25
 
 
+def reporting_start_date(start_date: str, warmup_months: int) -> str:
+    """The date reporting starts: the first day of the month ``warmup_months`` after the start
+    (the start itself without a warm-up), as the model's calendar counts months."""
+    if warmup_months == 0:
+        return start_date
+    month = np.datetime64(dt.date.fromisoformat(start_date), "M") + warmup_months
+    return str(month.astype("datetime64[D]"))
+
+
 class BandProjection:
-    """Each age band's size relative to the run's start, from a projection table.
+    """Each age band's size relative to a start date, from a projection table.
 
     The table gives a population (or an index of it) by band at mid-years; between them it is
     interpolated linearly. ``ratio(years)`` is each band's size ``years`` after the start over
@@ -276,8 +285,13 @@ class Population:
         # projected: the stationary rates hold each band's mix; the bands' sizes follow the
         # projection through net migration by band (see _follow_projection)
         holding = pop.transitions in ("stationary", "projected")
+        #: months of warm-up: the population and its trends start to change after them, so the
+        #: place's population is the one at the start of reporting (today's, for a strategist)
+        self.warmup_months = cfg.run.warmup_months
         self.projection = (
-            BandProjection(pop.projection_table, cfg.run.start_date)
+            BandProjection(
+                pop.projection_table, reporting_start_date(cfg.run.start_date, self.warmup_months)
+            )
             if pop.transitions == "projected"
             else None
         )
@@ -401,7 +415,7 @@ class Population:
         ``population.trends`` a year, compounded from the start; progression between stages and
         classes does not change.
         """
-        years = self.month / MONTHS_PER_YEAR
+        years = self.years_of_change()
         trends = self.cfg.trends
         disease = (1.0 + trends.disease_incidence_per_year.mean) ** years
         frailty = (1.0 + trends.frailty_per_year.mean) ** years
@@ -410,6 +424,11 @@ class Population:
         hf[:, :, 0, :] *= disease
         return self.frailty_rate * frailty, copd, hf
 
+    def years_of_change(self) -> float:
+        """Years since reporting started (0 through the warm-up): the projection's and trends'
+        clock, so the warm-up holds the place's population as it is at the start of reporting."""
+        return max(0.0, (self.month - self.warmup_months) / MONTHS_PER_YEAR)
+
     def _follow_projection(self, new: np.ndarray, rng, stochastic: bool) -> tuple[float, float]:
         """Net migration by age band that brings each band to its projected size.
 
@@ -417,7 +436,7 @@ class Population:
         (so that mix is held); returns (migrants in, migrants out).
         """
         assert self.projection is not None
-        target = self.initial_band_totals * self.projection.ratio(self.month / MONTHS_PER_YEAR)
+        target = self.initial_band_totals * self.projection.ratio(self.years_of_change())
         moved_in: float = 0
         moved_out: float = 0
         for band in range(N_AGE):
