@@ -91,6 +91,7 @@ API_VALUES = [
     ("place.imd_shares", np.array([0.5, 0.5])),
     ("place.name", "../elsewhere"),
     ("place.theatre_sessions_per_week_per_100k", -1.0),
+    ("social_care.capacity_growth_per_year", -0.01),
     ("hospital.ordinary_cases_per_session", 0.0),
     ("place.name", ""),
     ("population.frailty_mortality_hr", [0.0, 1.5, 2.0, 3.0]),

@@ -189,3 +189,20 @@ def test_a_capacity_plan_opens_beds_by_year_and_shortens_the_list():
 def test_a_bed_plan_longer_than_the_horizon_is_named():
     with pytest.raises(ConfigError, match=r"place\.bed_plan"):
         load({"run": {"horizon_years": 2}, "place": {"bed_plan": [500, 520, 540]}})
+
+
+@pytest.mark.unit
+def test_the_social_care_plan_grows_every_service_from_reporting_year_2():
+    """Places x (1 + rate)^(year - 1) from reporting year 2, times a scenario's multiplier."""
+    from leftshift.model.place import MonthlyDynamics, build_place
+    from tests.helpers import small_config
+
+    cfg = small_config(social_care={"delayed_discharges": True, "capacity_growth_per_year": 0.1})
+    place = build_place(cfg, 0)
+    dynamics = MonthlyDynamics(place)
+    base = {k: s.base_capacity for k, s in place.services.items()}
+    assert len(base) == 3 and min(base.values()) > 10
+    for years, factor in ((-0.5, 1.0), (0.0, 1.0), (0.99, 1.0), (1.0, 1.1), (2.5, 1.21)):
+        dynamics.social_care(years)
+        for k, service in place.services.items():
+            assert service.capacity == round(base[k] * factor), (years, k)

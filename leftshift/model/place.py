@@ -319,9 +319,11 @@ class MonthlyDynamics:
         return care
 
     def social_care(self, years: float) -> None:
-        """Scale the discharge services' places by the baseline's plan and the scenario's
-        schedule: the plan grows them by ``social_care.capacity_growth_per_year`` a year from
-        reporting year 2 (like the bed plan), the schedule multiplies that."""
+        """Scale the discharge services' places by the baseline's plan and the scenario's schedule.
+
+        The plan grows them by ``social_care.capacity_growth_per_year`` a year from reporting
+        year 2 (like the bed plan); the schedule multiplies that.
+        """
         care_places = schedule_value(self.cfg.interventions.social_care_capacity_multiplier, years)
         growth = self.cfg.social_care.capacity_growth_per_year
         if growth:

@@ -139,8 +139,11 @@ def mid_year_time(date: str) -> float:
 
 
 def reporting_start_date(start_date: str, warmup_months: int) -> str:
-    """The date reporting starts: the first day of the month ``warmup_months`` after the start
-    (the start itself without a warm-up), as the model's calendar counts months."""
+    """The date reporting starts, as the model's calendar counts months.
+
+    The first day of the month ``warmup_months`` after the start (the start itself without a
+    warm-up).
+    """
     if warmup_months == 0:
         return start_date
     month = np.datetime64(dt.date.fromisoformat(start_date), "M") + warmup_months
@@ -425,8 +428,11 @@ class Population:
         return self.frailty_rate * frailty, copd, hf
 
     def years_of_change(self) -> float:
-        """Years since reporting started (0 through the warm-up): the projection's and trends'
-        clock, so the warm-up holds the place's population as it is at the start of reporting."""
+        """Years since reporting started (0 through the warm-up).
+
+        The projection's and trends' clock, so the warm-up holds the place's population as it
+        is at the start of reporting.
+        """
         return max(0.0, (self.month - self.warmup_months) / MONTHS_PER_YEAR)
 
     def _follow_projection(self, new: np.ndarray, rng, stochastic: bool) -> tuple[float, float]:
