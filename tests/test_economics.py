@@ -137,6 +137,10 @@ def test_compare_command_maps_bare_keys_to_run_settings():
         "run.n_jobs=-1",
     ]
     assert compare_arguments(["n_jobs=2"]) == ["run.n_jobs=2"]
+    assert compare_arguments(["freed=both", "n_jobs=1"]) == [
+        "experiment.freed_capacity=both",
+        "run.n_jobs=1",
+    ]
 
 
 CUT = {"emergency_demand_multiplier": {"start_year": 0.0, "value": 0.9}}
