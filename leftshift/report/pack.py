@@ -300,6 +300,10 @@ def _change(run: Run, metric: str, unit: str, digits: int = 0, singular: bool = 
             a, b = sorted((sign * low, sign * high))
             details.append(f"95% CI {a:,.{digits}f} to {b:,.{digits}f}")
     bracket = f" ({'; '.join(details)})" if details else ""
+    if f"{abs(d):,.{digits}f}".strip("0.,") == "":  # not "rises by 0" for a rise of 0.1
+        one = unit.removesuffix("s") if digits == 0 else unit  # "less than 1 patient"
+        less = f"less than {10.0**-digits:g} {one}".rstrip()
+        return f"{'changes' if singular else 'change'} by {less}{bracket}"
     return f"{verb} by {abs(d):,.{digits}f} {unit}".rstrip() + bracket
 
 
