@@ -530,18 +530,24 @@ def _discard_empty_run_dir(run_dir: Path) -> None:
 
 #: ``leftshift compare`` takes these bare keys as ``run.*``
 COMPARE_KEYS = ("replications", "n_jobs", "psa", "seed", "horizon_years")
+#: ``leftshift compare``'s other shorthand keys: key -> the config key it means
+COMPARE_ALIASES = {"freed": "experiment.freed_capacity"}
 
 
 def compare_arguments(args: list[str]) -> list[str]:
     """Arguments of ``leftshift compare ...`` as ``leftshift ...`` arguments.
 
     ``replications=50`` means ``run.replications=50`` (also n_jobs, psa, seed, horizon_years);
-    every core is used unless ``n_jobs`` is given.
+    ``freed=both`` means ``experiment.freed_capacity=both`` (use, idle or both); every core is
+    used unless ``n_jobs`` is given.
     """
     out = []
     for arg in args:
-        key = arg.split("=", 1)[0]
-        out.append(f"run.{arg}" if key in COMPARE_KEYS else arg)
+        key, _, value = arg.partition("=")
+        if key in COMPARE_ALIASES:
+            out.append(f"{COMPARE_ALIASES[key]}={value}")
+        else:
+            out.append(f"run.{arg}" if key in COMPARE_KEYS else arg)
     if not any(a.split("=", 1)[0] == "run.n_jobs" for a in out):
         out.append("run.n_jobs=-1")
     return out
@@ -609,8 +615,8 @@ prints the headline results.
 Usage:
   leftshift [group=option ...] [key=value ...]   one run
   leftshift -m key=a,b [group=x,y ...]           a sweep (Hydra multirun): a job per combination
-  leftshift compare experiment=NAME replications=50 psa=true
-                                                 the same, on every core (researchers' shorthand)
+  leftshift compare experiment=NAME replications=50 psa=true [freed=use|idle|both]
+                                                 the same on every core (researchers' shorthand)
   leftshift collect DIR                          one table of a sweep's complete jobs
   leftshift sensitivity method=oneway|morris|sobol experiment=NAME [n=N params=KEY,...]
   leftshift report RUN_DIR                       a finished experiment's board pack (below)
@@ -624,8 +630,8 @@ Config groups: group=option chooses one option (* the default; the files are in 
 Common overrides:
   place=small  run.replications=5  run.horizon_years=2  run.seed=7  run.n_jobs=-1
   social_care=none  run.psa=true  run.outputs=full  hospital.elective_threshold=0.9
-  experiment.freed_capacity=idle (the beds an intervention frees are left idle) or both
-  (used and left idle in one run: the intervention and the use of its freed beds apart)
+  experiment.freed_capacity=idle (an intervention's freed beds left idle) or both (used and
+  left idle in one run: the intervention and the use of its freed beds apart; compare: freed=)
 
 Examples:
   leftshift place=small run.horizon_years=1
@@ -719,12 +725,20 @@ OPTION_HELP = {
 }
 
 
+#: what ``--help`` adds to a place's line (its people and beds are read from its file)
+PLACE_NOTES = {
+    "small": "not calibrated: 16-18% of admissions via A&E wait 12 hours after the decision"
+    " to admit (England: 10%)",
+}
+
+
 def option_description(group: str, option: str) -> str:
     """One line on a config group's option, for ``--help`` (empty if there is none)."""
     import yaml
 
     if (group, option) in OPTION_HELP:
         return OPTION_HELP[(group, option)]
+    note = PLACE_NOTES.get(option, "") if group == "place" else ""
     path = Path(SCENARIOS_DIR) / group / f"{option}.yaml"
     try:
         content = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
@@ -737,8 +751,9 @@ def option_description(group: str, option: str) -> str:
     if group == "place" and "population" in content and "general_acute_beds" in content:
         sites = content.get("acute_site_shares")
         at = f" at {len(sites)} acute sites" if isinstance(sites, list) and len(sites) > 1 else ""
-        return f"{content['population']:,} people, {content['general_acute_beds']:,} G&A beds{at}"
-    return ""
+        place = f"{content['population']:,} people, {content['general_acute_beds']:,} G&A beds{at}"
+        return f"{place}; {note}" if note else place
+    return note
 
 
 def main() -> None:

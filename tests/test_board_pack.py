@@ -94,6 +94,11 @@ def test_sentences_follow_the_numbers(run_dir):
     bed_days = pack._change(run, "bed_days", "")
     row = run.summary["comparison_by_year"]["bed_days"][-1]
     assert bed_days.startswith("fall by" if row["difference"] < 0 else "rise by")
+    held = copy.deepcopy(run)  # a list held at the baseline's (freed beds left idle)
+    held.summary["comparison_by_year"]["bed_days"][-1]["difference"] = 0.2
+    assert pack._change(held, "bed_days", "patients", singular=True).startswith(
+        "changes by less than 1 patient ("
+    )
     assert pack.who_pays(run)["total"].sum() == pytest.approx(
         run.summary["money"]["with_transition_funding"]["cumulative_investment_gap_gbp"][
             max(run.summary["money"]["with_transition_funding"]["cumulative_investment_gap_gbp"])

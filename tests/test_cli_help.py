@@ -49,6 +49,10 @@ def test_help_is_short_and_names_what_a_user_needs(monkeypatch, capsys, flag):
         "scenarios/README.md",
     ):
         assert needle in text, needle
+    assert "freed=" in text  # leftshift compare's shorthand for experiment.freed_capacity
+    small = cli.option_description("place", "small")  # its people and beds, then a warning
+    assert "not calibrated" in small and "12 hours" in small
+    assert " ".join(small.split()) in " ".join(text.split())
     groups = text.split("Config groups")[1].split("Common overrides")[0]
     names = set(re.findall(r"\w+", groups))
     for group in cli.GROUPS:

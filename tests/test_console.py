@@ -173,7 +173,13 @@ def test_headline_is_plain_text_tables_with_financial_year_headers():
     assert "£m, 2020/21 prices" in money[0] and money[1].split() == list(YEARS)
     assert any(line.split()[-2:] == ["+1.3", "+5.0"] for line in money)
     assert not any("GBP" in line for line in lines)
-    assert any("£2,000,000 per QALY" in line for line in lines)
+    # 3 replications: the cost per QALY (6.1 m / 3 = 2,033,333) to 2 significant figures
+    assert any("about £2,000,000 per QALY gained" in line for line in lines)
+    assert any(
+        "ICER about £2,000,000 per QALY, north-east quadrant (to 2 significant figures" in line
+        for line in lines
+    )
+    assert not any("2,033,333" in line for line in lines)
     # reporting years that are not financial years (a warm-up ending in, say, July)
     summary = experiment_summary()
     summary["money"]["without_transition_funding"] = _money(

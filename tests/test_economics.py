@@ -12,6 +12,7 @@ from leftshift.analysis.economics import (
     discount_factors,
     economic_evaluation,
     icer,
+    significant,
 )
 from leftshift.analysis.experiment import arm_seed, run_experiment
 from leftshift.cli import compare_arguments
@@ -37,6 +38,17 @@ def test_the_decision_says_which_quadrant_in_words(cost, qalys, quadrant, words)
     d = decision_quadrant(cost, qalys)
     assert d["quadrant"] == quadrant
     assert words in d["sentence"], d["sentence"]
+
+
+@pytest.mark.unit
+def test_a_cost_per_qaly_from_few_replications_is_rounded():
+    assert significant(39_934) == 40_000 and significant(-1_478_762) == -1_500_000
+    assert significant(0.01234) == pytest.approx(0.012) and significant(0.0) == 0.0
+    assert np.isnan(significant(float("nan")))
+    rough = decision_quadrant(1.0e6, 25.04, rough=True)["sentence"]
+    assert "about GBP 40,000 per QALY gained" in rough, rough
+    assert "GBP 39,936 per QALY gained" in decision_quadrant(1.0e6, 25.04)["sentence"]
+    assert "saves about GBP 1,500,000" in decision_quadrant(-282e6, -190.7, rough=True)["sentence"]
 
 
 @pytest.mark.unit
@@ -125,6 +137,10 @@ def test_compare_command_maps_bare_keys_to_run_settings():
         "run.n_jobs=-1",
     ]
     assert compare_arguments(["n_jobs=2"]) == ["run.n_jobs=2"]
+    assert compare_arguments(["freed=both", "n_jobs=1"]) == [
+        "experiment.freed_capacity=both",
+        "run.n_jobs=1",
+    ]
 
 
 CUT = {"emergency_demand_multiplier": {"start_year": 0.0, "value": 0.9}}

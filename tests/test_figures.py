@@ -307,8 +307,10 @@ def test_years_are_financial_years_when_reporting_starts_in_april():
     ticks = [t.get_text() for t in fy.axes[0].get_xticklabels()]
     assert ticks == ["2025/26", "2026/27", "2027/28"]
     assert fy.axes[0].get_xlabel() == "Financial year"
+    assert "From 2025/26 to 2027/28: 62 QALYs gained" in subtitle(fy)  # 60 and 63
     plain = figures.incremental_qalys_figure(per_rep, RUN)
     assert [t.get_text() for t in plain.axes[0].get_xticklabels()] == ["Year 1", "Year 2", "Year 3"]
+    assert "From Year 1 to Year 3: 62 QALYs gained" in subtitle(plain)
     monthly = monthly_table(2)  # reporting years 1-2 from April 2025
     occupancy = figures.occupancy_figure(monthly, 0.92, replace(RUN, first_financial_year=2025))
     assert "2026/27 occupancy over the whole day:" in subtitle(occupancy)

@@ -18,10 +18,12 @@ from leftshift.analysis.experiment import (
     freed_capacity_problem,
     run_experiment,
 )
+from leftshift.analysis.freed_capacity import DECISIONS
 from leftshift.config import ConfigError, load
 from leftshift.model import metrics, simulate
 from leftshift.model.results import electives_by_day
 from leftshift.pipeline import run_to_directory
+from leftshift.report import pack
 from leftshift.report.console import headline, two_decisions_lines
 from tests.helpers import small_config
 
@@ -220,6 +222,50 @@ def test_both_puts_the_two_decisions_apart_and_they_add_up(both, tmp_path, table
     assert entry["use_of_freed_beds"]["elective_share_of_qalys"] > 0.5
     text = "\n".join(two_decisions_lines(entry, "2024/25"))
     assert "use - idle" in text and "idle - baseline" in text
+    _check_the_board_pack(tmp_path / "run", entry)
+
+
+def _check_the_board_pack(run_dir, entry):
+    """Both packs of a ``both`` run show the summary's two decisions, adding up as they should."""
+    folders, _ = pack.make_pack(run_dir, pdf=False)
+    assert [f.name for f in folders] == ["use", "idle"]
+    for folder in folders:
+        table = pd.read_csv(folder / "tables" / "two_decisions.csv")
+        assert list(table["contrast"]) == [label for _, label in DECISIONS]
+        for row, (key, _) in zip(table.to_dict("records"), DECISIONS, strict=True):
+            d = entry[key]
+            assert row["incremental_cost_gbp"] == pytest.approx(d["incremental_cost_gbp"]["mean"])
+            assert row["incremental_qalys"] == pytest.approx(d["incremental_qalys"]["mean"])
+            assert row["elective_share_of_qalys"] == pytest.approx(d["elective_share_of_qalys"])
+            for wtp, nmb in d["net_monetary_benefit_gbp"].items():
+                assert row[f"nmb_gbp_at_{wtp}"] == pytest.approx(nmb)
+        # use - baseline = (idle - baseline) + (use - idle), unrounded and as shown (GBP m,
+        # one decimal: two roundings of at most 0.05 each)
+        money = [c for c in table.columns if c.endswith("_gbp") or c.startswith("nmb_gbp_at_")]
+        for column in [*money, "incremental_qalys"]:
+            own, beds, together = table[column]
+            assert own + beds == pytest.approx(together, rel=1e-9, abs=1e-6)
+        markdown = (folder / "board_pack.md").read_text()
+        lines = markdown.splitlines()
+        shown = [
+            next(line for line in lines if line.startswith(f"| {label} |")).split(" | ")
+            for _, label in DECISIONS
+        ]
+        for column in money:  # the cells shown, GBP m (the columns in the same order)
+            i = list(table.columns).index(column)
+            values = [float(cells[i]) for cells in shown]
+            assert values == pytest.approx((table[column] / 1e6).round(1).tolist(), abs=1e-9)
+            assert abs(values[0] + values[1] - values[2]) <= 0.1 + 1e-9
+        html = (folder / "board_pack.html").read_text()
+        assert 'id="table-two_decisions"' in html
+        run = pack.load_run(run_dir / "results" / folder.name)
+        run.two_decisions = entry
+        verdict = pack.carries_value_sentence(run)
+        assert verdict and verdict in html and verdict in markdown
+        assert "two_decisions" in pd.ExcelFile(folder / "board_pack.xlsx").sheet_names
+    idle_pack = (folders[1] / "board_pack.md").read_text()
+    assert "refilled" not in idle_pack and "freed beds are left idle" in idle_pack
+    assert "freed beds are refilled" in (folders[0] / "board_pack.md").read_text()
 
 
 @pytest.mark.unit

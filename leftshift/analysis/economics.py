@@ -4,6 +4,7 @@ NHS and PSS perspective. Scenario minus baseline per replication (common random 
 summarised with 95% t intervals over replications.
 """
 
+import math
 from typing import Any
 
 import numpy as np
@@ -90,13 +91,34 @@ def icer(delta_cost: float, delta_qalys: float) -> float:
 #: 2-4 differences is too unstable to project from (2 replications once asked for 42,619)
 MIN_REPLICATIONS_FOR_GUIDANCE = 5
 
+#: significant figures of a cost per QALY quoted from fewer than MIN_REPLICATIONS_FOR_GUIDANCE
+#: replications: its mean is a ratio of two noisy means, so "GBP 39,934" claims a precision
+#: 2-4 replications cannot give (the economic block quotes no interval from them either)
+ROUGH_SIGNIFICANT_FIGURES = 2
 
-def decision_quadrant(delta_cost: float, delta_qalys: float) -> dict[str, Any]:
+
+def significant(x: float, digits: int = ROUGH_SIGNIFICANT_FIGURES) -> float:
+    """``x`` rounded to ``digits`` significant figures (39,934 -> 40,000); 0 and NaN as given."""
+    if not math.isfinite(x) or x == 0:
+        return x
+    return round(x, digits - 1 - math.floor(math.log10(abs(x))))
+
+
+def per_qaly_words(gbp_per_qaly: float, rough: bool = False) -> str:
+    """A cost per QALY as "GBP 39,934", or "about GBP 40,000" (2 significant figures) if rough."""
+    if rough:
+        return f"about GBP {significant(gbp_per_qaly):,.0f}"
+    return f"GBP {gbp_per_qaly:,.0f}"
+
+
+def decision_quadrant(delta_cost: float, delta_qalys: float, rough: bool = False) -> dict[str, Any]:
     """Where the mean increment falls on the cost-effectiveness plane, in words.
 
     The ICER alone hides the quadrant: GBP 1.5 m per QALY can mean "costs 1.5 m for each QALY
     gained" (north-east) or "saves 1.5 m for each QALY lost" (south-west), which a board would
-    read the opposite way. The sentence says which, with the amounts.
+    read the opposite way. The sentence says which, with the amounts. ``rough`` (a mean of
+    fewer than :data:`MIN_REPLICATIONS_FOR_GUIDANCE` replications) quotes the cost per QALY to
+    :data:`ROUGH_SIGNIFICANT_FIGURES` significant figures.
     """
     cost_m = abs(delta_cost) / 1e6
     qalys = abs(delta_qalys)
@@ -112,8 +134,9 @@ def decision_quadrant(delta_cost: float, delta_qalys: float) -> dict[str, Any]:
     elif delta_qalys > 0:
         quadrant = "north-east"
         sentence = (
-            f"{spends} and gains {qalys:,.0f} QALYs: GBP {delta_cost / delta_qalys:,.0f} per"
-            " QALY gained (worth it if a QALY is worth more than that)"
+            f"{spends} and gains {qalys:,.0f} QALYs:"
+            f" {per_qaly_words(delta_cost / delta_qalys, rough)} per QALY gained (worth it if a"
+            " QALY is worth more than that)"
         )
     elif delta_qalys < 0 and delta_cost >= 0:
         quadrant = "north-west"
@@ -121,9 +144,9 @@ def decision_quadrant(delta_cost: float, delta_qalys: float) -> dict[str, Any]:
     elif delta_qalys < 0:
         quadrant = "south-west"
         sentence = (
-            f"{spends} and loses {qalys:,.0f} QALYs: each QALY lost saves GBP"
-            f" {delta_cost / delta_qalys:,.0f} (worth it only if a QALY is worth less than"
-            " that)"
+            f"{spends} and loses {qalys:,.0f} QALYs: each QALY lost saves"
+            f" {per_qaly_words(delta_cost / delta_qalys, rough)} (worth it only if a QALY is"
+            " worth less than that)"
         )
     else:
         quadrant = "none"

@@ -40,7 +40,12 @@ from rich.console import Console
 from rich.table import Table
 
 from leftshift.analysis.backfill import CHANNEL_NAMES
-from leftshift.analysis.economics import MIN_REPLICATIONS_FOR_GUIDANCE
+from leftshift.analysis.economics import (
+    MIN_REPLICATIONS_FOR_GUIDANCE,
+    ROUGH_SIGNIFICANT_FIGURES,
+    decision_quadrant,
+    per_qaly_words,
+)
 from leftshift.model import metrics
 from leftshift.model.clock import DAYS_PER_YEAR
 
@@ -271,11 +276,6 @@ def _pounds(text: str) -> str:
 def _and(words: Sequence[str]) -> str:
     """Words joined as "a, b and c"."""
     return " and ".join([", ".join(words[:-1]), words[-1]] if len(words) > 1 else words)
-
-
-def _money_or_na(x: Any) -> str:
-    """Whole pounds as £1,234, or n/a."""
-    return f"£{x:,.0f}" if _finite(x) else "n/a"
 
 
 def _num(x: Any, fmt: str, scale: float = 1.0) -> str:
@@ -669,26 +669,32 @@ class _Headline:
         # enough replications (as the board pack and the figures)
         few = e["replications"] < MIN_REPLICATIONS_FOR_INTERVALS
         if one:
-            interval = f" {ONE_REPLICATION}"
+            interval = f" (to {ROUGH_SIGNIFICANT_FIGURES} significant figures) {ONE_REPLICATION}"
         elif few:
             interval = (
-                f" (no interval from fewer than {MIN_REPLICATIONS_FOR_INTERVALS} replications)"
+                f" (to {ROUGH_SIGNIFICANT_FIGURES} significant figures: no interval from fewer"
+                f" than {MIN_REPLICATIONS_FOR_INTERVALS} replications)"
             )
         elif ci:
             interval = f" (95% CI £{ci[0]:,.0f} to £{ci[1]:,.0f})"
         else:
             interval = " (no interval: the QALY interval includes zero)"
         decision = e.get("decision")
+        if decision and few:  # the cost per QALY to 2 significant figures
+            decision = decision_quadrant(
+                e["incremental_cost_gbp"]["mean"], e["incremental_qalys"]["mean"], rough=True
+            )
+        shown_icer = _pounds(per_qaly_words(icer, rough=few)) if _finite(icer) else "n/a"
         if decision and decision["quadrant"] in ("north-east", "south-west"):
             lines.append(f"    on average the scenario {_pounds(decision['sentence'])}")
             where = f"{decision['quadrant']} quadrant"
-            lines.append(f"    ICER {_money_or_na(icer)} per QALY, {where}{interval}")
+            lines.append(f"    ICER {shown_icer} per QALY, {where}{interval}")
         elif decision:
             lines.append(
                 f"    on average the scenario {_pounds(decision['sentence'])}; no ICER is needed"
             )
         else:
-            lines.append(f"    ICER {_money_or_na(icer)} per QALY{interval}")
+            lines.append(f"    ICER {shown_icer} per QALY{interval}")
         rows = []
         for wtp, nmb in e["net_monetary_benefit_gbp"].items():
             row = [f"at £{float(wtp):,.0f} per QALY", _num(nmb["mean"], ",.1f", 1e6)]
@@ -892,7 +898,7 @@ def two_decisions_lines(entry: dict, price_year: str | None = None) -> list[str]
                 _num(d["incremental_cost_gbp"]["mean"], "+,.1f", 1e6),
                 _num(d["incremental_qalys"]["mean"], "+,.0f"),
                 _num(d["elective_share_of_qalys"], ".0%"),
-                " / ".join(_num(d["net_monetary_benefit_gbp"][w], "+,.0f", 1e6) for w in wtps),
+                " / ".join(_pounds_m(d["net_monetary_benefit_gbp"][w], True) for w in wtps),
             ]
         )
     header = [

@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from leftshift.analysis.backfill import CHANNEL_NAMES
-from leftshift.analysis.economics import MIN_REPLICATIONS_FOR_GUIDANCE
+from leftshift.analysis.economics import MIN_REPLICATIONS_FOR_GUIDANCE, per_qaly_words
 from leftshift.analysis.intervals import grouped_half_widths, row_half_widths, t_interval
 from leftshift.config.dimensions import IMD_QUINTILES, SEVERE_FROM
 from leftshift.model import metrics
@@ -904,7 +904,11 @@ THRESHOLD_STYLES = (
 
 
 def _decision(per_rep: pd.DataFrame) -> str:
-    """Where the mean increment falls on the plane, in words with £."""
+    """Where the mean increment falls on the plane, in words with £.
+
+    From fewer replications than an interval needs, the cost per QALY is rounded
+    (:func:`leftshift.analysis.economics.per_qaly_words`), as the console and the pack do.
+    """
     dc = per_rep["cost_discounted"].mean()
     dq = per_rep["qalys_discounted"].mean()
     cost = f"costs {_money_m(dc)} more" if dc > 0 else f"saves {_money_m(-dc)}"
@@ -916,7 +920,9 @@ def _decision(per_rep: pd.DataFrame) -> str:
     if dq == 0:
         return f"On average it {cost}, with no change in QALYs."
     per = "gained" if dq > 0 else "lost"
-    return f"On average it {cost} and {qalys}: £{abs(dc / dq):,.0f} per QALY {per}."
+    rough = not intervals_drawn(len(per_rep))
+    ratio = per_qaly_words(abs(dc / dq), rough).replace("GBP ", "£")
+    return f"On average it {cost} and {qalys}: {ratio} per QALY {per}."
 
 
 @styled
@@ -1037,8 +1043,9 @@ def incremental_qalys_figure(per_replication: pd.DataFrame, run: RunInfo) -> Fig
     total = wide.sum(axis=0).to_numpy()
     digits = 1 if abs(total.mean()) < 10 else 0
     gained = "gained" if total.mean() >= 0 else "lost"
+    first, last = run.year_label(years[0]), run.year_label(years[-1])
     answer = (
-        f"Over {len(years)} year{'s' if len(years) != 1 else ''}:"
+        f"{'In ' + first if first == last else f'From {first} to {last}'}:"
         f" {abs(total.mean()):,.{digits}f} QALYs {gained}"
     )
     if show:

@@ -35,6 +35,8 @@ import pandas as pd
 import yaml
 
 from leftshift.analysis.backfill import CHANNEL_NAMES
+from leftshift.analysis.economics import decision_quadrant
+from leftshift.analysis.freed_capacity import DECISIONS
 from leftshift.config.dimensions import IMD_QUINTILES
 from leftshift.config.prices import PRICE_BASE
 from leftshift.model import metrics
@@ -106,6 +108,9 @@ class Run:
     manifest: dict[str, Any]
     config: dict[str, Any]
     econ: dict[str, Any]
+    #: a ``freed_capacity=both`` run's two decisions apart (the run's top-level summary entry
+    #: ``two_decisions``, shared by its ``use`` and ``idle`` packs); None for any other run
+    two_decisions: dict[str, Any] | None = None
     _tables: dict[str, pd.DataFrame | None] = field(default_factory=dict, repr=False)
 
     def table(self, name: str) -> pd.DataFrame | None:
@@ -122,6 +127,11 @@ class Run:
     @property
     def with_intervals(self) -> bool:
         return self.replications >= MIN_REPLICATIONS_FOR_INTERVALS
+
+    @property
+    def freed_beds_idle(self) -> bool:
+        """True when the scenario's freed beds were left idle (``experiment.freed_capacity``)."""
+        return self.config.get("experiment", {}).get("freed_capacity") == "idle"
 
 
 def load_run(results: Path) -> Run:
@@ -157,6 +167,11 @@ def gbp_m(x: float, signed: bool = False) -> str:
         return "£0.0 m"  # no sign on a rounded zero
     sign = ("+" if x > 0 else "-") if signed else ("-" if x < 0 else "")
     return f"{sign}£{shown} m"
+
+
+def _millions(x: float) -> str:
+    """Signed pounds in millions without the unit, for a column headed £m: "+6.1"."""
+    return gbp_m(x, signed=True).replace("£", "").removesuffix(" m")
 
 
 def number(x: float, digits: int = 0) -> str:
@@ -224,6 +239,11 @@ def cost_sentence(run: Run, short: bool = False) -> str:
             top = table.reindex(table["difference"].abs().sort_values(ascending=False).index)
             text += f" Largest items over the horizon: {', '.join(_spending_items(top.head(2)))}."
         return text
+    if run.freed_beds_idle:
+        return (
+            text + " The whole system's spending is counted; the freed beds are left idle"
+            " (electives held at the baseline's), so no extra elective work is in it."
+        )
     return (
         text + " The whole system's spending is counted, including the hospital's extra"
         " elective work where freed beds are refilled (see who pays, below)."
@@ -280,6 +300,10 @@ def _change(run: Run, metric: str, unit: str, digits: int = 0, singular: bool = 
             a, b = sorted((sign * low, sign * high))
             details.append(f"95% CI {a:,.{digits}f} to {b:,.{digits}f}")
     bracket = f" ({'; '.join(details)})" if details else ""
+    if f"{abs(d):,.{digits}f}".strip("0.,") == "":  # not "rises by 0" for a rise of 0.1
+        one = unit.removesuffix("s") if digits == 0 else unit  # "less than 1 patient"
+        less = f"less than {10.0**-digits:g} {one}".rstrip()
+        return f"{'changes' if singular else 'change'} by {less}{bracket}"
     return f"{verb} by {abs(d):,.{digits}f} {unit}".rstrip() + bracket
 
 
@@ -311,10 +335,16 @@ def hospital_parts(run: Run) -> dict[str, str]:
             for key, name in CHANNEL_NAMES.items()
             if key not in ("backfilled_by_electives", "released_bed_days") and key in horizon
         )
+        electives_words = (
+            f"with electives held at the baseline's (freed beds left idle) they use"
+            f" {electives:,.0f}"
+            if run.freed_beds_idle
+            else f"extra electives use {electives:,.0f}"
+        )
         parts["backfill"] = (
             "Over the horizon (mean per replication) the scenario avoids"
-            f" {horizon['avoided_emergency_bed_days']:,.0f} emergency bed-days; extra"
-            f" electives use {electives:,.0f}, the other channels ({others_named})"
+            f" {horizon['avoided_emergency_bed_days']:,.0f} emergency bed-days;"
+            f" {electives_words}, the other channels ({others_named})"
             f" {others:+,.0f}, and in all bed-days fall by {released:,.0f}."
         )
     needs = s["money"].get("decommissioning_needs")
@@ -376,6 +406,8 @@ def value_sentences(run: Run, short: bool = False) -> list[str]:
         return ["No economic evaluation was made for this run."]
     q, c = e["incremental_qalys"], e["incremental_cost_gbp"]
     decision = e.get("decision")
+    if decision and not run.with_intervals:  # the cost per QALY to 2 significant figures
+        decision = decision_quadrant(c["mean"], q["mean"], rough=True)
     quadrant = f"; {decision['quadrant']} quadrant" if decision else ""
     out = [
         f"Over the horizon (discounted {e['discount_rate']:.1%}), on average the scenario"
@@ -734,6 +766,165 @@ def econ_table(run: Run) -> Table | None:
     )
 
 
+#: what each arm of a ``freed_capacity=both`` run did with the beds the scenario freed
+FREED_BEDS = {"use": "freed beds used for electives", "idle": "freed beds left idle"}
+
+
+def _decision_words(run: Run, d: dict[str, Any]) -> str:
+    """A contrast's decision sentence, its cost per QALY rounded from few replications."""
+    if run.with_intervals or d.get("decision") is None:
+        return str(d.get("decision") or "n/a")
+    return decision_quadrant(
+        d["incremental_cost_gbp"]["mean"], d["incremental_qalys"]["mean"], rough=True
+    )["sentence"]
+
+
+def two_decisions_frame(run: Run) -> pd.DataFrame:
+    """The three contrasts of a ``both`` run, one row each, unrounded (empty for other runs)."""
+    if not run.two_decisions:
+        return pd.DataFrame()
+    rows = []
+    for key, label in DECISIONS:
+        d = run.two_decisions[key]
+        rows.append(
+            {
+                "contrast": label,
+                "incremental_cost_gbp": d["incremental_cost_gbp"]["mean"],
+                "incremental_qalys": d["incremental_qalys"]["mean"],
+                "elective_share_of_qalys": d["elective_share_of_qalys"],
+                **{
+                    f"nmb_gbp_at_{float(wtp):.0f}": nmb
+                    for wtp, nmb in d["net_monetary_benefit_gbp"].items()
+                },
+                "decision": _decision_words(run, d).replace("GBP ", "£"),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def two_decisions_table(run: Run) -> Table | None:
+    """Cost, QALYs, elective share, NMB and the decision of each contrast of a ``both`` run."""
+    data = two_decisions_frame(run)
+    if data.empty:
+        return None
+    nmb = [c for c in data.columns if c.startswith("nmb_gbp_at_")]
+    shown = _fmt_frame(
+        data,
+        {
+            "incremental_cost_gbp": _millions,
+            "incremental_qalys": lambda v: f"{v:+,.0f}",
+            "elective_share_of_qalys": lambda v: f"{v:.0%}",
+            **{c: _millions for c in nmb},
+        },
+    )
+    shown.columns = [
+        "decision (contrast)",
+        "extra cost, £m",
+        "QALYs gained",
+        "elective share of QALYs",
+        *(f"NMB, £m, at £{int(c.removeprefix('nmb_gbp_at_')):,} per QALY" for c in nmb),
+        "in words",
+    ]
+    rate = run.econ.get("discount_rate")
+    discounted = f", discounted {rate:.1%}" if _finite(rate) else ", discounted"
+    return Table(
+        "two_decisions",
+        f"The two decisions apart (£m, {prices(run)}{discounted})",
+        data,
+        shown,
+        "Means over replications with the same seeds in the three arms; cost, QALYs and net"
+        " monetary benefit (NMB) discounted; elective share: the undiscounted QALYs of"
+        " elective treatment and of waiting as a share of all undiscounted QALYs. Use -"
+        " baseline = (idle - baseline) + (use - idle). " + precision_note(run),
+    )
+
+
+def _carrier(intervention: float, use_of_beds: float) -> str:
+    """Which decision carries the value at one price of a QALY, as a short key."""
+    if intervention <= 0 and use_of_beds <= 0:
+        return "neither"
+    if intervention > 0 and use_of_beds > 0:
+        return "both, mostly " + ("intervention" if intervention >= use_of_beds else "beds")
+    return "intervention" if intervention > 0 else "beds"
+
+
+def carries_value_sentence(run: Run) -> str:
+    """One plain sentence: which of the two decisions carries the value ("" for other runs)."""
+    td = run.two_decisions
+    if not td:
+        return ""
+    own, beds = (
+        td["intervention"]["net_monetary_benefit_gbp"],
+        td["use_of_freed_beds"]["net_monetary_benefit_gbp"],
+    )
+    wtps = list(own)
+    key = str(HEADLINE_WTP_GBP) if str(HEADLINE_WTP_GBP) in wtps else wtps[len(wtps) // 2]
+    a, b = own[key], beds[key]
+    at = f"at £{float(key):,.0f} per QALY"
+    own_m, beds_m = gbp_m(a, signed=True), gbp_m(b, signed=True)
+    verdict = _carrier(a, b)
+    if verdict == "neither":
+        text = (
+            f"Neither decision adds value {at}: the intervention itself has a net monetary"
+            f" benefit of {own_m} and the elective work in its freed beds {beds_m}."
+        )
+    elif verdict.startswith("both"):
+        lead, other = (
+            ("the intervention itself", "using its freed beds for electives")
+            if verdict.endswith("intervention")
+            else ("using the freed beds for electives", "the intervention itself")
+        )
+        text = (
+            f"Both decisions add value {at}, most of it from {lead}"
+            f" (net monetary benefit: the intervention {own_m}, electives in the freed beds"
+            f" {beds_m}); {other} adds the rest."
+        )
+    elif verdict == "intervention":
+        text = (
+            f"The value is in the intervention itself ({own_m} net monetary benefit {at});"
+            f" using its freed beds for electives does not add value ({beds_m})."
+        )
+    else:
+        text = (
+            f"The value is in what the freed beds are used for: the elective work in them"
+            f" has a net monetary benefit of {beds_m} {at}, while the intervention on its own"
+            f" has {own_m}, so the case rests on the hospital filling the beds it frees from"
+            " its waiting list."
+        )
+    others = [w for w in wtps if w != key]
+    if others:
+        same = all(_carrier(own[w], beds[w]) == verdict for w in others)
+        prices_named = " and ".join(f"£{float(w):,.0f}" for w in others)
+        text += (
+            f" The same holds at {prices_named} per QALY."
+            if same
+            else f" At {prices_named} per QALY the split differs: see the table."
+        )
+    if not run.with_intervals:
+        text += f" From {run.replications} replication(s), without intervals: it may be chance."
+    return text
+
+
+def two_decisions_sentences(run: Run) -> list[str]:
+    """The page of a ``both`` run that puts the two decisions apart ([] for other runs)."""
+    if not run.two_decisions:
+        return []
+    arm = "idle" if run.freed_beds_idle else "use"
+    other = "use" if arm == "idle" else "idle"
+    return [
+        "The scenario was run twice against one baseline with the same random numbers: with"
+        " the beds it frees used for electives from the waiting list (use), as a hospital"
+        " would, and with them left idle (idle: each replication admitted no more electives"
+        " than its baseline). So the intervention itself is idle - baseline, what the"
+        " elective work in the freed beds adds is use - idle, and the two add up to use -"
+        " baseline, the usual result.",
+        carries_value_sentence(run),
+        f"The other pages of this pack show the scenario with its {FREED_BEDS[arm]} ({arm})"
+        f" against the baseline; the pack with its {FREED_BEDS[other]} ({other}) is in"
+        f" report/{other}/.",
+    ]
+
+
 QUINTILE_COLUMNS = {
     "imd_quintile": "deprivation fifth (IMD)",
     "qalys_gained": "QALYs gained",
@@ -823,6 +1014,19 @@ def pages(run: Run) -> list[Page]:
                 ],
             ),
             [t for t in (econ_table(run),) if t],
+        ),
+        *(
+            [
+                Page(
+                    "Two decisions: what the intervention does, and what its freed beds are"
+                    " used for",
+                    two_decisions_sentences(run),
+                    [],
+                    [t for t in (two_decisions_table(run),) if t],
+                )
+            ]
+            if run.two_decisions
+            else []
         ),
         Page(
             "Who gains, and does it widen inequalities?",
@@ -1013,11 +1217,19 @@ def context(run: Run) -> dict[str, Any]:
         hospital["list"],
         hospital["waits"],
         " ".join(value_sentences(run, short=True)),
+        carries_value_sentence(run),
         who_pays_sentence(run, short=True),
         *inequality_sentences(run)[:1],
     ]
+    variant = (
+        FREED_BEDS["idle"]
+        if run.freed_beds_idle
+        else FREED_BEDS["use"]
+        if run.two_decisions
+        else ""
+    )
     return {
-        "title": f"{description}: the board summary",
+        "title": f"{description}{f' ({variant})' if variant else ''}: the board summary",
         "experiment": s.get("experiment"),
         "place": s.get("place"),
         "precision": precision_note(run),
@@ -1104,6 +1316,9 @@ def make_pack(run_dir: str | Path, pdf: bool = True) -> tuple[list[Path], list[s
             " marker): give the folder a finished run printed as 'Results: <folder>/results'"
         )
     runs = {arm: load_run(folder) for arm, folder in arm_folders(run_dir).items()}
+    top = json.loads((run_dir / RESULTS_DIR / "summary.json").read_text())
+    for run in runs.values():  # a freed_capacity=both run: both packs show the two decisions
+        run.two_decisions = top.get("two_decisions")
     notes = []
     chromium = find_chromium() if pdf else None
     if pdf and chromium is None:
