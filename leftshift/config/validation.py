@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from leftshift.config import tables
-from leftshift.config.beds import split_beds
+from leftshift.config.beds import site_pools, split_beds
 from leftshift.config.dimensions import AGE_BANDS
 from leftshift.config.schema import (
     BED_OFFER_STEPS,
@@ -536,17 +536,7 @@ def wards_with_room(cfg: Config) -> int:
 
 def closable_pool_beds(cfg: Config) -> list[int]:
     """Core beds of each pool a ward may close from: every site's pools but the hub."""
-    place = cfg.place
-    shares = place.acute_site_shares or [1.0]
-    site_beds = split_beds(place.general_acute_beds, shares)
-    if not cfg.hospital.specialty_pools:
-        return site_beds
-    out = []
-    hubs = split_beds(place.ring_fenced_elective_beds, shares)
-    for beds, hub in zip(site_beds, hubs, strict=True):
-        medical, surgical = split_beds(beds, place.pool_bed_shares)
-        out += [medical, surgical - hub]
-    return out
+    return [beds for site in site_pools(cfg) for name, beds, _ in site if name != "hub"]
 
 
 def _effect_problems(key: str, e: EffectConfig) -> list[str]:

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, cast
 import simpy
 
 from leftshift.config import Config
-from leftshift.config.beds import split_beds
+from leftshift.config.beds import site_pools, split_beds
 from leftshift.model.callback import Callback
 from leftshift.model.clock import weekday_of_day_zero
 from leftshift.model.deaths import DeathRegister
@@ -237,38 +237,6 @@ Where = Pool | Outlier
 def pool_beds(cfg: Config) -> list[tuple[str, int, int]]:
     """(name, core beds, escalation beds) of each pool, site after site (see :func:`site_pools`)."""
     return [pool for site in site_pools(cfg) for pool in site]
-
-
-def site_pools(cfg: Config) -> list[list[tuple[str, int, int]]]:
-    """For each acute site, (name, core beds, escalation beds) of its pools.
-
-    The G&A, escalation and hub beds are split between sites by ``place.acute_site_shares``
-    (largest remainder), then each site's G&A beds between one pool, or medical and surgical
-    by ``place.pool_bed_shares``; escalation beds are medical (they open when medical
-    patients board in ED) and a site's hub is taken from its surgical beds.
-    """
-    place = cfg.place
-    shares = place.acute_site_shares or [1.0]
-    escalation_beds = (
-        place.escalation_beds
-        if place.escalation_bed_share is None
-        else math.floor(place.escalation_bed_share * place.general_acute_beds + 0.5)
-    )
-    sites = zip(
-        split_beds(place.general_acute_beds, shares),
-        split_beds(escalation_beds, shares),
-        split_beds(place.ring_fenced_elective_beds, shares),
-        strict=True,
-    )
-    out: list[list[tuple[str, int, int]]] = []
-    for beds, escalation, hub in sites:
-        if not cfg.hospital.specialty_pools:
-            out.append([("all", beds, escalation)])
-            continue
-        whole = split_beds(beds, place.pool_bed_shares)
-        pools = [("medical", whole[0], escalation), ("surgical", whole[1] - hub, 0)]
-        out.append(pools + ([("hub", hub, 0)] if hub else []))
-    return out
 
 
 def boarder_count(share: float, beds: int) -> int:
