@@ -87,12 +87,16 @@ def configs(draw):
     pools = rules.get("specialty_pools", True)  # two pools need a bed each
     beds = draw(st.integers(2 if pools else 1, max(2, population // 300)))
     escalation_share = draw(_or_default(st.one_of(st.none(), st.floats(0.0, 0.2))))
+    round_hour = draw(st.one_of(st.none(), st.floats(0.0, 23.9)))
+    # theatre lists are booked at the daily round: sessions only with one
+    no_theatres = st.none()
+    theatres = no_theatres if round_hour is None else st.one_of(no_theatres, st.floats(0.0, 60.0))
     return {
         "place": {
             "population": population,
             "general_acute_beds": beds,
             "escalation_beds": draw(st.integers(0, 5)),  # used when the share is None
-            "theatre_sessions_per_week_per_100k": draw(st.one_of(st.none(), st.floats(0.0, 60.0))),
+            "theatre_sessions_per_week_per_100k": draw(theatres),
             **({} if escalation_share == DEFAULT else {"escalation_bed_share": escalation_share}),
         },
         "population": {
@@ -115,7 +119,7 @@ def configs(draw):
         },
         "hospital": {
             "elective_threshold": draw(st.floats(0.3, 1.0)),
-            "elective_round_hour": draw(st.one_of(st.none(), st.floats(0.0, 23.9))),
+            "elective_round_hour": round_hour,
             "max_ed_boarders": draw(st.one_of(st.none(), st.integers(0, 30))),
             "ordinary_cases_per_session": draw(st.floats(0.5, 5.0)),
             "escalation_open_boarders": draw(st.integers(1, 10)),
