@@ -132,7 +132,8 @@ def readmitted_share(
     if not f.enabled:
         return np.zeros(SHAPE)
     rate = np.asarray(f.readmission_30d_by_imd)[None, :, None, None, None]
-    with np.errstate(invalid="ignore", divide="ignore"):
+    # a denormal admission rate can overflow the ratio: the clip below takes it to 1
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         share = np.where(
             admissions > 0, rate * (admissions * (1.0 - died) + electives) / admissions, 0.0
         )
