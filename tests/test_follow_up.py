@@ -27,9 +27,11 @@ from leftshift.model.follow_up import (
     READMITTED,
     FollowUp,
     PatientUniforms,
+    first_admission_correction,
 )
 from leftshift.model.frames import episodes_frame, presentations_frame, referrals_frame
 from leftshift.model.outcomes import outcome_metrics
+from leftshift.model.place import MonthlyDynamics, build_place, run_place
 from leftshift.model.records import ROUTES, EmergencyBatch, ReferralBatch
 from tests.helpers import compose_config, small_config
 
@@ -338,3 +340,39 @@ def test_a_readmission_draws_the_same_numbers_whoever_else_is_readmitted():
     assert 0 <= many.min() and many.max() < 1
     assert many.mean() == pytest.approx(0.5, abs=0.01)
     assert many.var() == pytest.approx(1 / 12, abs=0.005)
+
+
+def test_first_admissions_and_realised_readmissions_make_the_configured_total():
+    """Calibrated demand is a total, readmissions included, also where beds limit electives.
+
+    Twice the elective referrals at the small place: the list grows and beds, not the list,
+    set how many electives are treated, so the ex-ante estimate of their readmissions (from
+    a steady list) is too high, and first-admission demand about 9% too low.
+    Each warm-up year's count corrects it (two years: the second catches most of what the
+    first leaves, as the extra emergency admissions take beds from electives). In the
+    reported year the first presentations (each weighted back to the configured total of
+    its cell) and the readmissions expected of the discharges that happened come to the
+    configured total within 2.5% (seeds 0-3: -0.3% to +1.6%)."""
+    referrals = [2 * r for r in load({}).demand.elective_referrals_per_1000_by_age]
+    cfg = small_config(
+        run={"horizon_years": 1, "warmup_months": 24},
+        demand={"elective_referrals_per_1000_by_age": referrals},
+        outcomes={"follow_up": {"enabled": True}},
+    )
+    place = build_place(cfg, 0)
+    run_place(place, dynamics := MonthlyDynamics(place))
+    d, f = place.demand, place.follow_up
+    assert f is not None
+    # the warm-up found fewer readmissions than the ex-ante estimate: first admissions rise
+    assert d.first_admission_correction > 1.05
+    assert dynamics.last_correction == place.calendar.reporting_start_day
+    share = 1.0 - (1.0 - d.readmitted_share) * d.first_admission_correction
+    left = first_admission_correction(
+        place.emergency_batches,
+        np.asarray(f.discharge_times),
+        np.asarray(f.readmission_p),
+        share,
+        place.calendar.reporting_start_day,
+        place.calendar.end_day,
+    )
+    assert left == pytest.approx(1.0, abs=0.025)

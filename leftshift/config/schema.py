@@ -1661,7 +1661,7 @@ class FollowUpConfig(_Section):
     """
 
     enabled: bool = param(
-        False,
+        True,
         source="model_switch",
         doc="true: follow every discharge (readmissions as demand, care-home moves, deaths"
         " after discharge), with first-admission demand reduced so that total emergency"

@@ -188,7 +188,9 @@ class Demand:
         # Follow-up after discharge (leftshift.model.follow_up). The configured admission
         # rates are totals, readmissions included: presentations drawn here are first
         # admissions, the total less the readmissions the follow-up will add; and deaths after
-        # discharge come out of the population's own death hazard, not on top of it.
+        # discharge come out of the population's own death hazard, not on top of it. The
+        # warm-up then corrects first admissions by the readmissions the discharges that
+        # happened give (correct_first_admissions).
         electives = self.referral_rate * self._treated_share(population)
         self.readmitted_share = readmitted_share(cfg, admissions, self.death_probability, electives)
         first = 1.0 - self.readmitted_share
@@ -199,11 +201,28 @@ class Demand:
         population.follow_up_deaths = expected_deaths_per_person_year(
             cfg, admissions, self.death_probability, electives, population.mortality
         )
+        #: factor on the first-admission rates set at the end of the warm-up from the
+        #: readmissions realised in it (:meth:`correct_first_admissions`); 1 until then
+        self.first_admission_correction = 1.0
         #: the month's virtual-ward referral multiplier (readmissions use the latest)
         self.vw_referral_multiplier = 1.0
         self.frailty_los = np.asarray(h.frailty_los_multiplier)
         self.reference_counts = population.initial_counts.astype(float)
         self._init_virtual_wards(cfg, admissions)
+
+    def correct_first_admissions(self, factor: float) -> None:
+        """Scale first-admission rates so that they and the realised readmissions make the total.
+
+        ``factor`` is :func:`~leftshift.model.follow_up.first_admission_correction` of a
+        part of the warm-up; ``first_admission_correction`` is the product of the factors
+        (``readmitted_share`` keeps the ex-ante estimate). The thinning's
+        dominating rate (``emergency_presentation_rate``) is left as it was, so the candidate
+        arrivals are the same draws and only the share kept changes.
+        """
+        self.first_admission_correction *= factor
+        self.copd_rate = self.copd_rate * factor
+        self.hf_rate = self.hf_rate * factor
+        self.other_rate = self.other_rate * factor
 
     def _treated_share(self, population: Population) -> float:
         """Share of referrals treated when the initial list is steady: 1 - removals / referrals.

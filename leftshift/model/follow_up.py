@@ -41,6 +41,7 @@ from leftshift.config import Config
 from leftshift.config.dimensions import SHAPE
 from leftshift.model.clock import DAYS_PER_YEAR
 from leftshift.model.deaths import DeathRegister
+from leftshift.model.records import ROUTES, EmergencyBatch
 
 #: columns of a batch's ``follow`` array
 READMIT, READMIT_DAY, CARE_HOME, CARE_HOME_DAY, DEATH, DEATH_DAY, VW_DEATH = range(7)
@@ -131,11 +132,49 @@ def readmitted_share(
     if not f.enabled:
         return np.zeros(SHAPE)
     rate = np.asarray(f.readmission_30d_by_imd)[None, :, None, None, None]
-    with np.errstate(invalid="ignore", divide="ignore"):
+    # a denormal admission rate can overflow the ratio: the clip below takes it to 1
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         share = np.where(
             admissions > 0, rate * (admissions * (1.0 - died) + electives) / admissions, 0.0
         )
     return np.clip(share, 0.0, 1.0)
+
+
+def first_admission_correction(
+    batches: list[EmergencyBatch],
+    discharged_at: np.ndarray,
+    readmission_p: np.ndarray,
+    share: np.ndarray,
+    start: float,
+    end: float,
+) -> float | None:
+    """Factor on first-admission rates that makes first presentations + readmissions the total.
+
+    ``batches`` are the emergency batches drawn so far (first presentations are those of
+    route ``emergency_department``); ``discharged_at`` and ``readmission_p`` are the times
+    of the discharges followed and each one's probability of a readmission, so the
+    readmissions expected of the discharges that happened (counted at the discharge, not
+    up to a window later, so that a seasonal rise does not bias the ratio, and without the
+    noise of drawing them); ``share`` is the readmitted share by cell that first-admission
+    demand is reduced by now, and [``start``, ``end``) the time counted. The configured
+    total T is the first presentations F counted, each weighted by 1 / (1 - its cell's
+    share); readmissions R follow the discharges, so in proportion to the total, and the
+    factor T / (F + R) makes first presentations x factor + readmissions come to T. None
+    when no first presentation falls in the time counted.
+    """
+    keep = 1.0 - share.ravel()
+    target = first = 0.0
+    for b in batches:
+        if b.route != ROUTES.index("emergency_department"):
+            continue
+        cells = b.cell[(b.time >= start) & (b.time < end)]
+        first += len(cells)
+        with np.errstate(divide="ignore"):
+            target += float(np.where(keep[cells] > 0, 1.0 / keep[cells], 0.0).sum())
+    if first == 0:
+        return None
+    counted = (discharged_at >= start) & (discharged_at < end)
+    return target / (first + float(readmission_p[counted].sum()))
 
 
 def expected_deaths_per_person_year(
@@ -193,6 +232,8 @@ class FollowUp:
         self.pending: dict[int, list[tuple[float, int, int]]] = {}
         # records (plain lists, one entry per event)
         self.discharge_times: list[float] = []
+        #: each discharge's probability of a readmission (as discharge_times)
+        self.readmission_p: list[float] = []
         self.death_times: list[float] = []
         self.move_times: list[float] = []
         self.move_ends: list[float] = []
@@ -223,6 +264,8 @@ class FollowUp:
         rr_death, rr_home, rr_readmit = (
             (self.rr_death, self.rr_care_home, self.rr_readmit) if step_up else (1.0, 1.0, 1.0)
         )
+        p_readmit = min(self.p_readmit[cell] * rr_readmit, 1.0)
+        self.readmission_p.append((1.0 - min(self.p_death[cell] * rr_death, 1.0)) * p_readmit)
         death_day = math.inf
         if u[DEATH] < self.p_death[cell] * rr_death:
             death_day = t + float(u[DEATH_DAY]) * self.days
@@ -240,7 +283,7 @@ class FollowUp:
                 self.move_times.append(move)
                 self.move_ends.append(min(move + self.care_home_stay, death_day))
                 found |= MOVED_TO_CARE_HOME
-        if death_day == math.inf and u[READMIT] < self.p_readmit[cell] * rr_readmit:
+        if death_day == math.inf and u[READMIT] < p_readmit:
             x = float(u[READMIT_DAY]) * self.window
             k = min(int(x), self.window - 1)
             day = math.floor(t) + 1 + k
@@ -270,6 +313,7 @@ __all__ = [
     "PatientUniforms",
     "death_probability",
     "expected_deaths_per_person_year",
+    "first_admission_correction",
     "follow_draws",
     "no_follow_up",
     "readmitted_share",

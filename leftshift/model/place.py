@@ -34,7 +34,7 @@ from leftshift.model.deaths import DeathRegister
 from leftshift.model.decommissioning import Decommissioning
 from leftshift.model.demand import Demand, referral_response
 from leftshift.model.discharge import DischargeService
-from leftshift.model.follow_up import FollowUp
+from leftshift.model.follow_up import FollowUp, first_admission_correction
 from leftshift.model.frames import (
     by_month,
     counts_in_bins,
@@ -217,6 +217,8 @@ class MonthlyDynamics:
         self.vw_log: list[dict[str, float]] = []
         #: G&A beds the capacity plan has opened so far
         self.beds_added = 0
+        #: when first-admission demand was last corrected (correct_first_admissions)
+        self.last_correction = 0.0
 
     def process(self):
         """The SimPy process: one pass of every concern at each month start."""
@@ -229,6 +231,8 @@ class MonthlyDynamics:
             self.observe_population(month)
             years = calendar.years_at_month(month)
             list_size, mean_wait_weeks = p.waiting_list.size_and_mean_wait(start)
+            if 0 < month <= calendar.warmup_months:
+                self.correct_first_admissions(month, start)
             if month >= calendar.warmup_months:
                 self.decommission(month, start, years, list_size)
                 self.capacity_plan(month)
@@ -242,6 +246,35 @@ class MonthlyDynamics:
             self.referrals(month, start, end, mean_wait_weeks)
             self.day_cases[month] = p.demand.day_case_count(month, end - start)
             yield p.env.timeout(end - p.env.now)
+
+    def correct_first_admissions(self, month: int, now: float) -> None:
+        """With follow-up on, set first-admission demand from the warm-up's readmissions.
+
+        At the end of each whole year of the warm-up and at its end, each time from what was
+        counted since the last correction (a whole year, so that the winter's lower share of
+        readmissions does not bias it), after one readmission window (the initial census's
+        patients, or those presented under the last factor, have left their beds) and for at
+        least one more. With nothing to count the estimate before stands (no warm-up: the
+        ex-ante one).
+        """
+        p, warmup = self.place, self.place.calendar.warmup_months
+        if p.follow_up is None or (month % 12 and month != warmup):
+            return
+        window = float(self.cfg.outcomes.follow_up.readmission_window_days)
+        if now - self.last_correction < 2 * window:  # less than a window to count
+            return
+        first = (1.0 - p.demand.readmitted_share) * p.demand.first_admission_correction
+        factor = first_admission_correction(
+            p.emergency_batches,
+            np.asarray(p.follow_up.discharge_times),
+            np.asarray(p.follow_up.readmission_p),
+            1.0 - first,
+            self.last_correction + window,
+            now,
+        )
+        if factor is not None:
+            p.demand.correct_first_admissions(factor)
+            self.last_correction = now
 
     def close_last_month(self, last: int, start: float) -> None:
         """Step the population a month and remove the deaths the event model registered."""
