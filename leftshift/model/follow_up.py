@@ -260,6 +260,7 @@ class FollowUp:
         :data:`MOVED_TO_CARE_HOME`); a readmission is scheduled, a death registered.
         """
         found = 0
+        v = u.tolist()  # Python floats: cheaper to index than numpy scalars, same values
         self.discharge_times.append(t)
         rr_death, rr_home, rr_readmit = (
             (self.rr_death, self.rr_care_home, self.rr_readmit) if step_up else (1.0, 1.0, 1.0)
@@ -267,24 +268,24 @@ class FollowUp:
         p_readmit = min(self.p_readmit[cell] * rr_readmit, 1.0)
         self.readmission_p.append((1.0 - min(self.p_death[cell] * rr_death, 1.0)) * p_readmit)
         death_day = math.inf
-        if u[DEATH] < self.p_death[cell] * rr_death:
-            death_day = t + float(u[DEATH_DAY]) * self.days
+        if v[DEATH] < self.p_death[cell] * rr_death:
+            death_day = t + v[DEATH_DAY] * self.days
             self.deaths.record(death_day, cell)
             self.death_times.append(death_day)
             found |= DIED_AFTER
         if (
             self.old[cell]
             and pathway != CARE_HOME_PATHWAY
-            and u[CARE_HOME]
+            and v[CARE_HOME]
             < (self.p_care_home_after_ward if virtual_ward else self.p_care_home) * rr_home
         ):
-            move = t + float(u[CARE_HOME_DAY]) * self.days
+            move = t + v[CARE_HOME_DAY] * self.days
             if move < death_day:
                 self.move_times.append(move)
                 self.move_ends.append(min(move + self.care_home_stay, death_day))
                 found |= MOVED_TO_CARE_HOME
-        if death_day == math.inf and u[READMIT] < p_readmit:
-            x = float(u[READMIT_DAY]) * self.window
+        if death_day == math.inf and v[READMIT] < p_readmit:
+            x = v[READMIT_DAY] * self.window
             k = min(int(x), self.window - 1)
             day = math.floor(t) + 1 + k
             self._schedule(day, day + (x - k), cell, patient_key(u))
