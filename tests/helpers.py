@@ -27,6 +27,14 @@ CORE_MODEL = {
 QUICK_FIGURES = {"figure_formats": ["png"], "figure_dpi": 60}
 QUICK_FIGURE_ARGS = ("report.figure_formats=[png]", "report.figure_dpi=60")
 
+#: replication workers for the in-process experiments whose subject is not parallelism: one
+#: under pytest-xdist, where ``make test`` already runs one pytest worker per core, so a pool
+#: of two inside each worker only adds its start-up (each loky worker imports leftshift, about
+#: 1.5-2 s of CPU) and the pickling of every replication's tables; two when the tests run in
+#: one process. Results do not depend on it (test_model.py: parallel equals sequential, byte
+#: for byte; test_faults.py tests the workers themselves).
+TEST_JOBS = 1 if os.environ.get("PYTEST_XDIST_WORKER") else 2
+
 
 def pooled_sections() -> dict:
     """``scenarios/hospital/pooled.yaml`` as config sections: the one-counter hospital."""

@@ -9,7 +9,7 @@ import pytest
 
 from leftshift.analysis.experiment import run_experiment
 from leftshift.analysis.intervals import t_interval
-from tests.helpers import pooled_sections, small_config
+from tests.helpers import TEST_JOBS, pooled_sections, small_config
 
 pytestmark = pytest.mark.integration
 
@@ -33,7 +33,7 @@ def paired(experiment, metric, years):
 
 def experiment(reps, years, place=None, **sections):
     sections.setdefault("interventions", CUT)
-    run = {"replications": reps, "horizon_years": years, "n_jobs": 2}
+    run = {"replications": reps, "horizon_years": years, "n_jobs": TEST_JOBS}
     if place:
         sections["place"] = place
     return run_experiment(small_config(run=run, **sections))
@@ -146,7 +146,7 @@ def test_b1_backfill_default_place():
         small_config(
             place={"name": "default", "population": 300_000, "general_acute_beds": 540},
             interventions=CUT,
-            run={"replications": 10, "horizon_years": 10, "n_jobs": 2},
+            run={"replications": 10, "horizon_years": 10, "n_jobs": TEST_JOBS},
         )
     )
     check_backfill(ex, 10)
@@ -159,7 +159,7 @@ def test_b2_default_place_ample_beds():
             place={"name": "default", "population": 300_000, "general_acute_beds": 960},
             interventions=CUT,
             demand=NO_LIST,
-            run={"replications": 10, "horizon_years": 5, "n_jobs": 2},
+            run={"replications": 10, "horizon_years": 5, "n_jobs": TEST_JOBS},
         )
     )
     lo, hi = t_interval(paired(ex, "bed_days", [2, 3, 4, 5]), LEVEL)

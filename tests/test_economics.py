@@ -19,7 +19,7 @@ from leftshift.cli import compare_arguments
 from leftshift.config import EffectConfig, load
 from leftshift.model.psa import distribution as psa_distribution
 from leftshift.model.psa import draw, sample, uncertain_parameters
-from tests.helpers import small_config
+from tests.helpers import TEST_JOBS, small_config
 
 
 @pytest.mark.unit
@@ -154,7 +154,7 @@ def crn_variance_ratio(reps, years, place=None):
     """
     configs = {}
     for crn in (True, False):
-        run = {"replications": reps, "horizon_years": years, "n_jobs": 2}
+        run = {"replications": reps, "horizon_years": years, "n_jobs": TEST_JOBS}
         sections = {"interventions": CUT, "run": {**run, "common_random_numbers": crn}}
         if place:
             sections["place"] = place
@@ -207,7 +207,7 @@ def test_economic_evaluation_end_to_end_on_a_small_experiment():
                 "maturity": {"years": [0.0], "values": [1.0]},
             }
         },
-        run={"replications": 3, "n_jobs": 2, "psa": True},
+        run={"replications": 3, "n_jobs": TEST_JOBS, "psa": True},
     )
     results = run_experiment(cfg)
     per_year, summary, curve = economic_evaluation(cfg, results)

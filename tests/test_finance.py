@@ -13,7 +13,7 @@ from leftshift.config import load
 from leftshift.model.clock import Calendar
 from leftshift.model.invariants import InvariantError
 from leftshift.model.ledger import build_ledger, check_ledger, net_cost, spell_prices
-from tests.helpers import compose_config, pooled_sections, small_config
+from tests.helpers import TEST_JOBS, compose_config, pooled_sections, small_config
 
 # --------------------------------------------------------------------------------------------
 # a tiny ledger computed by hand
@@ -319,7 +319,7 @@ def _experiment(name, reps, years, place="small"):
         f"place={place}",
         f"run.replications={reps}",
         f"run.horizon_years={years}",
-        "run.n_jobs=2",
+        f"run.n_jobs={TEST_JOBS}",
     )
     return run_experiment(cfg)
 

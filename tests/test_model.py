@@ -14,14 +14,14 @@ from leftshift.model.hospital import Hospital, WaitingList
 from leftshift.model.invariants import InvariantError
 from leftshift.model.population import Population
 from leftshift.model.rng import Streams
-from tests.helpers import small_config
+from tests.helpers import TEST_JOBS, small_config
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
 def calibration_runs():
-    return run_experiment(load({"run": {"replications": 3, "n_jobs": 2}}))
+    return run_experiment(load({"run": {"replications": 3, "n_jobs": TEST_JOBS}}))
 
 
 def test_calibration_of_default_place(calibration_runs):

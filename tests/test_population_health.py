@@ -10,7 +10,7 @@ from leftshift.analysis.intervals import t_interval
 from leftshift.config import StaffGroupConfig, load
 from leftshift.model.community import ProactiveCare, StaffGroup, piecewise
 from leftshift.model.population import SHAPE
-from tests.helpers import ROOT, SMALL_PLACE
+from tests.helpers import ROOT, SMALL_PLACE, TEST_JOBS
 
 TEAMS = yaml.safe_load((ROOT / "scenarios/experiment/neighbourhood_teams.yaml").read_text())
 
@@ -111,7 +111,7 @@ def b4_experiment(effects_on: bool):
                 # with effects: 4 replications (6 gave 99% intervals of -0.27 to -0.24 and
                 # -0.13 to -0.11, far from 0; the slow tier runs the default place); without:
                 # the arms are identical draw for draw (checked exactly), so 2 say as much
-                "run": {"replications": 4 if effects_on else 2, "n_jobs": 2},
+                "run": {"replications": 4 if effects_on else 2, "n_jobs": TEST_JOBS},
             }
         )
     )
@@ -159,7 +159,7 @@ def test_b4_slow_default_place_with_the_scenarios_own_effects():
             {
                 "interventions": TEAMS["interventions"],
                 "community": TEAMS["community"],
-                "run": {"replications": 8, "n_jobs": 2},
+                "run": {"replications": 8, "n_jobs": TEST_JOBS},
             }
         )
     )

@@ -5,7 +5,7 @@ import pytest
 
 from leftshift.analysis.experiment import run_experiment
 from leftshift.analysis.intervals import t_interval
-from tests.helpers import compose_config
+from tests.helpers import TEST_JOBS, compose_config
 
 pytestmark = pytest.mark.integration
 
@@ -27,7 +27,7 @@ def test_more_social_care_cuts_delayed_discharge_bed_days():
             "place=small",
             "run.replications=12",
             "run.horizon_years=3",
-            "run.n_jobs=2",
+            f"run.n_jobs={TEST_JOBS}",
         )
     )
     y = results.yearly()

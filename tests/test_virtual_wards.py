@@ -12,7 +12,7 @@ from leftshift.model import simulate
 from leftshift.model.frames import step_mass
 from leftshift.model.records import VIRTUAL_WARD
 from leftshift.model.virtual_ward import VirtualWard
-from tests.helpers import compose_config
+from tests.helpers import TEST_JOBS, compose_config
 
 LEVEL = 0.99  # two-sided level of the t intervals over paired replications
 
@@ -100,7 +100,9 @@ def test_calibration_with_todays_capacity():
     """About 20 beds per 100,000 (NHS sitrep): occupancy in the observed 65-80%, about 38%
     step-up (Pugmire 2025), about 12% escalated, 1 admission avoided per 2.5 step-ups."""
     results = run_experiment(
-        compose_config("run.horizon_years=3", "run.replications=2", "run.n_jobs=2", *VW_20)
+        compose_config(
+            "run.horizon_years=3", "run.replications=2", f"run.n_jobs={TEST_JOBS}", *VW_20
+        )
     )
     report = virtual_ward_report(results.monthly(), results.ledger())
     last = report["by_year"][-1]
@@ -127,7 +129,7 @@ def test_b5_moving_routine_work_out_makes_the_acute_case_mix_more_complex():
             "place=small",
             "run.horizon_years=2",
             "run.replications=6",
-            "run.n_jobs=2",
+            f"run.n_jobs={TEST_JOBS}",
             "interventions.virtual_wards.beds_per_100k.years=[0]",
             "interventions.virtual_wards.beds_per_100k.values=[60]",
             "virtual_wards.step_up_referral_share=1.0",
@@ -176,7 +178,7 @@ def test_b7_digital_exclusion_shrinks_benefit_in_q1_and_a_targeted_offer_narrows
         "place=small",
         "run.horizon_years=2",
         "run.replications=2",
-        "run.n_jobs=2",
+        f"run.n_jobs={TEST_JOBS}",
         "report.decommission_search=false",
         "virtual_wards.digital_access_by_imd=[0.3,0.9,0.95,0.95,0.95]",
     )
@@ -253,7 +255,7 @@ def test_b7_slow_default_place_relative_to_need():
     """B7 with the default access gradient, default place, 10 years: relative to need (per 100
     of the quintile's emergency admissions) virtual wards avoid fewer admissions in Q1 than in
     Q5, and the targeted offer closes most of that gap."""
-    common = ("run.replications=4", "run.n_jobs=2", "report.decommission_search=false")
+    common = ("run.replications=4", f"run.n_jobs={TEST_JOBS}", "report.decommission_search=false")
 
     def need_ratio(name):
         results = run_experiment(compose_config(f"experiment={name}", *common))

@@ -2,7 +2,18 @@
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+
+
+def _t_quantile(level: float, dof):
+    """The two-sided ``level`` quantile of Student's t with ``dof`` degrees of freedom.
+
+    scipy.stats is imported here, not at the top: it is about half of the command line's
+    import time (0.5-1 s), which a run refused before it starts, ``--help`` or a sub-command
+    that draws no interval never needs.
+    """
+    from scipy import stats
+
+    return stats.t.ppf(0.5 + level / 2, dof)
 
 
 def t_half_width(values, level: float = 0.95) -> float:
@@ -11,7 +22,7 @@ def t_half_width(values, level: float = 0.95) -> float:
     n = len(values)
     if n < 2:
         return float("nan")
-    return float(stats.t.ppf(0.5 + level / 2, n - 1) * values.std(ddof=1) / np.sqrt(n))
+    return float(_t_quantile(level, n - 1) * values.std(ddof=1) / np.sqrt(n))
 
 
 def t_interval(values, level: float = 0.95) -> tuple[float, float]:
@@ -27,11 +38,11 @@ def row_half_widths(wide: pd.DataFrame, level: float = 0.95) -> pd.Series:
     if n < 2:
         return pd.Series(np.nan, index=wide.index)
     sem = wide.std(axis=1, ddof=1) / np.sqrt(n)
-    return sem * stats.t.ppf(0.5 + level / 2, n - 1)
+    return sem * _t_quantile(level, n - 1)
 
 
 def grouped_half_widths(std: pd.Series, count: pd.Series, level: float = 0.95) -> np.ndarray:
     """Half-widths from per-group standard deviations and counts; NaN where a count is 1."""
     count = np.asarray(count, float)
-    t = stats.t.ppf(0.5 + level / 2, np.maximum(count - 1, 1))
+    t = _t_quantile(level, np.maximum(count - 1, 1))
     return np.where(count > 1, t * np.asarray(std, float) / np.sqrt(count), np.nan)

@@ -18,7 +18,6 @@ centiles.
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from leftshift.config import Config, EffectConfig, iter_sections, load, to_container
 from leftshift.model.rng import Streams
@@ -48,6 +47,8 @@ def distribution(effect: EffectConfig) -> Any:
     ``stats.uniform`` on [low, high]; normal: ``stats.norm`` with low and high as its 2.5th and
     97.5th centiles. Not for ``fixed`` effects (see :func:`draw`).
     """
+    from scipy import stats  # here: a command that samples nothing skips its import (0.5-1 s)
+
     width = effect.high - effect.low
     if effect.distribution == "triangular":
         mode = 3.0 * effect.mean - effect.low - effect.high
