@@ -110,8 +110,14 @@ def b4_experiment(effects_on: bool):
                 "place": SMALL_PLACE,
                 # with effects: 4 replications (6 gave 99% intervals of -0.27 to -0.24 and
                 # -0.13 to -0.11, far from 0; the slow tier runs the default place); without:
-                # the arms are identical draw for draw (checked exactly), so 2 say as much
-                "run": {"replications": 4 if effects_on else 2, "n_jobs": TEST_JOBS},
+                # the arms are identical draw for draw (checked exactly), so 2 say as much,
+                # over 6 years (every phase of the teams is in by year 5, and years 5-6 are
+                # the window compared with year 1)
+                "run": {
+                    "replications": 4 if effects_on else 2,
+                    "n_jobs": TEST_JOBS,
+                    **({} if effects_on else {"horizon_years": 6}),
+                },
             }
         )
     )
