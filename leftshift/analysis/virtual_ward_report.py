@@ -62,6 +62,7 @@ def virtual_ward_report(monthly: pd.DataFrame, ledger: pd.DataFrame) -> dict:
     by_kind = metrics.VW_ADMISSIONS_BY_KIND
     avoided = totals[by_kind.name("step_up_avoided")]
     step_up = avoided + totals[by_kind.name("step_up_additional")]
+    all_kinds = step_up + totals[by_kind.name("step_down")]
     years = len(s_sum)
     by_quintile = {}
     base_sum = yearly.loc["baseline"].groupby("reporting_year").mean().sum()
@@ -112,6 +113,10 @@ def virtual_ward_report(monthly: pd.DataFrame, ledger: pd.DataFrame) -> dict:
     return {
         "by_year": by_year,
         "admissions_avoided_per_step_up": float(avoided / step_up) if step_up else None,
+        # the South East evaluation's ratio: per virtual-ward admission of every kind
+        "admissions_avoided_per_virtual_ward_admission": (
+            float(avoided / all_kinds) if all_kinds else None
+        ),
         "years": years,
         "by_quintile": by_quintile,
         "case_mix": case_mix,

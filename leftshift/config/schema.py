@@ -493,6 +493,15 @@ class HeartFailureConfig(_Section):
         doc="all-cause emergency admission hazard a month with heart failure, under 75",
     )
     admission_hr_75_plus: float = param(1.248, source="mohiuddin_2016", ge=0.0, le=20.0)
+    coded_admission_share: float = param(
+        0.18,
+        source="lawson_2019",
+        ge=0.0,
+        le=1.0,
+        doc="share of the all-cause emergency admissions of people with heart failure whose"
+        " primary diagnosis is heart failure (coded heart failure: an exacerbation); the rest"
+        " are admissions for other causes of people who have it",
+    )
     class_risk_multiplier: list[float] = param(
         tables.column(HF_TABLE, "risk_multiplier"),
         source=tables.source(HF_TABLE),
@@ -1284,11 +1293,14 @@ class VirtualWardConfig(_Section):
         unit="GBP a funded virtual bed a year (monitoring kit, platform)",
     )
     setup_cost_per_bed_gbp: float = cost(
-        17_900.0,
-        "2022/23",
-        source="vw_implementation_cost",
+        0.0,
+        "2024/25",
+        source="assumption_vw_setup_cost",
         le=1_000_000.0,
         unit="GBP once per virtual bed newly funded",
+        doc="none by default: the GBP 17,900 a bed once used here was the national programme's"
+        " funding per planned bed, which paid for running the wards (already costed as staff and"
+        " technology), not a set-up cost",
     )
     stay_mean_days: float = param(
         10.3,
@@ -1317,7 +1329,7 @@ class VirtualWardConfig(_Section):
         metadata={"source": "nhse_south_east_vw_evaluation"},
     )
     step_up_referral_share: float = param(
-        0.21,
+        0.5,
         source="calibration_vw_occupancy",
         ge=0.0,
         le=1.0,
@@ -1325,7 +1337,7 @@ class VirtualWardConfig(_Section):
         " ward (referral behaviour)",
     )
     step_down_referral_share: float = param(
-        0.6,
+        0.9,
         source="calibration_vw_occupancy",
         ge=0.0,
         le=1.0,
@@ -1349,14 +1361,16 @@ class VirtualWardConfig(_Section):
         doc="a step-down follows some acute care: > 0 (at 0 it would be a step-up)",
     )
     other_cause_eligible_share_by_frailty: list[float] = param(
-        [0.0, 0.0, 0.02, 0.04],
+        [0.05, 0.11, 0.22, 0.40],
         source="calibration_vw_eligibility",
         ge=0.0,
         le=1.0,
         length=N_FRAILTY,
         doc="share of emergency presentations for causes other than COPD and heart failure"
-        " (acute respiratory infection, frailty crises) that are suitable, by frailty level"
-        " fit .. severe; COPD exacerbations and heart failure are all suitable",
+        " (acute respiratory infection, frailty crises; other causes of people with heart"
+        " failure too) that are suitable, by frailty level fit .. severe; COPD exacerbations"
+        " and coded heart failure (population.heart_failure.coded_admission_share) are all"
+        " suitable",
     )
     digital_access_by_imd: list[float] = param(
         [0.80, 0.86, 0.90, 0.93, 0.95],

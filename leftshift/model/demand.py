@@ -31,6 +31,7 @@ from leftshift.model.population import (
     Population,
     deprivation_gradient,
     frailty_shares,
+    heart_failure_coded_fraction,
     heart_failure_excess,
 )
 from leftshift.model.records import (
@@ -116,6 +117,10 @@ class Demand:
         )
         self.copd_rate = np.broadcast_to(copd_exac[None, None, None, :, None], SHAPE)
         self.hf_rate = np.broadcast_to(hf_excess[:, None, None, None, :], SHAPE)
+        #: by age band, the share of the heart-failure cause coded heart failure (the rest of
+        #: the excess admissions of people with it are other causes: Lawson 2019). Only the
+        #: coded ones are the heart-failure cause for virtual-ward eligibility.
+        self.hf_coded_fraction = heart_failure_coded_fraction(hfc, band_rate)
         # Other emergency admissions: the band's rate less its mean disease-driven rate at the
         # initial structure, times frailty (Clegg 2016) and deprivation (Asaria 2016)
         # multipliers that average 1 within the band, so band rates stay as configured.
@@ -206,6 +211,8 @@ class Demand:
         self.first_admission_correction = 1.0
         #: the month's virtual-ward referral multiplier (readmissions use the latest)
         self.vw_referral_multiplier = 1.0
+        #: the latest month's expected step-up referrals per day by cell (virtual_ward_candidates)
+        self._vw_rate = np.zeros(0)
         self.frailty_los = np.asarray(h.frailty_los_multiplier)
         self.reference_counts = population.initial_counts.astype(float)
         self._init_virtual_wards(cfg, admissions)
@@ -247,10 +254,13 @@ class Demand:
         # The cause rates are first admissions here (x (1 - readmitted share)): their suitable
         # share is of first admissions, and readmissions draw their cause from the same shares.
         first = admissions * (1.0 - self.readmitted_share)
+        coded = self.hf_coded_fraction[age]
+        hf_other = self.hf_rate * (1.0 - coded)
         with np.errstate(invalid="ignore", divide="ignore"):
             suitable = np.where(
                 first > 0,
-                (self.copd_rate + self.hf_rate + self.other_rate * other_share) / first,
+                (self.copd_rate + self.hf_rate * coded + (self.other_rate + hf_other) * other_share)
+                / first,
                 0.0,
             )
         self.vw_other_share = np.asarray(v.other_cause_eligible_share_by_frailty)
@@ -484,11 +494,14 @@ class Demand:
         """
         v = self.cfg.virtual_wards
         n = len(cells)
-        u_digital, u_housing, u_refer, u_other, u_stay, u_esc, u_when, u_los = (
+        u_digital, u_housing, u_refer, u_other, u_stay, u_esc, u_when, u_los, u_coded = (
             self.streams if streams is None else streams
-        )[stream].random((8, n))
+        )[stream].random((9, n))
         age, imd, frailty = cell_axes(cells)[:3]
-        suitable = (age >= 1) & ((cause > 0) | (u_other < self.vw_other_share[frailty]))
+        # eligible by the coded cause: COPD exacerbations and coded heart failure; the other
+        # admissions of people with heart failure are other causes (see hf_coded_fraction)
+        coded = (cause == 1) | ((cause == 2) & (u_coded < self.hf_coded_fraction[age]))
+        suitable = (age >= 1) & (coded | (u_other < self.vw_other_share[frailty]))
         access = (u_digital < self.vw_digital[imd]) & (u_housing < self.vw_housing[imd])
         step_up = suitable & ~is_complex & ~marginal
         up = u_refer < min(1.0, v.step_up_referral_share * referral_multiplier)
@@ -513,26 +526,37 @@ class Demand:
         stay = np.minimum(los_quantile(self.vw_los, u_stay), v.max_stay_days)
         return stay, np.where(u_escalate < v.escalation_share, u_when * stay, np.nan)
 
-    def virtual_ward_referrals(
+    def _vw_candidate_rate(self, month_of_year: int, referral_multiplier: float) -> np.ndarray:
+        """Expected step-up referrals per day by cell (before access checks), flattened."""
+        v = self.cfg.virtual_wards
+        referral = min(1.0, v.step_up_referral_share * referral_multiplier)
+        season = self.seasonal_factor(month_of_year) / DAYS_PER_YEAR
+        return (self.vw_suitable_rate * self.population.counts).ravel() * season * referral
+
+    def virtual_ward_candidates(
         self, start: float, end: float, month_of_year: int, referral_multiplier: float
+    ) -> float:
+        """Expected step-up referrals in [start, end) (before access checks), all presentations.
+
+        Sets the cell mix of :meth:`virtual_ward_referrals` for the same period.
+        """
+        self._vw_rate = self._vw_candidate_rate(month_of_year, referral_multiplier)
+        return float(self._vw_rate.sum() * (end - start))
+
+    def virtual_ward_referrals(
+        self, start: float, end: float, expected: float
     ) -> VirtualWardReferrals:
         """Step-up referrals of people who would not have been admitted, in [start, end).
 
-        The evaluation found 1 admission avoided per 2.5 virtual-ward admissions
-        (``avoided_admission_share`` = 0.4): for each referred presentation that would have been
-        admitted there are (1 - share) / share referrals of people who would not. They come
-        from the same suitable, routine presentations (so they carry the same digital and
+        ``expected`` of them on average (:meth:`leftshift.model.virtual_ward.VirtualWard.
+        plan_month`: what the evaluation's ratio leaves after step-downs). They come from the
+        same suitable, routine presentations as the step-ups that avoid an admission (the cell
+        mix of the last :meth:`virtual_ward_candidates`, so they carry the same digital and
         housing gradient) and use only virtual beds. Sorted by time.
         """
-        v = self.cfg.virtual_wards
         rng = self.streams["virtual_ward_referrals"]
-        share = v.avoided_admission_share.mean
-        ratio = (1.0 - share) / share if share > 0 else 0.0
-        referral = min(1.0, v.step_up_referral_share * referral_multiplier)
-        season = self.seasonal_factor(month_of_year) / DAYS_PER_YEAR
-        rate = (self.vw_suitable_rate * self.population.counts).ravel() * season * referral
-        total = rate.sum() * ratio * (end - start)
-        n = rng.poisson(total) if total > 0 else 0
+        rate = self._vw_rate
+        n = rng.poisson(expected) if expected > 0 else 0
         cells = rng.choice(len(rate), size=n, p=rate / rate.sum()) if n else np.zeros(0, int)
         times = np.sort(start + rng.random(n) * (end - start))
         u_digital, u_housing, u_stay, u_esc, u_when, u_los = rng.random((6, n))

@@ -510,10 +510,12 @@ class Hospital:
     def present_emergency(self, batch: EmergencyBatch, i: int) -> None:
         """An emergency presentation needing a decision to admit (or a virtual bed)."""
         vw = self.virtual_ward
-        if batch.vw_step_up_list[i] and vw is not None and vw.in_use < vw.capacity:
-            batch.outcome[i] = VIRTUAL_WARD
-            vw.admit_step_up(batch, i)
-            return
+        if batch.vw_step_up_list[i] and vw is not None:
+            vw.step_up_offers += 1
+            if vw.in_use < vw.capacity:
+                batch.outcome[i] = VIRTUAL_WARD
+                vw.admit_step_up(batch, i)
+                return
         pool = self._home(batch, i)
         if batch.marginal_list[i]:
             occupancy = (pool.occupied + len(pool.boarders)) / pool.open_beds
@@ -899,7 +901,7 @@ class Hospital:
         )
         vw = self.virtual_ward
         assert vw is not None  # step-downs are only scheduled when there is a virtual ward
-        if vw.in_use < vw.capacity:
+        if vw.offer_step_down() and vw.in_use < vw.capacity:
             batch.step_down_days[i] = early
             vw.admit_step_down(batch, i, early)
             self._release(where)

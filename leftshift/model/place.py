@@ -162,7 +162,13 @@ def build_place(cfg: Config, seed: int) -> Place:
         hospital.follow_up = place.follow_up
     if cfg.interventions.virtual_wards.funds_beds():
         place.vw_plan = VirtualWardPlan(cfg)
-        place.virtual_ward = VirtualWard(env, hospital, deaths)
+        place.virtual_ward = VirtualWard(
+            env,
+            hospital,
+            deaths,
+            cfg.virtual_wards.avoided_admission_share.mean,
+            streams["virtual_ward_step_down_mix"],
+        )
         place.virtual_ward.follow_up = place.follow_up
         hospital.add_virtual_ward(place.virtual_ward)
     if cfg.hospital.initial_census:
@@ -375,7 +381,9 @@ class MonthlyDynamics:
         p.virtual_ward.set_capacity(p.vw_plan.step(month, years))
         self.vw_log.append(p.vw_plan.record())
         month_of_year = p.calendar.month_of_year[month]
-        extra = p.demand.virtual_ward_referrals(start, end, month_of_year, referral)
+        candidates = p.demand.virtual_ward_candidates(start, end, month_of_year, referral)
+        expected = p.virtual_ward.plan_month(candidates)
+        extra = p.demand.virtual_ward_referrals(start, end, expected)
         p.env.process(p.virtual_ward.additional_arrivals(extra))
 
     def emergencies(

@@ -111,6 +111,25 @@ def heart_failure_excess(hfc, monthly_hazard_under_75: float, hr_75_plus: float,
     return excess
 
 
+def heart_failure_coded_fraction(hfc, band_rate) -> np.ndarray:
+    """By age band: the share of the heart-failure cause whose admissions are coded as such.
+
+    The heart-failure cause is the excess above the band's rate.
+    A person with heart failure has the band's rate plus the excess (all causes, Mohiuddin
+    2016); ``hfc.coded_admission_share`` of that total is coded heart failure (Lawson 2019),
+    taken out of the excess (at most all of it); the rest of the excess is other causes.
+    """
+    total = (
+        12.0
+        * hfc.admission_monthly_hazard_under_75
+        * np.where(AGE_75_PLUS, hfc.admission_hr_75_plus, 1.0)
+    )
+    excess = np.clip(total - np.asarray(band_rate, float), 0.0, None)
+    coded = hfc.coded_admission_share * total
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(excess > 0, np.clip(coded / excess, 0.0, 1.0), 0.0)
+
+
 def copd_generator(cfg: PopulationConfig) -> tuple[np.ndarray, np.ndarray]:
     """Annual hazards between GOLD stages (4 x 4, zero diagonal) and excess death by stage.
 

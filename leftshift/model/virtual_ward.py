@@ -12,6 +12,14 @@ free (no queue: a patient who finds the ward full is cared for as without it):
 * step-down: an eligible, referred inpatient leaves the acute bed early
   (:meth:`leftshift.hospital.Hospital._start_stay`).
 
+The South East evaluation's ratio (``virtual_wards.avoided_admission_share``, s: admissions
+avoided per virtual-ward admission of every kind) sets the mix (:meth:`VirtualWard.plan_month`):
+for each step-up offer that would avoid an admission there are (1 - s) / s offers that avoid
+none, step-downs first and then step-ups of people not otherwise admitted; when last month's
+step-down offers alone exceed that, they are thinned (fewer referred). An offer is a referred,
+eligible patient with access who looks for a bed, whether or not one is free, so a full ward
+turns away every kind alike and the ratio holds among admissions too.
+
 Some patients escalate back: at a point of their virtual stay they leave the virtual bed and
 present to the acute hospital as a new emergency (route ``virtual_ward_escalation``). A patient
 who was going to die dies at the end of the virtual stay, at home, unless escalated; with the
@@ -80,10 +88,26 @@ class _StayEnd:
 class VirtualWard:
     """Virtual beds, their occupancy log and one record per virtual-ward stay."""
 
-    def __init__(self, env: simpy.Environment, hospital, deaths: DeathRegister):
+    def __init__(
+        self,
+        env: simpy.Environment,
+        hospital,
+        deaths: DeathRegister,
+        avoided_share: float = 0.4,
+        rng: np.random.Generator | None = None,
+    ):
         self.env = env
         self.hospital = hospital
         self.deaths = deaths
+        #: admissions avoided per virtual-ward admission, all kinds (the evaluation's ratio)
+        self.avoided_share = avoided_share
+        self._rng = rng if rng is not None else np.random.default_rng(0)
+        #: offers this month (a referred, eligible patient with access looking for a bed)
+        self.step_up_offers = 0
+        self.step_down_offers = 0
+        #: share of step-down referrals kept this month (< 1 when they alone exceed the mix)
+        self.step_down_keep = 1.0
+        self._last_candidates = 0.0
         self.capacity = 0
         self.in_use = 0
         self.log: list[tuple[float, int]] = [(0.0, 0)]
@@ -110,6 +134,30 @@ class VirtualWard:
         if beds != self.capacity:
             self.capacity = beds
             self.capacity_log.append((self.env.now, beds))
+
+    def plan_month(self, candidates: float) -> float:
+        """Close last month's offers; return this month's expected additional referrals.
+
+        ``candidates`` is this month's expected step-up referrals (before access checks) and
+        scales last month's shortfall of non-avoiding offers, (1 - s) / s x step-up offers -
+        step-down offers, to this month (season, referral growth, days). A negative shortfall
+        thins this month's step-downs instead, to (1 - s) / s x step-up offers.
+        """
+        s = self.avoided_share
+        ratio = (1.0 - s) / s if s > 0 else 0.0
+        up, down, before = self.step_up_offers, self.step_down_offers, self._last_candidates
+        self.step_up_offers = self.step_down_offers = 0
+        self._last_candidates = candidates
+        wanted = ratio * up
+        self.step_down_keep = 1.0 if down <= wanted else wanted / down
+        if before <= 0 or wanted <= down:
+            return 0.0
+        return (wanted - down) * candidates / before
+
+    def offer_step_down(self) -> bool:
+        """A step-down referral looks for a bed: whether it is kept (see :meth:`plan_month`)."""
+        self.step_down_offers += 1
+        return self.step_down_keep >= 1.0 or self._rng.random() < self.step_down_keep
 
     def admit_step_up(self, batch: EmergencyBatch, i: int) -> None:
         """An emergency presentation cared for at home instead of admitted."""
