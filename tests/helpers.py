@@ -13,11 +13,15 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 SMALL_PLACE = {"name": "small", "population": 100_000, "general_acute_beds": 180}
-#: the core model without delayed discharges (social_care=none): most tests isolate a mechanism
-#: on it; a test that wants delays passes social_care={"delayed_discharges": True}
+#: the core model without delayed discharges (social_care=none) and without the follow-up
+#: after discharge (the default since 2026-12-03, about 45% more CPU a run): most tests
+#: isolate a mechanism on it; a test that wants delays passes social_care={"delayed_discharges":
+#: True}, one that wants readmissions outcomes={"follow_up": {"enabled": True}}. The default
+#: model as shipped is checked by the calibration, golden and compose_config tests.
 CORE_MODEL = {
     "social_care": {"delayed_discharges": False},
     "hospital": {"complex_emergency_los": {"mean_days": 10.5}},
+    "outcomes": {"follow_up": {"enabled": False}},
 }
 
 

@@ -141,7 +141,8 @@ def test_cli_runs_an_experiment_and_prints_where_results_are(tmp_path):
     )
     assert out.returncode == 0, out.stderr
     assert "Results: " in out.stdout and "backfill ran out:" in out.stdout
-    assert "break-even (cumulative)" in out.stdout and "ICER £" in out.stdout
+    # 2 replications: the cost per QALY is quoted to 2 significant figures
+    assert "break-even (cumulative)" in out.stdout and "ICER about £" in out.stdout
     assert "£m, 2024/25 prices" in out.stdout  # finance.price_year
     run_dirs = list((tmp_path / "outputs").iterdir())
     assert len(run_dirs) == 1 and runner.is_complete(run_dirs[0])
