@@ -130,17 +130,9 @@ def test_every_leaf_has_a_registered_source():
 
 
 def scenario_files():
-    groups = [
-        "place",
-        "population",
-        "demand",
-        "hospital",
-        "theatres",
-        "social_care",
-        "run",
-        "experiment",
-    ]
-    return [(g, p.stem) for g in groups for p in sorted((SCENARIOS / g).glob("*.yaml"))]
+    from leftshift.cli import GROUPS  # every config group the command line offers
+
+    return [(g, p.stem) for g in GROUPS for p in sorted((SCENARIOS / g).glob("*.yaml"))]
 
 
 @pytest.mark.parametrize("group, option", scenario_files())
