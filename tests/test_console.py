@@ -180,6 +180,15 @@ def test_headline_is_plain_text_tables_with_financial_year_headers():
         for line in lines
     )
     assert not any("2,033,333" in line for line in lines)
+    # ... and cost and QALYs, like the ICER and NMB, without an interval from 3
+    assert any(
+        "incremental cost, £m, 2020/21 prices: 6.1 (no interval from fewer than 5" in line
+        for line in lines
+    )
+    assert any(
+        line.strip().startswith("incremental QALYs: 3 (no interval from fewer than 5")
+        for line in lines
+    )
     # reporting years that are not financial years (a warm-up ending in, say, July)
     summary = experiment_summary()
     summary["money"]["without_transition_funding"] = _money(

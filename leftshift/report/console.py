@@ -648,11 +648,23 @@ class _Headline:
     def economics(self, e: dict) -> list[str]:
         """Incremental cost and QALYs, ICER, NMB, break-even and replication guidance."""
         psa = ", PSA" if e["psa"] else ""
+        # the decision numbers a board would cite get an interval and a probability only from
+        # enough replications (as the board pack and the figures); so do cost and QALYs
+        few = e["replications"] < MIN_REPLICATIONS_FOR_INTERVALS
+        cost, qalys = e["incremental_cost_gbp"], e["incremental_qalys"]
+        if few and e["replications"] >= 2:
+            no_interval = (
+                f" (no interval from fewer than {MIN_REPLICATIONS_FOR_INTERVALS} replications)"
+            )
+            shown_cost = _num(cost["mean"], ",.1f", 1e6) + no_interval
+            shown_qalys = _num(qalys["mean"], ",.0f", 1.0) + no_interval
+        else:
+            shown_cost, shown_qalys = _ci(cost, 1e6), _ci(qalys, fmt=",.0f")
         lines = [
             f"  economic evaluation ({e['perspective'].split(' (')[0]}, discounted"
             f" {e['discount_rate']:.1%}, {_plural(e['replications'], 'replication')}{psa}):",
-            f"    incremental cost, {self.money_unit}: {_ci(e['incremental_cost_gbp'], 1e6)}",
-            f"    incremental QALYs: {_ci(e['incremental_qalys'], fmt=',.0f')}",
+            f"    incremental cost, {self.money_unit}: {shown_cost}",
+            f"    incremental QALYs: {shown_qalys}",
         ]
         outcomes = e.get("outcomes", {})
         gain = outcomes.get(metrics.QALY_GAIN_ELECTIVE, {}).get("mean")
@@ -665,9 +677,6 @@ class _Headline:
             )
         icer, ci = e["icer_gbp_per_qaly"], e["icer_ci95"]
         one = e["replications"] < 2
-        # the decision numbers a board would cite get an interval and a probability only from
-        # enough replications (as the board pack and the figures)
-        few = e["replications"] < MIN_REPLICATIONS_FOR_INTERVALS
         if one:
             interval = f" (to {ROUGH_SIGNIFICANT_FIGURES} significant figures) {ONE_REPLICATION}"
         elif few:
