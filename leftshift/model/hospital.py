@@ -352,8 +352,11 @@ class Hospital:
         ]
         #: the fraction of a case each site carries to the next theatre day
         self._theatre_credit = [0.0] * len(self.sites)
+        #: until the first round the theatre day is the one before the run: each round opens
+        #: its own day, so setting day 0 here too would draw day 0's quota (and its carried
+        #: fraction) twice
         self._elective_cap_today: list[int | None] = []
-        self._set_theatre_caps(self._weekday_at_zero)
+        self._set_theatre_caps((self._weekday_at_zero - 1) % 7)
         self._electives_today = [0] * len(self.sites)
         #: electives booked at each site's last round (its cap, or the list if shorter)
         self._booked = [0] * len(self.sites)
