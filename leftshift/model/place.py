@@ -365,9 +365,8 @@ class MonthlyDynamics:
         """
         care_places = schedule_value(self.cfg.interventions.social_care_capacity_multiplier, years)
         growth = self.cfg.social_care.capacity_growth_per_year
-        if growth:
-            plan_year = math.floor(years + 1e-9) + 1 if years >= 0 else 1
-            care_places *= (1.0 + growth) ** (plan_year - 1)
+        if growth:  # reporting year y (years in [y - 1, y)) has (1 + growth)^(y - 1)
+            care_places *= (1.0 + growth) ** max(0, math.floor(years))
         for service in self.place.services.values():
             service.set_capacity(care_places)
 

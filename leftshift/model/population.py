@@ -97,6 +97,11 @@ def condition_shares(
     return out
 
 
+def heart_failure_rate(monthly_hazard_under_75: float, hr_75_plus: float) -> np.ndarray:
+    """Yearly rate by age band for people with heart failure (Mohiuddin 2016, all causes)."""
+    return 12.0 * monthly_hazard_under_75 * np.where(AGE_75_PLUS, hr_75_plus, 1.0)
+
+
 def heart_failure_excess(hfc, monthly_hazard_under_75: float, hr_75_plus: float, band_rate):
     """Yearly rate by (age band, NYHA state) above a band's average rate.
 
@@ -105,7 +110,7 @@ def heart_failure_excess(hfc, monthly_hazard_under_75: float, hr_75_plus: float,
     """
     mult = np.asarray(hfc.class_risk_multiplier)
     mult = mult / (mult * np.asarray(hfc.class_mix)).sum()
-    total = 12.0 * monthly_hazard_under_75 * np.where(AGE_75_PLUS, hr_75_plus, 1.0)
+    total = heart_failure_rate(monthly_hazard_under_75, hr_75_plus)
     excess = np.zeros((N_AGE, N_HF))
     excess[:, 1:] = np.clip(total - np.asarray(band_rate), 0.0, None)[:, None] * mult[None, :]
     return excess
@@ -119,11 +124,7 @@ def heart_failure_coded_fraction(hfc, band_rate) -> np.ndarray:
     2016); ``hfc.coded_admission_share`` of that total is coded heart failure (Lawson 2019),
     taken out of the excess (at most all of it); the rest of the excess is other causes.
     """
-    total = (
-        12.0
-        * hfc.admission_monthly_hazard_under_75
-        * np.where(AGE_75_PLUS, hfc.admission_hr_75_plus, 1.0)
-    )
+    total = heart_failure_rate(hfc.admission_monthly_hazard_under_75, hfc.admission_hr_75_plus)
     excess = np.clip(total - np.asarray(band_rate, float), 0.0, None)
     coded = hfc.coded_admission_share * total
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -52,6 +52,8 @@ from leftshift.model.clock import DAYS_PER_YEAR
 #: replications before the console quotes an interval or a probability for the economic
 #: decision (the same rule as the figures and the board pack)
 MIN_REPLICATIONS_FOR_INTERVALS = MIN_REPLICATIONS_FOR_GUIDANCE
+#: what is said in place of an interval from 2 to 4 replications
+NO_INTERVAL_FROM_FEW = f"no interval from fewer than {MIN_REPLICATIONS_FOR_INTERVALS} replications"
 
 #: characters a line may take; tables are rendered to this width
 WIDTH = 100
@@ -653,11 +655,8 @@ class _Headline:
         few = e["replications"] < MIN_REPLICATIONS_FOR_INTERVALS
         cost, qalys = e["incremental_cost_gbp"], e["incremental_qalys"]
         if few and e["replications"] >= 2:
-            no_interval = (
-                f" (no interval from fewer than {MIN_REPLICATIONS_FOR_INTERVALS} replications)"
-            )
-            shown_cost = _num(cost["mean"], ",.1f", 1e6) + no_interval
-            shown_qalys = _num(qalys["mean"], ",.0f", 1.0) + no_interval
+            shown_cost = f"{_num(cost['mean'], ',.1f', 1e6)} ({NO_INTERVAL_FROM_FEW})"
+            shown_qalys = f"{_num(qalys['mean'], ',.0f')} ({NO_INTERVAL_FROM_FEW})"
         else:
             shown_cost, shown_qalys = _ci(cost, 1e6), _ci(qalys, fmt=",.0f")
         lines = [
@@ -681,8 +680,7 @@ class _Headline:
             interval = f" (to {ROUGH_SIGNIFICANT_FIGURES} significant figures) {ONE_REPLICATION}"
         elif few:
             interval = (
-                f" (to {ROUGH_SIGNIFICANT_FIGURES} significant figures: no interval from fewer"
-                f" than {MIN_REPLICATIONS_FOR_INTERVALS} replications)"
+                f" (to {ROUGH_SIGNIFICANT_FIGURES} significant figures: {NO_INTERVAL_FROM_FEW})"
             )
         elif ci:
             interval = f" (95% CI £{ci[0]:,.0f} to £{ci[1]:,.0f})"
