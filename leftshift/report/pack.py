@@ -1078,7 +1078,7 @@ def assumptions(run: Run) -> list[str]:
         " A&E patients, looser admission and discharge thresholds and the elective list fill"
         " again. Cash is released only where beds close."
     )
-    if cfg.get("experiment", {}).get("freed_capacity") == "idle":
+    if run.freed_beds_idle:
         capacity = (
             "Freed capacity left idle: each scenario replication admitted no more electives"
             " by each day than its baseline, so this pack shows what the intervention does"
