@@ -52,10 +52,11 @@ def test_heart_failure_coded_share_by_hand():
 
 
 @pytest.mark.integration
-def test_virtual_ward_eligibility_follows_the_coded_cause():
-    """Only coded heart failure is eligible as such; the other admissions of people with heart
-    failure are other causes (none eligible here): the eligible share of heart-failure-cause
-    presentations is the coded fraction of their age band."""
+def test_heart_failure_label_is_the_coded_cause_and_decides_eligibility():
+    """Of the excess admissions of people with heart failure only the band's coded fraction
+    are labelled heart failure, the rest other causes of people with it (Lawson 2019); the
+    label decides virtual-ward eligibility: every coded heart failure and COPD exacerbation is
+    eligible, no other cause here (their eligible share is 0)."""
     cfg = compose_config(
         "place=small",
         "virtual_wards.other_cause_eligible_share_by_frailty=[0,0,0,0]",
@@ -64,18 +65,24 @@ def test_virtual_ward_eligibility_follows_the_coded_cause():
         "virtual_wards.suitable_housing_by_imd=[1,1,1,1,1]",
     )
     demand = build_place(cfg, 1).demand
-    n = 40_000
+    n = 200_000
     age = np.repeat([3, 5], n // 2)
-    cells = np.ravel_multi_index((age, 0, 0, 0, 1), SHAPE)
-    false = np.zeros(n, bool)
-    for cause, expected in ((2, demand.hf_coded_fraction[age]), (1, np.ones(n))):
-        vw = demand._virtual_ward_attributes(
-            cells, false, false, false, np.full(n, cause, np.int8), 1.0
-        )
-        for band in (3, 5):
-            got = vw["vw_step_up"][age == band].mean()
-            assert got == pytest.approx(expected[age == band][0], abs=0.01)
+    cells = np.ravel_multi_index((age, 0, 0, 0, 2), SHAPE)  # NYHA II, no COPD
+    u = np.random.default_rng(7).random(n)
+    cause = demand._cause(cells, u, 1.0)
+    for band in (3, 5):
+        cell = cells[age == band][0]
+        hf = demand.hf_rate.ravel()[cell]
+        total = demand.other_rate.ravel()[cell] + demand.copd_rate.ravel()[cell] + hf
+        expected = hf * demand.hf_coded_fraction[band] / total
+        assert 0.0 < expected < hf / total
+        assert (cause[age == band] == 2).mean() == pytest.approx(expected, abs=0.005)
+        # the rest of the excess is labelled other causes of people with heart failure
+        assert np.isin(cause[age == band], [2, 3]).mean() == pytest.approx(hf / total, abs=0.005)
     assert demand.hf_coded_fraction[3] < 0.5
+    false = np.zeros(n, bool)
+    vw = demand._virtual_ward_attributes(cells, false, false, false, cause, 1.0)
+    assert (vw["vw_step_up"] == np.isin(cause, [1, 2])).all()
 
 
 @pytest.mark.integration

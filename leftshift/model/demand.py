@@ -119,7 +119,7 @@ class Demand:
         self.hf_rate = np.broadcast_to(hf_excess[:, None, None, None, :], SHAPE)
         #: by age band, the share of the heart-failure cause coded heart failure (the rest of
         #: the excess admissions of people with it are other causes: Lawson 2019). Only the
-        #: coded ones are the heart-failure cause for virtual-ward eligibility.
+        #: coded ones are labelled heart failure (see _cause).
         self.hf_coded_fraction = heart_failure_coded_fraction(hfc, band_rate)
         # Other emergency admissions: the band's rate less its mean disease-driven rate at the
         # initial structure, times frailty (Clegg 2016) and deprivation (Asaria 2016)
@@ -437,8 +437,9 @@ class Demand:
     def _pools(self, cause: np.ndarray, stream: str, streams: Any = None) -> np.ndarray | None:
         """Home bed pool of each candidate, or None with one pool at one site.
 
-        Specialty: COPD exacerbations and heart failure are medical (0); other causes are
-        surgical (1) with probability ``hospital.emergency_surgical_share``. Site: drawn by
+        Specialty: COPD exacerbations, heart failure and the other admissions of people with
+        heart failure are medical (0); other causes are surgical (1) with probability
+        ``hospital.emergency_surgical_share``. Site: drawn by
         ``place.acute_site_shares`` (the site's catchment). The code is site x pools per site
         + specialty (see :class:`~leftshift.model.hospital.Hospital`). Each is drawn for every
         candidate from its own stream, so arms stay in step and the one-pool, one-site model's
@@ -494,13 +495,13 @@ class Demand:
         """
         v = self.cfg.virtual_wards
         n = len(cells)
-        u_digital, u_housing, u_refer, u_other, u_stay, u_esc, u_when, u_los, u_coded = (
+        u_digital, u_housing, u_refer, u_other, u_stay, u_esc, u_when, u_los = (
             self.streams if streams is None else streams
-        )[stream].random((9, n))
+        )[stream].random((8, n))
         age, imd, frailty = cell_axes(cells)[:3]
-        # eligible by the coded cause: COPD exacerbations and coded heart failure; the other
-        # admissions of people with heart failure are other causes (see hf_coded_fraction)
-        coded = (cause == 1) | ((cause == 2) & (u_coded < self.hf_coded_fraction[age]))
+        # eligible by the coded cause: COPD exacerbations and coded heart failure (the other
+        # admissions of people with heart failure, 3, are other causes: see _cause)
+        coded = (cause == 1) | (cause == 2)
         suitable = (age >= 1) & (coded | (u_other < self.vw_other_share[frailty]))
         access = (u_digital < self.vw_digital[imd]) & (u_housing < self.vw_housing[imd])
         step_up = suitable & ~is_complex & ~marginal
@@ -577,16 +578,24 @@ class Demand:
     def _cause(
         self, cells: np.ndarray, u_cause: np.ndarray, disease_factor, other_factor=1.0
     ) -> np.ndarray:
-        """0 other, 1 COPD exacerbation, 2 heart failure: drawn in proportion to the rates."""
+        """The cause of each candidate, drawn in proportion to the rates (``frames.CAUSES``).
+
+        0 other, 1 COPD exacerbation, and the excess admissions of people with heart failure:
+        the band's ``hf_coded_fraction`` of them are 2, coded heart failure, the rest 3, other
+        causes of people with heart failure (Lawson 2019). Virtual-ward eligibility, the
+        heart-failure metric and its QALY loss read coded heart failure only; the specialty
+        pool is medical for 1-3 (an assumption for 3: docs/model.md).
+        """
         copd = (self.copd_rate * disease_factor).ravel()[cells]
         hf = (self.hf_rate * disease_factor).ravel()[cells]
         total = (self.other_rate * other_factor).ravel()[cells] + copd + hf
+        coded = self.hf_coded_fraction[cell_axes(cells)[0]]
         with np.errstate(invalid="ignore", divide="ignore"):
             p_copd = np.where(total > 0, copd / total, 0.0)
+            p_coded = np.where(total > 0, hf * coded / total, 0.0)
             p_hf = np.where(total > 0, hf / total, 0.0)
-        return np.where(u_cause < p_copd, 1, np.where(u_cause < p_copd + p_hf, 2, 0)).astype(
-            np.int8
-        )
+        with_hf = np.where(u_cause < p_copd + p_coded, 2, np.where(u_cause < p_copd + p_hf, 3, 0))
+        return np.where(u_cause < p_copd, 1, with_hf).astype(np.int8)
 
     def emergency_rate(self, disease_factor=1.0, other_factor=1.0) -> np.ndarray:
         """Emergency presentations per person-year by cell.

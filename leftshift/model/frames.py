@@ -171,7 +171,10 @@ def _case_mix(is_complex: np.ndarray) -> pd.Categorical:
     return pd.Categorical.from_codes(is_complex.astype(np.int8), ["routine", "complex"])
 
 
-CAUSES = ["other", "copd_exacerbation", "heart_failure"]
+#: the cause of an emergency admission: other, COPD exacerbation, coded heart failure, and
+#: the other admissions of people with heart failure (their excess above the band's rate
+#: that is not coded heart failure: Lawson 2019); see Demand._cause
+CAUSES = ["other", "copd_exacerbation", "heart_failure", "other_with_heart_failure"]
 STATE_LABELS = {
     "age_band": AGE_BANDS,
     "imd_quintile": IMD_QUINTILES,

@@ -351,7 +351,8 @@ ADMISSIONS_HEART_FAILURE = _metric(
     Unit.ADMISSIONS,
     _SUM,
     "Heart-failure admissions",
-    "Emergency admissions caused by heart failure",
+    "Emergency admissions coded as heart failure (the other admissions of people with heart"
+    " failure count as other causes)",
 )
 ADMISSIONS_EMERGENCY_BY_IMD = _family(
     "admissions_emergency_{quintile}",
