@@ -11,7 +11,7 @@ WORKERS ?= 2
 # collection order rather than sending the files with fewest tests (some of the slowest) last.
 FAST_DIST := --dist loadfile --no-loadscope-reorder
 
-.PHONY: run pack test test-slow lint typecheck bench calibrate-finance clean
+.PHONY: run pack test test-slow fuzz-long lint typecheck bench calibrate-finance clean
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -40,7 +40,12 @@ test: $(STAMP)
 ## test-slow: the long statistical versions of the behaviour and validation checks
 ## (each test may take an hour: pyproject's 300 s per-test limit is for the fast suite)
 test-slow: $(STAMP)
-	$(BIN)/pytest -m slow -q -n $(WORKERS) --timeout=3600
+	$(BIN)/pytest -m "slow and not fuzz_long" -q -n $(WORKERS) --timeout=3600
+
+## fuzz-long: the fuzz suite's 10,000-example tier, 40 shards of 250 (about 8 CPU-hours;
+## a failing shard is reproducible alone: pytest -m slow "tests/test_fuzz.py::test_fuzz_valid_configs_long[K]")
+fuzz-long: $(STAMP)
+	$(BIN)/pytest -m fuzz_long -q -n $(WORKERS) --timeout=14400 --hypothesis-show-statistics
 
 ## lint: ruff's rules and its formatter, checked (nothing is rewritten)
 lint: $(STAMP)

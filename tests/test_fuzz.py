@@ -135,12 +135,14 @@ def test_fuzz_valid_configs_draw_figures(tmp_path_factory, raw):
 #: the long tier: 10,000 examples in shards, each its own test with its own Hypothesis seed, so
 #: ``pytest -n 2`` spreads them over the cores, a failure names a reproducible shard, and the
 #: passed shards count. Without figures (the figure code has its own tiers above): about 3 s
-#: an example on one core here, so the whole tier is about 8 CPU-hours.
+#: an example on one core here, so the whole tier is about 8 CPU-hours (``make fuzz-long``;
+#: ``make test-slow`` leaves it out).
 LONG_SHARDS = 40
 LONG_EXAMPLES_PER_SHARD = 250
 
 
 @pytest.mark.slow
+@pytest.mark.fuzz_long
 @pytest.mark.timeout(4 * 3600)
 @pytest.mark.parametrize("shard", range(LONG_SHARDS))
 def test_fuzz_valid_configs_long(tmp_path_factory, shard):
