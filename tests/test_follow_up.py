@@ -67,7 +67,7 @@ def follow_up(cfg):
         np.ones(SHAPE),
         np.full(SHAPE, MORTALITY),
         register,
-        lambda times, cells, keys: presented.extend(
+        lambda times, cells, keys, sites: presented.extend(
             zip(times.tolist(), cells.tolist(), strict=True)
         ),
     )
@@ -100,6 +100,39 @@ def test_a_readmission_is_presented_on_its_day(follow_up):
     env.run(until=60)
     assert presented == [(pytest.approx(26.0), OLD_Q1)]
     assert len(register) == 0
+
+
+def test_a_readmission_returns_to_the_site_the_patient_left(follow_up):
+    """The follow-up carries the site to the day's presentations, and the readmission batch
+    puts each patient in a pool of that site (two sites of two pools: code = site x 2 +
+    specialty), drawing no site."""
+    cfg, env, _, _, register = follow_up
+    got: list[int] = []
+    f = FollowUp(
+        env,
+        cfg,
+        np.ones(SHAPE),
+        np.full(SHAPE, MORTALITY),
+        register,
+        lambda times, cells, keys, sites: got.extend(sites.tolist()),
+    )
+    for site in (1, 0, 1):
+        f.discharged(10.25, OLD_Q1, _uniforms(readmit=0.0, readmit_day=0.5), site=site)
+    env.run(until=60)
+    assert sorted(got) == [0, 1, 1]
+    two_sites = small_config(place={"acute_site_shares": [0.5, 0.5]})
+    demand = build_place(two_sites, 3).demand
+    n = 400
+    sites = np.arange(n) % 2
+    batch = demand.readmission_batch(
+        np.linspace(0.0, 0.9, n), np.full(n, OLD_Q1), np.arange(n, dtype=np.uint64) + 7, sites
+    )
+    assert batch.pool is not None
+    assert (batch.pool // 2 == sites).all()
+    drawn = demand.readmission_batch(
+        np.linspace(0.0, 0.9, n), np.full(n, OLD_Q1), np.arange(n, dtype=np.uint64) + 7
+    )
+    assert drawn.pool is not None and (drawn.pool // 2 != sites).any()  # without: drawn
 
 
 def test_death_after_discharge_moves_first_and_cancels_the_readmission(follow_up):

@@ -434,19 +434,27 @@ class Demand:
         frac = np.interp(times - day, cum / cum[-1], np.arange(25) / 24.0)
         return day + np.minimum(frac, np.nextafter(1.0, 0.0))
 
-    def _pools(self, cause: np.ndarray, stream: str, streams: Any = None) -> np.ndarray | None:
+    def _pools(
+        self,
+        cause: np.ndarray,
+        stream: str,
+        streams: Any = None,
+        sites: np.ndarray | None = None,
+    ) -> np.ndarray | None:
         """Home bed pool of each candidate, or None with one pool at one site.
 
         Specialty: COPD exacerbations, heart failure and the other admissions of people with
         heart failure are medical (0); other causes are surgical (1) with probability
         ``hospital.emergency_surgical_share``. Site: drawn by
-        ``place.acute_site_shares`` (the site's catchment). The code is site x pools per site
+        ``place.acute_site_shares`` (the site's catchment), unless given (``sites``: a
+        readmission's site is the one the patient left). The code is site x pools per site
         + specialty (see :class:`~leftshift.model.hospital.Hospital`). Each is drawn for every
         candidate from its own stream, so arms stay in step and the one-pool, one-site model's
         draws are untouched.
         """
-        h, sites = self.cfg.hospital, self.cfg.place.acute_site_shares
-        several = sites is not None and len(sites) > 1
+        given = sites
+        h, shares = self.cfg.hospital, self.cfg.place.acute_site_shares
+        several = shares is not None and len(shares) > 1
         if not h.specialty_pools and not several:
             return None
         rng = self.streams if streams is None else streams
@@ -456,9 +464,12 @@ class Demand:
             u = rng[stream].random(n)
             code = ((cause == 0) & (u < h.emergency_surgical_share)).astype(np.int64)
         if several:
-            assert sites is not None
-            u_site = rng[f"{stream}_site"].random(n)
-            site = np.searchsorted(np.cumsum(sites)[:-1], u_site, side="right")
+            assert shares is not None
+            if given is None:
+                u_site = rng[f"{stream}_site"].random(n)
+                site = np.searchsorted(np.cumsum(shares)[:-1], u_site, side="right")
+            else:
+                site = np.asarray(given, np.int64)
             code = code + site * (2 if h.specialty_pools else 1)
         return code.astype(np.int8)
 
@@ -663,7 +674,11 @@ class Demand:
         )
 
     def readmission_batch(
-        self, times: np.ndarray, cells: np.ndarray, keys: np.ndarray
+        self,
+        times: np.ndarray,
+        cells: np.ndarray,
+        keys: np.ndarray,
+        sites: np.ndarray | None = None,
     ) -> EmergencyBatch:
         """Readmissions presenting on one day (``times`` sorted), as emergency presentations.
 
@@ -673,7 +688,8 @@ class Demand:
         :class:`~leftshift.model.follow_up.PatientUniforms`), so the same person's
         readmission is the same in every arm whatever else happens that day; the arrival
         times follow the decision-hour profile. The cause is drawn at the untreated rates
-        (proactive care's factors are monthly).
+        (proactive care's factors are monthly). Each comes back to ``sites``, the acute site
+        the patient left (drawn by the catchment shares when None).
         """
         day = PatientUniforms(keys)
         times = self._by_decision_hour(times)
@@ -692,7 +708,7 @@ class Demand:
             stream="readmission_virtual_ward",
             streams=day,
         )
-        pool = self._pools(cause, "readmission_pool", day)
+        pool = self._pools(cause, "readmission_pool", day, sites)
         return EmergencyBatch(
             **vw,
             follow=follow_draws(day["readmission_follow_up"], len(cells)),

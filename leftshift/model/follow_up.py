@@ -200,7 +200,7 @@ class FollowUp:
         presentation_scale: np.ndarray,
         mortality: np.ndarray,
         deaths: DeathRegister,
-        present_day: Callable[[np.ndarray, np.ndarray, np.ndarray], None],
+        present_day: Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray], None],
     ):
         f = cfg.outcomes.follow_up
         self.env = env
@@ -228,8 +228,8 @@ class FollowUp:
         self.rr_death = f.vw_death_relative_risk.mean
         self.rr_readmit = f.vw_readmission_relative_risk.mean
         self.rr_care_home = f.vw_care_home_relative_risk.mean
-        #: readmissions due, by whole day: (time, cell, patient key)
-        self.pending: dict[int, list[tuple[float, int, int]]] = {}
+        #: readmissions due, by whole day: (time, cell, patient key, acute site)
+        self.pending: dict[int, list[tuple[float, int, int, int]]] = {}
         # records (plain lists, one entry per event)
         self.discharge_times: list[float] = []
         #: each discharge's probability of a readmission (as discharge_times)
@@ -250,11 +250,13 @@ class FollowUp:
         pathway: int = 0,
         step_up: bool = False,
         virtual_ward: bool = False,
+        site: int = 0,
     ) -> int:
         """A patient of ``cell`` leaves a bed alive at ``t``; ``u`` are their uniforms.
 
         ``virtual_ward``: the bed was a virtual one (no discharge pathway); ``step_up``: a
-        step-up patient, whose rates take the hospital-at-home relative risks.
+        step-up patient, whose rates take the hospital-at-home relative risks; ``site``: the
+        acute site they leave, where a readmission comes back to.
 
         Returns what happens as bit flags (:data:`READMITTED`, :data:`DIED_AFTER`,
         :data:`MOVED_TO_CARE_HOME`); a readmission is scheduled, a death registered.
@@ -288,24 +290,25 @@ class FollowUp:
             x = v[READMIT_DAY] * self.window
             k = min(int(x), self.window - 1)
             day = math.floor(t) + 1 + k
-            self._schedule(day, day + (x - k), cell, patient_key(u))
+            self._schedule(day, day + (x - k), cell, patient_key(u), site)
             found |= READMITTED
         return found
 
-    def _schedule(self, day: int, when: float, cell: int, key: int) -> None:
+    def _schedule(self, day: int, when: float, cell: int, key: int, site: int) -> None:
         due = self.pending.get(day)
         if due is None:
             self.pending[day] = due = []
             self.env.timeout(day - self.env.now, value=day).callbacks.append(self._present)
-        due.append((when, cell, key))
+        due.append((when, cell, key, site))
 
     def _present(self, event: simpy.Event) -> None:
         day = cast(int, event.value)
         due = sorted(self.pending.pop(day))
         self.present_day(
-            np.array([t for t, _, _ in due], float),
-            np.array([c for _, c, _ in due], np.int64),
-            np.array([k for _, _, k in due], np.uint64),
+            np.array([t for t, _, _, _ in due], float),
+            np.array([c for _, c, _, _ in due], np.int64),
+            np.array([k for _, _, k, _ in due], np.uint64),
+            np.array([s for _, _, _, s in due], np.int64),
         )
 
 

@@ -229,6 +229,11 @@ class Outlier:
         """The pathway's place is ready: leave the bed the patient lies in now."""
         self.hospital._leave_for_pathway(batch, i, since, self)
 
+    @property
+    def site(self) -> int:
+        """The acute site of the bed (an outlier never leaves their home pool's site)."""
+        return self.pool.site
+
 
 #: where a stay is: its home pool, or an outlier record
 Where = Pool | Outlier
@@ -455,6 +460,10 @@ class Hospital:
 
     def _home(self, batch: EmergencyBatch, i: int) -> Pool:
         return self.medical if batch.pool_list is None else self._homes[batch.pool_list[i]]
+
+    def site_of(self, code: int | None) -> int:
+        """The acute site of a home-pool code (None, at one site: 0)."""
+        return 0 if code is None else self._homes[code].site
 
     def escalation_pool(self, batch: EmergencyBatch | None, i: int) -> int | None:
         """The home-pool code of a virtual-ward patient escalating back to hospital.
@@ -817,7 +826,7 @@ class Hospital:
                 self.deaths.record(end, int(batch.cell[i]))
             elif self.follow_up is not None:
                 batch.follow_outcome[i] = self.follow_up.discharged(
-                    end, int(batch.cell[i]), batch.follow[i]
+                    end, int(batch.cell[i]), batch.follow[i], site=pool.site
                 )
             pool.occupied += 1
             self.admissions += 1
@@ -885,13 +894,15 @@ class Hospital:
                         return
                 if value is None and self.follow_up is not None:  # leaves at the stay's end
                     batch.follow_outcome[i] = self.follow_up.discharged(
-                        now + los, int(batch.cell[i]), batch.follow[i]
+                        now + los, int(batch.cell[i]), batch.follow[i], site=pool.site
                     )
         else:
             batch.los[i] = los
             batch.clinical_los[i] = clinical
             if self.follow_up is not None:
-                self.follow_up.discharged(now + los, int(batch.cell[i]), batch.follow[i])
+                self.follow_up.discharged(
+                    now + los, int(batch.cell[i]), batch.follow[i], site=pool.site
+                )
         if value is not None:  # medically fit at the stay's end: one event, when arranged
             self._await_pathway(cast(EmergencyBatch, batch), i, now + los, where)
             return
@@ -911,7 +922,7 @@ class Hospital:
             return
         if value is None and self.follow_up is not None:  # leaves at the stay's end
             batch.follow_outcome[i] = self.follow_up.discharged(
-                self.env.now + early, int(batch.cell[i]), batch.follow[i]
+                self.env.now + early, int(batch.cell[i]), batch.follow[i], site=where.site
             )
         Callback(self.env, early, where.end_stay, value)
 
@@ -1005,7 +1016,11 @@ class Hospital:
         del self.awaiting[(id(batch), i)]
         if self.follow_up is not None:
             batch.follow_outcome[i] = self.follow_up.discharged(
-                self.env.now, int(batch.cell[i]), batch.follow[i], batch.pathway_list[i]
+                self.env.now,
+                int(batch.cell[i]),
+                batch.follow[i],
+                batch.pathway_list[i],
+                site=where.site,
             )
         self._release(where)
 

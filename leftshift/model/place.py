@@ -97,9 +97,11 @@ class Place:
     #: follow-up after discharge (outcomes.follow_up.enabled)
     follow_up: FollowUp | None = None
 
-    def present_readmissions(self, times: np.ndarray, cells: np.ndarray, keys: np.ndarray) -> None:
-        """A day's readmissions: one batch of emergency presentations, at their times."""
-        batch = self.demand.readmission_batch(times, cells, keys)
+    def present_readmissions(
+        self, times: np.ndarray, cells: np.ndarray, keys: np.ndarray, sites: np.ndarray
+    ) -> None:
+        """A day's readmissions, each at the acute site the patient left: one batch."""
+        batch = self.demand.readmission_batch(times, cells, keys, sites)
         self.emergency_batches.append(batch)
         self.env.process(self.hospital.emergency_arrivals(batch))
 

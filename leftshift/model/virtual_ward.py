@@ -83,6 +83,8 @@ class _StayEnd:
     source: tuple[EmergencyBatch, int] | None
     #: the stay's row in the ward's records
     index: int
+    #: the acute site the patient belongs to (their escalation site; a readmission returns there)
+    site: int = 0
 
 
 class VirtualWard:
@@ -257,6 +259,7 @@ class VirtualWard:
             follow,
             source,
             len(self.kind) - 1,
+            self.hospital.site_of(escalation.pool),
         )
         self.env.timeout(length, value=value).callbacks.append(self._leave)
 
@@ -274,7 +277,12 @@ class VirtualWard:
                     end.source[0].vw_died[end.source[1]] = True
             elif self.follow_up is not None:
                 self.follow_outcome[end.index] = self.follow_up.discharged(
-                    now, cell, end.follow, step_up=end.kind != STEP_DOWN, virtual_ward=True
+                    now,
+                    cell,
+                    end.follow,
+                    step_up=end.kind != STEP_DOWN,
+                    virtual_ward=True,
+                    site=end.site,
                 )
             return
         batch = EmergencyBatch(
