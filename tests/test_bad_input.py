@@ -87,6 +87,9 @@ API_VALUES = [
     ("place.age_shares", [0.2, 0.2, 0.2, 0.2, 0.2]),
     # a band of a few billionths of a person: found by the fuzz suite (non-finite stocks)
     ("place.age_shares", [1e-12, 0.4, 0.2, 0.2, 0.1, 0.1 - 1e-12]),
+    # found by the long fuzz tier (2026-12-03): a subnormal frailty share overflowed a division
+    ("population.frailty_moderate_share_by_age", [0.0, 0.0, 0.0, 0.0, 0.0, 2.2250738585e-313]),
+    ("population.heart_failure.prevalence_by_age", [0.0, 0.0, 1e-300, 0.01, 0.05, 0.1]),
     ("place.imd_shares", [-0.2, 0.3, 0.3, 0.3, 0.3]),
     ("place.imd_shares", np.array([0.5, 0.5])),
     ("place.name", "../elsewhere"),

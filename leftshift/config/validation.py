@@ -303,6 +303,24 @@ def _cross_checks(cfg: Config) -> list[str]:
                 f" at least {MIN_AGE_SHARE:g}; a band of a few billionths of a person makes the"
                 " population's rates divide by almost nothing"
             )
+    pop = cfg.population
+    for key, shares in (
+        ("place.imd_shares", cfg.place.imd_shares),
+        ("population.frailty_mild_share_by_age", pop.frailty_mild_share_by_age),
+        ("population.frailty_moderate_share_by_age", pop.frailty_moderate_share_by_age),
+        ("population.frailty_severe_share_by_age", pop.frailty_severe_share_by_age),
+        ("population.copd.prevalence_by_age", pop.copd.prevalence_by_age),
+        ("population.copd.stage_mix", pop.copd.stage_mix),
+        ("population.heart_failure.prevalence_by_age", pop.heart_failure.prevalence_by_age),
+        ("population.heart_failure.class_mix", pop.heart_failure.class_mix),
+    ):
+        for i, share in enumerate(shares):
+            if 0 < share < MIN_AGE_SHARE:
+                problems.append(
+                    f"{key}[{i}] = {share:.3g}: a share of people must be 0 (nobody) or at"
+                    f" least {MIN_AGE_SHARE:g}; a group of a few billionths of a person makes the"
+                    " population's rates divide by almost nothing"
+                )
     problems += _stationary_mortality_checks(cfg)
     problems += _copd_generator_checks(cfg)
     problems += _demand_load_checks(cfg)
@@ -348,7 +366,8 @@ def _projection_checks(cfg: Config) -> list[str]:
     return problems
 
 
-#: the smallest non-zero age-band share (one person in 10 million)
+#: the smallest non-zero share of people: age band, IMD quintile, frailty level, prevalence or
+#: stage mix (one person in 10 million)
 MIN_AGE_SHARE = 1e-7
 
 
