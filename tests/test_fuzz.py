@@ -103,6 +103,9 @@ def test_the_config_that_took_all_memory_is_refused_naming_its_keys():
     # with births from population.births_per_1000 the same people simply die: valid
     published = copy.deepcopy(WHOLE_MEMORY)
     published["population"]["transitions"] = "published"
+    with pytest.raises(ConfigError, match=r"prevalence_by_age\[2\] = 1.4e-255"):
+        load(published)  # a prevalence of 1e-255 is refused too since 2026-12-03 (not 0, < 1e-7)
+    published["population"]["heart_failure"]["prevalence_by_age"][2] = 0.0
     load(published)
 
 
