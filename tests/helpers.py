@@ -13,15 +13,20 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 SMALL_PLACE = {"name": "small", "population": 100_000, "general_acute_beds": 180}
-#: the core model without delayed discharges (social_care=none) and without the follow-up
-#: after discharge (the default since 2026-12-03, about 45% more CPU a run): most tests
-#: isolate a mechanism on it; a test that wants delays passes social_care={"delayed_discharges":
-#: True}, one that wants readmissions outcomes={"follow_up": {"enabled": True}}. The default
-#: model as shipped is checked by the calibration, golden and compose_config tests.
+#: a hazard switched off (an uncertain parameter at 0 with no spread)
+OFF = {"mean": 0.0, "low": 0.0, "high": 0.0, "distribution": "fixed"}
+#: the core model without delayed discharges (social_care=none), without the follow-up after
+#: discharge (the default since 2026-12-03, about 45% more CPU a run) and without emergencies
+#: of people on the elective list: most tests isolate a mechanism on it; a test that wants
+#: delays passes social_care={"delayed_discharges": True}, one that wants readmissions
+#: outcomes={"follow_up": {"enabled": True}}, one that wants list emergencies a
+#: demand.waiting_list_emergency_per_year. The default model as shipped is checked by the
+#: calibration, golden and compose_config tests.
 CORE_MODEL = {
     "social_care": {"delayed_discharges": False},
     "hospital": {"complex_emergency_los": {"mean_days": 10.5}},
     "outcomes": {"follow_up": {"enabled": False}},
+    "demand": {"waiting_list_emergency_per_year": OFF},
 }
 
 

@@ -737,6 +737,14 @@ class DemandConfig(_Section):
         le=520.0,
         doc="mean time already waited by the initial list (exponential)",
     )
+    #: emergency admissions of people on the elective list related to what they wait for (a
+    #: hazard from referral, or from time 0 for the initial list, until treatment or removal;
+    #: each presents through the ED and the person stays on the list). First-admission demand
+    #: gives them up in the warm-up's correction, as it does readmissions, so the calibrated
+    #: total holds and only a list longer or shorter than the warm-up's moves it.
+    waiting_list_emergency_per_year: EffectConfig = _effect(
+        0.05, 0.0, 0.15, "assumption_waiting_list_emergency", bounds=(0.0, 10.0)
+    )
 
 
 # --------------------------------------------------------------------------------------------

@@ -48,6 +48,7 @@ from leftshift.model.rng import Streams
 THINNING_HEADROOM = 1.25
 OLDEST_BANDS_FROM = 3  # age bands 65-74 and older follow the discharge pathways
 READMISSION_ROUTE = ROUTES.index("readmission")
+WAITING_LIST_ROUTE = ROUTES.index("waiting_list")
 
 
 def referral_response(cfg: Config, mean_wait_weeks: float) -> float:
@@ -841,10 +842,13 @@ class Demand:
         # Removal clocks start at referral, or at time 0 for the initial list (memoryless).
         removal = np.maximum(times, 0.0) + wait_to_removal
         follow = follow_draws(self.streams[case_stream + "_follow_up"], n)
+        emergency_time, emergency_key = self._list_emergencies(times, case_stream)
         order = np.argsort(times[kept], kind="stable")
         pick = np.flatnonzero(kept)[order]
         return ReferralBatch(
             follow=follow[pick],
+            emergency_time=emergency_time[pick],
+            emergency_key=emergency_key[pick],
             time=times[pick],
             cell=cells[pick],
             urgent=(u_urgent < d.urgent_share)[pick],
@@ -852,6 +856,33 @@ class Demand:
             base_los=los[pick],
             removal_time=removal[pick],
         )
+
+    def _list_emergencies(self, times: np.ndarray, case_stream: str) -> tuple[np.ndarray, ...]:
+        """When each referral would present as an emergency while waiting, and its draws' key.
+
+        An exponential time at ``demand.waiting_list_emergency_per_year`` from referral (from
+        time 0 for the initial list: the hazard is memoryless), from a stream of its own, so
+        the other draws are the same with the hazard on or off; none at a zero rate.
+        """
+        n = len(times)
+        rate_per_day = self.cfg.demand.waiting_list_emergency_per_year.mean / DAYS_PER_YEAR
+        if rate_per_day <= 0 or n == 0:
+            return np.full(n, np.inf), np.zeros(n, dtype=np.uint64)
+        rng = self.streams[case_stream + "_list_emergency"]
+        wait = rng.exponential(1.0 / rate_per_day, size=n)
+        keys = rng.integers(0, np.iinfo(np.uint64).max, size=n, dtype=np.uint64, endpoint=True)
+        return np.maximum(times, 0.0) + wait, keys
+
+    def list_emergency_batch(self, times: np.ndarray, cells: np.ndarray, keys: np.ndarray):
+        """A day's emergency presentations of people on the elective list (``times`` sorted).
+
+        Drawn as readmissions are (:meth:`readmission_batch`: the cell's case mix, stay and
+        cause, from uniforms keyed by the person), at a site drawn by the catchment shares
+        (an elective referral has no site until it is admitted); route ``waiting_list``.
+        """
+        batch = self.readmission_batch(times, cells, keys)
+        batch.route = WAITING_LIST_ROUTE
+        return batch
 
 
 __all__ = ["Demand", "los_quantile", "referral_response"]

@@ -150,6 +150,9 @@ def first_admission_correction(
 ) -> float | None:
     """Factor on first-admission rates that makes first presentations + readmissions the total.
 
+    (Emergencies of people on the elective list while they wait, route ``waiting_list``,
+    count with the readmissions: they are realised ones, counted as presented.)
+
     ``batches`` are the emergency batches drawn so far (first presentations are those of
     route ``emergency_department``); ``discharged_at`` and ``readmission_p`` are the times
     of the discharges followed and each one's probability of a readmission, so the
@@ -163,8 +166,10 @@ def first_admission_correction(
     when no first presentation falls in the time counted.
     """
     keep = 1.0 - share.ravel()
-    target = first = 0.0
+    target = first = from_list = 0.0
     for b in batches:
+        if b.route == ROUTES.index("waiting_list"):
+            from_list += float(((b.time >= start) & (b.time < end)).sum())
         if b.route != ROUTES.index("emergency_department"):
             continue
         cells = b.cell[(b.time >= start) & (b.time < end)]
@@ -174,7 +179,7 @@ def first_admission_correction(
     if first == 0:
         return None
     counted = (discharged_at >= start) & (discharged_at < end)
-    return target / (first + float(readmission_p[counted].sum()))
+    return target / (first + float(readmission_p[counted].sum()) + from_list)
 
 
 def expected_deaths_per_person_year(

@@ -523,6 +523,11 @@ def monthly_metrics(
     m[metrics.EMERGENCY_READMISSIONS] = counts_in_bins(
         bed_at[readmission & (outcome == ADMITTED)], bounds
     )
+    from_list = route == ROUTES[3]
+    m[metrics.WAITING_LIST_EMERGENCY_PRESENTATIONS] = counts_in_bins(p_time[from_list], bounds)
+    m[metrics.WAITING_LIST_EMERGENCY_ADMISSIONS] = counts_in_bins(
+        bed_at[from_list & (outcome == ADMITTED)], bounds
+    )
     m[metrics.ED_WAITS_4H_PLUS] = counts_in_bins(bed_at[via_ed & (waited >= 4.0)], bounds)
     m[metrics.ED_WAITS_12H_PLUS] = counts_in_bins(bed_at[via_ed & (waited >= 12.0)], bounds)
     outlier = presentations["outlier"].to_numpy(bool)

@@ -889,6 +889,23 @@ EMERGENCY_READMISSIONS = _metric(
     "Readmission presentations admitted to a G&A bed, by month of admission (part of the"
     " emergency admissions)",
 )
+WAITING_LIST_EMERGENCY_PRESENTATIONS = _metric(
+    "waiting_list_emergency_presentations",
+    Unit.PRESENTATIONS,
+    _SUM,
+    "Emergencies while on the elective list",
+    "Emergency presentations of people waiting on the elective list, related to what they"
+    " wait for (route waiting_list, demand.waiting_list_emergency_per_year), by month of"
+    " arrival; they take the ED path like any presentation and stay on the list",
+)
+WAITING_LIST_EMERGENCY_ADMISSIONS = _metric(
+    "waiting_list_emergency_admissions",
+    Unit.ADMISSIONS,
+    _SUM,
+    "Emergency admissions while on the elective list",
+    "Emergencies of people on the elective list admitted to a G&A bed, by month of admission"
+    " (part of the emergency admissions)",
+)
 CARE_HOME_MOVES_AFTER_DISCHARGE = _metric(
     "care_home_moves_after_discharge",
     Unit.PEOPLE,

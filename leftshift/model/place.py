@@ -59,7 +59,7 @@ from leftshift.model.outcomes import (
     utility_table,
 )
 from leftshift.model.population import Population
-from leftshift.model.records import EmergencyBatch, cell_axes
+from leftshift.model.records import WAITING, EmergencyBatch, ReferralBatch, cell_axes
 from leftshift.model.results import Results, summarise
 from leftshift.model.rng import Streams
 from leftshift.model.schedule import schedule_value
@@ -105,6 +105,35 @@ class Place:
         self.emergency_batches.append(batch)
         self.env.process(self.hospital.emergency_arrivals(batch))
 
+    def list_emergencies(self, referrals: ReferralBatch):
+        """SimPy process: the emergencies of people on the list while they wait, day by day.
+
+        At the start of each day with any due (``ReferralBatch.emergency_time``), those still
+        waiting (not admitted, not yet due to leave untreated) present that day as one batch;
+        each stays on the list. Checked at the day's start, so someone admitted from the list
+        later the same day has presented too.
+        """
+        t = referrals.emergency_time
+        due = np.flatnonzero((t < referrals.removal_time) & (t < self.calendar.end_day))
+        due = due[np.argsort(t[due], kind="stable")]
+        days = np.floor(t[due])
+        for day in np.unique(days):
+            yield self.env.timeout(float(day) - self.env.now)
+            group = due[days == day]
+            group = group[referrals.exit_reason[group] == WAITING]
+            if len(group):
+                batch = self.demand.list_emergency_batch(
+                    t[group], referrals.cell[group], referrals.emergency_key[group]
+                )
+                self.emergency_batches.append(batch)
+                self.env.process(self.hospital.emergency_arrivals(batch))
+
+    def add_referrals(self, referrals: ReferralBatch) -> None:
+        """Put a batch of referrals on the list and watch them for emergencies while waiting."""
+        self.waiting_list.add_batch(referrals)
+        if np.isfinite(referrals.emergency_time).any():
+            self.env.process(self.list_emergencies(referrals))
+
 
 def build_place(cfg: Config, seed: int) -> Place:
     """Build a place for one replication of a validated, frozen config with one master seed.
@@ -125,7 +154,6 @@ def build_place(cfg: Config, seed: int) -> Place:
     population = Population(cfg, lambda month: streams.for_period("population", month))
     demand = Demand(cfg, population, streams)
     waiting_list = WaitingList(cfg.demand.urgent_target_days, cfg.demand.routine_target_days)
-    waiting_list.add_batch(demand.initial_list())
     deaths = DeathRegister()
     hospital = Hospital(env, cfg, waiting_list, deaths)
     services = {
@@ -152,6 +180,7 @@ def build_place(cfg: Config, seed: int) -> Place:
         community=Community(cfg),
         decommissioning=Decommissioning(cfg, hospital),
     )
+    place.add_referrals(demand.initial_list())
     if cfg.outcomes.follow_up.enabled:
         place.follow_up = FollowUp(
             env,
@@ -256,7 +285,7 @@ class MonthlyDynamics:
             yield p.env.timeout(end - p.env.now)
 
     def correct_first_admissions(self, month: int, now: float) -> None:
-        """With follow-up on, set first-admission demand from the warm-up's readmissions.
+        """Set first-admission demand from the warm-up's readmissions and list emergencies.
 
         At the end of each whole year of the warm-up and at its end, each time from what was
         counted since the last correction (a whole year, so that the winter's lower share of
@@ -266,16 +295,18 @@ class MonthlyDynamics:
         ex-ante one).
         """
         p, warmup = self.place, self.place.calendar.warmup_months
-        if p.follow_up is None or (month % 12 and month != warmup):
+        from_list = self.cfg.demand.waiting_list_emergency_per_year.mean > 0
+        if (p.follow_up is None and not from_list) or (month % 12 and month != warmup):
             return
         window = float(self.cfg.outcomes.follow_up.readmission_window_days)
         if now - self.last_correction < 2 * window:  # less than a window to count
             return
         first = (1.0 - p.demand.readmitted_share) * p.demand.first_admission_correction
+        follow = p.follow_up
         factor = first_admission_correction(
             p.emergency_batches,
-            np.asarray(p.follow_up.discharge_times),
-            np.asarray(p.follow_up.readmission_p),
+            np.asarray(follow.discharge_times if follow else [], float),
+            np.asarray(follow.readmission_p if follow else [], float),
             1.0 - first,
             self.last_correction + window,
             now,
@@ -419,7 +450,7 @@ class MonthlyDynamics:
         response = referral_response(self.cfg, mean_wait_weeks)
         self.referral_multiplier[month] = response
         referrals = p.demand.referral_batch(start, end, response)
-        p.waiting_list.add_batch(referrals)
+        p.add_referrals(referrals)
         if self.continuous_electives:
             p.env.process(p.hospital.referral_arrivals(referrals))
 

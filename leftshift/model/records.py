@@ -22,7 +22,7 @@ BOARDING, ADMITTED, DECLINED, DIVERTED, VIRTUAL_WARD = 0, 1, 2, 3, 4
 OUTCOME_LABELS = ("boarding_at_end", "admitted", "not_admitted", "diverted", "virtual_ward")
 #: where a presentation came from: the ED, a virtual ward escalating a patient back, or a
 #: readmission after a discharge (which also comes through the ED)
-ROUTES = ("emergency_department", "virtual_ward_escalation", "readmission")
+ROUTES = ("emergency_department", "virtual_ward_escalation", "readmission", "waiting_list")
 WAITING, TREATED, REMOVED = 0, 1, 2
 EXIT_LABELS = ("waiting", "treated", "removed")
 
@@ -183,6 +183,10 @@ class ReferralBatch:
     removal_time: np.ndarray
     #: follow-up uniforms after discharge, (n, 7); None: no event
     follow: np.ndarray = _FILLED_LATER
+    #: when the person would present as an emergency related to what they wait for (inf:
+    #: never; only if still waiting then), and their key for that presentation's draws
+    emergency_time: np.ndarray = _FILLED_LATER
+    emergency_key: np.ndarray = _FILLED_LATER
     exit_time: np.ndarray = field(init=False)
     exit_reason: np.ndarray = field(init=False)
     los: np.ndarray = field(init=False)
@@ -192,6 +196,10 @@ class ReferralBatch:
         n = len(self.time)
         if self.follow is None:
             self.follow = np.ones((n, 7), dtype=np.float32)
+        if self.emergency_time is None:
+            self.emergency_time = np.full(n, np.inf)
+        if self.emergency_key is None:
+            self.emergency_key = np.zeros(n, dtype=np.uint64)
         self.base_los_list = self.base_los.tolist()
         self.exit_time = np.full(n, np.inf)
         self.exit_reason = np.full(n, WAITING, dtype=np.int8)
