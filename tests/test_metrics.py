@@ -97,7 +97,7 @@ def test_family_keys_are_the_producers_keys():
 def test_yearly_metrics_come_from_the_registry():
     from leftshift.analysis.experiment import YEARLY_METRICS
 
-    assert len(YEARLY_METRICS) == len(metrics.COMPARED_YEAR_BY_YEAR) == 67
+    assert len(YEARLY_METRICS) == len(metrics.COMPARED_YEAR_BY_YEAR) == 68
     for name, how in YEARLY_METRICS.items():
         assert how == lookup(name).per_year
     assert YEARLY_METRICS[metrics.OCCUPANCY] == "mean"

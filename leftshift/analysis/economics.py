@@ -296,6 +296,7 @@ def _outcome_differences(results: ExperimentResults) -> dict[str, Any]:
         metrics.DEATHS_AFTER_DISCHARGE,
         *metrics.DEATHS_BY_PLACE.names(),
         metrics.EMERGENCY_READMISSIONS,
+        metrics.WAITING_LIST_EMERGENCY_ADMISSIONS,
         metrics.CARE_HOME_MOVES_AFTER_DISCHARGE,
         metrics.DEATHS_FROM_ED_CROWDING_IN_POPULATION,
         metrics.YEARS_OF_LIFE_LOST,

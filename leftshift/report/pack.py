@@ -743,6 +743,8 @@ def econ_table(run: Run) -> Table | None:
         metrics.DEATHS_BY_PLACE.name("community"): "of which in the community (incl. after"
         " discharge)",
         metrics.EMERGENCY_READMISSIONS: "emergency readmissions within 30 days",
+        metrics.WAITING_LIST_EMERGENCY_ADMISSIONS: "emergency admissions while waiting for planned"
+        " care",
         metrics.CARE_HOME_MOVES_AFTER_DISCHARGE: "moves into a care home after discharge",
         metrics.LIFE_YEARS: "life-years (undiscounted)",
     }
