@@ -82,6 +82,16 @@ def test_fixed_length_of_stay():
     assert np.all(los_quantile(LengthOfStayConfig("fixed", 3.0, 0.0), np.array([0.1, 0.9])) == 3.0)
 
 
+@pytest.mark.parametrize("cv", [0.0, 2.2250738585e-313, 1e-7])
+def test_a_gamma_stay_without_spread_is_fixed(cv):
+    """The fuzz suite's long tier (shard 1, 2026-12-04) drew a gamma elective stay with cv
+    2.2e-313: its shape 1 / cv^2 divided by zero. The limit of no spread is a fixed stay."""
+    u = np.array([0.01, 0.5, 0.99])
+    assert np.all(los_quantile(LengthOfStayConfig("gamma", 3.0, cv), u) == 3.0)
+    near = los_quantile(LengthOfStayConfig("gamma", 3.0, 1e-3), u)
+    assert near == pytest.approx(3.0, rel=0.01) and near[0] < near[2]
+
+
 def test_deprivation_gradient_mean_one_and_ratio():
     shares = np.array([0.3, 0.25, 0.2, 0.15, 0.1])
     g = deprivation_gradient(1.7, shares)

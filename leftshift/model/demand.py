@@ -60,10 +60,19 @@ def referral_response(cfg: Config, mean_wait_weeks: float) -> float:
     return float((wait / d.reference_wait_weeks) ** (-d.referral_wait_elasticity))
 
 
+#: below this coefficient of variation a gamma stay is taken as fixed
+MIN_LOS_CV = 1e-6
+
+
 def los_quantile(los: LengthOfStayConfig, u: np.ndarray) -> np.ndarray:
-    """Lengths of stay (days) at probabilities ``u`` of the configured distribution."""
+    """Lengths of stay (days) at probabilities ``u`` of the configured distribution.
+
+    A gamma stay with a coefficient of variation under :data:`MIN_LOS_CV` is its limit, a
+    fixed stay (its shape 1 / cv^2 would overflow: a cv of 0 is allowed and means no spread;
+    a lognormal one reaches its mean by itself).
+    """
     u = np.clip(u, 1e-12, 1 - 1e-12)
-    if los.distribution == "fixed":
+    if los.distribution == "fixed" or (los.distribution == "gamma" and los.cv < MIN_LOS_CV):
         return np.full_like(u, los.mean_days)
     if los.distribution == "exponential":
         return -los.mean_days * np.log1p(-u)
@@ -244,7 +253,9 @@ class Demand:
         if referrals <= 0:
             return 0.0
         waiting = d.initial_waiting_list_per_1000 * population.initial_counts.sum() / 1000.0
-        return float(np.clip(1.0 - d.list_removal_per_month * 12.0 * waiting / referrals, 0, 1))
+        with np.errstate(over="ignore"):  # a denormal referral total: every referral is removed
+            removed = d.list_removal_per_month * 12.0 * waiting / referrals
+        return float(np.clip(1.0 - removed, 0, 1))
 
     def _init_virtual_wards(self, cfg: Config, admissions: np.ndarray) -> None:
         """Who virtual wards can take: suitable cause, adult, digital access, suitable home."""
