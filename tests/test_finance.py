@@ -83,6 +83,24 @@ def _hand_episodes():
 
 
 @pytest.mark.unit
+def test_bed_days_a_rounding_error_below_zero_cost_nothing():
+    """Bed-days are differences of prefix sums: a month with no electives can read -3e-11
+    elective bed-days, which a GBP 100,000 extra cost made a negative ledger amount (the fuzz
+    suite's long tier, shard 36, 2026-12-04). They cost nothing, and the books balance."""
+    finance = {**HAND["finance"], "bed_day_cost_gbp": 0.0, "elective_bed_day_extra_cost_gbp": 1e5}
+    cfg = load({**HAND, "finance": finance})
+    calendar = Calendar("2025-04-01", 2, 0)
+    monthly = _hand_monthly(calendar)
+    monthly.loc[(monthly["metric"] == "bed_days_elective") & (monthly["month"] == 1), "value"] = (
+        -3e-11
+    )
+    ledger = build_ledger(cfg, calendar, monthly, _hand_episodes(), [])
+    check_ledger(ledger)
+    may = ledger[(ledger["category"] == "variable_clinical") & (ledger["month"] == 1)]
+    assert may["amount_gbp"].sum() == 0.0  # no bed-day cost, no elective bed-days
+
+
+@pytest.mark.unit
 def test_ledger_matches_a_hand_computed_case():
     cfg = load(HAND)
     calendar = Calendar("2025-04-01", 2, 0)
