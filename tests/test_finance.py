@@ -91,9 +91,9 @@ def test_bed_days_a_rounding_error_below_zero_cost_nothing():
     cfg = load({**HAND, "finance": finance})
     calendar = Calendar("2025-04-01", 2, 0)
     monthly = _hand_monthly(calendar)
-    monthly.loc[(monthly["metric"] == "bed_days_elective") & (monthly["month"] == 1), "value"] = (
-        -3e-11
-    )
+    monthly.loc[
+        (monthly["metric"] == "bed_days_elective") & (monthly["month"] == 1), "value"
+    ] = -3e-11
     ledger = build_ledger(cfg, calendar, monthly, _hand_episodes(), [])
     check_ledger(ledger)
     may = ledger[(ledger["category"] == "variable_clinical") & (ledger["month"] == 1)]
