@@ -11,6 +11,7 @@ from leftshift.analysis.intervals import t_interval
 from leftshift.analysis.money import money_comparison, net_cost_by_year
 from leftshift.config import load
 from leftshift.model.clock import Calendar
+from leftshift.model.frames import interval_mass
 from leftshift.model.invariants import InvariantError
 from leftshift.model.ledger import build_ledger, check_ledger, net_cost, spell_prices
 from tests.helpers import TEST_JOBS, compose_config, pooled_sections, small_config
@@ -84,16 +85,20 @@ def _hand_episodes():
 
 @pytest.mark.unit
 def test_bed_days_a_rounding_error_below_zero_cost_nothing():
-    """Bed-days are differences of prefix sums: a month with no electives can read -3e-11
+    """Bed-days are differences of prefix sums: a month with no electives read -3e-11
     elective bed-days, which a GBP 100,000 extra cost made a negative ledger amount (the fuzz
-    suite's long tier, shard 36, 2026-12-04). They cost nothing, and the books balance."""
+    suite's long tier, shard 36, 2026-12-04). Two stays in April, [0.1, 0.2) and [0.8, 1.5),
+    gave May -7.1e-15 bed-days; the integral of a non-negative integrand is now never below
+    0, so May costs nothing and the books balance."""
+    calendar = Calendar("2025-04-01", 2, 0)
+    elective = interval_mass(np.array([0.1, 0.8]), np.array([0.2, 1.5]), calendar.month_start_days)
+    assert elective[0] == pytest.approx(0.8) and elective[1] == 0.0
     finance = {**HAND["finance"], "bed_day_cost_gbp": 0.0, "elective_bed_day_extra_cost_gbp": 1e5}
     cfg = load({**HAND, "finance": finance})
-    calendar = Calendar("2025-04-01", 2, 0)
     monthly = _hand_monthly(calendar)
-    monthly.loc[
-        (monthly["metric"] == "bed_days_elective") & (monthly["month"] == 1), "value"
-    ] = -3e-11
+    monthly.loc[(monthly["metric"] == "bed_days_elective") & (monthly["month"] == 1), "value"] = (
+        elective[1]
+    )
     ledger = build_ledger(cfg, calendar, monthly, _hand_episodes(), [])
     check_ledger(ledger)
     may = ledger[(ledger["category"] == "variable_clinical") & (ledger["month"] == 1)]

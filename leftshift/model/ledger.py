@@ -232,14 +232,11 @@ def build_ledger(
         acute("staffed_beds", ESCALATION, row[metrics.ESCALATION_BED_DAYS] * fixed_per_bed_day)
         for cause, bed_days in stranded:
             acute("staffed_beds", cause, bed_days[m] * fixed_per_bed_day)
-        # bed-days are differences of prefix sums (frames.IntervalIntegrator): a month with
-        # none can come out a rounding error below 0 (-3e-11 elective bed-days, found by the
-        # fuzz suite's long tier), which a large price would make a negative cost
-        variable = max(row[metrics.BED_DAYS], 0.0) * variable_per_bed_day
+        variable = row[metrics.BED_DAYS] * variable_per_bed_day
         acute(
             "variable_clinical",
             ACTIVITY,
-            variable + max(row[metrics.BED_DAYS_ELECTIVE], 0.0) * elective_extra,
+            variable + row[metrics.BED_DAYS_ELECTIVE] * elective_extra,
         )
         # elective day cases: a variable cost each (no bed), paid per case under every rule
         day_cases = row.get(metrics.DAY_CASES, 0.0)  # a hand-built month may have none
