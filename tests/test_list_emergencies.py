@@ -132,3 +132,10 @@ def test_bad_list_emergency_rates_fail_naming_the_key(value, words):
         load({"demand": {"waiting_list_emergency_per_year": value}})
     assert "demand.waiting_list_emergency_per_year" in str(err.value)
     assert words in str(err.value)
+
+
+def test_a_rate_so_low_that_nobody_is_due_in_the_run_presents_nobody():
+    """Every time is finite but after the end: each batch's watcher ends with nothing to do."""
+    place = _run(1e-6)
+    assert any(np.isfinite(b.emergency_time).any() for b in place.waiting_list.batches)
+    assert not _from_list(place)

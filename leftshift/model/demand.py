@@ -691,8 +691,12 @@ class Demand:
         cells: np.ndarray,
         keys: np.ndarray,
         sites: np.ndarray | None = None,
+        route: int = READMISSION_ROUTE,
     ) -> EmergencyBatch:
         """Readmissions presenting on one day (``times`` sorted), as emergency presentations.
+
+        (``route`` WAITING_LIST_ROUTE: emergencies of people on the elective list, drawn
+        the same way: :meth:`list_emergency_batch`.)
 
         Every attribute is drawn as for a first presentation of the same cell (case mix,
         stay, cause, in-hospital death, pathway, virtual-ward eligibility, pool, follow-up),
@@ -736,7 +740,7 @@ class Demand:
             pathway=pathway,
             u_arrange=u_arrange,
             u_service=u_service,
-            route=READMISSION_ROUTE,
+            route=route,
         )
 
     def initial_census(self, max_patients: int) -> EmergencyBatch:
@@ -891,9 +895,7 @@ class Demand:
         cause, from uniforms keyed by the person), at a site drawn by the catchment shares
         (an elective referral has no site until it is admitted); route ``waiting_list``.
         """
-        batch = self.readmission_batch(times, cells, keys)
-        batch.route = WAITING_LIST_ROUTE
-        return batch
+        return self.readmission_batch(times, cells, keys, route=WAITING_LIST_ROUTE)
 
 
 __all__ = ["Demand", "los_quantile", "referral_response"]

@@ -116,10 +116,10 @@ class Place:
         t = referrals.emergency_time
         due = np.flatnonzero((t < referrals.removal_time) & (t < self.calendar.end_day))
         due = due[np.argsort(t[due], kind="stable")]
-        days = np.floor(t[due])
-        for day in np.unique(days):
+        days, first = np.unique(np.floor(t[due]), return_index=True)
+        groups = np.split(due, first[1:]) if len(due) else []
+        for day, group in zip(days, groups, strict=True):
             yield self.env.timeout(float(day) - self.env.now)
-            group = due[days == day]
             group = group[referrals.exit_reason[group] == WAITING]
             if len(group):
                 batch = self.demand.list_emergency_batch(
