@@ -701,6 +701,7 @@ def default_options() -> dict[str, str]:
 #: what each config group chooses, for ``--help``
 GROUP_HELP = {
     "place": "the health economy",
+    "population": "the people over the years, and the baseline's capacity plan",
     "hospital": "how the acute beds are run",
     "theatres": "what limits ordinary (overnight) elective operations",
     "social_care": "discharge from hospital",
@@ -713,14 +714,15 @@ OPTION_HELP = {
     ("hospital", "default"): "medical and surgical bed pools with outliers, escalation beds,"
     " decisions to admit and discharges by hour and weekday (exit block as in NHS hospitals)",
     ("hospital", "constrained"): "the same as default (kept so older commands still work)",
-    ("hospital", "pooled"): "one pooled bed counter, beds reused at once, no exit block (the"
-    " results measured before 2026-12-03)",
-    ("theatres", "unlimited"): "free surgical beds alone limit ordinary electives (no English"
-    " figure for theatre sessions per head was found)",
+    ("hospital", "pooled"): "one pooled bed counter, no exit block (results before 2026-12-03)",
+    ("theatres", "unlimited"): "free surgical beds alone limit ordinary electives (no figure)",
     ("theatres", "limited"): "theatre sessions limit ordinary electives too (an assumption:"
     " the default place's electives + 16.8%); booked electives without a bed are cancelled",
-    ("social_care", "delays"): "patients aged 65+ wait in their bed for home support, an"
-    " intermediate bed or a care home",
+    ("population", "default"): "projected: more, older, frailer people; beds +2.7%, social"
+    " care +3% a year",
+    ("population", "stationary"): "held as it is (births equal deaths; results before 2026-12-04)",
+    ("social_care", "delays"): "patients 65+ wait in a bed for home support, an intermediate"
+    " bed or a care home",
     ("social_care", "none"): "no delayed discharges: everyone leaves when their clinical stay ends",
 }
 

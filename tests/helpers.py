@@ -15,15 +15,20 @@ ROOT = Path(__file__).resolve().parents[1]
 SMALL_PLACE = {"name": "small", "population": 100_000, "general_acute_beds": 180}
 #: a hazard switched off (an uncertain parameter at 0 with no spread)
 OFF = {"mean": 0.0, "low": 0.0, "high": 0.0, "distribution": "fixed"}
-#: the core model without delayed discharges (social_care=none), without the follow-up after
-#: discharge (the default since 2026-12-03, about 45% more CPU a run) and without emergencies
-#: of people on the elective list: most tests isolate a mechanism on it; a test that wants
-#: delays passes social_care={"delayed_discharges": True}, one that wants readmissions
+#: the core model: a stationary population and no capacity plan (the projected population with
+#: a plan is the default since 2026-12-04, issue 18; the mechanisms' tests want demand and
+#: capacity that change only through what they set), without delayed discharges
+#: (social_care=none), without the follow-up after discharge (the default since 2026-12-03,
+#: about 45% more CPU a run) and without emergencies of people on the elective list: most
+#: tests isolate a mechanism on it; a test that wants delays passes
+#: social_care={"delayed_discharges": True}, one that wants readmissions
 #: outcomes={"follow_up": {"enabled": True}}, one that wants list emergencies a
 #: demand.waiting_list_emergency_per_year. The default model as shipped is checked by the
 #: calibration, golden and compose_config tests.
 CORE_MODEL = {
-    "social_care": {"delayed_discharges": False},
+    "population": {"transitions": "stationary"},
+    "place": {"bed_growth_per_year": 0.0},
+    "social_care": {"delayed_discharges": False, "capacity_growth_per_year": 0.0},
     "hospital": {"complex_emergency_los": {"mean_days": 10.5}},
     "outcomes": {"follow_up": {"enabled": False}},
     "demand": {"waiting_list_emergency_per_year": OFF},
@@ -54,11 +59,12 @@ def pooled_sections() -> dict:
 
 def small_config(**sections):
     """A small, short config for fast model runs; sections override keys by group."""
+    core = copy.deepcopy(CORE_MODEL)
     base = {
-        "place": dict(SMALL_PLACE),
+        **core,
+        "place": {**SMALL_PLACE, **core["place"]},
         "run": {"horizon_years": 3, "warmup_months": 12},
         "report": dict(QUICK_FIGURES),
-        **copy.deepcopy(CORE_MODEL),
     }
     for group, values in sections.items():
         base.setdefault(group, {}).update(values)

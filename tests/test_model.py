@@ -19,49 +19,74 @@ from tests.helpers import TEST_JOBS, compose_config, small_config
 pytestmark = pytest.mark.integration
 
 
+#: years 1-2 of the default: the projected population grows and ages from the start of
+#: reporting and the capacity plan does not keep up, so later years drift out of today's ranges
+#: by design (issue 18); the published ranges describe today
+CALIBRATION_YEARS = 2
+
+
 @pytest.fixture(scope="module")
 def calibration_runs():
-    return run_experiment(load({"run": {"replications": 3, "n_jobs": TEST_JOBS}}))
+    return run_experiment(
+        load(
+            {
+                "run": {
+                    "replications": 5,
+                    "n_jobs": TEST_JOBS,
+                    "horizon_years": CALIBRATION_YEARS,
+                }
+            }
+        )
+    )
 
 
 def test_calibration_of_default_place(calibration_runs):
     """Targets from ../shared/evidence/parameters.md (the issue's calibration list), and issue
-    16's exit block (docs/validation.md, "Exit block"), each seed: midnight occupancy 90-96%
-    (KH03 counts at midnight); 4h+ 25-45% and 12h+ 5-12% of admissions via ED from decision
-    to admit; a winter peak in both."""
-    for out in calibration_runs.outputs:
-        _assert_calibrated(out)
+    16's exit block (docs/validation.md, "Exit block"), years 1-2 of the projected default:
+    midnight occupancy 90-96% (KH03 counts at midnight) and the activity rates in every
+    seed; 4h+ 25-45% and 12h+ 5-12% of admissions via ED from decision to admit on average
+    over the seeds (one seed's two years swing from 6% to 17% in the 12-hour share, even
+    with a stationary population: docs/validation.md, "The projected default"); a winter peak
+    in both in every seed."""
+    _assert_calibrated(calibration_runs.outputs)
 
 
-def _assert_calibrated(out):
-    s = out.summary
-    assert 0.90 <= s["mean_occupancy"] <= 0.96
-    assert 0.90 <= s["mean_occupancy_midnight"] <= 0.96
-    assert 0.25 <= s["ed_waits_4h_plus_share"] <= 0.45
-    assert 0.05 <= s["ed_waits_12h_plus_share"] <= 0.12
-    assert 85 <= s["emergency_admissions_per_1000_per_year"] <= 105
-    assert 560 <= s["bed_days_per_1000_per_year"] <= 690
-    assert s["waiting_list_year_1"] > 0
-    assert 0.5 <= s["waiting_list_final_year"] / s["waiting_list_year_1"] <= 1.5
-    assert 0.40 <= s["waiting_list_18wk_share"] <= 0.80
-    wide = by_month(out.monthly)
-    month = out.monthly.drop_duplicates("month").set_index("month")["period_start"]
-    winter = np.isin(month.loc[wide.index].dt.month.to_numpy(), [12, 1, 2])
-    for waits in (metrics.ED_WAITS_4H_PLUS, metrics.ED_WAITS_12H_PLUS):
-        share = wide[waits] / wide[metrics.ADMISSIONS_VIA_ED]
-        assert share[winter].mean() > share[~winter].mean()
+def _assert_calibrated(outputs):
+    for out in outputs:
+        s = out.summary
+        assert 0.90 <= s["mean_occupancy"] <= 0.96
+        assert 0.90 <= s["mean_occupancy_midnight"] <= 0.96
+        assert 85 <= s["emergency_admissions_per_1000_per_year"] <= 105
+        assert 560 <= s["bed_days_per_1000_per_year"] <= 690
+        assert s["waiting_list_year_1"] > 0
+        assert 0.5 <= s["waiting_list_final_year"] / s["waiting_list_year_1"] <= 1.5
+        assert 0.40 <= s["waiting_list_18wk_share"] <= 0.80
+        wide = by_month(out.monthly)
+        month = out.monthly.drop_duplicates("month").set_index("month")["period_start"]
+        winter = np.isin(month.loc[wide.index].dt.month.to_numpy(), [12, 1, 2])
+        for waits in (metrics.ED_WAITS_4H_PLUS, metrics.ED_WAITS_12H_PLUS):
+            share = wide[waits] / wide[metrics.ADMISSIONS_VIA_ED]
+            assert share[winter].mean() > share[~winter].mean()
+    four = np.mean([out.summary["ed_waits_4h_plus_share"] for out in outputs])
+    twelve = np.mean([out.summary["ed_waits_12h_plus_share"] for out in outputs])
+    assert 0.25 <= four <= 0.45
+    assert 0.05 <= twelve <= 0.12
 
 
-@pytest.mark.slow  # three 10-year runs of 1.5 million people: about 90 s on two cores
+@pytest.mark.slow  # five 2-year runs of 1.5 million people: about a minute on two cores
 @pytest.mark.timeout(3600)
 def test_calibration_of_icb_place():
     """Issue 16: the ICB place (five acute sites, not fitted) lands in the same per-admission
     ranges as the default place it was not tuned on (docs/validation.md, "Exit block")."""
     runs = run_experiment(
-        compose_config("place=icb", "run.replications=3", f"run.n_jobs={TEST_JOBS}")
+        compose_config(
+            "place=icb",
+            "run.replications=5",
+            f"run.horizon_years={CALIBRATION_YEARS}",
+            f"run.n_jobs={TEST_JOBS}",
+        )
     )
-    for out in runs.outputs:
-        _assert_calibrated(out)
+    _assert_calibrated(runs.outputs)
 
 
 def test_delayed_discharges_calibration_of_default_place(calibration_runs):
@@ -78,11 +103,12 @@ def test_delayed_discharges_calibration_of_default_place(calibration_runs):
     assert la["amount_gbp"].sum() > 0 and set(la["category"]) == {"social_care_packages"}
 
 
-def test_population_stable_with_hospital_deaths(calibration_runs):
-    """With deaths in hospital taken out by the hospital run, the place's size holds."""
+def test_population_grows_with_the_projection_with_hospital_deaths(calibration_runs):
+    """With deaths in hospital taken out by the hospital run, the place grows as projected
+    (about 0.7% a year over 2025-2027 in the shipped table), not faster or slower."""
     for out in calibration_runs.outputs:
         pop = out.monthly[out.monthly["metric"] == "population"]["value"].to_numpy()
-        assert abs(pop[-1] / pop[0] - 1) < 0.03
+        assert 0.005 < pop[-1] / pop[0] - 1 < 0.03
         m = out.monthly.pivot(index="month", columns="metric", values="value")
         places = [m[name].sum() for name in metrics.DEATHS_BY_PLACE.names()]
         share = m[metrics.DEATHS_BY_PLACE.name("hospital")].sum() / sum(places)
@@ -104,7 +130,8 @@ def test_every_admission_is_accounted_for(calibration_runs):
     ep = res.episodes
     end = res.live_counts["end_day"]
     in_bed = (ep["discharge_day"] >= end).sum()
-    assert in_bed <= res.config.place.general_acute_beds
+    # the capacity plan adds beds from year 2: no more in bed than were ever open
+    assert in_bed <= res.metric("open_beds").max()
     assert (ep["los_days"] > 0).all()
     assert (ep["admission_day"] >= ep["arrival_day"]).all()
     p = res.presentations

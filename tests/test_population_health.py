@@ -111,7 +111,7 @@ def b4_experiment(effects_on: bool):
                     "care_coordinators": {"caseload_per_wte": 300},
                     "community_nurses": {"caseload_per_wte": 300},
                 },
-                "place": SMALL_PLACE,
+                "place": {**SMALL_PLACE, **CORE_MODEL["place"]},
                 # 6 years: every phase of the teams is in by year 5, and years 5-6 are the
                 # window compared with year 1 (the slow tier runs the default place over 10).
                 # With effects: 4 replications (6 over 10 years gave 99% intervals of -0.27

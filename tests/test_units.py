@@ -122,7 +122,12 @@ def test_stationary_rates_balance_every_cell():
 
 def test_population_conserved_and_stable():
     # the population alone: no hospital takes its share of deaths, so set that share to 0
-    cfg = load({"place": {"population": 50_000}, "population": {"in_hospital_death_share": 0.0}})
+    cfg = load(
+        {
+            "place": {"population": 50_000},
+            "population": {"in_hospital_death_share": 0.0, "transitions": "stationary"},
+        }
+    )
     pop = Population(cfg, Streams(5)["population"])
     for _ in range(120):
         pop.step_month()

@@ -198,13 +198,14 @@ class PlaceConfig(_Section):
         " hospital.specialty_pools is on",
     )
     bed_growth_per_year: float = param(
-        0.0,
+        0.027,
         source="capacity_plan_real_centre",
         ge=0.0,
         le=0.2,
         doc="the baseline's capacity plan: G&A beds grow by this share a year, compounded,"
         " from reporting year 2 (year y plans general_acute_beds x (1 + rate)^(y - 1));"
-        " 0 keeps the stock flat (ward closures apart); ignored when place.bed_plan is set",
+        " 0 keeps the stock flat (ward closures apart); ignored when place.bed_plan is set;"
+        " by default the middle of the REAL Centre's projected need (1.3-4.1% a year)",
     )
     bed_plan: list[int] | None = param(
         None,
@@ -528,10 +529,11 @@ class PopulationConfig(_Section):
         " people); true: multinomial draws of whole people (demographic noise)",
     )
     transitions: str = param(
-        "stationary",
-        source="assumption_stationary_population",
+        "projected",
+        source="ons_npp_2022_england_derived",
         choices=("stationary", "published", "projected"),
-        doc="stationary (the mode of the analytic and invariant tests): births equal deaths, and"
+        doc="projected (the default since 2026-12-04, issue 18) or stationary (the mode of the"
+        " analytic and invariant tests: births equal deaths, and"
         " ageing and frailty-onset/progression rates are solved so that the initial age x"
         " frailty structure is the steady state (demand then changes only through"
         " interventions; births_per_1000 and the frailty rates are unused); published: ageing at"
@@ -1223,7 +1225,7 @@ class SocialCareConfig(_Section):
         doc="pathways 0-3 of emergency discharges of people 65+ (younger people: pathway 0)",
     )
     capacity_growth_per_year: float = param(
-        0.0,
+        0.03,
         source="capacity_plan_social_care",
         ge=0.0,
         le=0.2,
@@ -1231,7 +1233,8 @@ class SocialCareConfig(_Section):
         " discharge service (home support, intermediate beds, care homes) grow by this share a"
         " year, compounded, from reporting year 2 (year y has (1 + rate)^(y - 1) times the"
         " places per 100,000 below; a scenario's social_care_capacity_multiplier multiplies"
-        " that); 0 keeps them flat",
+        " that); 0 keeps them flat; by default about the growth of people 75+ in the"
+        " projection",
     )
     home_support: DischargeServiceConfig = _service(230.0, 3.5, 42.0, 42.8, "2024/25")
     intermediate_beds: DischargeServiceConfig = _service(15.0, 6.0, 28.0, 157.0, "2024/25")

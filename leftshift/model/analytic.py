@@ -33,8 +33,9 @@ def queue_only_config(
     """An M/M/c hospital: constant Poisson arrivals, exponential stays, no electives.
 
     One pooled counter (:data:`ONE_POOL_ANY_HOUR`), no seasonality, no pressure channels, a
-    frozen population, discharges at any hour (and, by default, no delayed discharges). With
-    ``max_ed_boarders=0`` it is an Erlang loss system. ``hospital`` and ``run`` override keys.
+    frozen population, a fixed bed stock (no capacity plan), discharges at any hour (and, by
+    default, no delayed discharges). With ``max_ed_boarders=0`` it is an Erlang loss system.
+    ``hospital`` and ``run`` override keys.
     """
     los = {"distribution": "exponential", "mean_days": mean_los, "cv": 1.0}
     return load(
@@ -44,9 +45,10 @@ def queue_only_config(
                 "population": population,
                 "general_acute_beds": beds,
                 "escalation_bed_share": None,
+                "bed_growth_per_year": 0.0,
             },
-            "population": {"static": True},
-            "social_care": {"delayed_discharges": False},
+            "population": {"static": True, "transitions": "stationary"},
+            "social_care": {"delayed_discharges": False, "capacity_growth_per_year": 0.0},
             "demand": {
                 "emergency_admissions_per_1000_by_age": [rate_per_1000] * N_AGE,
                 "frailty_emergency_hr": [1.0, 1.0, 1.0, 1.0],
