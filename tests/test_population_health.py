@@ -160,6 +160,16 @@ def test_b4_no_effect_means_no_difference_beyond_noise():
 
 @pytest.mark.integration
 @pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="measured 2026-12-04 (docs/validation.md, 'B4 at the default place'): disease"
+    " admissions fall further in years 5-10, but people in a severe state RISE against the"
+    " baseline (+1.0% by year 10 stationary, +0.8% projected), because severe heart failure"
+    " rises (+2.5% / +4.2%): fewer admissions mean fewer deaths in and after hospital, so"
+    " more people live on in NYHA III-IV, while severe frailty and COPD fall. B4's 'fewer in"
+    " severe stages' does not hold for the shipped scenario; the fast test holds on its"
+    " own effect sizes",
+)
 def test_b4_slow_default_place_with_the_scenarios_own_effects():
     """The neighbourhood_teams scenario as shipped (default effect sizes, caseloads and
     targeting), default place, 8 replications: severe states and disease admissions fall
