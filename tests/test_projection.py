@@ -1,8 +1,9 @@
 """The projected population (population.transitions=projected) and the illness trends.
 
-The stationary mode (the default) is the one the analytic and invariant tests use; here the
-projected mode must follow its table by age band, conserve people, hold each band's mix of
-deprivation, and with its trends move illness and frailty the way their sources say.
+The projected mode is the default since 2026-12-04 (the stationary mode is the one the
+analytic and invariant tests use); it must follow its table by age band, conserve people, hold
+each band's mix of deprivation, and with its trends move illness and frailty the way their
+sources say.
 """
 
 import numpy as np
@@ -206,3 +207,34 @@ def test_the_social_care_plan_grows_every_service_from_reporting_year_2():
         dynamics.social_care(years)
         for k, service in place.services.items():
             assert service.capacity == round(base[k] * factor), (years, k)
+
+
+@pytest.mark.integration
+def test_the_default_baseline_grows_and_its_list_grows_unless_the_plan_keeps_up():
+    """Issue 18's done-when on the small place (3 years, default model): people, demand, beds
+    and bed-days rise; with the default plan the list grows, with a plan well above the need
+    (beds +10% a year and social care +10%) it ends shorter; the console shows the years."""
+    from leftshift.analysis.bundle import analyse
+    from leftshift.analysis.experiment import run_experiment
+    from leftshift.model import metrics
+    from leftshift.report.console import headline
+    from tests.helpers import compose_config
+
+    def baseline(*plan):
+        cfg = compose_config("place=small", "run.horizon_years=3", "run.outputs=summary", *plan)
+        return analyse(run_experiment(cfg)).summary
+
+    default = baseline()
+    years = default["by_year"]["arms"]["baseline"]
+    assert [y["reporting_year"] for y in years] == [1, 2, 3]
+    for key in (metrics.POPULATION, metrics.EMERGENCY_PRESENTATIONS, metrics.BED_DAYS):
+        assert years[0][key] < years[1][key] < years[2][key], key
+    beds = [y[metrics.OPEN_BEDS] for y in years]
+    assert beds[0] < beds[1] < beds[2]
+    assert years[2]["beds_needed"] > beds[2]  # the plan falls short
+    listed = metrics.WAITING_LIST_SIZE
+    assert years[2][listed] > years[0][listed]
+    generous = baseline("place.bed_growth_per_year=0.1", "social_care.capacity_growth_per_year=0.1")
+    assert generous["by_year"]["arms"]["baseline"][2][listed] < years[2][listed]
+    text = "\n".join(headline(default))
+    assert "baseline by year" in text and "G&A beds needed at 92%" in text

@@ -166,8 +166,55 @@ def beds_avoided(cfg: Config, monthly: pd.DataFrame) -> tuple[pd.DataFrame, dict
     return table, summary
 
 
+#: an arm's trajectory by reporting year: each monthly metric and how a year is made of months
+#: (the summary keys are the metric names, and the beds needed and the two wait shares)
+TRAJECTORY = {
+    metrics.POPULATION: "mean",
+    metrics.EMERGENCY_PRESENTATIONS: "sum",
+    metrics.ADMISSIONS_EMERGENCY: "sum",
+    metrics.ADMISSIONS_ELECTIVE: "sum",
+    metrics.BED_DAYS: "sum",
+    metrics.OPEN_BEDS: "mean",
+    metrics.WAITING_LIST_SIZE: "mean",
+    metrics.ADMISSIONS_VIA_ED: "sum",
+    metrics.ED_WAITS_4H_PLUS: "sum",
+    metrics.ED_WAITS_12H_PLUS: "sum",
+}
+
+
+def trajectory(cfg: Config, monthly: pd.DataFrame) -> dict[str, Any]:
+    """Each arm by reporting year, means over replications.
+
+    The people, the demand, the activity, the beds open and the beds needed at
+    ``report.target_occupancy``, the list and the shares of admissions via ED waiting 4 and 12
+    hours from the decision to admit: whether the baseline grows and whether its capacity
+    plan keeps up (beds open against beds needed, and the list).
+    """
+    rows = monthly[monthly["metric"].isin(TRAJECTORY)]
+    index = ["arm", "replication", "reporting_year"]
+    parts = [
+        rows[rows["metric"] == metric].groupby(index)["value"].agg(how).rename(metric)
+        for metric, how in TRAJECTORY.items()
+    ]
+    need = beds_needed(monthly, cfg.report.target_occupancy).set_index(index)["beds_needed"]
+    wide = pd.concat([*parts, need], axis=1)
+    via_ed = wide.pop(metrics.ADMISSIONS_VIA_ED)
+    via_ed = via_ed.where(via_ed > 0)
+    wide["ed_waits_4h_plus_share"] = wide.pop(metrics.ED_WAITS_4H_PLUS) / via_ed
+    wide["ed_waits_12h_plus_share"] = wide.pop(metrics.ED_WAITS_12H_PLUS) / via_ed
+    mean = wide.groupby(level=["arm", "reporting_year"]).mean()
+    arms = {
+        str(arm): [
+            {"reporting_year": int(year), **{k: float(v) for k, v in row.items()}}
+            for (_, year), row in mean.loc[[arm]].iterrows()
+        ]
+        for arm in mean.index.unique("arm")
+    }
+    return {"target_occupancy": cfg.report.target_occupancy, "arms": arms}
+
+
 def _ci(row: pd.Series, mean: str, low: str, high: str) -> dict[str, float]:
     return {"mean": float(row[mean]), "ci_low": float(row[low]), "ci_high": float(row[high])}
 
 
-__all__ = ["beds_avoided", "beds_needed", "revenue_cost_per_bed_year_gbp"]
+__all__ = ["beds_avoided", "beds_needed", "revenue_cost_per_bed_year_gbp", "trajectory"]

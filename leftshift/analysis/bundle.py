@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from leftshift.analysis.beds_avoided import beds_avoided
+from leftshift.analysis.beds_avoided import beds_avoided, trajectory
 from leftshift.analysis.decommissioning import closures_report, decommissioning_table
 from leftshift.analysis.economics import economic_evaluation
 from leftshift.analysis.experiment import ExperimentResults, freed_capacity_summary
@@ -134,6 +134,9 @@ def analyse(
     if results.freed_capacity == "idle":
         summary["freed_capacity"] = freed_capacity_summary()
     missing = bundle.not_available
+    by_year = _attempt(missing, "by_year", lambda: trajectory(cfg, monthly))
+    if by_year is not None:
+        summary["by_year"] = by_year
     if not comparison.empty:
         backfill = results.backfill()
         summary["comparison_by_year"] = _comparison_summary(comparison)

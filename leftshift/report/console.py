@@ -330,7 +330,7 @@ class _Headline:
             lines.insert(0, "  " + s["freed_capacity"]["text"])
         comp = s.get("comparison_by_year")
         if not comp:
-            return lines
+            return lines + self.by_year(s.get("by_year", {}))
         if "decommissioning" in s:
             lines.append("  " + wards_closed_text(s["decommissioning"]))
         lines += self.comparison(comp)
@@ -428,6 +428,47 @@ class _Headline:
                 ),
             ]
         return lines + render_table(["", *names], rows) + unbounded_ed_lines(arms)
+
+    def by_year(self, by_year: dict) -> list[str]:
+        """A baseline-only run's arm by year: does the place grow, does its plan keep up."""
+        arms = by_year.get("arms", {})
+        if len(arms) != 1 or self.n_years < 2:
+            return []
+        ((arm, years),) = arms.items()
+        target = by_year["target_occupancy"]
+        reps = self.summary.get("replications", 1)
+        how = (
+            "one replication: single years include chance"
+            if reps < 2
+            else (f"mean of {reps} replications")
+        )
+        lines = [f"  {arm} by year ({how}):"]
+
+        def row(label: str, key: str, fmt: str, scale: float = 1.0) -> list[str]:
+            return [label, *(_num(y.get(key), fmt, scale) for y in years)]
+
+        lines += render_table(
+            ["", *(self.year(y["reporting_year"]) for y in years)],
+            [
+                row("people (thousand)", metrics.POPULATION, ",.1f", 1000.0),
+                row("emergency presentations", metrics.EMERGENCY_PRESENTATIONS, ",.0f"),
+                row("emergency admissions", metrics.ADMISSIONS_EMERGENCY, ",.0f"),
+                row("elective admissions", metrics.ADMISSIONS_ELECTIVE, ",.0f"),
+                row("G&A bed-days (thousand)", metrics.BED_DAYS, ",.1f", 1000.0),
+                row("G&A beds open", metrics.OPEN_BEDS, ",.0f"),
+                row(f"G&A beds needed at {target:.0%}", "beds_needed", ",.0f"),
+                row("waiting list (mean)", metrics.WAITING_LIST_SIZE, ",.0f"),
+                row("4 h+ from decision to admit", "ed_waits_4h_plus_share", ".0%"),
+                row("12 h+ from decision to admit", "ed_waits_12h_plus_share", ".0%"),
+            ],
+        )
+        lines.append(
+            "    beds needed: the year's bed-days in use and the rise in patients waiting in ED"
+            f" for a bed, at {target:.0%} {OCCUPANCY_OVER_THE_DAY}; above the beds open the"
+            f" place runs hotter than {target:.0%}, and a widening gap means the capacity plan"
+            " (place.bed_growth_per_year) does not keep up"
+        )
+        return lines
 
     # comparison ---------------------------------------------------------------------------
     def comparison(self, comp: dict) -> list[str]:
