@@ -219,3 +219,20 @@ def test_a_multi_arm_run_gets_a_pack_per_arm(run_dir, tmp_path):
     folders, _ = pack.make_pack(multi.parent, pdf=False)
     assert folders == [multi.parent / "report" / "teams", multi.parent / "report" / "wards"]
     assert all((f / "board_pack.html").is_file() for f in folders)
+
+
+@pytest.mark.unit
+def test_the_assumptions_name_the_population_and_the_capacity_plan():
+    from leftshift.report.pack import population_assumption
+
+    projected = population_assumption(
+        {"transitions": "projected"},
+        {"bed_growth_per_year": 0.027, "bed_plan": None},
+        {"capacity_growth_per_year": 0.03},
+    )
+    assert "grows and ages as projected" in projected
+    assert "G&A beds 2.7% and social-care places 3.0% a year" in projected
+    held = population_assumption({"transitions": "stationary"}, {}, {})
+    assert "held stationary" in held and "plan" not in held
+    planned = population_assumption({}, {"bed_plan": [540, 560]}, {})
+    assert "follow a plan by year" in planned

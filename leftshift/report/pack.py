@@ -1070,6 +1070,32 @@ def hospital_assumption(hospital: dict, place: dict | None = None) -> str:
     return pools + theatres
 
 
+def population_assumption(population: dict, place: dict, social_care: dict) -> str:
+    """The population and the baseline's capacity plan, in words (this run's settings)."""
+    transitions = population.get("transitions", "projected")
+    if transitions == "stationary":
+        return (
+            "The population is held stationary (births equal deaths, prevalence constant):"
+            " the growth the left shift is meant to avoid is not in this run."
+        )
+    beds = place.get("bed_growth_per_year", 0.0) or 0.0
+    care = social_care.get("capacity_growth_per_year", 0.0) or 0.0
+    plan = (
+        f"the baseline's plan grows G&A beds {beds:.1%} and social-care places {care:.1%} a"
+        " year from year 2"
+        if place.get("bed_plan") is None
+        else f"the baseline's G&A beds follow a plan by year, social-care places grow {care:.1%}"
+        " a year from year 2"
+    )
+    if transitions == "projected":
+        return (
+            "The population grows and ages as projected (ONS 2022-based, anchored at the"
+            " start of reporting), with frailty and COPD and heart-failure incidence trending"
+            f" as calibrated; {plan}. Beds avoided are against that baseline."
+        )
+    return f"Population transitions: {transitions} (published rates); {plan}."
+
+
 def assumptions(run: Run) -> list[str]:
     """What the model assumes and leaves out, with this run's settings where they matter."""
     cfg = run.config
@@ -1093,12 +1119,7 @@ def assumptions(run: Run) -> list[str]:
         capacity,
         hospital_assumption(hospital, cfg.get("place", {})),
         elective_assumption(cfg.get("outcomes", {})),
-        (
-            "The population is held stationary (births equal deaths, prevalence constant):"
-            " the growth the left shift is meant to avoid is not yet modelled."
-            if population.get("transitions", "stationary") == "stationary"
-            else f"Population transitions: {population.get('transitions')}."
-        ),
+        population_assumption(population, cfg.get("place", {}), cfg.get("social_care", {})),
         price_base(run),
         "Community and virtual-ward staff must be recruited before capacity opens; transition"
         " funding, where set, is a grant outside the system's net cost.",
