@@ -238,3 +238,17 @@ def test_the_default_baseline_grows_and_its_list_grows_unless_the_plan_keeps_up(
     assert generous["by_year"]["arms"]["baseline"][2][listed] < years[2][listed]
     text = "\n".join(headline(default))
     assert "baseline by year" in text and "G&A beds needed at 92%" in text
+
+
+@pytest.mark.unit
+def test_the_stationary_option_is_the_held_population_with_no_plan():
+    """population=stationary reproduces the results measured before 2026-12-04: no growth of
+    people, beds or social-care places; a plan can still be asked for on top."""
+    from tests.helpers import compose_config
+
+    cfg = compose_config("population=stationary")
+    assert cfg.population.transitions == "stationary"
+    assert cfg.place.bed_growth_per_year == 0.0
+    assert cfg.social_care.capacity_growth_per_year == 0.0
+    planned = compose_config("population=stationary", "place.bed_growth_per_year=0.02")
+    assert planned.place.bed_growth_per_year == 0.02
