@@ -116,13 +116,23 @@ def piecewise(draw: Any, key: str, meta_values: dict[str, Any]) -> dict[str, lis
     return {"years": years, "values": values}
 
 
+def ordered_bounds(a: float, b: float) -> tuple[float, float]:
+    """``(min, max)`` of two floats with a signed zero read as 0.0.
+
+    ``sorted`` keeps 0.0 before -0.0 (they compare equal), but Hypothesis orders them, and
+    ``st.floats(0.0, -0.0)`` raises InvalidArgument (shard 16 of the long tier, 2026-12-05).
+    """
+    low, high = sorted((a + 0.0, b + 0.0))  # -0.0 + 0.0 is 0.0
+    return low, high
+
+
 @st.composite
 def effects(draw: Any, bounds: tuple[float, float] = (-1.0, 1.0)) -> dict[str, Any]:
     """An effect size within its bounds whose mean is a valid mean of its distribution.
 
     A bounded effect (a probability, a QALY gain) takes no normal distribution.
     """
-    low, high = sorted(draw(st.lists(st.floats(*bounds), min_size=2, max_size=2)))
+    low, high = ordered_bounds(*draw(st.lists(st.floats(*bounds), min_size=2, max_size=2)))
     choices = ["triangular", "uniform", "fixed"]
     if bounds == (-1.0, 1.0):
         choices.append("normal")
@@ -130,7 +140,7 @@ def effects(draw: Any, bounds: tuple[float, float] = (-1.0, 1.0)) -> dict[str, A
     if distribution in ("uniform", "normal"):
         mean = (low + high) / 2
     elif distribution == "triangular":
-        mean = draw(st.floats((2 * low + high) / 3, (low + 2 * high) / 3))
+        mean = draw(st.floats(*ordered_bounds((2 * low + high) / 3, (low + 2 * high) / 3)))
     else:
         mean = draw(st.floats(low, high))
     return {"mean": mean, "low": low, "high": high, "distribution": distribution}
