@@ -375,6 +375,22 @@ def test_a_readmission_draws_the_same_numbers_whoever_else_is_readmitted():
     assert many.var() == pytest.approx(1 / 12, abs=0.005)
 
 
+def test_patient_draws_do_not_depend_on_how_they_are_requested():
+    """Draws are hashed ahead in blocks (PatientUniforms.BLOCK rows); draw j of a patient is
+    the same however the requests before it were split, past the end of a block too, and a
+    returned array is the caller's own."""
+    keys = np.array([5, 9, 2**63 + 1], np.uint64)
+    once = PatientUniforms(keys).random((80, 3))
+    split = PatientUniforms(keys)
+    parts = [split.random((k, 3)) for k in (6, 1, 30, 7, 36)]
+    assert np.array_equal(np.concatenate(parts), once)  # bit for bit
+    mine = PatientUniforms(keys)
+    first = mine.random((2, 3))
+    first[:] = -1.0
+    assert np.array_equal(mine.random((2, 3)), once[2:4])
+    assert np.array_equal(PatientUniforms(keys).random((2, 3)), once[:2])
+
+
 def test_first_admissions_and_realised_readmissions_make_the_configured_total():
     """Calibrated demand is a total, readmissions included, also where beds limit electives.
 

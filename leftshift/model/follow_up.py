@@ -68,9 +68,15 @@ class PatientUniforms:
     the follow-up uniforms.
     """
 
+    #: rows hashed at the first request: a batch asks for about 25 in six requests, and one
+    #: pass over a block costs about what one request did (the arrays are short)
+    BLOCK = 32
+
     def __init__(self, keys: np.ndarray):
         self.keys = np.asarray(keys, np.uint64)
         self.drawn = 0
+        #: draws 0, 1, ... of every patient, hashed ahead of the requests (rows, n)
+        self._made = np.empty((0, len(self.keys)))
 
     def __getitem__(self, _name: str) -> "PatientUniforms":
         return self
@@ -84,15 +90,23 @@ class PatientUniforms:
         return self._rows(size[0], dtype)
 
     def _rows(self, k: int, dtype: Any) -> np.ndarray:
-        j = np.arange(self.drawn, self.drawn + k, dtype=np.uint64)[:, None]
-        self.drawn += k
+        first, self.drawn = self.drawn, self.drawn + k
+        made = len(self._made)
+        if self.drawn > made:
+            more = self._hash(made, max(self.drawn, 2 * made, self.BLOCK))
+            self._made = np.concatenate([self._made, more]) if made else more
+        u = self._made[first : self.drawn]
+        return u.astype(dtype) if dtype is not np.float64 else u.copy()
+
+    def _hash(self, start: int, stop: int) -> np.ndarray:
+        """Draws ``start`` to ``stop - 1`` of every patient, (stop - start, n), in [0, 1)."""
+        j = np.arange(start, stop, dtype=np.uint64)[:, None]
         with np.errstate(over="ignore"):
             x = self.keys[None, :] + (j + np.uint64(1)) * np.uint64(0x9E3779B97F4A7C15)
             x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
             x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
             x = x ^ (x >> np.uint64(31))
-        u = (x >> np.uint64(11)).astype(np.float64) * 2.0**-53
-        return u.astype(dtype) if dtype is not np.float64 else u
+        return (x >> np.uint64(11)).astype(np.float64) * 2.0**-53
 
 
 def patient_key(u: np.ndarray) -> int:
