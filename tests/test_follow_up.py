@@ -28,6 +28,7 @@ from leftshift.model.follow_up import (
     FollowUp,
     PatientUniforms,
     first_admission_correction,
+    follow_draws,
 )
 from leftshift.model.frames import episodes_frame, presentations_frame, referrals_frame
 from leftshift.model.outcomes import outcome_metrics
@@ -367,8 +368,18 @@ def test_a_readmission_draws_the_same_numbers_whoever_else_is_readmitted():
     crowd = PatientUniforms(np.array([3, 7, 11], np.uint64))
     assert alone.random((5, 1))[:, 0] == pytest.approx(crowd.random((5, 3))[:, 1])
     assert alone.random(1)[0] == pytest.approx(crowd.random(3)[1])  # the next draw too
-    follow = crowd.random((3, 7), dtype=np.float32)
+    follow = follow_draws(crowd, 3)
     assert follow.shape == (3, 7) and follow.dtype == np.float32
+    # a patient's follow-up draws are theirs in a day of 6, 7 or 8 patients (until
+    # 2026-12-05 a batch of exactly 7 was not transposed: each took one draw of everyone's)
+    for size in (6, 7, 8):
+        keys = np.arange(100, 100 + size, dtype=np.uint64)
+        keys[0] = 7
+        day = PatientUniforms(keys)
+        day.random((5, size)), day.random(size)
+        assert np.array_equal(follow_draws(day, size)[0], follow[1]), size
+    with pytest.raises(ValueError, match=r"\(k, 3\) expected"):
+        crowd.random((3, 7))
     many = PatientUniforms(np.arange(20_000, dtype=np.uint64)).random((2, 20_000))
     assert 0 <= many.min() and many.max() < 1
     assert many.mean() == pytest.approx(0.5, abs=0.01)

@@ -54,6 +54,8 @@ CARE_HOME_PATHWAY = 3
 
 def follow_draws(rng: "np.random.Generator | PatientUniforms", n: int) -> np.ndarray:
     """Seven follow-up uniforms per patient, (n, 7), float32 (they are held through the run)."""
+    if isinstance(rng, PatientUniforms):
+        return rng.follow(n)
     return rng.random((n, N_FOLLOW), dtype=np.float32)
 
 
@@ -63,9 +65,11 @@ class PatientUniforms:
     Stands in for a generator (``random(size, dtype)``) and for :class:`Streams` (indexing by
     any name returns itself). Draw j of patient i is a SplitMix64 hash of the patient's key
     and j, so a readmission of the same person gets the same attributes in every arm of an
-    experiment, however the other readmissions of the day differ. Requests come in the
-    shapes the demand uses: (k, n) or n (k draws each of the n patients) and (n, 7) for
-    the follow-up uniforms.
+    experiment, however the other readmissions of the day differ. Requests: ``random(n)``
+    (one draw each of the n patients), ``random((k, n))`` (k draws each) and, through
+    :func:`follow_draws`, :meth:`follow` (seven draws each, one row a patient). Until
+    2026-12-05 the follow-up request was told apart by its shape (n, 7), so a batch of
+    exactly 7 patients got it untransposed: patient i took draw i of each of the 7 patients.
     """
 
     #: rows hashed at the first request: a batch asks for about 25 in six requests, and one
@@ -82,12 +86,21 @@ class PatientUniforms:
         return self
 
     def random(self, size: int | tuple[int, int], dtype: Any = np.float64) -> np.ndarray:
+        """One draw of every patient (``size`` n) or k draws, one row a draw (``(k, n)``)."""
         n = len(self.keys)
         if isinstance(size, int):
+            if size != n:
+                raise ValueError(f"{size} draws asked of {n} patients")
             return self._rows(1, dtype)[0]
-        if size[0] == n and size[1] == N_FOLLOW and size != (N_FOLLOW, n):
-            return self._rows(N_FOLLOW, dtype).T.copy()
+        if size[1] != n:
+            raise ValueError(f"draws of shape {size} asked of {n} patients: (k, {n}) expected")
         return self._rows(size[0], dtype)
+
+    def follow(self, n: int) -> np.ndarray:
+        """The seven follow-up uniforms of each patient, one row a patient, (n, 7), float32."""
+        if n != len(self.keys):
+            raise ValueError(f"follow-up draws of {n} patients asked of {len(self.keys)}")
+        return self._rows(N_FOLLOW, np.float32).T.copy()
 
     def _rows(self, k: int, dtype: Any) -> np.ndarray:
         first, self.drawn = self.drawn, self.drawn + k
