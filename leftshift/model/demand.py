@@ -60,6 +60,17 @@ def referral_response(cfg: Config, mean_wait_weeks: float) -> float:
     return float((wait / d.reference_wait_weeks) ** (-d.referral_wait_elasticity))
 
 
+def _cells_of_product(rates: np.ndarray, factor: Any, cells: np.ndarray) -> np.ndarray:
+    """``(rates * factor).ravel()[cells]``, multiplying only the cells asked for.
+
+    A day's batch has a handful of patients and the population 3,000 cells; the products
+    are the same.
+    """
+    if np.ndim(factor) == 0:
+        return rates.ravel()[cells] * factor
+    return rates.ravel()[cells] * np.broadcast_to(factor, np.shape(rates)).ravel()[cells]
+
+
 #: below this coefficient of variation a gamma stay is taken as fixed
 MIN_LOS_CV = 1e-6
 
@@ -109,6 +120,12 @@ class Demand:
         #: day of the week of model day 0 (Monday 0)
         self._weekday_at_zero = weekday_of_day_zero(cfg.run.start_date)
         d, h, place = cfg.demand, cfg.hospital, cfg.place
+        # constants of the per-batch maps, computed once (a day's batch has a few patients)
+        weights = h.decision_hour_weights
+        cum = None if weights is None else np.concatenate(([0.0], np.cumsum(weights)))
+        #: the decision-hour map's points: cumulative share of the day, hour / 24
+        self._hour_profile = None if cum is None else (cum / cum[-1], np.arange(25) / 24.0)
+        self._pathway_cumulative = np.cumsum(cfg.social_care.pathway_shares_65_plus)
         imd_shares = np.asarray(place.imd_shares)
         frail = frailty_shares(cfg.population)  # (age, frailty)
 
@@ -438,12 +455,10 @@ class Demand:
         maps that even fraction of the day onto the profile. The map keeps the day and the
         order of times within it, and draws no random numbers (so arms stay in step).
         """
-        weights = self.cfg.hospital.decision_hour_weights
-        if weights is None or not len(times):
+        if self._hour_profile is None or not len(times):
             return times
-        cum = np.concatenate(([0.0], np.cumsum(weights)))
         day = np.floor(times)
-        frac = np.interp(times - day, cum / cum[-1], np.arange(25) / 24.0)
+        frac = np.interp(times - day, *self._hour_profile)
         return day + np.minimum(frac, np.nextafter(1.0, 0.0))
 
     def _pools(
@@ -493,7 +508,7 @@ class Demand:
         """
         streams = self.streams if streams is None else streams
         u_pathway, u_arrange, u_service = streams[stream].random((3, len(cells)))
-        cum = np.cumsum(self.cfg.social_care.pathway_shares_65_plus)
+        cum = self._pathway_cumulative
         pathway = np.minimum(np.searchsorted(cum, u_pathway, side="right"), 3).astype(np.int8)
         old = cell_axes(cells)[0] >= OLDEST_BANDS_FROM
         on = self.cfg.social_care.delayed_discharges
@@ -609,9 +624,9 @@ class Demand:
         heart-failure metric and its QALY loss read coded heart failure only; the specialty
         pool is medical for 1-3 (an assumption for 3: docs/model.md).
         """
-        copd = (self.copd_rate * disease_factor).ravel()[cells]
-        hf = (self.hf_rate * disease_factor).ravel()[cells]
-        total = (self.other_rate * other_factor).ravel()[cells] + copd + hf
+        copd = _cells_of_product(self.copd_rate, disease_factor, cells)
+        hf = _cells_of_product(self.hf_rate, disease_factor, cells)
+        total = _cells_of_product(self.other_rate, other_factor, cells) + copd + hf
         coded = self.hf_coded_fraction[cell_axes(cells)[0]]
         with np.errstate(invalid="ignore", divide="ignore"):
             p_copd = np.where(total > 0, copd / total, 0.0)
