@@ -337,11 +337,12 @@ def test_under_pressure_outliers_may_take_more_of_the_other_pool(pressure):
 def test_decisions_and_discharges_follow_their_hourly_profiles():
     from types import SimpleNamespace
 
-    from leftshift.model.demand import Demand
+    from leftshift.model.demand import Demand, decision_hour_points
 
     weights = [1.0] * 12 + [3.0] * 12  # a quarter of the day's mass before noon
     cfg = load({"hospital": {"decision_hour_weights": weights}})
-    mapped = Demand._by_decision_hour(SimpleNamespace(cfg=cfg), np.array([3.25, 3.0, 7.625]))
+    me = SimpleNamespace(_hour_profile=decision_hour_points(cfg.hospital.decision_hour_weights))
+    mapped = Demand._by_decision_hour(me, np.array([3.25, 3.0, 7.625]))
     # a quarter into the day -> noon; midnight stays; 0.625 -> 12 h + (0.375 / 0.75) x 12 h
     np.testing.assert_allclose(mapped, [3.5, 3.0, 7.75])
     _, _, hospital = _pooled(discharge_hour_weights=weights)  # HAND: no discharge window

@@ -60,6 +60,19 @@ def referral_response(cfg: Config, mean_wait_weeks: float) -> float:
     return float((wait / d.reference_wait_weeks) ** (-d.referral_wait_elasticity))
 
 
+def decision_hour_points(
+    weights: list[float] | None,
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The decision-hour map's points: the hours' cumulative share of the day, hour / 24.
+
+    None when ``hospital.decision_hour_weights`` is null (times are not moved).
+    """
+    if weights is None:
+        return None
+    cum = np.concatenate(([0.0], np.cumsum(weights)))
+    return cum / cum[-1], np.arange(25) / 24.0
+
+
 def _cells_of_product(rates: np.ndarray, factor: Any, cells: np.ndarray) -> np.ndarray:
     """``(rates * factor).ravel()[cells]``, multiplying only the cells asked for.
 
@@ -121,10 +134,7 @@ class Demand:
         self._weekday_at_zero = weekday_of_day_zero(cfg.run.start_date)
         d, h, place = cfg.demand, cfg.hospital, cfg.place
         # constants of the per-batch maps, computed once (a day's batch has a few patients)
-        weights = h.decision_hour_weights
-        cum = None if weights is None else np.concatenate(([0.0], np.cumsum(weights)))
-        #: the decision-hour map's points: cumulative share of the day, hour / 24
-        self._hour_profile = None if cum is None else (cum / cum[-1], np.arange(25) / 24.0)
+        self._hour_profile = decision_hour_points(h.decision_hour_weights)
         self._pathway_cumulative = np.cumsum(cfg.social_care.pathway_shares_65_plus)
         imd_shares = np.asarray(place.imd_shares)
         frail = frailty_shares(cfg.population)  # (age, frailty)
