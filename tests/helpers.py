@@ -86,6 +86,25 @@ def compose_config(*overrides: str, quick_figures: bool = True):
         return load(compose("config", overrides=[*quick, *overrides]))
 
 
+def run_against_one_baseline(*arm_configs):
+    """Experiments that share a baseline, run as one multi-arm run: each as its own pair.
+
+    Under common random numbers every arm takes the same seeds, so each pair's tables are
+    exactly a two-arm run's (``tests/test_sweeps.py`` checks that), and the shared baseline
+    is simulated once instead of once per experiment.
+    """
+    from leftshift.analysis.experiment import baseline_differences, baseline_of, run_experiment
+
+    first = arm_configs[0]
+    assert first.run.common_random_numbers, "the arms' pairs match two-arm runs only under CRN"
+    for cfg in arm_configs[1:]:
+        assert baseline_differences(baseline_of(first), cfg) == [], cfg.experiment.name
+        assert cfg.run == first.run, cfg.experiment.name
+    arms = {f"arm{k}": cfg for k, cfg in enumerate(arm_configs)}
+    both = run_experiment(first, scenario_arms=arms)
+    return [both.pair(name, cfg) for name, cfg in arms.items()]
+
+
 def run_to_directory(cfg, run_dir):
     """Run an experiment and write its run directory (the command line's writer)."""
     from leftshift.pipeline import run_to_directory as write

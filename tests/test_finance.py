@@ -14,7 +14,13 @@ from leftshift.model.clock import Calendar
 from leftshift.model.frames import interval_mass
 from leftshift.model.invariants import InvariantError
 from leftshift.model.ledger import build_ledger, check_ledger, net_cost, spell_prices
-from tests.helpers import TEST_JOBS, compose_config, pooled_sections, small_config
+from tests.helpers import (
+    TEST_JOBS,
+    compose_config,
+    pooled_sections,
+    run_against_one_baseline,
+    small_config,
+)
 
 # --------------------------------------------------------------------------------------------
 # a tiny ledger computed by hand
@@ -336,15 +342,15 @@ def test_closures_report_counts_wards_by_replication_and_says_why_none_closed():
 LEVEL = 0.99  # two-sided level of the t intervals over paired replications
 
 
-def _experiment(name, reps, years, place="small"):
-    cfg = compose_config(
-        f"experiment={name}",
-        f"place={place}",
-        f"run.replications={reps}",
-        f"run.horizon_years={years}",
-        f"run.n_jobs={TEST_JOBS}",
+def _experiments(reps, years, place="small"):
+    """Neighbourhood teams, and the same with two wards closed early: one shared baseline."""
+    common = (f"place={place}", f"run.replications={reps}", f"run.horizon_years={years}")
+    return run_against_one_baseline(
+        *(
+            compose_config(f"experiment={name}", *common, f"run.n_jobs={TEST_JOBS}")
+            for name in ("neighbourhood_teams", "decommission_early")
+        )
     )
-    return run_experiment(cfg)
 
 
 def _incremental(results, with_tf=False):
@@ -380,11 +386,16 @@ def check_b6(teams, early):
 
 
 @pytest.fixture(scope="module")
-def teams_small():
+def teams_and_early_small():
     # 6 replications: with follow-up after discharge on, care-home moves (each about two years
     # of a place) and readmissions widen the paired year-2 differences; with 4 the 99% interval
     # reached below 0 (-0.18 m) though every replication showed double running (+0.29 to +0.87 m)
-    return _experiment("neighbourhood_teams", 6, 3)
+    return _experiments(6, 3)
+
+
+@pytest.fixture(scope="module")
+def teams_small(teams_and_early_small):
+    return teams_and_early_small[0]
 
 
 @pytest.mark.integration
@@ -402,16 +413,16 @@ def test_b3_community_investment_costs_more_in_years_1_and_2(teams_small):
 
 
 @pytest.mark.integration
-def test_b6_only_closing_wards_saves_cash_and_it_raises_waits_and_boarding(teams_small):
-    check_b6(teams_small, _experiment("decommission_early", 6, 3))  # paired with teams_small
+def test_b6_only_closing_wards_saves_cash_and_it_raises_waits_and_boarding(teams_and_early_small):
+    check_b6(*teams_and_early_small)  # the same baseline and seeds
 
 
 @pytest.mark.integration
 @pytest.mark.slow
 def test_b3_and_b6_slow_default_place():
-    teams = _experiment("neighbourhood_teams", 8, 10, place="default")
+    teams, early = _experiments(8, 10, place="default")
     check_b3(teams)
-    check_b6(teams, _experiment("decommission_early", 8, 10, place="default"))
+    check_b6(teams, early)
 
 
 @pytest.mark.integration
