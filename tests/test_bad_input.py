@@ -547,6 +547,26 @@ def test_an_age_band_with_no_one_in_it_runs(age_shares):
 
 
 @unit
+def test_a_band_whose_disease_rate_is_almost_zero_builds_its_demand():
+    """The long fuzz tier's shard 20: everyone with COPD in GOLD 3, whose exacerbation rate was
+    1e-308 a year, in an age band without heart failure. The band's disease rate (about 3e-310)
+    divided its configured rate in the branch of a ``np.where`` that was not used, and the
+    overflow warning stopped the run (an error under pytest, as for the fuzz tier)."""
+    from leftshift.model.place import build_place
+
+    population = {
+        "copd": {
+            "prevalence_by_age": [0.0, 0.0, 0.03, 0.0, 0.0, 0.0],
+            "stage_mix": [0.0, 0.0, 1.0, 0.0],
+            "exacerbation_admissions_per_year": [4.0, 3e-297, 1e-308, 0.004],
+        },
+        "heart_failure": {"prevalence_by_age": [0.0, 0.0, 0.0, 0.4, 0.0, 1.0]},
+    }
+    demand = build_place(load({**SMALL, "population": population}), 1).demand
+    assert np.isfinite(demand.copd_rate).all() and np.isfinite(demand.other_rate).all()
+
+
+@unit
 def test_numpy_scalars_and_arrays_are_accepted():
     cfg = load(
         {

@@ -164,9 +164,9 @@ class Demand:
         mean_disease = (structure * (self.copd_rate + self.hf_rate)).sum(axis=(1, 2, 3, 4))
         mean_disease = mean_disease / np.where(by_age > 0, by_age, 1.0)  # an empty band: 0
         # where disease alone would exceed a band's configured rate, scale it down to that rate
-        fit = np.where(
-            mean_disease > band_rate, band_rate / np.where(mean_disease > 0, mean_disease, 1.0), 1.0
-        )
+        # (divided only there: elsewhere a rate of 1e-308 would overflow the unused quotient)
+        exceeds = mean_disease > band_rate
+        fit = np.divide(band_rate, mean_disease, out=np.ones_like(band_rate), where=exceeds)
         self.copd_rate = self.copd_rate * fit[:, None, None, None, None]
         self.hf_rate = self.hf_rate * fit[:, None, None, None, None]
         base = np.clip(band_rate - mean_disease * fit, 0.0, None)
