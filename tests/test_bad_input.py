@@ -567,6 +567,28 @@ def test_a_band_whose_disease_rate_is_almost_zero_builds_its_demand():
 
 
 @unit
+def test_schedule_points_almost_zero_apart_give_finite_values():
+    """The long fuzz tier's shard 22: care coordinators' WTE at years -1e-33, -2.2e-311 and
+    2.2e-311. ``np.interp``'s slope over the subnormal segment overflowed, so the staff cost at
+    year 0 was infinite and the ledger check stopped the run. ``interp`` places such points by
+    their fraction of the segment and is ``np.interp`` bit for bit everywhere else."""
+    from leftshift.model.community import piecewise
+    from leftshift.model.schedule import interp
+
+    years, values = [-1.0185e-33, -2.225073858507e-311, 2.225073858507e-311], [91.3, 13.5, 237.1]
+    assert piecewise(years, values, 0.0) == pytest.approx((13.5 + 237.1) / 2)
+    assert piecewise(years, values, 1.0) == 237.1
+    at = interp(np.array([-1e-311, 0.0, 1e-311]), years, values)
+    assert np.isfinite(at).all() and np.all(np.diff(at) > 0)
+    rng = np.random.default_rng(22)
+    xp = np.cumsum(rng.uniform(0.01, 2.0, 30))
+    fp = rng.normal(0.0, 5.0, 30)
+    x = rng.uniform(-1.0, xp[-1] + 1.0, 500)
+    assert np.array_equal(interp(x, xp, fp), np.interp(x, xp, fp))
+    assert interp(x[0], xp, fp) == np.interp(x[0], xp, fp)
+
+
+@unit
 def test_numpy_scalars_and_arrays_are_accepted():
     cfg = load(
         {

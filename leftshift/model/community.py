@@ -20,6 +20,7 @@ import numpy as np
 from leftshift.config import Config, StaffGroupConfig
 from leftshift.config.dimensions import IMD_AXIS, IMD_QUINTILES, SHAPE
 from leftshift.model import metrics
+from leftshift.model.schedule import interp
 
 
 class StaffGroup:
@@ -121,7 +122,7 @@ def piecewise(years, values, t: float) -> float:
     """0 before the first point (the start), linear between points, the last value after."""
     if not years or t < years[0]:
         return 0.0
-    return float(np.interp(t, years, values))
+    return float(interp(t, years, values))
 
 
 class Community:

@@ -42,6 +42,7 @@ from leftshift.model.records import (
     cell_axes,
 )
 from leftshift.model.rng import Streams
+from leftshift.model.schedule import interp
 
 #: Dominating rate / reference rate. Affects only efficiency and how random numbers are shared,
 #: never the distribution of arrivals.
@@ -455,7 +456,7 @@ class Demand:
         weekday = (self._weekday_at_zero + np.floor(edges[:-1]).astype(np.int64)) % 7
         cum = np.concatenate(([0.0], np.cumsum(np.diff(edges) * np.asarray(weights)[weekday])))
         share = (times - start) / (end - start)
-        moved = np.interp(share * cum[-1], cum, edges)
+        moved = interp(share * cum[-1], cum, edges)
         return np.clip(moved, start, np.nextafter(end, start))
 
     def _by_decision_hour(self, times: np.ndarray) -> np.ndarray:
@@ -468,7 +469,7 @@ class Demand:
         if self._hour_profile is None or not len(times):
             return times
         day = np.floor(times)
-        frac = np.interp(times - day, *self._hour_profile)
+        frac = interp(times - day, *self._hour_profile)
         return day + np.minimum(frac, np.nextafter(1.0, 0.0))
 
     def _pools(
