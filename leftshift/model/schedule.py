@@ -40,4 +40,4 @@ def interp(x: Any, xp: Any, fp: Any) -> Any:
     j = np.clip(np.searchsorted(xp, xs[bad], side="right") - 1, 0, len(xp) - 2)
     fraction = (xs[bad] - xp[j]) / (xp[j + 1] - xp[j])
     ys[bad] = fp[j] + fraction * (fp[j + 1] - fp[j])
-    return ys.reshape(np.shape(y))
+    return ys.reshape(np.shape(y))[()]  # a scalar for a scalar x, as np.interp gives
