@@ -100,15 +100,14 @@ def bare_simpy(seed: int = 1, patients: int = PATIENTS) -> dict:
     }
 
 
-def leftshift_mmc(seed: int = 1, patients: int = PATIENTS) -> dict:
-    """The same system through leftshift's hospital, every optional mechanism off."""
-    import leftshift
+def leftshift_mmc_config(seed: int = 1, patients: int = PATIENTS):
+    """The M/M/c system as a leftshift config with every optional mechanism off."""
     from leftshift.model.analytic import queue_only_config
 
     population = 100_000
     years = math.ceil(patients / (LOAD * BEDS / MEAN_STAY * 365.25))
     rate = LOAD * BEDS / MEAN_STAY * 365.25 / population * 1000
-    cfg = queue_only_config(
+    return queue_only_config(
         BEDS,
         population,
         rate,
@@ -116,6 +115,13 @@ def leftshift_mmc(seed: int = 1, patients: int = PATIENTS) -> dict:
         initial_census=False,
         run={"horizon_years": years, "warmup_months": 0, "seed": seed},
     )
+
+
+def leftshift_mmc(seed: int = 1, patients: int = PATIENTS) -> dict:
+    """The same system through leftshift's hospital, every optional mechanism off."""
+    import leftshift
+
+    cfg = leftshift_mmc_config(seed, patients)
     start, cpu_start = time.perf_counter(), time.process_time()
     res = leftshift.run(cfg)
     seconds = time.perf_counter() - start
