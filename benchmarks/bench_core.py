@@ -24,6 +24,13 @@ PLACES = {
 }
 
 
+def simulated_patients(res) -> int:
+    """Patients a run simulated: emergency presentations and treated elective referrals."""
+    if len(res.referrals) == 0:
+        return len(res.presentations)
+    return len(res.presentations) + int((res.referrals["exit_reason"] == "treated").sum())
+
+
 def _one(place: dict, seed: int, sections: dict, queue, years: int, quick: bool) -> None:
     import leftshift
     from leftshift.config import load
@@ -43,7 +50,7 @@ def _one(place: dict, seed: int, sections: dict, queue, years: int, quick: bool)
     res = leftshift.run(cfg)
     seconds = time.perf_counter() - start
     cpu_seconds = time.process_time() - cpu_start
-    patients = len(res.presentations) + int((res.referrals["exit_reason"] == "treated").sum())
+    patients = simulated_patients(res)
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     queue.put(
         {

@@ -23,14 +23,15 @@ from typing import Any
 
 import numpy as np
 import simpy
-from bench import bare_simpy, leftshift_mmc_config
+from bench import MEAN_STAY, TARGETS, bare_simpy, leftshift_mmc_config
+from bench_core import simulated_patients
 
 import leftshift
 from leftshift.config import load
 from leftshift.model import callback
 from leftshift.model.callback import Callback
 
-TARGET = 3.0
+TARGET = TARGETS["whole_model_vs_bare_simpy"]
 
 
 def bare_events_per_patient(patients: int = 20_000) -> float:
@@ -53,7 +54,7 @@ def bare_events_per_patient(patients: int = 20_000) -> float:
 def callback_floor(pending: int = 2_500, events: int = 1_000_000) -> float:
     """CPU microseconds per Callback event that does nothing but schedule the next one."""
     env = simpy.Environment()
-    delays = iter(np.random.default_rng(0).exponential(5.0, events + pending).tolist())
+    delays = iter(np.random.default_rng(0).exponential(MEAN_STAY, events + pending).tolist())
     fired = [0]
 
     def fire(_event: Any) -> None:
@@ -63,7 +64,7 @@ def callback_floor(pending: int = 2_500, events: int = 1_000_000) -> float:
     for _ in range(pending):
         Callback(env, next(delays), fire)
     start = time.process_time()
-    callback.run_until(env, float(np.float64(5.0) * events / pending))
+    callback.run_until(env, MEAN_STAY * events / pending)
     return (time.process_time() - start) / fired[0] * 1e6
 
 
@@ -97,8 +98,7 @@ def timed_run(cfg: Any) -> dict:
     finally:
         for module in patched:
             module.run_until = inner
-    treated = int((res.referrals["exit_reason"] == "treated").sum()) if len(res.referrals) else 0
-    patients = len(res.presentations) + treated  # as bench_core counts them
+    patients = simulated_patients(res)
     events = sum(next(env._eid) for env in loop["envs"])
     return {
         "patients": patients,
