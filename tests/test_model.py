@@ -201,6 +201,27 @@ def test_reported_deaths_reconcile_with_the_register_and_the_stock(tamper, messa
         collect(place, dynamics)
 
 
+def test_letting_the_records_go_changes_no_table():
+    """``collect(release=True)``, as simulate calls it, builds the same tables and lets go of
+    the event batches (issue 22: they put about 400 MiB on an ICB run's peak)."""
+    from leftshift.model.place import MonthlyDynamics, build_place, collect, run_place
+
+    cfg = small_config(run={"horizon_years": 1, "warmup_months": 1})
+    results = []
+    for release in (False, True):
+        place = build_place(cfg, 5)
+        dynamics = MonthlyDynamics(place)
+        run_place(place, dynamics)
+        assert place.emergency_batches and place.waiting_list.batches
+        results.append(collect(place, dynamics, release=release))
+        assert bool(place.emergency_batches) is not release
+        assert bool(place.waiting_list.batches) is not release
+    kept, released = results
+    for table in ("monthly", "ledger", "episodes", "presentations", "referrals"):
+        pd.testing.assert_frame_equal(getattr(kept, table), getattr(released, table))
+    assert kept.summary == released.summary
+
+
 @pytest.mark.parametrize("beds, crowded", [(150, True), (260, False)])
 def test_ed_waits_from_decision_to_admit_follow_the_beds(beds, crowded):
     """Trolley waits (4h+, 12h+) appear when beds are short and vanish when they are not."""

@@ -55,12 +55,18 @@ def test_checkpointed_records_stay_on_disk_until_written_and_come_back_whole(tmp
     assert all(o.full is not None for o in in_memory.outputs)
     for arm in on_disk.arm_names:
         for name in FULL_TABLES:
-            pd.testing.assert_frame_equal(
-                getattr(on_disk.full(arm), name), getattr(in_memory.full(arm), name)
-            )
+            expected = getattr(in_memory.full(arm), name)
+            pd.testing.assert_frame_equal(getattr(on_disk.full(arm), name), expected)
+            # one table at a time, as the run directory writes them
+            pd.testing.assert_frame_equal(on_disk.record_table(arm, name), expected)
+            pd.testing.assert_frame_equal(in_memory.record_table(arm, name), expected)
+    with pytest.raises(ValueError, match="not a record table"):
+        on_disk.record_table("baseline", "monthly")
     shutil.rmtree(tmp_path)
     with pytest.raises(FileNotFoundError, match="no stored records"):
         on_disk.full("baseline")
+    with pytest.raises(FileNotFoundError, match="no stored records"):
+        on_disk.record_table("scenario", "episodes")
 
 
 @pytest.mark.integration

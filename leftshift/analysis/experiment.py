@@ -145,6 +145,8 @@ class ReplicationOutput:
     reused: bool = False
     #: reads ``full`` back from its checkpoint when the records are kept on disk, not in memory
     full_loader: Callable[[], Results] | None = None
+    #: reads one record table back from that checkpoint
+    table_loader: Callable[[str], pd.DataFrame] | None = None
     #: cumulative electives admitted by the end of each model day (baseline arms only: the
     #: ceiling of the scenario arms when freed capacity is left idle)
     electives_by_day: list[int] | None = None
@@ -167,10 +169,13 @@ def _run_one(
     holding the first arm's while the second runs pushed a two-arm ICB experiment over 2 GiB.
     """
     keep_full = replication == 0
-    loader = None
+    loader = table_loader = None
     keep_electives = arm == "baseline"
     if checkpoint_dir is not None and keep_full:
         loader = functools.partial(checkpoints.load_records, checkpoint_dir, cfg, seed, ceiling)
+        table_loader = functools.partial(
+            checkpoints.load_record_table, checkpoint_dir, cfg, seed, ceiling=ceiling
+        )
     if checkpoint_dir is not None:
         stored = checkpoints.load(
             checkpoint_dir, cfg, seed, keep_full, records=False, ceiling=ceiling
@@ -187,6 +192,7 @@ def _run_one(
                 None,
                 reused=True,
                 full_loader=loader,
+                table_loader=table_loader,
                 electives_by_day=stored.electives_by_day if keep_electives else None,
                 held=ceiling is not None,
             )
@@ -203,6 +209,7 @@ def _run_one(
         res.psa_draws,
         res if keep_full and loader is None else None,
         full_loader=loader,
+        table_loader=table_loader,
         electives_by_day=electives_by_day(res) if keep_electives else None,
         held=ceiling is not None,
     )
@@ -290,6 +297,19 @@ class ExperimentResults:
                 return o.full
             if o.arm == arm and o.full_loader is not None:
                 return o.full_loader()
+        raise KeyError(arm)
+
+    def record_table(self, arm: str, name: str) -> pd.DataFrame:
+        """One record table (episodes, presentations, ...) of replication 0 of an arm.
+
+        Read from the checkpoint alone when the records are kept on disk, so writing them out
+        never holds an arm's five tables at once.
+        """
+        for o in self.outputs:
+            if o.arm == arm and o.full is not None:
+                return getattr(o.full, name)
+            if o.arm == arm and o.table_loader is not None:
+                return o.table_loader(name)
         raise KeyError(arm)
 
     def yearly(self) -> pd.DataFrame:

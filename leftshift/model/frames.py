@@ -470,11 +470,14 @@ def monthly_metrics(
     m[metrics.ADMISSIONS_ELECTIVE_COMPLEX] = counts_in_bins(adm[~emerg & complex_mix], bounds)
     m[metrics.ADMISSIONS_EMERGENCY_MARGINAL] = counts_in_bins(adm[emerg & marginal], bounds)
     m[metrics.ADMISSIONS_ELECTIVE] = counts_in_bins(adm[~emerg], bounds)
-    cause = episodes["cause"].to_numpy()
+    # compared as categoricals (codes): to_numpy() would make a string object a row (~58 bytes)
+    cause = episodes["cause"]
     m[metrics.ADMISSIONS_COPD_EXACERBATION] = counts_in_bins(
-        adm[cause == "copd_exacerbation"], bounds
+        adm[(cause == "copd_exacerbation").to_numpy()], bounds
     )
-    m[metrics.ADMISSIONS_HEART_FAILURE] = counts_in_bins(adm[cause == "heart_failure"], bounds)
+    m[metrics.ADMISSIONS_HEART_FAILURE] = counts_in_bins(
+        adm[(cause == "heart_failure").to_numpy()], bounds
+    )
     disc = episodes["discharge_day"].to_numpy()
     done = disc < end
     m[metrics.DISCHARGES] = counts_in_bins(disc[done], bounds)
@@ -519,9 +522,9 @@ def monthly_metrics(
     m[metrics.ED_BOARDERS_MEAN] = m[metrics.ED_BOARDING_HOURS] / 24.0 / days
     # waits from the decision to admit (the presentation) to a bed, as NHS England counts them;
     # readmissions come through the ED too, virtual-ward escalations do not
-    route = presentations["route"].to_numpy()
-    via_ed = (outcome == ADMITTED) & (route != ROUTES[1])
-    readmission = route == ROUTES[2]
+    route = presentations["route"]
+    via_ed = (outcome == ADMITTED) & (route != ROUTES[1]).to_numpy()
+    readmission = (route == ROUTES[2]).to_numpy()
     m[metrics.READMISSION_PRESENTATIONS] = counts_in_bins(p_time[readmission], bounds)
     bed_at = presentations["bed_start_day"].to_numpy()
     waited = presentations["boarding_hours"].to_numpy()
@@ -529,7 +532,7 @@ def monthly_metrics(
     m[metrics.EMERGENCY_READMISSIONS] = counts_in_bins(
         bed_at[readmission & (outcome == ADMITTED)], bounds
     )
-    from_list = route == ROUTES[3]
+    from_list = (route == ROUTES[3]).to_numpy()
     m[metrics.WAITING_LIST_EMERGENCY_PRESENTATIONS] = counts_in_bins(p_time[from_list], bounds)
     m[metrics.WAITING_LIST_EMERGENCY_ADMISSIONS] = counts_in_bins(
         bed_at[from_list & (outcome == ADMITTED)], bounds

@@ -128,11 +128,12 @@ def outcome_metrics(
     o = cfg.outcomes
     bounds = calendar.month_start_days
     # admissions: a QALY loss by cause (and NYHA class for heart failure)
-    cause = episodes["cause"].to_numpy()
+    cause = episodes["cause"]  # compared as a categorical: no string object a row
     hf_class = episodes["hf_class"].cat.codes.to_numpy()  # 0 none, 1-4 NYHA I-IV
     hf_loss = np.concatenate([[0.0], o.qaly_loss_per_hf_admission_by_class])
-    loss = np.where(cause == "copd_exacerbation", o.qaly_loss_per_copd_exacerbation, 0.0)
-    loss = loss + np.where(cause == "heart_failure", hf_loss[hf_class], 0.0)
+    copd = (cause == "copd_exacerbation").to_numpy()
+    loss = np.where(copd, o.qaly_loss_per_copd_exacerbation, 0.0)
+    loss = loss + np.where((cause == "heart_failure").to_numpy(), hf_loss[hf_class], 0.0)
     admission_loss = _by_imd(
         episodes["imd_quintile"], loss, episodes["admission_day"].to_numpy(), bounds
     )

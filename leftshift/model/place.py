@@ -97,6 +97,18 @@ class Place:
     #: follow-up after discharge (outcomes.follow_up.enabled)
     follow_up: FollowUp | None = None
 
+    def release_records(self) -> None:
+        """Let go of the event records (batches) once the result tables hold what they held.
+
+        An ICB run's batches take about 400 MiB; keeping them while the monthly metrics are
+        built put that on the peak. Only :func:`simulate` calls this: the place is not used
+        again. Batches an unfinished event still holds (a patient in a bed at the end) stay.
+        """
+        self.emergency_batches = []
+        self.waiting_list.batches = []
+        if self.virtual_ward is not None:
+            self.virtual_ward.escalations = []
+
     def present_readmissions(
         self, times: np.ndarray, cells: np.ndarray, keys: np.ndarray, sites: np.ndarray
     ) -> None:
@@ -597,18 +609,26 @@ def _deaths_by_place(
     }
 
 
-def collect(place: Place, dynamics: MonthlyDynamics) -> Results:
-    """Turn a finished place's records into Results: tidy tables, ledger and summary."""
+def collect(place: Place, dynamics: MonthlyDynamics, release: bool = False) -> Results:
+    """Turn a finished place's records into Results: tidy tables, ledger and summary.
+
+    With ``release`` the place's event records are let go once the tables are built from
+    them (:meth:`Place.release_records`): the place cannot be collected again.
+    """
     cfg, calendar, hospital = place.cfg, place.calendar, place.hospital
     bounds, end_day = calendar.month_start_days, calendar.end_day
     presentations = presentations_frame(place.emergency_batches, end_day)
     referrals = referrals_frame(place.waiting_list.batches)
+    from_dynamics = _dynamics_metrics(place, dynamics)  # the last reader of the batches
+    if release:
+        place.release_records()
+        return_freed_memory()
     episodes = episodes_frame(presentations, referrals)
     outcomes = outcome_metrics(
         cfg, calendar, episodes, presentations, referrals, dynamics.lived_by_imd
     )
     events = {
-        **_dynamics_metrics(place, dynamics),
+        **from_dynamics,
         **_follow_up_metrics(place),
         **_virtual_ward_metrics(place, dynamics, presentations),
     }
@@ -701,4 +721,4 @@ def simulate(cfg: Config, seed: int, elective_ceiling: list[int] | None = None) 
     dynamics = MonthlyDynamics(place)
     run_place(place, dynamics)
     return_freed_memory()  # the event model's transient objects, before the tables are built
-    return collect(place, dynamics)
+    return collect(place, dynamics, release=True)

@@ -162,9 +162,10 @@ def write_results(bundle: AnalysisBundle, directory: Path) -> dict[str, Any]:
     if full_outputs:
         bundle.monthly.to_parquet(directory / "monthly.parquet", index=False)
         for arm in results.arm_names:
-            full = results.full(arm)
-            for name in FULL_TABLES:
-                getattr(full, name).to_parquet(directory / f"{name}_{arm}.parquet", index=False)
+            for name in FULL_TABLES:  # one table in memory at a time
+                table = results.record_table(arm, name)
+                table.to_parquet(directory / f"{name}_{arm}.parquet", index=False)
+                del table
         bundle.ledger.to_parquet(directory / "ledger.parquet", index=False)
     bundle.organisations.to_parquet(directory / "finance_by_organisation.parquet", index=False)
     bundle.yearly.to_parquet(directory / "comparison.parquet", index=False)
