@@ -98,18 +98,14 @@ def load(
     With ``records=False`` a replication stored with its record tables comes back without
     them (``full`` is None); :func:`load_records` reads them when they are needed.
     """
-    entry = Path(directory) / key(cfg, seed, keep_full, ceiling)
-    if not (entry / "done.json").is_file():
+    found = _entry(directory, cfg, seed, keep_full, ceiling)
+    if found is None:
         return None
-    meta = json.loads((entry / "done.json").read_text())
-
-    def read(name: str) -> pd.DataFrame:
-        return _read(entry, meta, name)
-
-    tables = {name: read(name) for name in TABLES}
+    entry, meta = found
+    tables = {name: _read(entry, meta, name) for name in TABLES}
     full = None
     if keep_full and records:
-        record_tables = {name: read(name) for name in FULL_TABLES}
+        record_tables = {name: _read(entry, meta, name) for name in FULL_TABLES}
         full = Results(
             config=cfg,
             seed=seed,
@@ -129,6 +125,16 @@ def load(
         full,
         meta["electives_by_day"],
     )
+
+
+def _entry(
+    directory: Path, cfg: Config, seed: int, keep_full: bool, ceiling: list[int] | None
+) -> tuple[Path, dict[str, Any]] | None:
+    """A finished entry's folder and its ``done.json``, or None if it was never finished."""
+    entry = Path(directory) / key(cfg, seed, keep_full, ceiling)
+    if not (entry / "done.json").is_file():
+        return None
+    return entry, json.loads((entry / "done.json").read_text())
 
 
 def _read(entry: Path, meta: dict[str, Any], name: str) -> pd.DataFrame:
@@ -154,10 +160,10 @@ def load_record_table(
     """
     if name not in FULL_TABLES:
         raise ValueError(f"{name!r} is not a record table: one of {', '.join(FULL_TABLES)}")
-    entry = Path(directory) / key(cfg, seed, True, ceiling)
-    if not (entry / "done.json").is_file():
+    found = _entry(directory, cfg, seed, True, ceiling)
+    if found is None:
         raise FileNotFoundError(f"no stored records for seed {seed} in {directory}")
-    return _read(entry, json.loads((entry / "done.json").read_text()), name)
+    return _read(*found, name)
 
 
 def load_records(
