@@ -25,7 +25,7 @@ from leftshift.model.results import electives_by_day
 from leftshift.pipeline import run_to_directory
 from leftshift.report import pack
 from leftshift.report.console import headline, two_decisions_lines
-from tests.helpers import small_config
+from tests.helpers import assert_same_table, small_config
 
 #: a small place over a short horizon; emergency demand cut by 20% from the start
 CUT = {"emergency_demand_multiplier": {"start_year": 0.0, "ramp_months": 0, "value": 0.8}}
@@ -85,7 +85,7 @@ def test_both_runs_the_free_arms_first_then_holds_the_idle_arm(both):
     alone = run_experiment(_cut("idle", replications=1), only_arm="scenario")
     first = results.monthly()
     first = first[(first["arm"] == "idle") & (first["replication"] == 0)]
-    pd.testing.assert_frame_equal(
+    assert_same_table(
         alone.monthly().drop(columns="arm"),
         first.drop(columns="arm").reset_index(drop=True),
     )
@@ -147,7 +147,7 @@ def test_a_scenario_arm_alone_reuses_its_held_checkpoints(tmp_path):
     assert again.replications_simulated == 0
     assert [o.arm for o in again.outputs] == ["scenario"]
     scen = results.monthly()[results.monthly()["arm"] == "scenario"].reset_index(drop=True)
-    pd.testing.assert_frame_equal(again.monthly(), scen)
+    assert_same_table(again.monthly(), scen)
     seed = results.outputs[1].seed
     assert checkpoints.key(cfg, seed, True) != checkpoints.key(cfg, seed, True, [1, 2, 3])
 
@@ -172,7 +172,7 @@ def test_a_ceiling_that_never_binds_changes_nothing():
     assert load().experiment.freed_capacity == "use"
     free = simulate(cfg, 7)
     held = simulate(cfg, 7, elective_ceiling=[10**9])
-    pd.testing.assert_frame_equal(free.monthly, held.monthly)
+    assert_same_table(free.monthly, held.monthly)
 
 
 @pytest.mark.unit

@@ -5,7 +5,6 @@ import json
 import shutil
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from leftshift.analysis.checkpoints import FULL_TABLES
@@ -13,7 +12,7 @@ from leftshift.analysis.experiment import run_experiment
 from leftshift.pipeline import CHECKPOINTS_DIR, existing_results, is_complete, run_to_directory
 from leftshift.report.rundir import RunDirectoryError, atomic_results
 from tests.golden.snapshot import digests
-from tests.helpers import run_cli, small_config
+from tests.helpers import assert_same_table, run_cli, small_config
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -33,13 +32,11 @@ def test_checkpointed_replications_are_reused_exactly(tmp_path):
     again = run_experiment(cfg, checkpoint_dir=tmp_path)
     assert first.replications_simulated == 4 and again.replications_simulated == 0
     for table in ("monthly", "ledger"):
-        pd.testing.assert_frame_equal(getattr(first, table)(), getattr(again, table)())
+        assert_same_table(getattr(first, table)(), getattr(again, table)())
     assert [o.summary for o in first.outputs] == [o.summary for o in again.outputs]
     for arm in first.arm_names:
         for name in FULL_TABLES:
-            pd.testing.assert_frame_equal(
-                getattr(first.full(arm), name), getattr(again.full(arm), name)
-            )
+            assert_same_table(getattr(first.full(arm), name), getattr(again.full(arm), name))
     # another seed or another parameter is another replication
     other = run_experiment(_quick(seed=99), checkpoint_dir=tmp_path)
     assert other.replications_simulated == 4
@@ -56,10 +53,10 @@ def test_checkpointed_records_stay_on_disk_until_written_and_come_back_whole(tmp
     for arm in on_disk.arm_names:
         for name in FULL_TABLES:
             expected = getattr(in_memory.full(arm), name)
-            pd.testing.assert_frame_equal(getattr(on_disk.full(arm), name), expected)
+            assert_same_table(getattr(on_disk.full(arm), name), expected)
             # one table at a time, as the run directory writes them
-            pd.testing.assert_frame_equal(on_disk.record_table(arm, name), expected)
-            pd.testing.assert_frame_equal(in_memory.record_table(arm, name), expected)
+            assert_same_table(on_disk.record_table(arm, name), expected)
+            assert_same_table(in_memory.record_table(arm, name), expected)
     with pytest.raises(ValueError, match="not a record table"):
         on_disk.record_table("baseline", "monthly")
     shutil.rmtree(tmp_path)
