@@ -254,7 +254,7 @@ def test_parallel_equals_sequential(tmp_path):
         interventions={"emergency_demand_multiplier": {"value": 0.9}},
         # one reporting year: the bytes are the same or not whatever the horizon; 3 x 2
         # replications on 2 workers still finish out of order
-        run={"horizon_years": 1, "replications": 3},
+        run={"horizon_years": 1, "warmup_months": 3, "replications": 3},
     )
     seq = run_experiment(small_config(**{**cfg, "run": {**cfg["run"], "n_jobs": 1}}))
     par = run_experiment(small_config(**{**cfg, "run": {**cfg["run"], "n_jobs": 2}}))

@@ -15,7 +15,7 @@ from leftshift.analysis.sensitivity import (
     sample,
 )
 from leftshift.config import ConfigError, load
-from tests.helpers import compose_config
+from tests.helpers import TEST_JOBS, compose_config
 
 #: Ishigami (a=7, b=0.1) on [-pi, pi]^3, plus a dummy input the function ignores
 ISHIGAMI = {
@@ -138,7 +138,7 @@ SMALL = ["place=small", "run.horizon_years=2", "run.warmup_months=3", "run.repli
 def test_oneway_on_the_small_place_with_two_parameters():
     cfg = compose_config("experiment=neighbourhood_teams", *SMALL)
     keys = ["community.proactive_care.exacerbation_reduction", "finance.bed_day_cost_gbp"]
-    result = run_sensitivity(cfg, "oneway", 0, keys=keys, n_jobs=2)
+    result = run_sensitivity(cfg, "oneway", 0, keys=keys, n_jobs=TEST_JOBS)
     assert len(result.samples) == 5  # base, then low and high of each parameter
     assert set(result.indices["output"]) == {o.name for o in OUTPUTS}
     assert result.qaly_year == 2  # the horizon is shorter than year 10
