@@ -358,20 +358,24 @@ def _incremental(results, with_tf=False):
     return net.loc["scenario"] - net.loc["baseline"]  # replications x financial years
 
 
-def check_b3(results):
+def check_b3(results, each=False):
+    """Double running in years 1 and 2: in each replication, or (``each`` false) the paired
+    99% interval above 0."""
     diff = _incremental(results)
     for year in diff.columns[:2]:
-        assert t_interval(diff[year], LEVEL)[0] > 0, f"no double running in {year}"
+        low = diff[year].min() if each else t_interval(diff[year], LEVEL)[0]
+        assert low > 0, f"no double running in {year}"
 
 
-def check_b6(teams, early):
+def check_b6(teams, early, each=False):
     # without closures, no financial year shows a saving
     teams_diff = _incremental(teams)
     assert (teams_diff.mean(axis=0) > 0).all()
     # closing two wards in year 2 does show one, in every later year
     early_diff = _incremental(early)
     for year in early_diff.columns[1:]:
-        assert t_interval(early_diff[year], LEVEL)[1] < 0, f"no saving in {year}"
+        high = early_diff[year].max() if each else t_interval(early_diff[year], LEVEL)[1]
+        assert high < 0, f"no saving in {year}"
     # and, with a long list, raises waits and ED boarding against the teams alone
     for metric in ("ed_boarding_hours", "waiting_list_size"):
         a, b = (
@@ -382,15 +386,19 @@ def check_b6(teams, early):
         # replication of the teams alone has almost no boarding)
         teams_alone = a.groupby("replication")[metric].sum()
         rise = b.groupby("replication")[metric].sum() - teams_alone
-        assert t_interval(rise.to_numpy(), LEVEL)[0] > 0.1 * teams_alone.mean(), metric
+        low = rise.min() if each else t_interval(rise.to_numpy(), LEVEL)[0]
+        assert low > 0.1 * teams_alone.mean(), metric
 
 
 @pytest.fixture(scope="module")
 def teams_and_early_small():
-    # 6 replications: with follow-up after discharge on, care-home moves (each about two years
-    # of a place) and readmissions widen the paired year-2 differences; with 4 the 99% interval
-    # reached below 0 (-0.18 m) though every replication showed double running (+0.29 to +0.87 m)
-    return _experiments(6, 3)
+    # 3 replications, each of which must show B3 and B6 (each=True): with follow-up after
+    # discharge on, care-home moves and readmissions widen the paired year-2 differences, so a
+    # 99% interval needs more (with 4 it reached below 0, -0.18 m). In six at two seeds (the
+    # default and 0; 2026-12-06) every replication double-ran by 0.29-1.01 m a year in years
+    # 1-2, saved 24.8-26.2 m a year after the early closure, and had its boarding (x2.4-2.9)
+    # and list (x0.68-0.73 of the teams' mean) rise. The intervals: the slow default-place test.
+    return _experiments(3, 3)
 
 
 @pytest.fixture(scope="module")
@@ -400,7 +408,7 @@ def teams_small(teams_and_early_small):
 
 @pytest.mark.integration
 def test_b3_community_investment_costs_more_in_years_1_and_2(teams_small):
-    check_b3(teams_small)
+    check_b3(teams_small, each=True)
     table, summary = money_comparison(teams_small.ledger())
     assert summary["without_transition_funding"]["break_even_year"] == "not within the horizon"
     # the grant narrows the gap in the years it runs, and only then
@@ -414,7 +422,7 @@ def test_b3_community_investment_costs_more_in_years_1_and_2(teams_small):
 
 @pytest.mark.integration
 def test_b6_only_closing_wards_saves_cash_and_it_raises_waits_and_boarding(teams_and_early_small):
-    check_b6(*teams_and_early_small)  # the same baseline and seeds
+    check_b6(*teams_and_early_small, each=True)  # the same baseline and seeds
 
 
 @pytest.mark.integration
