@@ -8,7 +8,8 @@ WORKERS ?= 2
 # The fast suite keeps each test file on one worker (--dist loadfile), so a module fixture
 # (one experiment several tests share) runs once; loadgroup would be finer, but pytest-xdist
 # 3.8 ignores xdist_group under pytest 9.2 (pytest-xdist#1386). --no-loadscope-reorder keeps
-# collection order rather than sending the files with fewest tests (some of the slowest) last.
+# collection order rather than sending the files with fewest tests (some of the slowest) last;
+# tests/conftest.py puts the longest files first (LONGEST_FILES).
 FAST_DIST := --dist loadfile --no-loadscope-reorder
 
 .PHONY: run pack test test-slow fuzz-long lint typecheck bench calibrate-finance clean
