@@ -90,10 +90,14 @@ def without_referral_response(reps):
 
 
 def check_conclusion_changes(ex, reps_needed):
+    """The list cleared and the backfill ran out in at least ``reps_needed`` replications.
+
+    Returns the paired change in bed-days in years 4-6 and in year 2, for the caller to test
+    that bed-days now fall, and by more than while the list lasted.
+    """
     report = ex.backfill()
     assert report["waiting_list_cleared"]["replications_where_it_happened"] >= reps_needed
     assert report["backfill_ran_out"]["replications_where_it_happened"] >= reps_needed
-    # bed-days now fall, and by more than while the list lasted
     return paired(ex, "bed_days", [4, 5, 6]), paired(ex, "bed_days", [2])
 
 

@@ -206,8 +206,8 @@ def b5_rises(replications):
     """B5's experiment: step-up takes routine presentations out, paid by activity.
 
     Returns the scenario's paired rise in year 2 in each measure (complex share of emergency
-    admissions, mean emergency stay, acute spend per spell, acute margin per spell) and the
-    year-2 table. Without delayed discharges: with them, fewer older patients also shorten
+    admissions, mean emergency stay, acute spend per spell, acute margin per spell), one value
+    a replication. Without delayed discharges: with them, fewer older patients also shorten
     the queue for care places, and that can outweigh the case-mix effect on the mean stay
     (reported apart in the summary as the stay before any wait for a place).
     """
